@@ -1,0 +1,63 @@
+/// Reads the facts decisions are made of. Every method of a snapshot sees the same committed state.
+public protocol AuthorizationStore: Sendable {
+    /// Runs `body` against one consistent snapshot of the data.
+    func withSnapshot<T>(_ body: (any AuthorizationSnapshot) throws -> T) throws -> T
+}
+
+/// One consistent view of the data, valid only inside `withSnapshot`.
+public protocol AuthorizationSnapshot {
+    /// The data revision this snapshot shows.
+    func revision() throws -> Int64
+    /// The acting user; nil when absent.
+    func subject(_ userId: String) throws -> SubjectFacts?
+    /// A generation with its project, team and the user's membership; nil when absent.
+    func generation(_ id: String, userId: String, action: Action) throws -> GenerationFacts?
+    func project(_ id: String, userId: String, action: Action) throws -> ProjectFacts?
+    func team(_ id: String, userId: String, action: Action) throws -> TeamFacts?
+    /// Ids of every resource of `type` on which `userId` may perform `action`, one page at a time.
+    func resources(userId: String, type: ResourceType, action: Action, page: PageRequest) throws -> Page<String>
+    /// Ids of every user who may perform `action` on the resource, one page at a time; nil when the resource is absent.
+    func subjects(type: ResourceType, id: String, action: Action, page: PageRequest) throws -> Page<String>?
+}
+
+/// Where a listing starts and how much it returns.
+public struct PageRequest: Sendable, Equatable {
+    public static let maxLimit = 1000
+    public static let defaultLimit = 100
+    /// The opaque cursor from the previous page, or nil for the first page.
+    public var cursor: String?
+    public var limit: Int
+
+    public init(cursor: String? = nil, limit: Int = PageRequest.defaultLimit) {
+        self.cursor = cursor
+        self.limit = limit
+    }
+}
+
+/// One page of a listing; `nextCursor` is nil on the last page.
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var nextCursor: String?
+
+    public init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+/// Cursors are opaque to clients: base64url of the position's parts joined by a separator that ids cannot contain.
+enum Cursor {
+    static func encode(_ parts: [String]) -> String {
+        Base64URL.encode(Array(parts.joined(separator: "\u{1F}").utf8))
+    }
+
+    static func decode(_ cursor: String?, parts count: Int) throws(PortcullisError) -> [String]? {
+        guard let cursor else { return nil }
+        guard let bytes = Base64URL.decode(cursor), let text = String(validating: bytes, as: UTF8.self) else {
+            throw .invalidField("cursor", "is not a cursor this server issued")
+        }
+        let parts = text.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == count else { throw .invalidField("cursor", "is not a cursor this server issued") }
+        return parts
+    }
+}

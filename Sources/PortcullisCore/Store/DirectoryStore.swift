@@ -1,0 +1,67 @@
+/// The result of a committed write: the stored value and the revision the write produced.
+public struct Written<Value: Sendable>: Sendable {
+    public var value: Value
+    public var revision: Int64
+
+    public init(_ value: Value, revision: Int64) {
+        self.value = value
+        self.revision = revision
+    }
+}
+
+/// Counts of entities stored by an import.
+public struct ImportCounts: Sendable, Equatable, Codable {
+    public var users = 0
+    public var teams = 0
+    public var members = 0
+    public var projects = 0
+    public var generations = 0
+
+    public init() {}
+}
+
+/// Management of the directory: users, teams, memberships, projects, generations and API keys.
+///
+/// Every write runs in one transaction that also advances the data revision; a write that throws changed nothing.
+public protocol DirectoryStore: Sendable {
+    func createUser(_ input: NewUser, passwordHash: String?) async throws -> Written<User>
+    func user(_ id: String) async throws -> User
+    /// The user's password hash, for sign-in; nil when the user is absent or has no password.
+    func userCredentials(email: String) async throws -> (user: User, passwordHash: String?)?
+    func updateUser(_ id: String, _ patch: UserPatch, passwordHash: String?) async throws -> Written<User>
+    func deleteUser(_ id: String) async throws -> Int64
+    func users(_ page: PageRequest) async throws -> Page<User>
+
+    func createTeam(_ input: NewTeam) async throws -> Written<Team>
+    func team(_ id: String) async throws -> Team
+    func updateTeam(_ id: String, _ patch: TeamPatch) async throws -> Written<Team>
+    func deleteTeam(_ id: String) async throws -> Int64
+    func teams(_ page: PageRequest) async throws -> Page<Team>
+
+    /// Creates or replaces a membership; `created` tells which.
+    func putMember(teamId: String, userId: String, _ input: MembershipInput) async throws -> (member: Written<TeamMember>, created: Bool)
+    func deleteMember(teamId: String, userId: String) async throws -> Int64
+    func members(teamId: String) async throws -> [TeamMember]
+
+    func createProject(_ input: NewProject) async throws -> Written<Project>
+    func project(_ id: String) async throws -> Project
+    func updateProject(_ id: String, _ patch: ProjectPatch) async throws -> Written<Project>
+    func deleteProject(_ id: String) async throws -> Int64
+    func projects(_ page: PageRequest) async throws -> Page<Project>
+
+    func createGeneration(_ input: NewGeneration) async throws -> Written<Generation>
+    func generation(_ id: String) async throws -> Generation
+    func updateGeneration(_ id: String, _ patch: GenerationPatch) async throws -> Written<Generation>
+    func deleteGeneration(_ id: String) async throws -> Int64
+    func generations(_ page: PageRequest) async throws -> Page<Generation>
+
+    func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret) async throws -> Written<APIKey>
+    func deleteAPIKey(_ id: String) async throws -> Int64
+    /// The key whose hash matches, or nil.
+    func apiKey(hash: [UInt8]) throws -> APIKey?
+    /// Whether any API key exists (first start creates the admin key when none does).
+    func hasAPIKeys() throws -> Bool
+
+    /// Stores every record of an NDJSON stream in one transaction, or nothing.
+    func importRecords(from lines: some Sequence<(line: Int, text: Substring)>, hasher: PasswordHasher) throws -> Written<ImportCounts>
+}

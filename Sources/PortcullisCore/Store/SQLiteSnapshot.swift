@@ -1,0 +1,217 @@
+extension SQLiteStore: AuthorizationStore {
+    public func withSnapshot<T>(_ body: (any AuthorizationSnapshot) throws -> T) throws -> T {
+        // Typed throws cannot carry `body`'s untyped error through the pool, so it travels in a box.
+        var failure: (any Error)?
+        let result: T? = try readers.read { connection throws(PortcullisError) -> T? in
+            do {
+                return try body(SQLiteSnapshot(connection: connection))
+            } catch {
+                failure = error
+                return nil
+            }
+        }
+        if let failure { throw failure }
+        return result!
+    }
+}
+
+/// One read transaction on a reader connection. Statements are prepared once per connection.
+struct SQLiteSnapshot: AuthorizationSnapshot {
+    let connection: SQLiteConnection
+
+    func revision() throws -> Int64 {
+        let statement = try connection.statement(AuthorizationQueries.revision)
+        return try statement.step() ? statement.int64(0) : 0
+    }
+
+    func subject(_ userId: String) throws -> SubjectFacts? {
+        let statement = try connection.statement(AuthorizationQueries.subject)
+        statement.bind(1, userId)
+        guard try statement.step() else { return nil }
+        return SubjectFacts(isAdmin: statement.bool(0), isActive: statement.bool(1))
+    }
+
+    func generation(_ id: String, userId: String, action: Action) throws -> GenerationFacts? {
+        let statement = try connection.statement(AuthorizationQueries.generation)
+        statement.bind(1, id)
+        statement.bind(2, userId)
+        statement.bind(3, action.rawValue)
+        guard try statement.step() else { return nil }
+        let project: ProjectFacts? = statement.isNull(2) ? nil : ProjectFacts(
+            ownerId: statement.text(3) ?? "", teamId: statement.text(4),
+            visibility: Visibility(rawValue: statement.text(5) ?? "") ?? .private, isDeleted: statement.bool(6),
+            teamIsDeleted: statement.bool(7), membership: Self.membership(statement, from: 8))
+        return GenerationFacts(ownerId: statement.text(0) ?? "", isDeleted: statement.bool(1), project: project)
+    }
+
+    func project(_ id: String, userId: String, action: Action) throws -> ProjectFacts? {
+        let statement = try connection.statement(AuthorizationQueries.project)
+        statement.bind(1, id)
+        statement.bind(2, userId)
+        statement.bind(3, action.rawValue)
+        guard try statement.step() else { return nil }
+        return ProjectFacts(
+            ownerId: statement.text(0) ?? "", teamId: statement.text(1), visibility: Visibility(rawValue: statement.text(2) ?? "") ?? .private,
+            isDeleted: statement.bool(3), teamIsDeleted: statement.bool(4), membership: Self.membership(statement, from: 5))
+    }
+
+    func team(_ id: String, userId: String, action: Action) throws -> TeamFacts? {
+        let statement = try connection.statement(AuthorizationQueries.team)
+        statement.bind(1, id)
+        statement.bind(2, userId)
+        statement.bind(3, action.rawValue)
+        guard try statement.step() else { return nil }
+        let membership = statement.isNull(1) ? nil : MembershipFacts(
+            role: TeamRole(rawValue: statement.text(1) ?? "") ?? .viewer, roleGrantsAction: statement.bool(3), permitsAction: false,
+            isActive: statement.bool(2))
+        return TeamFacts(isDeleted: statement.bool(0), membership: membership)
+    }
+
+    /// Columns `role, is_active, permits, role_grants` starting at `column`; nil when the user is no member.
+    private static func membership(_ statement: SQLiteStatement, from column: Int32) -> MembershipFacts? {
+        guard !statement.isNull(column), let role = TeamRole(rawValue: statement.text(column) ?? "") else { return nil }
+        return MembershipFacts(role: role, roleGrantsAction: statement.bool(column + 3), permitsAction: statement.bool(column + 2),
+                               isActive: statement.bool(column + 1))
+    }
+
+    // MARK: Listings
+
+    func resources(userId: String, type: ResourceType, action: Action, page: PageRequest) throws -> Page<String> {
+        guard let user = try subject(userId), user.isActive else {
+            _ = try Cursor.decode(page.cursor, parts: type == .generation ? 3 : 1)
+            return Page(items: [], nextCursor: nil)
+        }
+        switch (type, user.isAdmin) {
+        case (.generation, true):
+            return try simplePage(ListingQueries.allGenerations, page) { _ in }
+        case (.generation, false):
+            return try generationResources(userId: userId, action: action, page: page)
+        case (.project, true):
+            return try simplePage(ListingQueries.allProjects, page) { _ in }
+        case (.project, false):
+            return try simplePage(ListingQueries.accessibleProjects, page, firstParameter: 5) { statement in
+                statement.bind(1, userId)
+                statement.bind(2, action.rawValue)
+                statement.bind(3, Int64(action == .read ? 1 : 0))
+                statement.bind(4, ResourceType.project.rawValue)
+            }
+        case (.team, true):
+            return try simplePage(ListingQueries.allTeams, page) { _ in }
+        case (.team, false):
+            return try simplePage(ListingQueries.memberTeams, page, firstParameter: 3) { statement in
+                statement.bind(1, userId)
+                statement.bind(2, action.rawValue)
+            }
+        }
+    }
+
+    func subjects(type: ResourceType, id: String, action: Action, page: PageRequest) throws -> Page<String>? {
+        let publicActions: Set<Action>
+        var resourceOwner: String?
+        let project: ProjectFacts?
+        switch type {
+        case .generation:
+            guard let generation = try generation(id, userId: "", action: action), !generation.isDeleted,
+                  generation.project?.isDeleted != true
+            else { return nil }
+            resourceOwner = generation.ownerId
+            project = generation.project
+            publicActions = [.read, .download]
+        case .project:
+            guard let facts = try self.project(id, userId: "", action: action), !facts.isDeleted else { return nil }
+            project = facts
+            publicActions = [.read]
+        case .team:
+            guard let team = try team(id, userId: "", action: action), !team.isDeleted else { return nil }
+            return try simplePage(ListingQueries.grantedUsers, page, firstParameter: 7) { statement in
+                statement.bind(1, nil as String?)
+                statement.bind(2, nil as String?)
+                statement.bind(3, id)
+                statement.bind(4, ResourceType.team.rawValue)
+                statement.bind(5, action.rawValue)
+                statement.bind(6, Int64(0))
+            }
+        }
+        if let project, project.visibility == .public, publicActions.contains(action) {
+            return try simplePage(ListingQueries.activeUsers, page) { _ in }
+        }
+        let grantingTeam = project.flatMap { $0.visibility != .private && !$0.teamIsDeleted ? $0.teamId : nil }
+        return try simplePage(ListingQueries.grantedUsers, page, firstParameter: 7) { statement in
+            statement.bind(1, resourceOwner)
+            statement.bind(2, project?.ownerId)
+            statement.bind(3, grantingTeam)
+            statement.bind(4, type.rawValue)
+            statement.bind(5, action.rawValue)
+            statement.bind(6, Int64(1))
+        }
+    }
+
+    /// A listing that is one query in id order: parameters before `firstParameter` are bound by `bind`,
+    /// then the cursor's id and the limit.
+    private func simplePage(_ sql: String, _ page: PageRequest, firstParameter: Int32 = 1, bind: (SQLiteStatement) -> Void) throws
+        -> Page<String>
+    {
+        let after = try Cursor.decode(page.cursor, parts: 1)?[0] ?? ""
+        let statement = try connection.statement(sql)
+        bind(statement)
+        statement.bind(firstParameter, after)
+        statement.bind(firstParameter + 1, Int64(page.limit + 1))
+        var ids: [String] = []
+        while try statement.step() {
+            ids.append(statement.text(0) ?? "")
+        }
+        guard ids.count > page.limit else { return Page(items: ids, nextCursor: nil) }
+        ids.removeLast()
+        return Page(items: ids, nextCursor: Cursor.encode([ids[ids.count - 1]]))
+    }
+
+    /// Generations a non-administrator may act on: first their own, then other users' in each project that grants the action.
+    /// The cursor is `(phase, project, last id)`.
+    private func generationResources(userId: String, action: Action, page: PageRequest) throws -> Page<String> {
+        let position = try Cursor.decode(page.cursor, parts: 3) ?? ["owned", "", ""]
+        var found: [(id: String, phase: String, project: String)] = []
+        let wanted = page.limit + 1
+
+        if position[0] == "owned" {
+            let statement = try connection.statement(ListingQueries.ownedGenerations)
+            statement.bind(1, userId)
+            statement.bind(2, position[2])
+            statement.bind(3, Int64(wanted))
+            while try statement.step() { found.append((statement.text(0) ?? "", "owned", "")) }
+        }
+        var project = position[0] == "shared" ? position[1] : ""
+        var after = position[0] == "shared" ? position[2] : ""
+        // Finish the project the cursor stopped in, then walk the accessible projects in id order.
+        var pendingProjects: [String] = project.isEmpty ? [] : [project]
+        var projectCursor = project
+        var projectsExhausted = false
+        while found.count < wanted {
+            if pendingProjects.isEmpty {
+                guard !projectsExhausted else { break }
+                let statement = try connection.statement(ListingQueries.accessibleProjects)
+                statement.bind(1, userId)
+                statement.bind(2, action.rawValue)
+                statement.bind(3, Int64(action == .read || action == .download ? 1 : 0))
+                statement.bind(4, ResourceType.generation.rawValue)
+                statement.bind(5, projectCursor)
+                statement.bind(6, Int64(100))
+                while try statement.step() { pendingProjects.append(statement.text(0) ?? "") }
+                projectsExhausted = pendingProjects.count < 100
+                guard let last = pendingProjects.last else { break }
+                projectCursor = last
+            }
+            project = pendingProjects.removeFirst()
+            let statement = try connection.statement(ListingQueries.projectGenerations)
+            statement.bind(1, project)
+            statement.bind(2, userId)
+            statement.bind(3, after)
+            statement.bind(4, Int64(wanted - found.count))
+            while try statement.step() { found.append((statement.text(0) ?? "", "shared", project)) }
+            after = ""
+        }
+        guard found.count > page.limit else { return Page(items: found.map(\.id), nextCursor: nil) }
+        found.removeLast()
+        let last = found[found.count - 1]
+        return Page(items: found.map(\.id), nextCursor: Cursor.encode([last.phase, last.project, last.id]))
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import GRDB
+
+extension SQLiteStore: DirectoryStore {
+    // MARK: Users
+
+    public func createUser(_ input: NewUser, passwordHash: String?) async throws -> Written<User> {
+        try await write { db in try Self.insertUser(db, input, passwordHash: passwordHash) }
+    }
+
+    public func user(_ id: String) async throws -> User {
+        try await read { db in try Self.fetchLive(db, .users, columns: Self.userColumns, id, Self.user) }
+    }
+
+    public func userCredentials(email: String) async throws -> (user: User, passwordHash: String?)? {
+        try await read { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT \(Self.userColumns), password_hash FROM users WHERE email = ? COLLATE NOCASE AND deleted_at IS NULL",
+                arguments: [email])
+            else { return nil }
+            return (Self.user(row), row["password_hash"])
+        }
+    }
+
+    public func updateUser(_ id: String, _ patch: UserPatch, passwordHash: String?) async throws -> Written<User> {
+        try await write { db in
+            var user = try Self.fetchLive(db, .users, columns: Self.userColumns, id, Self.user)
+            if let email = patch.email {
+                try Self.requireEmailFree(db, email, except: id)
+                user.email = email
+            }
+            if let displayName = patch.displayName { user.displayName = displayName }
+            if let isAdmin = patch.isAdmin { user.isAdmin = isAdmin }
+            if let status = patch.status { user.status = status }
+            try db.execute(
+                sql: "UPDATE users SET email = ?, display_name = ?, is_admin = ?, status = ?, password_hash = COALESCE(?, password_hash) WHERE id = ?",
+                arguments: [user.email, user.displayName, user.isAdmin, user.status.rawValue, passwordHash, id])
+            return user
+        }
+    }
+
+    public func deleteUser(_ id: String) async throws -> Int64 {
+        try await write { db in try Self.softDelete(db, .users, id) }.revision
+    }
+
+    public func users(_ page: PageRequest) async throws -> Page<User> {
+        try await read { db in try Self.page(db, .users, columns: Self.userColumns, page, Self.user, id: \.id) }
+    }
+
+    // MARK: Teams and members
+
+    public func createTeam(_ input: NewTeam) async throws -> Written<Team> {
+        try await write { db in try Self.insertTeam(db, input) }
+    }
+
+    public func team(_ id: String) async throws -> Team {
+        try await read { db in try Self.fetchLive(db, .teams, columns: Self.teamColumns, id, Self.team) }
+    }
+
+    public func updateTeam(_ id: String, _ patch: TeamPatch) async throws -> Written<Team> {
+        try await write { db in
+            var team = try Self.fetchLive(db, .teams, columns: Self.teamColumns, id, Self.team)
+            if let name = patch.name { team.name = name }
+            if let ownerId = patch.ownerId, ownerId != team.ownerId {
+                try Self.requireReference(db, .users, ownerId, field: "owner_id")
+                team.ownerId = ownerId
+                // A new owner holds the owner role; the previous owner keeps their membership as it was.
+                try Self.upsertMember(db, teamId: id, userId: ownerId, MembershipInput(role: .owner))
+            }
+            try db.execute(sql: "UPDATE teams SET name = ?, owner_id = ? WHERE id = ?", arguments: [team.name, team.ownerId, id])
+            return team
+        }
+    }
+
+    public func deleteTeam(_ id: String) async throws -> Int64 {
+        try await write { db in try Self.softDelete(db, .teams, id) }.revision
+    }
+
+    public func teams(_ page: PageRequest) async throws -> Page<Team> {
+        try await read { db in try Self.page(db, .teams, columns: Self.teamColumns, page, Self.team, id: \.id) }
+    }
+
+    public func putMember(teamId: String, userId: String, _ input: MembershipInput) async throws -> (member: Written<TeamMember>, created: Bool) {
+        let written = try await write { db in
+            guard try Self.isLive(db, .teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
+            try Self.requireReference(db, .users, userId, field: "user_id")
+            let (member, created) = try Self.upsertMember(db, teamId: teamId, userId: userId, input)
+            return MemberWrite(member: member, created: created)
+        }
+        return (Written(written.value.member, revision: written.revision), written.value.created)
+    }
+
+    public func deleteMember(teamId: String, userId: String) async throws -> Int64 {
+        try await write { db in
+            guard try Self.isLive(db, .teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
+            try db.execute(sql: "DELETE FROM team_members WHERE team_id = ? AND user_id = ?", arguments: [teamId, userId])
+            guard db.changesCount == 1 else {
+                throw PortcullisError(.notFound, code: "not_found", "user '\(userId)' is not a member of team '\(teamId)'")
+            }
+        }.revision
+    }
+
+    public func members(teamId: String) async throws -> [TeamMember] {
+        try await read { db in
+            guard try Self.isLive(db, .teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
+            return try Row.fetchAll(db, sql: """
+                SELECT m.team_id, m.user_id, m.role, m.permissions, m.is_active, m.created_at FROM team_members m
+                JOIN users u ON u.id = m.user_id AND u.deleted_at IS NULL
+                WHERE m.team_id = ? ORDER BY m.user_id
+                """, arguments: [teamId]).map(Self.member)
+        }
+    }
+
+    // MARK: Projects
+
+    public func createProject(_ input: NewProject) async throws -> Written<Project> {
+        try await write { db in try Self.insertProject(db, input) }
+    }
+
+    public func project(_ id: String) async throws -> Project {
+        try await read { db in try Self.fetchLive(db, .projects, columns: Self.projectColumns, id, Self.project) }
+    }
+
+    public func updateProject(_ id: String, _ patch: ProjectPatch) async throws -> Written<Project> {
+        try await write { db in
+            var project = try Self.fetchLive(db, .projects, columns: Self.projectColumns, id, Self.project)
+            if let name = patch.name { project.name = name }
+            if let ownerId = patch.ownerId {
+                try Self.requireReference(db, .users, ownerId, field: "owner_id")
+                project.ownerId = ownerId
+            }
+            if case .some(let teamId) = patch.teamId {
+                try Self.requireReference(db, .teams, teamId, field: "team_id")
+                project.teamId = teamId
+            }
+            if let visibility = patch.visibility { project.visibility = visibility }
+            try db.execute(sql: "UPDATE projects SET name = ?, owner_id = ?, team_id = ?, visibility = ? WHERE id = ?",
+                           arguments: [project.name, project.ownerId, project.teamId, project.visibility.rawValue, id])
+            return project
+        }
+    }
+
+    public func deleteProject(_ id: String) async throws -> Int64 {
+        try await write { db in try Self.softDelete(db, .projects, id) }.revision
+    }
+
+    public func projects(_ page: PageRequest) async throws -> Page<Project> {
+        try await read { db in try Self.page(db, .projects, columns: Self.projectColumns, page, Self.project, id: \.id) }
+    }
+
+    // MARK: Generations
+
+    public func createGeneration(_ input: NewGeneration) async throws -> Written<Generation> {
+        try await write { db in try Self.insertGeneration(db, input) }
+    }
+
+    public func generation(_ id: String) async throws -> Generation {
+        try await read { db in try Self.fetchLive(db, .generations, columns: Self.generationColumns, id, Self.generation) }
+    }
+
+    public func updateGeneration(_ id: String, _ patch: GenerationPatch) async throws -> Written<Generation> {
+        try await write { db in
+            var generation = try Self.fetchLive(db, .generations, columns: Self.generationColumns, id, Self.generation)
+            if let ownerId = patch.ownerId {
+                try Self.requireReference(db, .users, ownerId, field: "owner_id")
+                generation.ownerId = ownerId
+            }
+            if case .some(let projectId) = patch.projectId {
+                try Self.requireReference(db, .projects, projectId, field: "project_id")
+                generation.projectId = projectId
+            }
+            if let status = patch.status { generation.status = status }
+            if case .some(let mediaKey) = patch.mediaKey { generation.mediaKey = mediaKey }
+            try db.execute(sql: "UPDATE generations SET owner_id = ?, project_id = ?, status = ?, media_key = ? WHERE id = ?",
+                           arguments: [generation.ownerId, generation.projectId, generation.status.rawValue, generation.mediaKey, id])
+            return generation
+        }
+    }
+
+    public func deleteGeneration(_ id: String) async throws -> Int64 {
+        try await write { db in try Self.softDelete(db, .generations, id) }.revision
+    }
+
+    public func generations(_ page: PageRequest) async throws -> Page<Generation> {
+        try await read { db in try Self.page(db, .generations, columns: Self.generationColumns, page, Self.generation, id: \.id) }
+    }
+
+    // MARK: API keys
+
+    public func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret) async throws -> Written<APIKey> {
+        let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: scopes, createdAt: Timestamp.now())
+        let hash = secret.hash
+        return try await write { db in
+            try db.execute(sql: "INSERT INTO api_keys (id, name, key_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [key.id, key.name, Data(hash), key.scopes.map(\.rawValue).joined(separator: " "), key.createdAt])
+            return key
+        }
+    }
+
+    public func deleteAPIKey(_ id: String) async throws -> Int64 {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM api_keys WHERE id = ?", arguments: [id])
+            guard db.changesCount == 1 else { throw PortcullisError.notFound("API key", id) }
+        }.revision
+    }
+
+    public func apiKey(hash: [UInt8]) throws -> APIKey? {
+        try readers.read { connection throws(PortcullisError) in
+            let statement = try connection.statement("SELECT id, name, scopes, created_at FROM api_keys WHERE key_hash = ?")
+            statement.bind(1, hash)
+            guard try statement.step() else { return nil }
+            return APIKey(id: statement.text(0) ?? "", name: statement.text(1) ?? "",
+                          scopes: (statement.text(2) ?? "").split(separator: " ").compactMap { APIKeyScope(rawValue: String($0)) },
+                          createdAt: statement.text(3) ?? "")
+        }
+    }
+
+    public func hasAPIKeys() throws -> Bool {
+        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM api_keys)") ?? false }
+    }
+}
+
+private struct MemberWrite: Sendable {
+    var member: TeamMember
+    var created: Bool
+}

@@ -1,0 +1,173 @@
+import GRDB
+
+/// Row mapping and the existence checks shared by management writes and import.
+extension SQLiteStore {
+    static let userColumns = "id, email, display_name, is_admin, status, created_at, deleted_at"
+    static let teamColumns = "id, name, owner_id, created_at, deleted_at"
+    static let memberColumns = "team_id, user_id, role, permissions, is_active, created_at"
+    static let projectColumns = "id, name, owner_id, team_id, visibility, created_at, deleted_at"
+    static let generationColumns = "id, owner_id, project_id, status, media_key, created_at, deleted_at"
+
+    static func user(_ row: Row) -> User {
+        User(id: row["id"], email: row["email"], displayName: row["display_name"], isAdmin: row["is_admin"],
+             status: UserStatus(rawValue: row["status"]) ?? .disabled, createdAt: row["created_at"], deletedAt: row["deleted_at"])
+    }
+
+    static func team(_ row: Row) -> Team {
+        Team(id: row["id"], name: row["name"], ownerId: row["owner_id"], createdAt: row["created_at"], deletedAt: row["deleted_at"])
+    }
+
+    static func member(_ row: Row) -> TeamMember {
+        let permissions: String = row["permissions"]
+        return TeamMember(teamId: row["team_id"], userId: row["user_id"], role: TeamRole(rawValue: row["role"]) ?? .viewer,
+                          permissions: permissions.split(separator: " ").compactMap { Action(rawValue: String($0)) },
+                          isActive: row["is_active"], createdAt: row["created_at"])
+    }
+
+    static func project(_ row: Row) -> Project {
+        Project(id: row["id"], name: row["name"], ownerId: row["owner_id"], teamId: row["team_id"],
+                visibility: Visibility(rawValue: row["visibility"]) ?? .private, createdAt: row["created_at"], deletedAt: row["deleted_at"])
+    }
+
+    static func generation(_ row: Row) -> Generation {
+        Generation(id: row["id"], ownerId: row["owner_id"], projectId: row["project_id"],
+                   status: GenerationStatus(rawValue: row["status"]) ?? .pending, mediaKey: row["media_key"],
+                   createdAt: row["created_at"], deletedAt: row["deleted_at"])
+    }
+
+    /// The tables management addresses, with the word used in messages.
+    enum Table: String {
+        case users, teams, projects, generations
+
+        var noun: String {
+            switch self {
+            case .users: "user"
+            case .teams: "team"
+            case .projects: "project"
+            case .generations: "generation"
+            }
+        }
+    }
+
+    /// Whether a row with this id exists at all (deleted or not): ids are never reused.
+    static func idTaken(_ db: Database, _ table: Table, _ id: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM \(table.rawValue) WHERE id = ?"), arguments: [id]) ?? false
+    }
+
+    /// Whether a live (not deleted) row with this id exists.
+    static func isLive(_ db: Database, _ table: Table, _ id: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM \(table.rawValue) WHERE id = ? AND deleted_at IS NULL"), arguments: [id])
+            ?? false
+    }
+
+    static func requireReference(_ db: Database, _ table: Table, _ id: String?, field: String) throws {
+        guard let id else { return }
+        guard try isLive(db, table, id) else { throw PortcullisError.unknownReference(field, id) }
+    }
+
+    static func requireNewID(_ db: Database, _ table: Table, _ id: String) throws {
+        if try idTaken(db, table, id) {
+            throw PortcullisError(.conflict, code: "conflict", "\(table.noun) '\(id)' already exists")
+        }
+    }
+
+    static func requireEmailFree(_ db: Database, _ email: String, except userId: String? = nil) throws {
+        let holder = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM users WHERE email = ? COLLATE NOCASE AND deleted_at IS NULL"), arguments: [email])
+        if let holder, holder != userId {
+            throw PortcullisError(.conflict, code: "conflict", "email '\(email)' is already in use")
+        }
+    }
+
+    static func fetchLive<T>(_ db: Database, _ table: Table, columns: String, _ id: String, _ decode: (Row) -> T) throws -> T {
+        guard let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM \(table.rawValue) WHERE id = ? AND deleted_at IS NULL", arguments: [id])
+        else { throw PortcullisError.notFound(table.noun, id) }
+        return decode(row)
+    }
+
+    static func softDelete(_ db: Database, _ table: Table, _ id: String) throws {
+        try db.execute(sql: "UPDATE \(table.rawValue) SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", arguments: [Timestamp.now(), id])
+        guard db.changesCount == 1 else { throw PortcullisError.notFound(table.noun, id) }
+    }
+
+    /// One page of live rows in id order.
+    static func page<T>(_ db: Database, _ table: Table, columns: String, _ request: PageRequest, _ decode: (Row) -> T, id: (T) -> String) throws
+        -> Page<T>
+    {
+        let after = try Cursor.decode(request.cursor, parts: 1)?[0] ?? ""
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT \(columns) FROM \(table.rawValue) WHERE deleted_at IS NULL AND id > ? ORDER BY id LIMIT ?",
+            arguments: [after, request.limit + 1])
+        var items = rows.prefix(request.limit).map(decode)
+        let next = rows.count > request.limit ? items.last.map { Cursor.encode([id($0)]) } : nil
+        if rows.isEmpty { items = [] }
+        return Page(items: items, nextCursor: next)
+    }
+
+    // MARK: Inserts shared by management and import
+
+    static func insertUser(_ db: Database, _ input: NewUser, passwordHash: String?) throws -> User {
+        let id = input.id ?? Identifier.generate(prefix: "usr")
+        try requireNewID(db, .users, id)
+        if input.deletedAt == nil { try requireEmailFree(db, input.email) }
+        let user = User(id: id, email: input.email, displayName: input.displayName, isAdmin: input.isAdmin, status: input.status,
+                        createdAt: input.createdAt ?? Timestamp.now(), deletedAt: input.deletedAt)
+        try db.cachedStatement(sql: """
+            INSERT INTO users (id, email, display_name, password_hash, is_admin, status, created_at, deleted_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [user.id, user.email, user.displayName, passwordHash, user.isAdmin, user.status.rawValue,
+                                     user.createdAt, user.deletedAt])
+        return user
+    }
+
+    static func insertTeam(_ db: Database, _ input: NewTeam) throws -> Team {
+        let id = input.id ?? Identifier.generate(prefix: "team")
+        try requireNewID(db, .teams, id)
+        try requireReference(db, .users, input.ownerId, field: "owner_id")
+        let team = Team(id: id, name: input.name, ownerId: input.ownerId, createdAt: input.createdAt ?? Timestamp.now(), deletedAt: input.deletedAt)
+        try db.cachedStatement(sql: "INSERT INTO teams (id, name, owner_id, created_at, deleted_at) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [team.id, team.name, team.ownerId, team.createdAt, team.deletedAt])
+        // The owner is a member with role owner.
+        try upsertMember(db, teamId: team.id, userId: team.ownerId, MembershipInput(role: .owner, createdAt: team.createdAt))
+        return team
+    }
+
+    @discardableResult
+    static func upsertMember(_ db: Database, teamId: String, userId: String, _ input: MembershipInput) throws -> (TeamMember, Bool) {
+        let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT created_at FROM team_members WHERE team_id = ? AND user_id = ?"), arguments: [teamId, userId])
+        let member = TeamMember(teamId: teamId, userId: userId, role: input.role, permissions: input.permissions, isActive: input.isActive,
+                                createdAt: existing ?? input.createdAt ?? Timestamp.now())
+        try db.cachedStatement(sql: """
+            INSERT INTO team_members (team_id, user_id, role, permissions, is_active, created_at) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role, permissions = excluded.permissions, is_active = excluded.is_active
+            """).execute(arguments: [teamId, userId, member.role.rawValue, member.permissions.map { $0.rawValue }.joined(separator: " "),
+                                     member.isActive, member.createdAt])
+        return (member, existing == nil)
+    }
+
+    static func insertProject(_ db: Database, _ input: NewProject) throws -> Project {
+        let id = input.id ?? Identifier.generate(prefix: "prj")
+        try requireNewID(db, .projects, id)
+        try requireReference(db, .users, input.ownerId, field: "owner_id")
+        try requireReference(db, .teams, input.teamId, field: "team_id")
+        let project = Project(id: id, name: input.name, ownerId: input.ownerId, teamId: input.teamId, visibility: input.visibility,
+                              createdAt: input.createdAt ?? Timestamp.now(), deletedAt: input.deletedAt)
+        try db.cachedStatement(sql: "INSERT INTO projects (id, name, owner_id, team_id, visibility, created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [project.id, project.name, project.ownerId, project.teamId, project.visibility.rawValue, project.createdAt,
+                                 project.deletedAt])
+        return project
+    }
+
+    static func insertGeneration(_ db: Database, _ input: NewGeneration) throws -> Generation {
+        let id = input.id ?? Identifier.generate(prefix: "gen")
+        try requireNewID(db, .generations, id)
+        try requireReference(db, .users, input.ownerId, field: "owner_id")
+        try requireReference(db, .projects, input.projectId, field: "project_id")
+        let generation = Generation(id: id, ownerId: input.ownerId, projectId: input.projectId, status: input.status, mediaKey: input.mediaKey,
+                                    createdAt: input.createdAt ?? Timestamp.now(), deletedAt: input.deletedAt)
+        try db.cachedStatement(sql: """
+            INSERT INTO generations (id, owner_id, project_id, status, media_key, created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [generation.id, generation.ownerId, generation.projectId, generation.status.rawValue, generation.mediaKey,
+                                     generation.createdAt, generation.deletedAt])
+        return generation
+    }
+}

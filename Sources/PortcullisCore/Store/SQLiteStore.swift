@@ -1,0 +1,86 @@
+import GRDB
+
+/// The SQLite backend: one database file in WAL mode.
+///
+/// Writes and management reads go through a GRDB `DatabasePool`; decisions read through `SnapshotReaderPool`,
+/// raw connections with prepared statements, each decision inside one read transaction.
+public final class SQLiteStore: Sendable {
+    public let configuration: StoreConfiguration
+    let pool: DatabasePool
+    let readers: SnapshotReaderPool
+
+    /// Opens (creating if needed) the database and applies pending migrations.
+    public init(_ configuration: StoreConfiguration) throws {
+        self.configuration = configuration
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(Double(configuration.busyTimeoutMilliseconds) / 1000)
+        let synchronous = configuration.synchronous.rawValue
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        do {
+            pool = try DatabasePool(path: configuration.path, configuration: config)
+            try Migrations.migrator.migrate(pool)
+        } catch {
+            throw PortcullisError(.unavailable, code: "store_unavailable", "cannot open database \(configuration.path): \(error)")
+        }
+        readers = SnapshotReaderPool(
+            path: configuration.path, capacity: configuration.readerCapacity, busyTimeoutMilliseconds: Int32(configuration.busyTimeoutMilliseconds))
+    }
+
+    /// Names of migrations in `schema/` not yet applied to this database.
+    public func pendingMigrations() throws -> [String] {
+        let applied = try pool.read { db in try Migrations.migrator.appliedIdentifiers(db) }
+        return Migrations.all.map(\.name).filter { !applied.contains($0) }
+    }
+
+    /// The current data revision.
+    public func revision() throws -> Int64 {
+        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM revision WHERE id = 1") ?? 0 }
+    }
+
+    /// Runs a write transaction that advances the revision, mapping SQLite failures to the spec's errors.
+    func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> Written<T> {
+        do {
+            return try await pool.write { db in
+                let value = try body(db)
+                return Written(value, revision: try Self.advanceRevision(db))
+            }
+        } catch let error as PortcullisError {
+            throw error
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch let error as PortcullisError {
+            throw error
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    static func advanceRevision(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "UPDATE revision SET value = value + 1 WHERE id = 1 RETURNING value") ?? 0
+    }
+
+    static func mapped(_ error: any Error) -> PortcullisError {
+        if let error = error as? DatabaseError {
+            switch error.extendedResultCode {
+            case .SQLITE_CONSTRAINT_UNIQUE, .SQLITE_CONSTRAINT_PRIMARYKEY:
+                return PortcullisError(.conflict, code: "conflict", "already exists")
+            case .SQLITE_CONSTRAINT_FOREIGNKEY:
+                return PortcullisError(.unprocessable, code: "unknown_reference", "a referenced id does not exist")
+            case .SQLITE_BUSY, .SQLITE_LOCKED:
+                return PortcullisError(.unavailable, code: "store_busy", "the database is busy; retry")
+            default:
+                return PortcullisError(.unavailable, code: "store_error", "database error: \(error.message ?? "\(error.resultCode)")")
+            }
+        }
+        return PortcullisError(.unavailable, code: "store_error", "\(error)")
+    }
+}

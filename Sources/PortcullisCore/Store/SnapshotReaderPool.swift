@@ -1,0 +1,61 @@
+import Synchronization
+
+/// Read connections for decisions: each read runs in one transaction, so it sees one consistent snapshot.
+///
+/// Connections are handed out exclusively and returned after use; the pool grows on demand up to
+/// `capacity` kept connections (extra ones under a burst are closed after use).
+final class SnapshotReaderPool: Sendable {
+    private let path: String
+    private let capacity: Int
+    private let busyTimeoutMilliseconds: Int32
+    private let idle: Mutex<[ReaderConnection]>
+
+    init(path: String, capacity: Int, busyTimeoutMilliseconds: Int32) {
+        self.path = path
+        self.capacity = capacity
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        self.idle = Mutex([])
+    }
+
+    /// Runs `body` inside one read transaction on a connection held for the duration.
+    func read<T>(_ body: (SQLiteConnection) throws(PortcullisError) -> T) throws(PortcullisError) -> T {
+        let reader: ReaderConnection
+        if let idleReader = idle.withLock({ $0.popLast() }) {
+            reader = idleReader
+        } else {
+            reader = try ReaderConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        }
+        defer { release(reader) }
+        try reader.connection.statement("BEGIN DEFERRED").stepToEnd()
+        do {
+            let result = try body(reader.connection)
+            try reader.connection.statement("COMMIT").stepToEnd()
+            return result
+        } catch {
+            try? reader.connection.statement("ROLLBACK").stepToEnd()
+            throw error
+        }
+    }
+
+    private func release(_ reader: ReaderConnection) {
+        idle.withLock { idle in
+            if idle.count < capacity { idle.append(reader) }
+        }
+    }
+}
+
+/// Owns one connection. `@unchecked Sendable` because the pool hands each one to a single caller at a time:
+/// it is only ever used between `popLast()` and `release(_:)`, never concurrently.
+final class ReaderConnection: @unchecked Sendable {
+    let connection: SQLiteConnection
+
+    init(path: String, busyTimeoutMilliseconds: Int32) throws(PortcullisError) {
+        connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+    }
+}
+
+extension SQLiteStatement {
+    func stepToEnd() throws(PortcullisError) {
+        while try step() {}
+    }
+}
