@@ -169,6 +169,15 @@ public struct FieldReader {
         }
     }
 
+    /// An array field, required.
+    public mutating func array(_ name: String) throws(PortcullisError) -> [JSONValue] {
+        switch fields.removeValue(forKey: name) {
+        case .array(let items)?: return items
+        case nil: throw .invalidField(name, "is required")
+        case let other?: throw .invalidField(name, "must be an array, not \(other.typeName)")
+        }
+    }
+
     /// Removes a field without reading it (e.g. a discriminator already looked at).
     public mutating func ignore(_ name: String) { fields.removeValue(forKey: name) }
 

@@ -13,6 +13,8 @@ public struct PortcullisError: Error, Sendable, Equatable, CustomStringConvertib
         case conflict
         /// Well-formed but inconsistent, e.g. an unknown referenced id (422).
         case unprocessable
+        /// The body is over the size limit (413).
+        case tooLarge
         /// Too many attempts (429).
         case rateLimited(retryAfterSeconds: Int)
         /// The store failed; not the client's fault (500/503).

@@ -46,6 +46,13 @@ final class SQLiteConnection {
         return statement
     }
 
+    /// Resets every prepared statement. A statement that returned a row but was not stepped to its end keeps the
+    /// connection's read transaction (and so its WAL snapshot) open past `COMMIT`; the next "fresh" transaction
+    /// would then still see the old snapshot. Call this before ending a transaction.
+    func resetStatements() {
+        for statement in statements.values { statement.reset() }
+    }
+
     func error(_ status: Int32, _ sql: String) -> PortcullisError {
         let message = String(cString: sqlite3_errmsg(handle))
         return PortcullisError(.unavailable, code: "store_error", "SQLite error \(status) (\(message)) in: \(sql.prefix(80))")

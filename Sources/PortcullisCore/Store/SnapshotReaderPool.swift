@@ -29,9 +29,12 @@ final class SnapshotReaderPool: Sendable {
         try reader.connection.statement("BEGIN DEFERRED").stepToEnd()
         do {
             let result = try body(reader.connection)
+            // Statements left mid-result would keep this snapshot alive into the next read (see `resetStatements`).
+            reader.connection.resetStatements()
             try reader.connection.statement("COMMIT").stepToEnd()
             return result
         } catch {
+            reader.connection.resetStatements()
             try? reader.connection.statement("ROLLBACK").stepToEnd()
             throw error
         }

@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// Reads a text file line by line with bounded memory, numbering lines from 1. Lines are split on `\n`; a trailing `\r` is dropped.
-public struct LineReader: Sequence {
+public struct LineReader: Sequence, Sendable {
     public let path: String
 
     public init(path: String) throws(PortcullisError) {

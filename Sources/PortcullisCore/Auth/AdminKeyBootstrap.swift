@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Makes sure an administrator can reach a new installation (SPEC section 4, credentials).
+public enum AdminKeyBootstrap {
+    public enum Outcome: Sendable, Equatable {
+        /// A new key was written to this file (mode 0600).
+        case createdFile(String)
+        /// The key from `PORTCULLIS_ADMIN_KEY` was registered, or was already.
+        case fromEnvironment
+        /// API keys exist already; nothing was done.
+        case existing
+    }
+
+    /// With `environmentKey`, registers it as an admin key (no file is written). Otherwise, on a database without
+    /// API keys, creates one and writes it to `<dataDirectory>/admin.key` with mode 0600.
+    public static func run(directory: any DirectoryStore, dataDirectory: String, environmentKey: String?) async throws -> Outcome {
+        if let environmentKey {
+            guard environmentKey.hasPrefix(APIKeySecret.prefix), environmentKey.utf8.count >= APIKeySecret.prefix.utf8.count + 32 else {
+                throw PortcullisError.invalidField("PORTCULLIS_ADMIN_KEY", "must start with '\(APIKeySecret.prefix)' followed by at least 32 characters")
+            }
+            let secret = APIKeySecret(key: environmentKey)
+            if try directory.apiKey(hash: secret.hash) == nil {
+                _ = try await directory.createAPIKey(name: "admin (PORTCULLIS_ADMIN_KEY)", scopes: [.admin], secret: secret)
+            }
+            return .fromEnvironment
+        }
+        guard try !directory.hasAPIKeys() else { return .existing }
+        let secret = APIKeySecret.generate()
+        let path = dataDirectory + "/admin.key"
+        // Write the file first: a key in the database that nobody can read would lock the administrator out.
+        unlink(path)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw PortcullisError(.unavailable, code: "admin_key_unwritable", "cannot create \(path)") }
+        let line = Array((secret.key + "\n").utf8)
+        let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        fsync(descriptor)
+        close(descriptor)
+        guard written == line.count else { throw PortcullisError(.unavailable, code: "admin_key_unwritable", "cannot write \(path)") }
+        _ = try await directory.createAPIKey(name: "admin (admin.key)", scopes: [.admin], secret: secret)
+        return .createdFile(path)
+    }
+}

@@ -1,0 +1,37 @@
+import HTTPTypes
+import Hummingbird
+import PortcullisCore
+
+/// Per-request state: who is asking (set by `AuthenticationMiddleware`) and the body limit.
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The resolved bearer credential; nil when the request carried none.
+    public var identity: Identity?
+    /// True when a bearer credential was sent but did not match any key or token.
+    public var credentialRejected = false
+    /// Requests bodies above this many bytes are answered 413 (import streams past it with its own limit).
+    public var maxUploadSize: Int
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        maxUploadSize = 1 << 20
+    }
+}
+
+extension AppRequestContext {
+    /// The caller's identity, or 401 when there is none or it was rejected.
+    func requireIdentity() throws -> Identity {
+        guard let identity, !credentialRejected else {
+            throw PortcullisError(.unauthenticated, code: "unauthorized", credentialRejected
+                ? "the bearer credential is invalid or revoked" : "send credentials as 'Authorization: Bearer <token>'")
+        }
+        return identity
+    }
+
+    /// An administrator (admin API key or admin user), or 401/403.
+    func requireAdmin() throws -> Identity {
+        let identity = try requireIdentity()
+        guard identity.isAdmin else { throw PortcullisError(.forbidden, code: "forbidden", "this endpoint needs administrator credentials") }
+        return identity
+    }
+}

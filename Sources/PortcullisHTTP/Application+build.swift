@@ -1,0 +1,52 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import PortcullisCore
+
+/// The composition root: opens the store, makes sure an administrator can get in, and assembles the router.
+///
+/// ```swift
+/// let app = try await buildApplication(settings, logger: logger)
+/// try await app.runService()
+/// ```
+/// - Parameter onServerRunning: called with the bound port once the server listens (port 0 picks a free one).
+public func buildApplication(
+    _ settings: ServerSettings, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+    let store = try SQLiteStore(settings.storeConfiguration)
+    switch try await AdminKeyBootstrap.run(directory: store, dataDirectory: settings.dataDirectory, environmentKey: settings.adminKey) {
+    case .createdFile(let path): logger.notice("created the administrator API key", metadata: ["path": "\(path)"])
+    case .fromEnvironment: logger.info("administrator API key taken from PORTCULLIS_ADMIN_KEY")
+    case .existing: break
+    }
+    let router = buildRouter(settings, store: store)
+    var configuration = ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "Portcullis")
+    configuration.backlog = settings.backlog
+    return Application(
+        router: router.router, configuration: configuration,
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+        logger: logger)
+}
+
+/// The router with every route, and the table of those routes.
+func buildRouter(_ settings: ServerSettings, store: SQLiteStore) -> (router: Router<AppRequestContext>, routes: RouteTable) {
+    let router = Router(context: AppRequestContext.self)
+    let routes = RouteTable()
+    let hasher = PasswordHasher(iterations: settings.passwordIterations)
+    // Outermost first: headers on every response, then errors turned into responses, then limits and identity.
+    router.add(middleware: ResponseHeadersMiddleware())
+    router.add(middleware: ErrorMiddleware(routes: routes))
+    router.add(middleware: BodyLimitMiddleware(maxBodyBytes: settings.maxBodyBytes))
+    router.add(middleware: AuthenticationMiddleware(authenticator: Authenticator(directory: store)))
+
+    HealthController().addRoutes(to: router, table: routes)
+    ManagementController(directory: store, hasher: hasher).addRoutes(to: router, table: routes)
+    APIKeysController(directory: store).addRoutes(to: router, table: routes)
+    ImportController(directory: store, hasher: hasher, spoolDirectory: settings.dataDirectory, maxImportBytes: settings.maxImportBytes)
+        .addRoutes(to: router, table: routes)
+    AuthorizationController(engine: AuthorizationEngine(store: store)).addRoutes(to: router, table: routes)
+    return (router, routes)
+}

@@ -1,0 +1,45 @@
+import HTTPTypes
+import Hummingbird
+import PortcullisCore
+
+/// `POST /api/v1/api-keys` and `DELETE /api/v1/api-keys/{id}` (administrators only).
+struct APIKeysController {
+    let directory: any DirectoryStore
+
+    func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+        let directory = directory
+        router.route(.post, "/api/v1/api-keys", in: table) { request, context in
+            _ = try context.requireAdmin()
+            var request = request
+            var fields = try await request.jsonFields(context: context)
+            let name = try fields.requiredString("name", maxLength: 256)
+            let scopes = try fields.enumerationList("scopes", APIKeyScope.self) ?? [.authz]
+            try fields.finish()
+            guard !scopes.isEmpty else { throw PortcullisError.invalidField("scopes", "must name at least one scope") }
+            let secret = APIKeySecret.generate()
+            let written = try await directory.createAPIKey(name: name, scopes: scopes, secret: secret)
+            return try .json(CreatedKey(key: written.value, secret: secret.key), status: .created, revision: written.revision)
+        }
+        router.route(.delete, "/api/v1/api-keys/{id}", in: table) { _, context in
+            _ = try context.requireAdmin()
+            return .noContent(revision: try await directory.deleteAPIKey(context.id("id")))
+        }
+    }
+
+    /// The only time a key's secret is shown.
+    struct CreatedKey: Encodable {
+        var key: APIKey
+        var secret: String
+
+        enum CodingKeys: String, CodingKey { case id, key, name, scopes, createdAt = "created_at" }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(key.id, forKey: .id)
+            try container.encode(secret, forKey: .key)
+            try container.encode(key.name, forKey: .name)
+            try container.encode(key.scopes, forKey: .scopes)
+            try container.encode(key.createdAt, forKey: .createdAt)
+        }
+    }
+}

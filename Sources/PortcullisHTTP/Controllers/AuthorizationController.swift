@@ -1,0 +1,150 @@
+import HTTPTypes
+import Hummingbird
+import PortcullisCore
+
+/// `check`, `check-batch`, `resources` and `subjects` (SPEC section 4, authorization).
+struct AuthorizationController {
+    static let maxBatch = 1000
+    let engine: AuthorizationEngine
+
+    func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+        let engine = engine
+        router.route(.post, "/api/v1/authz/check", in: table) { request, context in
+            let identity = try context.requireIdentity()
+            var request = request
+            var fields = try await request.jsonFields(context: context)
+            let check = try CheckRequest(&fields)
+            try Self.authorize(identity, toAskAbout: check.userId)
+            let start = ContinuousClock.now
+            let decision = try engine.check(check)
+            return .json(bytes: DecisionJSON.encode(decision, tookMicroseconds: Self.microseconds(since: start)).utf8)
+        }
+        router.route(.post, "/api/v1/authz/check-batch", in: table) { request, context in
+            let identity = try context.requireIdentity()
+            var request = request
+            var fields = try await request.jsonFields(context: context)
+            let checks = try Self.batch(&fields)
+            for check in checks { try Self.authorize(identity, toAskAbout: check.userId) }
+            let start = ContinuousClock.now
+            let decisions = try engine.check(batch: checks)
+            let took = Self.microseconds(since: start)
+            let results = decisions.map { DecisionJSON.encode($0, tookMicroseconds: took) }.joined(separator: ",")
+            return .json(bytes: #"{"results":[\#(results)]}"#.utf8)
+        }
+        router.route(.get, "/api/v1/authz/resources", in: table) { request, context in
+            let identity = try context.requireIdentity()
+            let userId = try Self.id(request.query("user_id"), field: "user_id")
+            let type = try Self.resourceType(request.query("resource_type"))
+            let action = try CheckRequest.action(request.query("action"), for: type)
+            try Self.authorize(identity, toAskAbout: userId)
+            let (page, revision) = try engine.resources(userId: userId, type: type, action: action, page: request.pageRequest())
+            return try .json(IDPage(key: "ids", page: page, revision: revision))
+        }
+        router.route(.get, "/api/v1/authz/subjects", in: table) { request, context in
+            let identity = try context.requireIdentity()
+            guard identity.mayCheckAnyUser else {
+                throw PortcullisError(.forbidden, code: "forbidden", "listing who may access a resource needs an API key or an administrator")
+            }
+            let type = try Self.resourceType(request.query("resource_type"))
+            let id = try Self.id(request.query("resource_id"), field: "resource_id")
+            let action = try CheckRequest.action(request.query("action"), for: type)
+            let (page, revision) = try engine.subjects(type: type, id: id, action: action, page: request.pageRequest())
+            return try .json(IDPage(key: "user_ids", page: page, revision: revision))
+        }
+    }
+
+    /// API keys with `authz` or `admin` scope may ask about anyone; a user token only about its own user.
+    static func authorize(_ identity: Identity, toAskAbout userId: String) throws {
+        if identity.mayCheckAnyUser { return }
+        if case .user(let id, _) = identity, id == userId { return }
+        throw PortcullisError(.forbidden, code: "forbidden", "a user token may only check its own user")
+    }
+
+    static func batch(_ fields: inout FieldReader) throws -> [CheckRequest] {
+        guard fields.has("checks") else { throw PortcullisError.invalidField("checks", "is required") }
+        let items = try fields.array("checks")
+        try fields.finish()
+        guard items.count <= maxBatch else { throw PortcullisError.invalidField("checks", "at most \(maxBatch) checks per batch, got \(items.count)") }
+        return try items.enumerated().map { index, item in
+            do {
+                var itemFields = try FieldReader(item)
+                return try CheckRequest(&itemFields)
+            } catch let error as PortcullisError {
+                throw PortcullisError.invalidField("checks[\(index)]", error.message)
+            }
+        }
+    }
+
+    static func id(_ value: String, field: String) throws -> String {
+        guard Identifier.isValid(value) else { throw PortcullisError.invalidField(field, "must be 1–128 characters of A-Z a-z 0-9 . _ : -") }
+        return value
+    }
+
+    static func resourceType(_ value: String) throws -> ResourceType {
+        guard let type = ResourceType(rawValue: value) else {
+            throw PortcullisError.invalidField("resource_type", "must be one of \(ResourceType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return type
+    }
+
+    static func microseconds(since start: ContinuousClock.Instant) -> Int64 {
+        let elapsed = ContinuousClock.now - start
+        return elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+    }
+}
+
+/// `{ids|user_ids: [...], next_cursor, revision}`.
+struct IDPage: Encodable {
+    var key: String
+    var page: Page<String>
+    var revision: Int64
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(page.items, forKey: Key(stringValue: key))
+        try container.encode(page.nextCursor, forKey: Key(stringValue: "next_cursor"))
+        try container.encode(revision, forKey: Key(stringValue: "revision"))
+    }
+}
+
+/// Decisions are the hottest response: written by hand rather than through JSONEncoder.
+enum DecisionJSON {
+    static func encode(_ decision: Decision, tookMicroseconds: Int64, cache: String = "miss") -> String {
+        var json = #"{"allowed":\#(decision.allowed),"reason":"\#(escape(decision.reason.code))","cache":"\#(cache)","#
+        json += #""took_us":\#(tookMicroseconds),"revision":\#(decision.revision)"#
+        if let explanation = decision.explanation {
+            json += #","explanation":["#
+            json += explanation.map { step in
+                #"{"rule":"\#(escape(step.rule))","outcome":"\#(step.outcome.rawValue)","detail":"\#(escape(step.detail))"}"#
+            }.joined(separator: ",")
+            json += "]"
+        }
+        return json + "}"
+    }
+
+    static func escape(_ string: String) -> String {
+        guard string.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else { return string }
+        var escaped = ""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": escaped += "\\\""
+            case "\\": escaped += "\\\\"
+            case "\n": escaped += "\\n"
+            case _ where scalar.value < 0x20: escaped += "\\u" + String(scalar.value, radix: 16).leftPadded(4)
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}

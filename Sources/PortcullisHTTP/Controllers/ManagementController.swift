@@ -1,0 +1,188 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PortcullisCore
+
+/// Users, teams, memberships, projects and generations (SPEC section 4, management). Every route needs an administrator.
+struct ManagementController {
+    let directory: any DirectoryStore
+    let hasher: PasswordHasher
+
+    func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+        addUserRoutes(to: router, table: table)
+        addTeamRoutes(to: router, table: table)
+        addProjectRoutes(to: router, table: table)
+        addGenerationRoutes(to: router, table: table)
+    }
+
+    private func addUserRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+        let directory = directory, hasher = hasher
+        router.route(.post, "/api/v1/users", in: table) { request, context in
+            _ = try context.requireAdmin()
+            var request = request
+            var fields = try await request.jsonFields(context: context)
+            let input = try NewUser(&fields)
+            try fields.finish()
+            var hash: String?
+            if let password = input.password { hash = try await hasher.hashOffloaded(password) }
+            let written = try await directory.createUser(input, passwordHash: hash)
+            return try .json(written.value, status: .created, revision: written.revision)
+        }
+        router.route(.get, "/api/v1/users", in: table) { request, context in
+            _ = try context.requireAdmin()
+            return try .json(ListBody(try await directory.users(request.pageRequest())))
+        }
+        router.route(.get, "/api/v1/users/{id}", in: table) { _, context in
+            _ = try context.requireAdmin()
+            return try .json(try await directory.user(context.id("id")))
+        }
+        router.route(.patch, "/api/v1/users/{id}", in: table) { request, context in
+            _ = try context.requireAdmin()
+            let id = try context.id("id")
+            var request = request
+            var fields = try await request.jsonFields(context: context)
+            let patch = try UserPatch(&fields)
+            try fields.finish()
+            var hash: String?
+            if let password = patch.password { hash = try await hasher.hashOffloaded(password) }
+            let written = try await directory.updateUser(id, patch, passwordHash: hash)
+            return try .json(written.value, revision: written.revision)
+        }
+        router.route(.delete, "/api/v1/users/{id}", in: table) { _, context in
+            _ = try context.requireAdmin()
+            return .noContent(revision: try await directory.deleteUser(context.id("id")))
+        }
+    }
+
+    private func addTeamRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+        let directory = directory
+        router.route(.post, "/api/v1/teams", in: table) { request, context in
+            _ = try context.requireAdmin()
+            var request = request
+            var fields = try await request.jsonFields(context: context)
+            let input = try NewTeam(&fields)
+            try fields.finish()
+            let written = try await directory.createTeam(input)
+            return try .json(written.value, status: .created, revision: written.revision)
+        }
+        router.route(.get, "/api/v1/teams", in: table) { request, context in
+            _ = try context.requireAdmin()
+            return try .json(ListBody(try await directory.teams(request.pageRequest())))
+        }
+        router.route(.get, "/api/v1/teams/{id}", in: table) { _, context in
+            _ = try context.requireAdmin()
+            return try .json(try await directory.team(context.id("id")))
+        }
+        router.route(.patch, "/api/v1/teams/{id}", in: table) { request, context in
+            _ = try context.requireAdmin()
+            let id = try context.id("id")
+            var request = request
+            var fields = try await request.jsonFields(context: context)
+            let patch = try TeamPatch(&fields)
+            try fields.finish()
+            let written = try await directory.updateTeam(id, patch)
+            return try .json(written.value, revision: written.revision)
+        }
+        router.route(.delete, "/api/v1/teams/{id}", in: table) { _, context in
+            _ = try context.requireAdmin()
+            return .noContent(revision: try await directory.deleteTeam(context.id("id")))
+        }
+        router.route(.get, "/api/v1/teams/{id}/members", in: table) { _, context in
+            _ = try context.requireAdmin()
+            return try .json(["items": try await directory.members(teamId: context.id("id"))])
+        }
+        router.route(.put, "/api/v1/teams/{id}/members/{user_id}", in: table) { request, context in
+            _ = try context.requireAdmin()
+            let teamId = try context.id("id"), userId = try context.id("user_id")
+            var request = request
+            var fields = try await request.jsonFields(context: context)
+            let input = try MembershipInput(&fields)
+            try fields.finish()
+            let (member, created) = try await directory.putMember(teamId: teamId, userId: userId, input)
+            return try .json(member.value, status: created ? .created : .ok, revision: member.revision)
+        }
+        router.route(.delete, "/api/v1/teams/{id}/members/{user_id}", in: table) { _, context in
+            _ = try context.requireAdmin()
+            return .noContent(revision: try await directory.deleteMember(teamId: context.id("id"), userId: context.id("user_id")))
+        }
+    }
+
+    private func addProjectRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+        let directory = directory
+        router.route(.post, "/api/v1/projects", in: table) { request, context in
+            _ = try context.requireAdmin()
+            var request = request
+            var fields = try await request.jsonFields(context: context)
+            let input = try NewProject(&fields)
+            try fields.finish()
+            let written = try await directory.createProject(input)
+            return try .json(written.value, status: .created, revision: written.revision)
+        }
+        router.route(.get, "/api/v1/projects", in: table) { request, context in
+            _ = try context.requireAdmin()
+            return try .json(ListBody(try await directory.projects(request.pageRequest())))
+        }
+        router.route(.get, "/api/v1/projects/{id}", in: table) { _, context in
+            _ = try context.requireAdmin()
+            return try .json(try await directory.project(context.id("id")))
+        }
+        router.route(.patch, "/api/v1/projects/{id}", in: table) { request, context in
+            _ = try context.requireAdmin()
+            let id = try context.id("id")
+            var request = request
+            var fields = try await request.jsonFields(context: context)
+            let patch = try ProjectPatch(&fields)
+            try fields.finish()
+            let written = try await directory.updateProject(id, patch)
+            return try .json(written.value, revision: written.revision)
+        }
+        router.route(.delete, "/api/v1/projects/{id}", in: table) { _, context in
+            _ = try context.requireAdmin()
+            return .noContent(revision: try await directory.deleteProject(context.id("id")))
+        }
+    }
+
+    private func addGenerationRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+        let directory = directory
+        router.route(.post, "/api/v1/generations", in: table) { request, context in
+            _ = try context.requireAdmin()
+            var request = request
+            var fields = try await request.jsonFields(context: context)
+            let input = try NewGeneration(&fields)
+            try fields.finish()
+            let written = try await directory.createGeneration(input)
+            return try .json(written.value, status: .created, revision: written.revision)
+        }
+        router.route(.get, "/api/v1/generations", in: table) { request, context in
+            _ = try context.requireAdmin()
+            return try .json(ListBody(try await directory.generations(request.pageRequest())))
+        }
+        router.route(.get, "/api/v1/generations/{id}", in: table) { _, context in
+            _ = try context.requireAdmin()
+            return try .json(try await directory.generation(context.id("id")))
+        }
+        router.route(.patch, "/api/v1/generations/{id}", in: table) { request, context in
+            _ = try context.requireAdmin()
+            let id = try context.id("id")
+            var request = request
+            var fields = try await request.jsonFields(context: context)
+            let patch = try GenerationPatch(&fields)
+            try fields.finish()
+            let written = try await directory.updateGeneration(id, patch)
+            return try .json(written.value, revision: written.revision)
+        }
+        router.route(.delete, "/api/v1/generations/{id}", in: table) { _, context in
+            _ = try context.requireAdmin()
+            return .noContent(revision: try await directory.deleteGeneration(context.id("id")))
+        }
+    }
+}
+
+extension PasswordHasher {
+    /// Hashes off the request's executor: a deliberately slow KDF must not stall other requests.
+    func hashOffloaded(_ password: String) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: hash(password)) }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import HTTPTypes
+import Hummingbird
+import PortcullisCore
+
+/// Reads `Authorization: Bearer <credential>` into `context.identity`. It rejects nothing itself:
+/// each controller states what it needs (`requireIdentity`, `requireAdmin`), so public routes stay public.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let authenticator: Authenticator
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else { return try await next(request, context) }
+        var context = context
+        let parts = header.split(separator: " ", maxSplits: 1)
+        if parts.count == 2, parts[0].lowercased() == "bearer", let identity = try authenticator.identity(bearer: String(parts[1])) {
+            context.identity = identity
+        } else {
+            context.credentialRejected = true
+        }
+        return try await next(request, context)
+    }
+}

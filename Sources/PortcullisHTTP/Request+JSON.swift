@@ -1,0 +1,82 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PortcullisCore
+
+extension Request {
+    /// The body as a JSON object's fields, read up to the context's limit (413 beyond it, 400 when not JSON).
+    mutating func jsonFields(context: AppRequestContext) async throws -> FieldReader {
+        let buffer = try await collectBody(upTo: context.maxUploadSize)
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
+        } catch {
+            throw PortcullisError(.invalid, code: "invalid_json", "the body is not valid JSON")
+        }
+        return try FieldReader(value)
+    }
+
+    /// A required query parameter.
+    func query(_ name: String) throws -> String {
+        guard let value = uri.queryParameters[Substring(name)], !value.isEmpty else { throw PortcullisError.invalidField(name, "is required") }
+        return String(value)
+    }
+
+    /// `limit` and `cursor` query parameters.
+    func pageRequest() throws -> PageRequest {
+        var page = PageRequest(cursor: uri.queryParameters["cursor"].map(String.init))
+        if let raw = uri.queryParameters["limit"] {
+            guard let limit = Int(raw), (1...PageRequest.maxLimit).contains(limit) else {
+                throw PortcullisError.invalidField("limit", "must be an integer in 1...\(PageRequest.maxLimit)")
+            }
+            page.limit = limit
+        }
+        return page
+    }
+}
+
+extension Response {
+    static let jsonEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// A JSON response; `revision` adds `X-Portcullis-Revision` (every 2xx write carries it).
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, revision: Int64? = nil) throws -> Response {
+        let data = try jsonEncoder.encode(value)
+        return json(bytes: data, status: status, revision: revision)
+    }
+
+    static func json(bytes: some Sequence<UInt8>, status: HTTPResponse.Status = .ok, revision: Int64? = nil) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let revision { headers[.revision] = String(revision) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// 204 for a committed delete, with its revision.
+    static func noContent(revision: Int64) -> Response {
+        Response(status: .noContent, headers: [.revision: String(revision)])
+    }
+}
+
+/// A page of a management list: `{items, next_cursor}`.
+struct ListBody<Item: Encodable & Sendable>: Encodable {
+    var items: [Item]
+    var nextCursor: String?
+
+    init(_ page: Page<Item>) {
+        items = page.items
+        nextCursor = page.nextCursor
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case items, nextCursor = "next_cursor"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
+}

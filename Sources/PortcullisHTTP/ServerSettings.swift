@@ -1,0 +1,29 @@
+import PortcullisCore
+
+/// Everything `buildApplication` needs, resolved from flags, environment, config file and defaults by the executable.
+public struct ServerSettings: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Holds `portcullis.sqlite` (and its WAL), `admin.key`, and import spool files.
+    public var dataDirectory = "./data"
+    public var synchronous = StoreConfiguration.Synchronous.full
+    public var busyTimeoutMilliseconds = 5_000
+    /// Request bodies above this are answered 413.
+    public var maxBodyBytes = 1 << 20
+    /// The NDJSON import streams past `maxBodyBytes` up to this.
+    public var maxImportBytes = 2 << 30
+    /// `PORTCULLIS_ADMIN_KEY`: registered as an admin key instead of writing `admin.key`.
+    public var adminKey: String?
+    /// PBKDF2 iterations for new password hashes.
+    public var passwordIterations = 600_000
+    /// Pending connections the kernel queues before accepting (bursts of new clients).
+    public var backlog = 4096
+
+    public init() {}
+
+    public var databasePath: String { dataDirectory + "/portcullis.sqlite" }
+
+    public var storeConfiguration: StoreConfiguration {
+        StoreConfiguration(path: databasePath, synchronous: synchronous, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import Logging
+import PortcullisCore
+import PortcullisHTTP
+
+/// Fills an empty database with `DemoDirectory` and prints how to use it.
+enum DemoLoader {
+    static func load(into settings: ServerSettings, logger: Logger) async throws {
+        try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+        let store = try SQLiteStore(settings.storeConfiguration)
+        let existing = try await store.users(PageRequest(limit: 1))
+        guard existing.items.isEmpty else {
+            logger.info("--demo: the database already has users; leaving it as it is")
+            return
+        }
+        let lines = DemoDirectory.lines(hasher: PasswordHasher(iterations: settings.passwordIterations))
+        let written = try store.importRecords(from: lines.enumerated().map { (line: $0.offset + 1, text: Substring($0.element)) }, hasher: PasswordHasher())
+        let counts = written.value
+        let keyHint = settings.adminKey != nil ? "the key in PORTCULLIS_ADMIN_KEY" : "$(cat \(settings.dataDirectory)/admin.key)"
+        print("""
+            Demo organisation loaded: \(counts.users) users, \(counts.teams) teams, \(counts.members) memberships, \
+            \(counts.projects) projects, \(counts.generations) generations.
+              Administrator: \(DemoDirectory.adminEmail) / \(DemoDirectory.password)
+              Team member:   \(DemoDirectory.memberEmail) / \(DemoDirectory.password)
+              Admin API key: \(keyHint) (created on first start)
+            Try:
+              curl -s -H "Authorization: Bearer \(keyHint)" -H 'Content-Type: application/json' \\
+                -d '{"user_id":"bob","action":"read","resource_type":"generation","resource_id":"gen-00001","explain":true}' \\
+                http://\(settings.host):\(settings.port)/api/v1/authz/check
+            """)
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+import PortcullisCore
+
+/// `portcullis`: the authentication and authorization appliance.
+@main
+struct Portcullis: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "portcullis",
+        abstract: "A self-contained authentication and authorization appliance: one binary, one SQLite file.",
+        version: PortcullisVersion.current,
+        subcommands: [Serve.self, Check.self, Import.self],
+        defaultSubcommand: nil
+    )
+}
