@@ -69,7 +69,11 @@ let package = Package(
         ),
         .testTarget(
             name: "PortcullisHTTPTests",
-            dependencies: ["PortcullisCore", "PortcullisHTTP", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "PortcullisCore", "PortcullisHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,0 +1,133 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A minimal HTTP/1.1 client over a real TCP socket, for tests.
+///
+/// Each request opens a connection, sends, and reads the whole response (`Connection: close`). The blocking socket
+/// work runs on its own thread so that it never occupies the Swift concurrency pool the server also uses.
+struct HTTPClient: Sendable {
+    struct Response: Sendable {
+        var status: Int
+        var headers: [String: String]
+        var body: [UInt8]
+
+        var text: String { String(decoding: body, as: UTF8.self) }
+
+        /// The body parsed as a JSON object.
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
+        }
+
+        func header(_ name: String) -> String? { headers[name.lowercased()] }
+
+        /// `error.code` of an error body.
+        var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+        var errorMessage: String? { (json["error"] as? [String: Any])?["message"] as? String }
+    }
+
+    let port: Int
+    var bearer: String?
+
+    func withBearer(_ token: String?) -> HTTPClient {
+        var copy = self
+        copy.bearer = token
+        return copy
+    }
+
+    func get(_ path: String) async throws -> Response { try await send("GET", path) }
+    func delete(_ path: String) async throws -> Response { try await send("DELETE", path) }
+
+    func post(_ path: String, json: Any) async throws -> Response {
+        try await send("POST", path, body: Array(try JSONSerialization.data(withJSONObject: json)))
+    }
+
+    func patch(_ path: String, json: Any) async throws -> Response {
+        try await send("PATCH", path, body: Array(try JSONSerialization.data(withJSONObject: json)))
+    }
+
+    func put(_ path: String, json: Any) async throws -> Response {
+        try await send("PUT", path, body: Array(try JSONSerialization.data(withJSONObject: json)))
+    }
+
+    func send(_ method: String, _ path: String, body: [UInt8]? = nil, contentType: String = "application/json",
+              headers extra: [String: String] = [:]) async throws -> Response {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        if let bearer { head += "Authorization: Bearer \(bearer)\r\n" }
+        for (name, value) in extra { head += "\(name): \(value)\r\n" }
+        if let body { head += "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n" }
+        head += "\r\n"
+        let request = Array(head.utf8) + (body ?? [])
+        let port = port
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try Self.exchange(request, port: port) })
+            }
+        }
+    }
+
+    struct SocketError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private static func exchange(_ request: [UInt8], port: Int) throws -> Response {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw SocketError(description: "socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw SocketError(description: "connect to port \(port) failed") }
+        var sent = 0
+        while sent < request.count {
+            let count = request[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            // The server may answer (e.g. 413) and close before reading everything: stop sending, read the answer.
+            if count <= 0 { break }
+            sent += count
+        }
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+            data += buffer[0..<count]
+        }
+        return try parse(data)
+    }
+
+    private static func parse(_ data: [UInt8]) throws -> Response {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        guard let end = (0...(max(0, data.count - 4))).first(where: { Array(data[$0..<min($0 + 4, data.count)]) == separator }) else {
+            throw SocketError(description: "no HTTP response (\(data.count) bytes)")
+        }
+        let lines = String(decoding: data[0..<end], as: UTF8.self).components(separatedBy: "\r\n")
+        let statusParts = lines[0].split(separator: " ")
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw SocketError(description: "bad status line \(lines[0])") }
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        var body = Array(data[(end + 4)...])
+        if headers["transfer-encoding"]?.lowercased() == "chunked" { body = dechunk(body) }
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    private static func dechunk(_ data: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        var index = 0
+        while index < data.count {
+            guard let lineEnd = (index..<(data.count - 1)).first(where: { data[$0] == 13 && data[$0 + 1] == 10 }) else { break }
+            let size = Int(String(decoding: data[index..<lineEnd], as: UTF8.self), radix: 16) ?? 0
+            if size == 0 { break }
+            output += data[(lineEnd + 2)..<min(lineEnd + 2 + size, data.count)]
+            index = lineEnd + 2 + size + 2
+        }
+        return output
+    }
+}

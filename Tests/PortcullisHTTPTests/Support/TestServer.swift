@@ -1,0 +1,52 @@
+import Foundation
+import Hummingbird
+import Logging
+import PortcullisCore
+import PortcullisHTTP
+import ServiceLifecycle
+
+/// A real Portcullis server on a free loopback port, over a fresh data directory.
+struct TestServer {
+    /// A fixed admin key, registered through PORTCULLIS_ADMIN_KEY's code path.
+    static let adminKey = "pcs_test-admin-key-0123456789abcdefghijklmnopqrstuvwxyz"
+
+    /// Runs `body` against a started server; the data directory is kept when `dataDirectory` is given.
+    static func run<T: Sendable>(
+        dataDirectory: String? = nil, configure: (inout ServerSettings) -> Void = { _ in },
+        _ body: @Sendable (HTTPClient) async throws -> T
+    ) async throws -> T {
+        let directory = dataDirectory ?? makeDataDirectory()
+        defer { if dataDirectory == nil { try? FileManager.default.removeItem(atPath: directory) } }
+        var settings = ServerSettings()
+        settings.port = 0
+        settings.dataDirectory = directory
+        settings.adminKey = adminKey
+        settings.passwordIterations = 100_000
+        configure(&settings)
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = try await buildApplication(settings, logger: logger) { port in continuation.yield(port) }
+        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CancellationError() }
+            do {
+                let result = try await body(HTTPClient(port: port, bearer: adminKey))
+                await services.triggerGracefulShutdown()
+                try await group.waitForAll()
+                return result
+            } catch {
+                await services.triggerGracefulShutdown()
+                throw error
+            }
+        }
+    }
+
+    static func makeDataDirectory() -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-http-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+}
