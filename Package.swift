@@ -76,5 +76,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "portcullisTests",
+            dependencies: ["portcullis", "PortcullisCore", "PortcullisHTTP"],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

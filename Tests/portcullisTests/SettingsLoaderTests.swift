@@ -1,0 +1,60 @@
+import PortcullisCore
+import PortcullisHTTP
+import Testing
+
+@Suite("Settings: flags > PORTCULLIS_* environment > config file > defaults")
+struct SettingsLoaderTests {
+    @Test("defaults are safe: loopback, port 8080, ./data, synchronous FULL, 1 MiB bodies")
+    func defaults() throws {
+        let settings = try SettingsLoader.load(configText: nil, environment: [:], flags: [:])
+        #expect(settings.host == "127.0.0.1" && settings.port == 8080 && settings.dataDirectory == "./data")
+        #expect(settings.synchronous == .full && settings.maxBodyBytes == 1 << 20 && settings.maxImportBytes == 2 << 30)
+        #expect(settings.adminKey == nil)
+    }
+
+    @Test("each layer overrides the one below", arguments: [
+        (nil, nil, nil, 8080),
+        ("9001", nil, nil, 9001),
+        ("9001", "9002", nil, 9002),
+        ("9001", "9002", "9003", 9003),
+        (nil, nil, "9003", 9003),
+    ] as [(String?, String?, String?, Int)])
+    func precedence(file: String?, environment: String?, flag: String?, expected: Int) throws {
+        let settings = try SettingsLoader.load(
+            configText: file.map { "# comment\n[server]\nport = \($0) # trailing\n" },
+            environment: environment.map { ["PORTCULLIS_PORT": $0] } ?? [:],
+            flags: flag.map { ["server.port": $0] } ?? [:])
+        #expect(settings.port == expected)
+    }
+
+    @Test("the config file understands strings, integers, booleans and sections")
+    func configFile() throws {
+        let text = """
+            [server]
+            host = "0.0.0.0"
+            max_body_bytes = 2_097_152
+            [storage]
+            data_dir = "/var/lib/portcullis"   # where the database lives
+            synchronous = "normal"
+            """
+        let settings = try SettingsLoader.load(configText: text, environment: ["PORTCULLIS_ADMIN_KEY": "pcs_x"], flags: [:])
+        #expect(settings.host == "0.0.0.0" && settings.maxBodyBytes == 2_097_152)
+        #expect(settings.dataDirectory == "/var/lib/portcullis" && settings.synchronous == .normal)
+        #expect(settings.adminKey == "pcs_x")
+    }
+
+    @Test("bad settings are errors that name them", arguments: [
+        ("[server]\nport = 70000\n", "port"),
+        ("[server]\nprot = 1\n", "server.prot"),
+        ("[storage]\nsynchronous = \"sometimes\"\n", "synchronous"),
+        ("[server\nport = 1\n", "line 1"),
+        ("port 1\n", "line 1"),
+    ])
+    func invalid(text: String, mention: String) {
+        #expect {
+            try SettingsLoader.load(configText: text, environment: [:], flags: [:])
+        } throws: { error in
+            (error as? PortcullisError)?.message.contains(mention) == true
+        }
+    }
+}
