@@ -287,6 +287,11 @@ public enum Validate {
             && digitPositions.allSatisfy { bytes[$0] >= UInt8(ascii: "0") && bytes[$0] <= UInt8(ascii: "9") }
             && (bytes.count == 20 || (bytes.count >= 22 && bytes[19] == UInt8(ascii: ".") && bytes[20..<(bytes.count - 1)].allSatisfy { $0 >= 48 && $0 <= 57 }))
         guard shapeOK else { throw .invalidField(field, "must be an RFC 3339 UTC timestamp like 2026-01-31T12:00:00Z") }
+        // The shape alone lets "2026-13-45T99:99:99Z" through; RFC 3339 bounds each part (second 60 is a leap second).
+        func number(_ at: Int) -> Int { Int(bytes[at] - 48) * 10 + Int(bytes[at + 1] - 48) }
+        guard (1...12).contains(number(5)), (1...31).contains(number(8)), number(11) <= 23, number(14) <= 59, number(17) <= 60 else {
+            throw .invalidField(field, "must be an RFC 3339 UTC timestamp like 2026-01-31T12:00:00Z")
+        }
         return value
     }
 }
