@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import PortcullisCore
+
+/// SPEC section 1: no authorization query scans a table. Checked with `EXPLAIN QUERY PLAN` on the migrated schema.
+@Suite("Query plans")
+struct QueryPlanTests {
+    static let tables = ["users", "teams", "team_members", "projects", "generations", "role_grants", "api_keys"]
+
+    struct Statement: Sendable, CustomTestStringConvertible {
+        var name: String
+        var sql: String
+        var testDescription: String { name }
+    }
+
+    static let authorization = AuthorizationQueries.all.map { Statement(name: $0.name, sql: $0.sql) }
+
+    static let listings = [
+        Statement(name: "allGenerations", sql: ListingQueries.allGenerations),
+        Statement(name: "ownedGenerations", sql: ListingQueries.ownedGenerations),
+        Statement(name: "projectGenerations", sql: ListingQueries.projectGenerations),
+        Statement(name: "accessibleProjects", sql: ListingQueries.accessibleProjects),
+        Statement(name: "allProjects", sql: ListingQueries.allProjects),
+        Statement(name: "allTeams", sql: ListingQueries.allTeams),
+        Statement(name: "memberTeams", sql: ListingQueries.memberTeams),
+        Statement(name: "activeUsers", sql: ListingQueries.activeUsers),
+        Statement(name: "grantedUsers", sql: ListingQueries.grantedUsers),
+    ]
+
+    /// The `detail` column of every row of the statement's plan, with a dummy value bound to each `?N`.
+    static func plan(_ sql: String) throws -> [String] {
+        let directory = try TestDirectory()
+        let count = parameterCount(sql)
+        #expect(count > 0 || !sql.contains("?"), "numbered parameters are found")
+        let arguments = StatementArguments((0..<count).map { index in "v\(index + 1)" as (any DatabaseValueConvertible)? })
+        return try directory.store.pool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { row in row["detail"] as String }
+        }
+    }
+
+    /// The highest `?N` in the statement.
+    static func parameterCount(_ sql: String) -> Int {
+        let regex = try! NSRegularExpression(pattern: #"\?(\d+)"#)
+        let range = NSRange(sql.startIndex..., in: sql)
+        return regex.matches(in: sql, range: range).compactMap { match in Range(match.range(at: 1), in: sql).flatMap { Int(sql[$0]) } }.max() ?? 0
+    }
+
+    /// Names a plan may use for a real table in this statement: the table names and their aliases (`FROM generations g`).
+    static func tableNames(in sql: String) -> Set<String> {
+        let keywords: Set<String> = ["WHERE", "JOIN", "LEFT", "INNER", "ON", "ORDER", "GROUP", "UNION", "LIMIT", "AS", "USING"]
+        let regex = try! NSRegularExpression(pattern: #"\b(?:FROM|JOIN)\s+(\w+)(?:\s+(?:AS\s+)?(\w+))?"#, options: [.caseInsensitive])
+        var names = Set(tables)
+        for match in regex.matches(in: sql, range: NSRange(sql.startIndex..., in: sql)) {
+            guard let tableRange = Range(match.range(at: 1), in: sql), tables.contains(String(sql[tableRange])),
+                  let aliasRange = Range(match.range(at: 2), in: sql)
+            else { continue }
+            let alias = String(sql[aliasRange])
+            if !keywords.contains(alias.uppercased()) { names.insert(alias) }
+        }
+        return names
+    }
+
+    /// Plan rows that scan a real table (`SCAN g`, `SCAN projects USING INDEX …`); scans of subquery results are fine.
+    static func tableScans(_ sql: String, plan: [String]) -> [String] {
+        let names = tableNames(in: sql)
+        return plan.filter { detail in
+            guard detail.hasPrefix("SCAN ") else { return false }
+            let scanned = detail.dropFirst(5).prefix { !$0.isWhitespace }
+            return names.contains(String(scanned))
+        }
+    }
+
+    @Test("alias detection finds the tables behind a plan's names")
+    func aliases() {
+        let names = Self.tableNames(in: ListingQueries.grantedUsers)
+        #expect(names.isSuperset(of: ["users", "u", "m", "rg"]))
+        #expect(!names.contains("s") && !names.contains("WHERE"))
+        #expect(Self.tableScans("SELECT 1 FROM generations g", plan: ["SCAN g", "SCAN s", "SCAN CONSTANT ROW"]) == ["SCAN g"])
+    }
+
+    @Test("an authorization statement only searches", arguments: authorization)
+    func authorizationStatement(_ statement: Statement) throws {
+        let plan = try Self.plan(statement.sql)
+        #expect(!plan.isEmpty)
+        #expect(plan.allSatisfy { !$0.hasPrefix("SCAN ") }, "plan: \(plan)")
+        #expect(Self.tableScans(statement.sql, plan: plan).isEmpty, "plan: \(plan)")
+    }
+
+    @Test("a listing statement scans no table", arguments: listings)
+    func listingStatement(_ statement: Statement) throws {
+        let plan = try Self.plan(statement.sql)
+        #expect(!plan.isEmpty)
+        #expect(Self.tableScans(statement.sql, plan: plan).isEmpty, "plan: \(plan)")
+    }
+
+    @Test("a full table scan is detected, so the checks above can fail")
+    func detectsScans() throws {
+        let sql = "SELECT id FROM generations g WHERE g.status = ?1"
+        #expect(Self.tableScans(sql, plan: try Self.plan(sql)) == ["SCAN g"])
+    }
+}

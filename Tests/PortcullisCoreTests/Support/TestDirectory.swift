@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+
+@testable import PortcullisCore
+
+/// A real SQLite store in a fresh temporary folder, with short-hands that write through the public `DirectoryStore` API.
+///
+/// The folder is removed when the directory is released; `reopen()` drops the store and opens the same file again.
+final class TestDirectory {
+    let folder: URL
+    let path: String
+    private(set) var store: SQLiteStore
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-core-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        path = folder.appendingPathComponent("portcullis.sqlite").path
+        store = try SQLiteStore(StoreConfiguration(path: path))
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    var engine: AuthorizationEngine { AuthorizationEngine(store: store) }
+
+    /// Drops the store (closing its connections) and opens the same database file again, as a restart would.
+    func reopen() throws {
+        store = try SQLiteStore(StoreConfiguration(path: path))
+    }
+
+    // MARK: Writes, each returning the revision it produced
+
+    @discardableResult
+    func user(_ id: String, admin: Bool = false, status: UserStatus = .active) async throws -> Int64 {
+        try await store.createUser(NewUser(id: id, email: "\(id)@example.com", displayName: id, isAdmin: admin, status: status), passwordHash: nil)
+            .revision
+    }
+
+    @discardableResult
+    func team(_ id: String, owner: String) async throws -> Int64 {
+        try await store.createTeam(NewTeam(id: id, name: "Team \(id)", ownerId: owner)).revision
+    }
+
+    @discardableResult
+    func member(_ userId: String, of teamId: String, as role: TeamRole, permissions: [Action] = [], active: Bool = true) async throws -> Int64 {
+        try await store.putMember(teamId: teamId, userId: userId, MembershipInput(role: role, permissions: permissions, isActive: active))
+            .member.revision
+    }
+
+    @discardableResult
+    func project(_ id: String, owner: String, team: String? = nil, visibility: Visibility = .private) async throws -> Int64 {
+        try await store.createProject(NewProject(id: id, name: "Project \(id)", ownerId: owner, teamId: team, visibility: visibility)).revision
+    }
+
+    @discardableResult
+    func generation(_ id: String, owner: String, project: String? = nil) async throws -> Int64 {
+        try await store.createGeneration(NewGeneration(id: id, ownerId: owner, projectId: project, status: .completed)).revision
+    }
+
+    // MARK: Checks
+
+    func check(_ userId: String, _ action: Action, _ type: ResourceType, _ id: String, explain: Bool = false) throws -> Decision {
+        try engine.check(CheckRequest(userId: userId, action: action, resourceType: type, resourceId: id, explain: explain))
+    }
+
+    /// Counts of live and deleted rows per table, read straight from SQLite.
+    func rowCounts() throws -> [String: Int] {
+        try store.pool.read { db in
+            var counts: [String: Int] = [:]
+            for table in ["users", "teams", "team_members", "projects", "generations"] {
+                counts[table] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? -1
+            }
+            return counts
+        }
+    }
+}
