@@ -8,6 +8,9 @@ import GRDBSQLite
 final class SQLiteConnection {
     private let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
+    /// Statements stepped since the last `resetActive()`: a statement left mid-result keeps its read snapshot open,
+    /// so every one is reset before a transaction ends and before the connection goes back to the pool.
+    private var active: [SQLiteStatement] = []
 
     init(path: String, busyTimeoutMilliseconds: Int32) throws(PortcullisError) {
         var handle: OpaquePointer?
@@ -36,6 +39,7 @@ final class SQLiteConnection {
     func statement(_ sql: String) throws(PortcullisError) -> SQLiteStatement {
         if let cached = statements[sql] {
             cached.reset()
+            active.append(cached)
             return cached
         }
         var pointer: OpaquePointer?
@@ -43,7 +47,14 @@ final class SQLiteConnection {
         guard status == SQLITE_OK, let pointer else { throw error(status, sql) }
         let statement = SQLiteStatement(pointer, connection: self)
         statements[sql] = statement
+        active.append(statement)
         return statement
+    }
+
+    /// Resets every statement used since the last call, releasing the snapshot they hold.
+    func resetActive() {
+        for statement in active { statement.reset() }
+        active.removeAll(keepingCapacity: true)
     }
 
     /// Resets every prepared statement. A statement that returned a row but was not stepped to its end keeps the

@@ -17,6 +17,22 @@ final class SnapshotReaderPool: Sendable {
         self.idle = Mutex([])
     }
 
+    /// Runs `body` on a connection without an explicit transaction: for a single statement, which SQLite runs
+    /// in its own implicit read transaction (one snapshot) anyway, saving the BEGIN/COMMIT round.
+    func withConnection<T>(_ body: (SQLiteConnection) throws(PortcullisError) -> T) throws(PortcullisError) -> T {
+        let reader: ReaderConnection
+        if let idleReader = idle.withLock({ $0.popLast() }) {
+            reader = idleReader
+        } else {
+            reader = try ReaderConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        }
+        defer {
+            reader.connection.resetActive()
+            release(reader)
+        }
+        return try body(reader.connection)
+    }
+
     /// Runs `body` inside one read transaction on a connection held for the duration.
     func read<T>(_ body: (SQLiteConnection) throws(PortcullisError) -> T) throws(PortcullisError) -> T {
         let reader: ReaderConnection
