@@ -8,8 +8,10 @@ import GRDBSQLite
 final class SQLiteConnection {
     private let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
-    /// Statements stepped since the last `resetActive()`: a statement left mid-result keeps its read snapshot open,
-    /// so every one is reset before a transaction ends and before the connection goes back to the pool.
+    /// Statements stepped since the last `resetActive()`. A statement that returned a row but was not stepped to its
+    /// end keeps the connection's read transaction (and so its WAL snapshot) open past `COMMIT`: the next "fresh"
+    /// transaction would still see the old snapshot. So every one is reset before a transaction ends and before the
+    /// connection goes back to the pool.
     private var active: [SQLiteStatement] = []
 
     init(path: String, busyTimeoutMilliseconds: Int32) throws(PortcullisError) {
@@ -55,13 +57,6 @@ final class SQLiteConnection {
     func resetActive() {
         for statement in active { statement.reset() }
         active.removeAll(keepingCapacity: true)
-    }
-
-    /// Resets every prepared statement. A statement that returned a row but was not stepped to its end keeps the
-    /// connection's read transaction (and so its WAL snapshot) open past `COMMIT`; the next "fresh" transaction
-    /// would then still see the old snapshot. Call this before ending a transaction.
-    func resetStatements() {
-        for statement in statements.values { statement.reset() }
     }
 
     func error(_ status: Int32, _ sql: String) -> PortcullisError {

@@ -41,16 +41,19 @@ final class SnapshotReaderPool: Sendable {
         } else {
             reader = try ReaderConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         }
-        defer { release(reader) }
+        defer {
+            reader.connection.resetActive()
+            release(reader)
+        }
         try reader.connection.statement("BEGIN DEFERRED").stepToEnd()
         do {
             let result = try body(reader.connection)
-            // Statements left mid-result would keep this snapshot alive into the next read (see `resetStatements`).
-            reader.connection.resetStatements()
+            // Statements left mid-result would keep this snapshot alive into the next read (see `resetActive`).
+            reader.connection.resetActive()
             try reader.connection.statement("COMMIT").stepToEnd()
             return result
         } catch {
-            reader.connection.resetStatements()
+            reader.connection.resetActive()
             try? reader.connection.statement("ROLLBACK").stepToEnd()
             throw error
         }
