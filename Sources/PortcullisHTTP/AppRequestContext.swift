@@ -11,10 +11,15 @@ public struct AppRequestContext: RequestContext {
     public var credentialRejected = false
     /// Requests bodies above this many bytes are answered 413 (import streams past it with its own limit).
     public var maxUploadSize: Int
+    /// The peer's IP address (for sign-in throttling); "unknown" when the transport has none.
+    public let clientAddress: String
+    /// The raw bearer credential, kept for logout.
+    public var bearer: String?
 
-    public init(source: Source) {
+    public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         maxUploadSize = 1 << 20
+        clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 }
 
@@ -26,6 +31,14 @@ extension AppRequestContext {
                 ? "the bearer credential is invalid or revoked" : "send credentials as 'Authorization: Bearer <token>'")
         }
         return identity
+    }
+
+    /// A signed-in user (user token), or 401/403.
+    func requireUser() throws -> (id: String, isAdmin: Bool) {
+        switch try requireIdentity() {
+        case .user(let id, let isAdmin): return (id, isAdmin)
+        case .apiKey: throw PortcullisError(.forbidden, code: "forbidden", "this endpoint needs a user token (sign in with /api/v1/auth/login)")
+        }
     }
 
     /// An administrator (admin API key or admin user), or 401/403.

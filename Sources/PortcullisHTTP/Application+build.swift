@@ -22,7 +22,8 @@ public func buildApplication(
     case .fromEnvironment: logger.info("administrator API key taken from PORTCULLIS_ADMIN_KEY")
     case .existing: break
     }
-    let router = buildRouter(settings, store: store)
+    let keyring = try SigningKeyring(path: settings.signingKeysPath)
+    let router = buildRouter(settings, store: store, keyring: keyring)
     var configuration = ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "Portcullis")
     configuration.backlog = settings.backlog
     return Application(
@@ -32,7 +33,7 @@ public func buildApplication(
 }
 
 /// The router with every route, and the table of those routes.
-func buildRouter(_ settings: ServerSettings, store: SQLiteStore) -> (router: Router<AppRequestContext>, routes: RouteTable) {
+func buildRouter(_ settings: ServerSettings, store: SQLiteStore, keyring: SigningKeyring) -> (router: Router<AppRequestContext>, routes: RouteTable) {
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()
     let hasher = PasswordHasher(iterations: settings.passwordIterations)
@@ -47,6 +48,16 @@ func buildRouter(_ settings: ServerSettings, store: SQLiteStore) -> (router: Rou
     APIKeysController(directory: store).addRoutes(to: router, table: routes)
     ImportController(directory: store, hasher: hasher, spoolDirectory: settings.dataDirectory, maxImportBytes: settings.maxImportBytes)
         .addRoutes(to: router, table: routes)
-    AuthorizationController(engine: AuthorizationEngine(store: store)).addRoutes(to: router, table: routes)
+    let engine = AuthorizationEngine(store: store)
+    AuthorizationController(engine: engine).addRoutes(to: router, table: routes)
+    let throttle = LoginThrottle(
+        perEmail: .init(failures: settings.loginFailuresPerEmail, windowSeconds: Int64(settings.loginEmailWindowSeconds)),
+        perAddress: .init(failures: settings.loginFailuresPerAddress, windowSeconds: Int64(settings.loginAddressWindowSeconds)))
+    let signIn = SignIn(directory: store, hasher: hasher, throttle: throttle, tokenLifetimeSeconds: Int64(settings.tokenLifetimeSeconds))
+    AuthController(signIn: signIn, directory: store).addRoutes(to: router, table: routes)
+    let generations = GenerationsController(directory: store, engine: engine)
+    generations.addRoutes(to: router, table: routes)
+    let signer = MediaURLSigner(keyring: keyring, publicBase: settings.mediaPublicBase, lifetimeSeconds: Int64(settings.mediaURLLifetimeSeconds))
+    MediaController(directory: store, engine: engine, signer: signer, generations: generations).addRoutes(to: router, table: routes)
     return (router, routes)
 }

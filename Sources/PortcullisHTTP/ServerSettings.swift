@@ -16,12 +16,24 @@ public struct ServerSettings: Sendable {
     public var adminKey: String?
     /// PBKDF2 iterations for new password hashes.
     public var passwordIterations = 600_000
+    /// How long a sign-in token works.
+    public var tokenLifetimeSeconds = 43_200
+    /// Failed sign-ins allowed per email per window, and per client address per window.
+    public var loginFailuresPerEmail = 5
+    public var loginEmailWindowSeconds = 900
+    public var loginFailuresPerAddress = 20
+    public var loginAddressWindowSeconds = 60
+    /// Prefix of signed media URLs (e.g. `https://media.example.com`); empty gives `/media/...` paths.
+    public var mediaPublicBase = ""
+    /// How long a signed media URL is valid.
+    public var mediaURLLifetimeSeconds = 300
     /// Pending connections the kernel queues before accepting (bursts of new clients).
     public var backlog = 4096
 
     public init() {}
 
     public var databasePath: String { dataDirectory + "/portcullis.sqlite" }
+    public var signingKeysPath: String { dataDirectory + "/signing-keys" }
 
     public var storeConfiguration: StoreConfiguration {
         StoreConfiguration(path: databasePath, synchronous: synchronous, busyTimeoutMilliseconds: busyTimeoutMilliseconds)

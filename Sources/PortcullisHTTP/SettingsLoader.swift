@@ -38,6 +38,27 @@ public enum SettingsLoader {
         Option(key: "auth.password_iterations", environment: "PORTCULLIS_PASSWORD_ITERATIONS") { settings, value throws(PortcullisError) in
             settings.passwordIterations = try integer(value, "password_iterations", in: 100_000...10_000_000)
         },
+        Option(key: "auth.token_lifetime_seconds", environment: "PORTCULLIS_TOKEN_LIFETIME_SECONDS") { settings, value throws(PortcullisError) in
+            settings.tokenLifetimeSeconds = try integer(value, "token_lifetime_seconds", in: 60...31_536_000)
+        },
+        Option(key: "auth.login_failures_per_email", environment: "PORTCULLIS_LOGIN_FAILURES_PER_EMAIL") { settings, value throws(PortcullisError) in
+            settings.loginFailuresPerEmail = try integer(value, "login_failures_per_email", in: 1...1_000_000)
+        },
+        Option(key: "auth.login_email_window_seconds", environment: "PORTCULLIS_LOGIN_EMAIL_WINDOW_SECONDS") { settings, value throws(PortcullisError) in
+            settings.loginEmailWindowSeconds = try integer(value, "login_email_window_seconds", in: 1...86_400)
+        },
+        Option(key: "auth.login_failures_per_address", environment: "PORTCULLIS_LOGIN_FAILURES_PER_ADDRESS") { settings, value throws(PortcullisError) in
+            settings.loginFailuresPerAddress = try integer(value, "login_failures_per_address", in: 1...1_000_000)
+        },
+        Option(key: "auth.login_address_window_seconds", environment: "PORTCULLIS_LOGIN_ADDRESS_WINDOW_SECONDS") { settings, value throws(PortcullisError) in
+            settings.loginAddressWindowSeconds = try integer(value, "login_address_window_seconds", in: 1...86_400)
+        },
+        Option(key: "media.public_base", environment: "PORTCULLIS_MEDIA_PUBLIC_BASE") { settings, value throws(PortcullisError) in
+            settings.mediaPublicBase = value
+        },
+        Option(key: "media.url_lifetime_seconds", environment: "PORTCULLIS_MEDIA_URL_LIFETIME_SECONDS") { settings, value throws(PortcullisError) in
+            settings.mediaURLLifetimeSeconds = try integer(value, "url_lifetime_seconds", in: 1...604_800)
+        },
     ]
 
     /// Builds settings from a config file's text (if any), the environment, and flags given as `section.key` → value.

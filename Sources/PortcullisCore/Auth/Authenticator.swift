@@ -12,6 +12,11 @@ public struct Authenticator: Sendable {
             guard let key = try directory.apiKey(hash: APIKeySecret(key: bearer).hash) else { return nil }
             return .apiKey(id: key.id, scopes: Set(key.scopes))
         }
+        if bearer.hasPrefix(UserTokenSecret.prefix) {
+            guard let user = try directory.tokenUser(hash: UserTokenSecret(token: bearer).hash, now: Timestamp.nowMilliseconds() / 1000)
+            else { return nil }
+            return .user(id: user.userId, isAdmin: user.isAdmin)
+        }
         return nil
     }
 }

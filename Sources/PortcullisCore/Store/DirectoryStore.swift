@@ -62,6 +62,32 @@ public protocol DirectoryStore: Sendable {
     /// Whether any API key exists (first start creates the admin key when none does).
     func hasAPIKeys() throws -> Bool
 
+    /// Stores a sign-in token's hash for a user until `expiresAt` (Unix seconds).
+    func createToken(userId: String, hash: [UInt8], expiresAt: Int64) async throws
+    /// Removes a token; false when there was none.
+    func deleteToken(hash: [UInt8]) async throws -> Bool
+    /// The user behind a live token whose user is active, or nil. Runs on the request path: one indexed lookup.
+    func tokenUser(hash: [UInt8], now: Int64) throws -> (userId: String, isAdmin: Bool)?
+    /// The user's active memberships of live teams.
+    func memberships(of userId: String) async throws -> [UserMembership]
+
     /// Stores every record of an NDJSON stream in one transaction, or nothing.
     func importRecords(from lines: some Sequence<(line: Int, text: Substring)>, hasher: PasswordHasher) throws -> Written<ImportCounts>
+}
+
+/// A team as `/api/v1/me` shows it.
+public struct UserMembership: Sendable, Equatable, Codable {
+    public var teamId: String
+    public var name: String
+    public var role: TeamRole
+
+    public init(teamId: String, name: String, role: TeamRole) {
+        self.teamId = teamId
+        self.name = name
+        self.role = role
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case teamId = "team_id", name, role
+    }
 }

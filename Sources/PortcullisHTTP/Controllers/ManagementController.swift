@@ -4,6 +4,7 @@ import Hummingbird
 import PortcullisCore
 
 /// Users, teams, memberships, projects and generations (SPEC section 4, management). Every route needs an administrator.
+/// `GET|PATCH|DELETE /api/v1/generations/{id}` serve end users too and live in `GenerationsController`.
 struct ManagementController {
     let directory: any DirectoryStore
     let hasher: PasswordHasher
@@ -156,24 +157,6 @@ struct ManagementController {
         router.route(.get, "/api/v1/generations", in: table) { request, context in
             _ = try context.requireAdmin()
             return try .json(ListBody(try await directory.generations(request.pageRequest())))
-        }
-        router.route(.get, "/api/v1/generations/{id}", in: table) { _, context in
-            _ = try context.requireAdmin()
-            return try .json(try await directory.generation(context.id("id")))
-        }
-        router.route(.patch, "/api/v1/generations/{id}", in: table) { request, context in
-            _ = try context.requireAdmin()
-            let id = try context.id("id")
-            var request = request
-            var fields = try await request.jsonFields(context: context)
-            let patch = try GenerationPatch(&fields)
-            try fields.finish()
-            let written = try await directory.updateGeneration(id, patch)
-            return try .json(written.value, revision: written.revision)
-        }
-        router.route(.delete, "/api/v1/generations/{id}", in: table) { _, context in
-            _ = try context.requireAdmin()
-            return .noContent(revision: try await directory.deleteGeneration(context.id("id")))
         }
     }
 }

@@ -12,6 +12,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization] else { return try await next(request, context) }
         var context = context
         let parts = header.split(separator: " ", maxSplits: 1)
+        if parts.count == 2 { context.bearer = String(parts[1]) }
         if parts.count == 2, parts[0].lowercased() == "bearer", let identity = try authenticator.identity(bearer: String(parts[1])) {
             context.identity = identity
         } else {

@@ -1,0 +1,141 @@
+import Foundation
+import Synchronization
+
+/// HMAC keys for media URLs, kept in `<data-dir>/signing-keys` (JSON, mode 0600).
+///
+/// One key is active and signs; older keys still verify until they are retired, so a rotation never breaks
+/// URLs already handed out. The file is re-read when it changes (a `stat` per use, compared by inode and modification
+/// time), so `portcullis keys rotate` reaches a running server at once.
+public final class SigningKeyring: Sendable {
+    public struct Key: Sendable, Codable, Equatable {
+        public var kid: String
+        public var secret: String
+        public var createdAt: String
+        public var retired: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case kid, secret, createdAt = "created_at", retired
+        }
+
+        var secretBytes: [UInt8] { Base64URL.decode(secret) ?? [] }
+    }
+
+    public struct Contents: Sendable, Codable, Equatable {
+        public var active: String
+        public var keys: [Key]
+    }
+
+    public let path: String
+    private struct Cache {
+        var contents: Contents
+        var version: FileVersion?
+    }
+
+    private let cache: Mutex<Cache>
+
+    /// Opens the keyring, creating it with one fresh key when the file does not exist.
+    public init(path: String) throws {
+        self.path = path
+        if !FileManager.default.fileExists(atPath: path) {
+            try Self.write(Contents(active: "", keys: []).adding(Self.newKey()), to: path)
+        }
+        let contents = try Self.read(path)
+        cache = Mutex(Cache(contents: contents, version: FileVersion(path: path)))
+    }
+
+    /// The key that signs new URLs.
+    public var activeKey: Key {
+        let contents = current()
+        return contents.keys.first { $0.kid == contents.active } ?? contents.keys[0]
+    }
+
+    /// A key that may still verify (present and not retired).
+    public func verifyingKey(kid: String) -> Key? {
+        current().keys.first { $0.kid == kid && !$0.retired }
+    }
+
+    /// Adds a new active key; older keys keep verifying. Returns the new key id.
+    @discardableResult
+    public static func rotate(path: String) throws -> String {
+        let key = newKey()
+        try write(try read(path).adding(key), to: path)
+        return key.kid
+    }
+
+    /// Stops a key from verifying. The active key cannot be retired (rotate first).
+    public static func retire(path: String, kid: String) throws {
+        var contents = try read(path)
+        guard let index = contents.keys.firstIndex(where: { $0.kid == kid }) else {
+            throw PortcullisError.notFound("signing key", kid)
+        }
+        guard contents.active != kid else {
+            throw PortcullisError(.conflict, code: "conflict", "'\(kid)' is the active key; rotate before retiring it")
+        }
+        contents.keys[index].retired = true
+        try write(contents, to: path)
+    }
+
+    public static func read(_ path: String) throws -> Contents {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PortcullisError(.unavailable, code: "signing_keys_unreadable", "cannot read \(path)")
+        }
+        let contents = try JSONDecoder().decode(Contents.self, from: data)
+        guard !contents.keys.isEmpty else { throw PortcullisError(.unavailable, code: "signing_keys_empty", "\(path) holds no keys") }
+        return contents
+    }
+
+    /// The keys, re-read when the file was replaced or modified since the last read.
+    private func current() -> Contents {
+        let version = FileVersion(path: path)
+        return cache.withLock { cache in
+            if version != cache.version, let contents = try? Self.read(path) {
+                cache.contents = contents
+                cache.version = version
+            }
+            return cache.contents
+        }
+    }
+
+    private static func newKey() -> Key {
+        Key(kid: "k" + Base64URL.encode(Crypto.randomBytes(6)), secret: Base64URL.encode(Crypto.randomBytes(32)),
+            createdAt: Timestamp.now(), retired: false)
+    }
+
+    /// Writes through a temporary file created 0600 and renamed, so readers never see half a file.
+    private static func write(_ contents: Contents, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(contents)
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw PortcullisError(.unavailable, code: "signing_keys_unwritable", "cannot write \(temporary)")
+        }
+        guard rename(temporary, path) == 0 else {
+            throw PortcullisError(.unavailable, code: "signing_keys_unwritable", "cannot replace \(path)")
+        }
+    }
+}
+
+extension SigningKeyring.Contents {
+    func adding(_ key: SigningKeyring.Key) -> Self {
+        var copy = self
+        copy.keys.append(key)
+        copy.active = key.kid
+        return copy
+    }
+}
+
+/// Identifies one version of a file: replaced files get a new inode, edited ones a new modification time.
+struct FileVersion: Equatable {
+    var inode: UInt64
+    var seconds: Int
+    var nanoseconds: Int
+
+    init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        inode = UInt64(info.st_ino)
+        seconds = Int(info.st_mtim.tv_sec)
+        nanoseconds = Int(info.st_mtim.tv_nsec)
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import GRDB
+
+/// Sign-in tokens. They are sessions, not directory data: they do not advance the data revision.
+extension SQLiteStore {
+    static let tokenUserSQL = """
+        SELECT t.user_id, u.is_admin FROM user_tokens t JOIN users u ON u.id = t.user_id
+        WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND u.status = 'active' AND u.deleted_at IS NULL
+        """
+
+    public func createToken(userId: String, hash: [UInt8], expiresAt: Int64) async throws {
+        let now = Timestamp.nowMilliseconds() / 1000
+        do {
+            try await pool.write { db in
+                // Expired tokens are swept on sign-in, so the table holds live sessions only.
+                try db.execute(sql: "DELETE FROM user_tokens WHERE expires_at <= ?", arguments: [now])
+                try db.execute(sql: "INSERT INTO user_tokens (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                               arguments: [Data(hash), userId, Timestamp.now(), expiresAt])
+            }
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    public func deleteToken(hash: [UInt8]) async throws -> Bool {
+        do {
+            return try await pool.write { db in
+                try db.execute(sql: "DELETE FROM user_tokens WHERE token_hash = ?", arguments: [Data(hash)])
+                return db.changesCount > 0
+            }
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    public func tokenUser(hash: [UInt8], now: Int64) throws -> (userId: String, isAdmin: Bool)? {
+        try readers.withConnection { connection throws(PortcullisError) in
+            let statement = try connection.statement(Self.tokenUserSQL)
+            statement.bind(1, hash)
+            statement.bind(2, now)
+            guard try statement.step() else { return nil }
+            return (statement.text(0) ?? "", statement.bool(1))
+        }
+    }
+
+    public func memberships(of userId: String) async throws -> [UserMembership] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT m.team_id, t.name, m.role FROM team_members m JOIN teams t ON t.id = m.team_id AND t.deleted_at IS NULL
+                WHERE m.user_id = ? AND m.is_active = 1 ORDER BY m.team_id
+                """, arguments: [userId]).map { row in
+                UserMembership(teamId: row["team_id"], name: row["name"], role: TeamRole(rawValue: row["role"]) ?? .viewer)
+            }
+        }
+    }
+}

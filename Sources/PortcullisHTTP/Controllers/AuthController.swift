@@ -1,0 +1,56 @@
+import HTTPTypes
+import Hummingbird
+import PortcullisCore
+
+/// `POST /api/v1/auth/login`, `POST /api/v1/auth/logout`, `GET /api/v1/me`.
+struct AuthController {
+    let signIn: SignIn
+    let directory: any DirectoryStore
+
+    func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+        let controller = self
+        router.route(.post, "/api/v1/auth/login", in: table) { request, context in
+            var request = request
+            var fields = try await request.jsonFields(context: context)
+            let email = try fields.requiredString("email", maxLength: 320)
+            let password = try fields.requiredString("password", maxLength: 1024)
+            try fields.finish()
+            let result = try await controller.signIn.login(email: email, password: password, clientAddress: context.clientAddress)
+            return try .json(LoginBody(token: result.token, expiresAt: Timestamp.format(epochMilliseconds: result.expiresAt * 1000), user: result.user))
+        }
+        router.route(.post, "/api/v1/auth/logout", in: table) { _, context in
+            _ = try context.requireUser()
+            guard let token = context.bearer else { throw PortcullisError(.unauthenticated, code: "unauthorized", "no token") }
+            _ = try await controller.directory.deleteToken(hash: UserTokenSecret(token: token).hash)
+            return Response(status: .noContent)
+        }
+        router.route(.get, "/api/v1/me", in: table) { _, context in
+            let user = try context.requireUser()
+            async let profile = controller.directory.user(user.id)
+            async let teams = controller.directory.memberships(of: user.id)
+            return try .json(MeBody(user: try await profile, teams: try await teams))
+        }
+    }
+
+    struct LoginBody: Encodable {
+        var token: String
+        var tokenType = "Bearer"
+        var expiresAt: String
+        var user: User
+
+        init(token: String, expiresAt: String, user: User) {
+            self.token = token
+            self.expiresAt = expiresAt
+            self.user = user
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case token, tokenType = "token_type", expiresAt = "expires_at", user
+        }
+    }
+
+    struct MeBody: Encodable {
+        var user: User
+        var teams: [UserMembership]
+    }
+}

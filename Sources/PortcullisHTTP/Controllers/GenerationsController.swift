@@ -1,0 +1,71 @@
+import HTTPTypes
+import Hummingbird
+import PortcullisCore
+
+/// `GET|PATCH|DELETE /api/v1/generations/{id}`: management for administrators, end-user access for signed-in users.
+///
+/// A user sees a generation only if they may `read` it: otherwise the answer is the same 404 as for an absent one,
+/// so existence does not leak. A readable generation the user may not update or delete is a 403.
+struct GenerationsController {
+    let directory: any DirectoryStore
+    let engine: AuthorizationEngine
+
+    func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+        let controller = self
+        router.route(.get, "/api/v1/generations/{id}", in: table) { _, context in
+            let id = try context.id("id")
+            if try context.requireIdentity().isAdmin { return try .json(try await controller.directory.generation(id)) }
+            let user = try context.requireUser()
+            try controller.requireReadable(id, user: user.id)
+            return try .json(try await controller.directory.generation(id))
+        }
+        router.route(.patch, "/api/v1/generations/{id}", in: table) { request, context in
+            let id = try context.id("id")
+            let identity = try context.requireIdentity()
+            var request = request
+            var fields = try await request.jsonFields(context: context)
+            if identity.isAdmin {
+                let patch = try GenerationPatch(&fields)
+                try fields.finish()
+                let written = try await controller.directory.updateGeneration(id, patch)
+                return try .json(written.value, revision: written.revision)
+            }
+            let user = try context.requireUser()
+            try controller.requireReadable(id, user: user.id)
+            let patch = try GenerationPatch(&fields, endUser: true)
+            try fields.finish()
+            try controller.require(.update, on: id, user: user.id)
+            if case .some(let projectId?) = patch.projectId {
+                let decision = try controller.engine.check(
+                    CheckRequest(userId: user.id, action: .createGeneration, resourceType: .project, resourceId: projectId))
+                guard decision.allowed else {
+                    throw PortcullisError(.forbidden, code: "forbidden", "you may not add generations to project '\(projectId)'")
+                }
+            }
+            let written = try await controller.directory.updateGeneration(id, patch)
+            return try .json(written.value, revision: written.revision)
+        }
+        router.route(.delete, "/api/v1/generations/{id}", in: table) { _, context in
+            let id = try context.id("id")
+            if try context.requireIdentity().isAdmin { return .noContent(revision: try await controller.directory.deleteGeneration(id)) }
+            let user = try context.requireUser()
+            try controller.requireReadable(id, user: user.id)
+            try controller.require(.delete, on: id, user: user.id)
+            return .noContent(revision: try await controller.directory.deleteGeneration(id))
+        }
+    }
+
+    /// 404 — identical to an absent generation — unless the user may read it.
+    func requireReadable(_ id: String, user: String) throws {
+        guard try engine.check(CheckRequest(userId: user, action: .read, resourceType: .generation, resourceId: id)).allowed else {
+            throw PortcullisError.notFound("generation", id)
+        }
+    }
+
+    /// 403 unless the user may perform `action` (call after `requireReadable`).
+    func require(_ action: Action, on id: String, user: String) throws {
+        guard try engine.check(CheckRequest(userId: user, action: action, resourceType: .generation, resourceId: id)).allowed else {
+            throw PortcullisError(.forbidden, code: "forbidden", "you may not \(action.rawValue) generation '\(id)'")
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import HTTPTypes
+import Hummingbird
+import PortcullisCore
+
+/// Signed media URLs: `GET /api/v1/generations/{id}/media-url` (users allowed to `download`) and
+/// `GET /api/v1/media/verify` (no credentials; for a reverse proxy's `auth_request`).
+struct MediaController {
+    let directory: any DirectoryStore
+    let engine: AuthorizationEngine
+    let signer: MediaURLSigner
+    let generations: GenerationsController
+
+    func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+        let controller = self
+        router.route(.get, "/api/v1/generations/{id}/media-url", in: table) { _, context in
+            let id = try context.id("id")
+            let user = try context.requireUser()
+            try controller.generations.requireReadable(id, user: user.id)
+            try controller.generations.require(.download, on: id, user: user.id)
+            let generation = try await controller.directory.generation(id)
+            guard let mediaKey = generation.mediaKey else {
+                throw PortcullisError(.conflict, code: "no_media", "generation '\(id)' has no media yet")
+            }
+            let signed = controller.signer.sign(mediaKey: mediaKey, userId: user.id, generationId: id, now: Timestamp.nowMilliseconds() / 1000)
+            return try .json(["url": signed.url, "expires_at": Timestamp.format(epochMilliseconds: signed.expires * 1000)])
+        }
+        router.route(.get, "/api/v1/media/verify", in: table) { request, _ in
+            let grant: MediaURLSigner.Grant?
+            if let original = request.headers[HTTPField.Name("X-Original-URI")!] {
+                grant = MediaURLSigner.grant(originalURI: original)
+            } else {
+                var query: [String: String] = [:]
+                for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
+                grant = MediaURLSigner.grant(query: query)
+            }
+            if let rejection = try await controller.verify(grant) {
+                return ErrorResponse.make(status: .forbidden, code: rejection.rawValue, message: "the media URL is not valid: \(rejection.rawValue)")
+            }
+            return Response(status: .noContent)
+        }
+    }
+
+    /// Signature and expiry first, then whether the user may still download this generation and it still has this media.
+    func verify(_ grant: MediaURLSigner.Grant?) async throws -> MediaURLSigner.Rejection? {
+        guard let grant, Identifier.isValid(grant.userId), Identifier.isValid(grant.generationId) else { return .malformed }
+        if let rejection = signer.verifySignature(grant, now: Timestamp.nowMilliseconds() / 1000) { return rejection }
+        let decision = try engine.check(CheckRequest(userId: grant.userId, action: .download, resourceType: .generation, resourceId: grant.generationId))
+        guard decision.allowed else { return .revoked }
+        guard (try? await directory.generation(grant.generationId))?.mediaKey == grant.mediaKey else { return .revoked }
+        return nil
+    }
+}
