@@ -8,8 +8,18 @@ extension SQLiteStore: DirectoryStore {
         try await write { db in try Self.insertUser(db, input, passwordHash: passwordHash) }
     }
 
+    /// On the reader pool rather than GRDB: `/api/v1/me` and end-user requests read users on every call.
     public func user(_ id: String) async throws -> User {
-        try await read { db in try Self.fetchLive(db, .users, columns: Self.userColumns, id, Self.user) }
+        let user = try readers.withConnection { connection throws(PortcullisError) -> User? in
+            let statement = try connection.statement("SELECT \(Self.userColumns) FROM users WHERE id = ?1 AND deleted_at IS NULL")
+            statement.bind(1, id)
+            guard try statement.step() else { return nil }
+            return User(id: statement.text(0) ?? "", email: statement.text(1) ?? "", displayName: statement.text(2) ?? "",
+                        isAdmin: statement.bool(3), status: UserStatus(rawValue: statement.text(4) ?? "") ?? .disabled,
+                        createdAt: statement.text(5) ?? "", deletedAt: statement.text(6))
+        }
+        guard let user else { throw PortcullisError.notFound("user", id) }
+        return user
     }
 
     public func userCredentials(email: String) async throws -> (user: User, passwordHash: String?)? {
@@ -154,8 +164,18 @@ extension SQLiteStore: DirectoryStore {
         try await write { db in try Self.insertGeneration(db, input) }
     }
 
+    /// On the reader pool rather than GRDB: end-user reads and media URLs fetch generations on every call.
     public func generation(_ id: String) async throws -> Generation {
-        try await read { db in try Self.fetchLive(db, .generations, columns: Self.generationColumns, id, Self.generation) }
+        let generation = try readers.withConnection { connection throws(PortcullisError) -> Generation? in
+            let statement = try connection.statement("SELECT \(Self.generationColumns) FROM generations WHERE id = ?1 AND deleted_at IS NULL")
+            statement.bind(1, id)
+            guard try statement.step() else { return nil }
+            return Generation(id: statement.text(0) ?? "", ownerId: statement.text(1) ?? "", projectId: statement.text(2),
+                              status: GenerationStatus(rawValue: statement.text(3) ?? "") ?? .pending, mediaKey: statement.text(4),
+                              createdAt: statement.text(5) ?? "", deletedAt: statement.text(6))
+        }
+        guard let generation else { throw PortcullisError.notFound("generation", id) }
+        return generation
     }
 
     public func updateGeneration(_ id: String, _ patch: GenerationPatch) async throws -> Written<Generation> {

@@ -44,13 +44,18 @@ extension SQLiteStore {
     }
 
     public func memberships(of userId: String) async throws -> [UserMembership] {
-        try await read { db in
-            try Row.fetchAll(db, sql: """
+        try readers.withConnection { connection throws(PortcullisError) in
+            let statement = try connection.statement("""
                 SELECT m.team_id, t.name, m.role FROM team_members m JOIN teams t ON t.id = m.team_id AND t.deleted_at IS NULL
-                WHERE m.user_id = ? AND m.is_active = 1 ORDER BY m.team_id
-                """, arguments: [userId]).map { row in
-                UserMembership(teamId: row["team_id"], name: row["name"], role: TeamRole(rawValue: row["role"]) ?? .viewer)
+                WHERE m.user_id = ?1 AND m.is_active = 1 ORDER BY m.team_id
+                """)
+            statement.bind(1, userId)
+            var memberships: [UserMembership] = []
+            while try statement.step() {
+                memberships.append(UserMembership(teamId: statement.text(0) ?? "", name: statement.text(1) ?? "",
+                                                  role: TeamRole(rawValue: statement.text(2) ?? "") ?? .viewer))
             }
+            return memberships
         }
     }
 }

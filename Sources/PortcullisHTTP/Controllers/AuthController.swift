@@ -26,9 +26,8 @@ struct AuthController {
         }
         router.route(.get, "/api/v1/me", in: table) { _, context in
             let user = try context.requireUser()
-            async let profile = controller.directory.user(user.id)
-            async let teams = controller.directory.memberships(of: user.id)
-            return try .json(MeBody(user: try await profile, teams: try await teams))
+            let profile = try await controller.directory.user(user.id)
+            return try .json(MeBody(user: profile, teams: try await controller.directory.memberships(of: user.id)))
         }
     }
 
