@@ -44,6 +44,7 @@ func buildRouter(_ settings: ServerSettings, store: SQLiteStore, keyring: Signin
     router.add(middleware: AuthenticationMiddleware(authenticator: Authenticator(directory: store)))
 
     HealthController().addRoutes(to: router, table: routes)
+    DashboardController().addRoutes(to: router, table: routes)
     ManagementController(directory: store, hasher: hasher).addRoutes(to: router, table: routes)
     APIKeysController(directory: store).addRoutes(to: router, table: routes)
     ImportController(directory: store, hasher: hasher, spoolDirectory: settings.dataDirectory, maxImportBytes: settings.maxImportBytes)
