@@ -30,6 +30,7 @@ struct Serve: AsyncParsableCommand {
         let settings = try CommandSettings.resolve(config: config, flags: [
             "server.host": host, "server.port": port.map(String.init), "storage.data_dir": dataDir,
         ])
+        try ServeLock.hold(settings.dataDirectory)
         if demo { try await DemoLoader.load(into: settings, logger: logger) }
         let app = try await buildApplication(settings, logger: logger) { port in
             logger.notice("Portcullis \(PortcullisVersion.current) listening", metadata: ["address": "http://\(settings.host):\(port)"])
