@@ -17,23 +17,29 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
     let store = try SQLiteStore(settings.storeConfiguration)
+    let cache = settings.cacheEnabled
+        ? DecisionCache(configuration: settings.cacheConfiguration, versions: store.versions,
+                        layers: try SQLiteCacheLayers(path: settings.cachePath, now: Timestamp.nowMilliseconds() / 1000))
+        : nil
     switch try await AdminKeyBootstrap.run(directory: store, dataDirectory: settings.dataDirectory, environmentKey: settings.adminKey) {
     case .createdFile(let path): logger.notice("created the administrator API key", metadata: ["path": "\(path)"])
     case .fromEnvironment: logger.info("administrator API key taken from PORTCULLIS_ADMIN_KEY")
     case .existing: break
     }
     let keyring = try SigningKeyring(path: settings.signingKeysPath)
-    let router = buildRouter(settings, store: store, keyring: keyring)
+    let router = buildRouter(settings, store: store, cache: cache, keyring: keyring)
     var configuration = ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "Portcullis")
     configuration.backlog = settings.backlog
     return Application(
-        router: router.router, configuration: configuration,
+        router: router.router, configuration: configuration, services: cache.map { [CacheWriter(cache: $0, logger: logger)] } ?? [],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger)
 }
 
 /// The router with every route, and the table of those routes.
-func buildRouter(_ settings: ServerSettings, store: SQLiteStore, keyring: SigningKeyring) -> (router: Router<AppRequestContext>, routes: RouteTable) {
+func buildRouter(
+    _ settings: ServerSettings, store: SQLiteStore, cache: DecisionCache?, keyring: SigningKeyring
+) -> (router: Router<AppRequestContext>, routes: RouteTable) {
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()
     let hasher = PasswordHasher(iterations: settings.passwordIterations)
@@ -41,7 +47,7 @@ func buildRouter(_ settings: ServerSettings, store: SQLiteStore, keyring: Signin
     router.add(middleware: ResponseHeadersMiddleware())
     router.add(middleware: ErrorMiddleware(routes: routes))
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: settings.maxBodyBytes))
-    router.add(middleware: AuthenticationMiddleware(authenticator: Authenticator(directory: store)))
+    router.add(middleware: AuthenticationMiddleware(authenticator: Authenticator(directory: store, cache: cache)))
 
     HealthController().addRoutes(to: router, table: routes)
     DashboardController().addRoutes(to: router, table: routes)
@@ -49,13 +55,13 @@ func buildRouter(_ settings: ServerSettings, store: SQLiteStore, keyring: Signin
     APIKeysController(directory: store).addRoutes(to: router, table: routes)
     ImportController(directory: store, hasher: hasher, spoolDirectory: settings.dataDirectory, maxImportBytes: settings.maxImportBytes)
         .addRoutes(to: router, table: routes)
-    let engine = AuthorizationEngine(store: store)
+    let engine = AuthorizationEngine(store: store, cache: cache)
     AuthorizationController(engine: engine).addRoutes(to: router, table: routes)
     let throttle = LoginThrottle(
         perEmail: .init(failures: settings.loginFailuresPerEmail, windowSeconds: Int64(settings.loginEmailWindowSeconds)),
         perAddress: .init(failures: settings.loginFailuresPerAddress, windowSeconds: Int64(settings.loginAddressWindowSeconds)))
     let signIn = SignIn(directory: store, hasher: hasher, throttle: throttle, tokenLifetimeSeconds: Int64(settings.tokenLifetimeSeconds))
-    AuthController(signIn: signIn, directory: store).addRoutes(to: router, table: routes)
+    AuthController(signIn: signIn, directory: store, cache: cache).addRoutes(to: router, table: routes)
     let generations = GenerationsController(directory: store, engine: engine)
     generations.addRoutes(to: router, table: routes)
     let signer = MediaURLSigner(keyring: keyring, publicBase: settings.mediaPublicBase, lifetimeSeconds: Int64(settings.mediaURLLifetimeSeconds))

@@ -27,6 +27,12 @@ public struct ServerSettings: Sendable {
     public var mediaPublicBase = ""
     /// How long a signed media URL is valid.
     public var mediaURLLifetimeSeconds = 300
+    /// The decision cache (SPEC section 3). Disabling it is for measurement: every decision is then evaluated.
+    public var cacheEnabled = true
+    public var cacheL1BudgetBytes = 300 * 1024 * 1024
+    public var cacheL1TTLSeconds = 300
+    public var cacheL2TTLSeconds = 900
+    public var cacheL3TTLSeconds = 3600
     /// Pending connections the kernel queues before accepting (bursts of new clients).
     public var backlog = 4096
 
@@ -34,6 +40,16 @@ public struct ServerSettings: Sendable {
 
     public var databasePath: String { dataDirectory + "/portcullis.sqlite" }
     public var signingKeysPath: String { dataDirectory + "/signing-keys" }
+    public var cachePath: String { dataDirectory + "/decision-cache.sqlite" }
+
+    public var cacheConfiguration: DecisionCache.Configuration {
+        var configuration = DecisionCache.Configuration()
+        configuration.l1BudgetBytes = cacheL1BudgetBytes
+        configuration.l1TTLSeconds = Int64(cacheL1TTLSeconds)
+        configuration.l2TTLSeconds = Int64(cacheL2TTLSeconds)
+        configuration.l3TTLSeconds = Int64(cacheL3TTLSeconds)
+        return configuration
+    }
 
     public var storeConfiguration: StoreConfiguration {
         StoreConfiguration(path: databasePath, synchronous: synchronous, busyTimeoutMilliseconds: busyTimeoutMilliseconds)

@@ -59,6 +59,21 @@ public enum SettingsLoader {
         Option(key: "media.url_lifetime_seconds", environment: "PORTCULLIS_MEDIA_URL_LIFETIME_SECONDS") { settings, value throws(PortcullisError) in
             settings.mediaURLLifetimeSeconds = try integer(value, "url_lifetime_seconds", in: 1...604_800)
         },
+        Option(key: "cache.enabled", environment: "PORTCULLIS_CACHE_ENABLED") { settings, value throws(PortcullisError) in
+            settings.cacheEnabled = try boolean(value, "cache.enabled")
+        },
+        Option(key: "cache.l1_budget_mb", environment: "PORTCULLIS_CACHE_L1_BUDGET_MB") { settings, value throws(PortcullisError) in
+            settings.cacheL1BudgetBytes = try integer(value, "l1_budget_mb", in: 1...1_000_000) * 1024 * 1024
+        },
+        Option(key: "cache.l1_ttl_seconds", environment: "PORTCULLIS_CACHE_L1_TTL_SECONDS") { settings, value throws(PortcullisError) in
+            settings.cacheL1TTLSeconds = try integer(value, "l1_ttl_seconds", in: 1...86_400)
+        },
+        Option(key: "cache.l2_ttl_seconds", environment: "PORTCULLIS_CACHE_L2_TTL_SECONDS") { settings, value throws(PortcullisError) in
+            settings.cacheL2TTLSeconds = try integer(value, "l2_ttl_seconds", in: 1...604_800)
+        },
+        Option(key: "cache.l3_ttl_seconds", environment: "PORTCULLIS_CACHE_L3_TTL_SECONDS") { settings, value throws(PortcullisError) in
+            settings.cacheL3TTLSeconds = try integer(value, "l3_ttl_seconds", in: 1...2_592_000)
+        },
     ]
 
     /// Builds settings from a config file's text (if any), the environment, and flags given as `section.key` → value.
@@ -76,6 +91,14 @@ public enum SettingsLoader {
         }
         settings.adminKey = environment["PORTCULLIS_ADMIN_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         return settings
+    }
+
+    private static func boolean(_ value: String, _ name: String) throws(PortcullisError) -> Bool {
+        switch value.lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off": return false
+        default: throw PortcullisError.invalidField(name, "must be true or false")
+        }
     }
 
     private static func integer(_ value: String, _ name: String, in range: ClosedRange<Int>) throws(PortcullisError) -> Int {

@@ -1,22 +1,55 @@
-/// Resolves a bearer credential to an identity.
+/// Resolves a bearer credential to an identity, through the decision cache when there is one.
+///
+/// A cached identity depends on the credential's own version (moved by logout or key deletion) and, for a user
+/// token, on the user's version (moved by disabling, deleting or any change to the user), and never outlives the
+/// token's expiry: the next request after any of those writes misses the cache and is refused.
 public struct Authenticator: Sendable {
     let directory: any DirectoryStore
+    let cache: DecisionCache?
 
-    public init(directory: any DirectoryStore) {
+    public init(directory: any DirectoryStore, cache: DecisionCache? = nil) {
         self.directory = directory
+        self.cache = cache
     }
 
     /// The identity behind `bearer`, or nil when it matches no live key or token.
     public func identity(bearer: String) throws -> Identity? {
-        if bearer.hasPrefix(APIKeySecret.prefix) {
-            guard let key = try directory.apiKey(hash: APIKeySecret(key: bearer).hash) else { return nil }
-            return .apiKey(id: key.id, scopes: Set(key.scopes))
+        let isKey = bearer.hasPrefix(APIKeySecret.prefix)
+        guard isKey || bearer.hasPrefix(UserTokenSecret.prefix) else { return nil }
+        let hash = Crypto.sha256(bearer.utf8)
+        let revisionBefore = cache?.versions.revision ?? 0
+        let key = (isKey ? "k\u{1F}" : "t\u{1F}") + hash.hexString
+        if let cache, let hit = cache.lookup(key), let identity = Self.decode(hit.entry.payload) {
+            return identity
         }
-        if bearer.hasPrefix(UserTokenSecret.prefix) {
-            guard let user = try directory.tokenUser(hash: UserTokenSecret(token: bearer).hash, now: Timestamp.nowMilliseconds() / 1000)
-            else { return nil }
-            return .user(id: user.userId, isAdmin: user.isAdmin)
+        let now = Timestamp.nowMilliseconds() / 1000
+        if isKey {
+            guard let apiKey = try directory.apiKey(hash: hash) else { return nil }
+            let identity = Identity.apiKey(id: apiKey.id, scopes: Set(apiKey.scopes))
+            cache?.store(key, payload: Self.encode(identity), dependencies: [.apiKey(apiKey.id)], computedAfter: revisionBefore, priority: .high)
+            return identity
         }
-        return nil
+        guard let user = try directory.tokenUser(hash: hash, now: now) else { return nil }
+        let identity = Identity.user(id: user.userId, isAdmin: user.isAdmin)
+        cache?.store(key, payload: Self.encode(identity), dependencies: [.token(hash: hash), .user(user.userId)], computedAfter: revisionBefore,
+                     expiresAt: user.expiresAt, priority: .high)
+        return identity
+    }
+
+    static func encode(_ identity: Identity) -> String {
+        switch identity {
+        case .apiKey(let id, let scopes): "apikey|\(id)|\(scopes.map(\.rawValue).sorted().joined(separator: " "))"
+        case .user(let id, let isAdmin): "user|\(id)|\(isAdmin ? 1 : 0)"
+        }
+    }
+
+    static func decode(_ payload: String) -> Identity? {
+        let parts = payload.split(separator: "|", omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return nil }
+        switch parts[0] {
+        case "apikey": return .apiKey(id: String(parts[1]), scopes: Set(parts[2].split(separator: " ").compactMap { APIKeyScope(rawValue: String($0)) }))
+        case "user": return .user(id: String(parts[1]), isAdmin: parts[2] == "1")
+        default: return nil
+        }
     }
 }

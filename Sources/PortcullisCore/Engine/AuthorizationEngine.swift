@@ -1,27 +1,75 @@
-/// Answers authorization questions from one consistent snapshot per question (or per batch).
+/// Answers authorization questions: from the decision cache when it holds a valid answer, otherwise from one
+/// consistent snapshot per question (or per batch), caching what it evaluated.
 ///
 /// ```swift
-/// let engine = AuthorizationEngine(store: store)
+/// let engine = AuthorizationEngine(store: store, cache: cache)
 /// let decision = try engine.check(CheckRequest(userId: "u1", action: .read, resourceType: .generation, resourceId: "g1"))
 /// ```
 public struct AuthorizationEngine: Sendable {
     public let store: any AuthorizationStore
+    /// Nil: every decision is evaluated.
+    public let cache: DecisionCache?
 
-    public init(store: any AuthorizationStore) {
+    public init(store: any AuthorizationStore, cache: DecisionCache? = nil) {
         self.store = store
+        self.cache = cache
     }
 
-    /// Decides one request.
+    /// Decides one request. Explanations are always evaluated fresh (the rule path is not cached).
     public func check(_ request: CheckRequest) throws -> Decision {
-        try store.withSnapshot { snapshot in try Self.decide(request, in: snapshot, revision: snapshot.revision()) }
+        guard let cache, !request.explain else {
+            return try store.withSnapshot { snapshot in try Self.evaluate(request, in: snapshot, revision: snapshot.revision()).decision }
+        }
+        // Read before the lookup and before any snapshot: every write applied by then is reflected in what follows.
+        let revisionBefore = cache.versions.revision
+        let key = Self.cacheKey(request)
+        if let hit = cache.lookup(key), var decision = Self.decode(hit.entry.payload) {
+            decision.revision = revisionBefore
+            decision.cacheLayer = hit.layer
+            return decision
+        }
+        let (decision, dependencies) = try store.withSnapshot { snapshot in try Self.evaluate(request, in: snapshot, revision: snapshot.revision()) }
+        if let dependencies {
+            cache.store(key, payload: Self.encode(decision), dependencies: dependencies, computedAfter: revisionBefore)
+        }
+        return decision
     }
 
-    /// Decides every request against the same snapshot, in order.
+    /// Decides every request in order, reporting one revision for all: the cache answers what it validly holds, and
+    /// the rest is evaluated against one snapshot.
     public func check(batch requests: [CheckRequest]) throws -> [Decision] {
         guard !requests.isEmpty else { return [] }
-        return try store.withSnapshot { snapshot in
-            let revision = try snapshot.revision()
-            return try requests.map { request in try Self.decide(request, in: snapshot, revision: revision) }
+        guard let cache else {
+            return try store.withSnapshot { snapshot in
+                let revision = try snapshot.revision()
+                return try requests.map { request in try Self.evaluate(request, in: snapshot, revision: revision).decision }
+            }
+        }
+        let revisionBefore = cache.versions.revision
+        var decisions: [Decision?] = requests.map { request in
+            guard !request.explain, let hit = cache.lookup(Self.cacheKey(request)), var decision = Self.decode(hit.entry.payload) else { return nil }
+            decision.cacheLayer = hit.layer
+            return decision
+        }
+        let missing = decisions.indices.filter { decisions[$0] == nil }
+        if !missing.isEmpty {
+            try store.withSnapshot { snapshot in
+                let revision = try snapshot.revision()
+                for index in missing {
+                    let (decision, dependencies) = try Self.evaluate(requests[index], in: snapshot, revision: revision)
+                    decisions[index] = decision
+                    if let dependencies, !requests[index].explain {
+                        cache.store(Self.cacheKey(requests[index]), payload: Self.encode(decision), dependencies: dependencies,
+                                    computedAfter: revisionBefore)
+                    }
+                }
+            }
+        }
+        // Every answer is valid at `revisionBefore` (evaluated ones reflect at least as much), so all report it.
+        return decisions.map { decision in
+            var decision = decision!
+            decision.revision = revisionBefore
+            return decision
         }
     }
 
@@ -42,22 +90,64 @@ public struct AuthorizationEngine: Sendable {
         }
     }
 
-    static func decide(_ request: CheckRequest, in snapshot: any AuthorizationSnapshot, revision: Int64) throws -> Decision {
+    // MARK: Evaluation
+
+    /// The decision and what it depends on; nil dependencies when the answer involves an absent entity (whose later
+    /// creation has no version to move), which is therefore not cached.
+    static func evaluate(_ request: CheckRequest, in snapshot: any AuthorizationSnapshot, revision: Int64) throws
+        -> (decision: Decision, dependencies: [DependencyKey]?)
+    {
         let user = try snapshot.subject(request.userId)
         // An inactive user is denied before the resource is looked at (rule 1).
         let active = user?.isActive == true
+        var dependencies: [DependencyKey]? = user == nil ? nil : [.user(request.userId)]
+        let decision: Decision
         switch request.resourceType {
         case .generation:
             let facts = active ? try snapshot.generation(request.resourceId, userId: request.userId, action: request.action) : nil
-            return Policy.decide(user: user, action: request.action, generation: facts, userId: request.userId, revision: revision,
-                                 explain: request.explain)
+            decision = Policy.decide(user: user, action: request.action, generation: facts, userId: request.userId, revision: revision,
+                                     explain: request.explain)
+            if active {
+                if let facts {
+                    dependencies?.append(.generation(request.resourceId))
+                    if let projectId = facts.projectId { dependencies?.append(.project(projectId)) }
+                    if let teamId = facts.project?.teamId { dependencies?.append(.team(teamId)) }
+                } else {
+                    dependencies = nil
+                }
+            }
         case .project:
             let facts = active ? try snapshot.project(request.resourceId, userId: request.userId, action: request.action) : nil
-            return Policy.decide(user: user, action: request.action, project: facts, userId: request.userId, revision: revision,
-                                 explain: request.explain)
+            decision = Policy.decide(user: user, action: request.action, project: facts, userId: request.userId, revision: revision,
+                                     explain: request.explain)
+            if active {
+                if let facts {
+                    dependencies?.append(.project(request.resourceId))
+                    if let teamId = facts.teamId { dependencies?.append(.team(teamId)) }
+                } else {
+                    dependencies = nil
+                }
+            }
         case .team:
             let facts = active ? try snapshot.team(request.resourceId, userId: request.userId, action: request.action) : nil
-            return Policy.decide(user: user, action: request.action, team: facts, revision: revision, explain: request.explain)
+            decision = Policy.decide(user: user, action: request.action, team: facts, revision: revision, explain: request.explain)
+            if active {
+                if facts != nil { dependencies?.append(.team(request.resourceId)) } else { dependencies = nil }
+            }
         }
+        return (decision, dependencies)
+    }
+
+    static func cacheKey(_ request: CheckRequest) -> String {
+        "d\u{1F}\(request.userId)\u{1F}\(request.resourceType.rawValue)\u{1F}\(request.resourceId)\u{1F}\(request.action.rawValue)"
+    }
+
+    static func encode(_ decision: Decision) -> String {
+        (decision.allowed ? "1|" : "0|") + decision.reason.code
+    }
+
+    static func decode(_ payload: String) -> Decision? {
+        guard payload.count > 2, let reason = Reason(code: String(payload.dropFirst(2))) else { return nil }
+        return Decision(allowed: payload.hasPrefix("1|"), reason: reason, revision: 0)
     }
 }

@@ -5,6 +5,27 @@ public enum Reason: Sendable, Equatable {
     case teamPermission(Action)
     case publicProject, noGrant
 
+    /// Parses a reason string (`team_role:editor`, …); nil for anything else.
+    public init?(code: String) {
+        switch code {
+        case "user_inactive": self = .userInactive
+        case "not_found": self = .notFound
+        case "admin": self = .admin
+        case "owner": self = .owner
+        case "project_owner": self = .projectOwner
+        case "public_project": self = .publicProject
+        case "no_grant": self = .noGrant
+        default:
+            if code.hasPrefix("team_role:"), let role = TeamRole(rawValue: String(code.dropFirst(10))) {
+                self = .teamRole(role)
+            } else if code.hasPrefix("team_permission:"), let action = Action(rawValue: String(code.dropFirst(16))) {
+                self = .teamPermission(action)
+            } else {
+                return nil
+            }
+        }
+    }
+
     public var code: String {
         switch self {
         case .userInactive: "user_inactive"
@@ -45,11 +66,14 @@ public struct Decision: Sendable, Equatable {
     public var revision: Int64
     /// The rules evaluated, in order; only when an explanation was asked for.
     public var explanation: [RuleOutcome]?
+    /// The cache layer that answered, or `.miss` when the decision was evaluated.
+    public var cacheLayer: CacheLayer
 
-    public init(allowed: Bool, reason: Reason, revision: Int64, explanation: [RuleOutcome]? = nil) {
+    public init(allowed: Bool, reason: Reason, revision: Int64, explanation: [RuleOutcome]? = nil, cacheLayer: CacheLayer = .miss) {
         self.allowed = allowed
         self.reason = reason
         self.revision = revision
         self.explanation = explanation
+        self.cacheLayer = cacheLayer
     }
 }

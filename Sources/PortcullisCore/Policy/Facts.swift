@@ -52,11 +52,14 @@ public struct GenerationFacts: Sendable, Equatable {
     public var ownerId: String
     public var isDeleted: Bool
     public var project: ProjectFacts?
+    /// The project's id (what a cached decision depends on besides the project's state).
+    public var projectId: String?
 
-    public init(ownerId: String, isDeleted: Bool, project: ProjectFacts?) {
+    public init(ownerId: String, isDeleted: Bool, project: ProjectFacts?, projectId: String? = nil) {
         self.ownerId = ownerId
         self.isDeleted = isDeleted
         self.project = project
+        self.projectId = projectId
     }
 }
 

@@ -67,7 +67,7 @@ public protocol DirectoryStore: Sendable {
     /// Removes a token; false when there was none.
     func deleteToken(hash: [UInt8]) async throws -> Bool
     /// The user behind a live token whose user is active, or nil. Runs on the request path: one indexed lookup.
-    func tokenUser(hash: [UInt8], now: Int64) throws -> (userId: String, isAdmin: Bool)?
+    func tokenUser(hash: [UInt8], now: Int64) throws -> (userId: String, isAdmin: Bool, expiresAt: Int64)?
     /// The user's active memberships of live teams.
     func memberships(of userId: String) async throws -> [UserMembership]
 

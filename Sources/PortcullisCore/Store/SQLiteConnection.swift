@@ -14,9 +14,9 @@ final class SQLiteConnection {
     /// connection goes back to the pool.
     private var active: [SQLiteStatement] = []
 
-    init(path: String, busyTimeoutMilliseconds: Int32) throws(PortcullisError) {
+    init(path: String, busyTimeoutMilliseconds: Int32, readOnly: Bool = true) throws(PortcullisError) {
         var handle: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &handle, flags, nil)
         guard status == SQLITE_OK, let handle else {
             if let handle { sqlite3_close_v2(handle) }
@@ -24,7 +24,7 @@ final class SQLiteConnection {
         }
         self.handle = handle
         sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
-        try execute("PRAGMA query_only = 1")
+        if readOnly { try execute("PRAGMA query_only = 1") }
     }
 
     deinit {

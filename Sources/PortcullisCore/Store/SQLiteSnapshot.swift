@@ -41,7 +41,7 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
             ownerId: statement.text(3) ?? "", teamId: statement.text(4),
             visibility: Visibility(rawValue: statement.text(5) ?? "") ?? .private, isDeleted: statement.bool(6),
             teamIsDeleted: statement.bool(7), membership: Self.membership(statement, from: 8))
-        return GenerationFacts(ownerId: statement.text(0) ?? "", isDeleted: statement.bool(1), project: project)
+        return GenerationFacts(ownerId: statement.text(0) ?? "", isDeleted: statement.bool(1), project: project, projectId: statement.text(2))
     }
 
     func project(_ id: String, userId: String, action: Action) throws -> ProjectFacts? {

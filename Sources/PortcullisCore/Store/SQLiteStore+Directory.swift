@@ -5,7 +5,7 @@ extension SQLiteStore: DirectoryStore {
     // MARK: Users
 
     public func createUser(_ input: NewUser, passwordHash: String?) async throws -> Written<User> {
-        try await write { db in try Self.insertUser(db, input, passwordHash: passwordHash) }
+        try await write { db, _ in try Self.insertUser(db, input, passwordHash: passwordHash) }
     }
 
     /// On the reader pool rather than GRDB: `/api/v1/me` and end-user requests read users on every call.
@@ -33,7 +33,8 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func updateUser(_ id: String, _ patch: UserPatch, passwordHash: String?) async throws -> Written<User> {
-        try await write { db in
+        try await write { db, changed in
+            changed.append(.user(id))
             var user = try Self.fetchLive(db, .users, columns: Self.userColumns, id, Self.user)
             if let email = patch.email {
                 try Self.requireEmailFree(db, email, except: id)
@@ -50,7 +51,7 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func deleteUser(_ id: String) async throws -> Int64 {
-        try await write { db in try Self.softDelete(db, .users, id) }.revision
+        try await write { db, changed in try Self.softDelete(db, .users, id); changed.append(.user(id)) }.revision
     }
 
     public func users(_ page: PageRequest) async throws -> Page<User> {
@@ -60,7 +61,11 @@ extension SQLiteStore: DirectoryStore {
     // MARK: Teams and members
 
     public func createTeam(_ input: NewTeam) async throws -> Written<Team> {
-        try await write { db in try Self.insertTeam(db, input) }
+        try await write { db, changed in
+            let team = try Self.insertTeam(db, input)
+            changed.append(.user(team.ownerId))
+            return team
+        }
     }
 
     public func team(_ id: String) async throws -> Team {
@@ -68,12 +73,14 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func updateTeam(_ id: String, _ patch: TeamPatch) async throws -> Written<Team> {
-        try await write { db in
+        try await write { db, changed in
+            changed.append(.team(id))
             var team = try Self.fetchLive(db, .teams, columns: Self.teamColumns, id, Self.team)
             if let name = patch.name { team.name = name }
             if let ownerId = patch.ownerId, ownerId != team.ownerId {
                 try Self.requireReference(db, .users, ownerId, field: "owner_id")
                 team.ownerId = ownerId
+                changed.append(.user(ownerId))
                 // A new owner holds the owner role; the previous owner keeps their membership as it was.
                 try Self.upsertMember(db, teamId: id, userId: ownerId, MembershipInput(role: .owner))
             }
@@ -83,7 +90,7 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func deleteTeam(_ id: String) async throws -> Int64 {
-        try await write { db in try Self.softDelete(db, .teams, id) }.revision
+        try await write { db, changed in try Self.softDelete(db, .teams, id); changed.append(.team(id)) }.revision
     }
 
     public func teams(_ page: PageRequest) async throws -> Page<Team> {
@@ -91,9 +98,10 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func putMember(teamId: String, userId: String, _ input: MembershipInput) async throws -> (member: Written<TeamMember>, created: Bool) {
-        let written = try await write { db in
+        let written = try await write { db, changed in
             guard try Self.isLive(db, .teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
             try Self.requireReference(db, .users, userId, field: "user_id")
+            changed.append(.user(userId))
             let (member, created) = try Self.upsertMember(db, teamId: teamId, userId: userId, input)
             return MemberWrite(member: member, created: created)
         }
@@ -101,8 +109,9 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func deleteMember(teamId: String, userId: String) async throws -> Int64 {
-        try await write { db in
+        try await write { db, changed in
             guard try Self.isLive(db, .teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
+            changed.append(.user(userId))
             try db.execute(sql: "DELETE FROM team_members WHERE team_id = ? AND user_id = ?", arguments: [teamId, userId])
             guard db.changesCount == 1 else {
                 throw PortcullisError(.notFound, code: "not_found", "user '\(userId)' is not a member of team '\(teamId)'")
@@ -124,7 +133,7 @@ extension SQLiteStore: DirectoryStore {
     // MARK: Projects
 
     public func createProject(_ input: NewProject) async throws -> Written<Project> {
-        try await write { db in try Self.insertProject(db, input) }
+        try await write { db, _ in try Self.insertProject(db, input) }
     }
 
     public func project(_ id: String) async throws -> Project {
@@ -132,7 +141,8 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func updateProject(_ id: String, _ patch: ProjectPatch) async throws -> Written<Project> {
-        try await write { db in
+        try await write { db, changed in
+            changed.append(.project(id))
             var project = try Self.fetchLive(db, .projects, columns: Self.projectColumns, id, Self.project)
             if let name = patch.name { project.name = name }
             if let ownerId = patch.ownerId {
@@ -151,7 +161,7 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func deleteProject(_ id: String) async throws -> Int64 {
-        try await write { db in try Self.softDelete(db, .projects, id) }.revision
+        try await write { db, changed in try Self.softDelete(db, .projects, id); changed.append(.project(id)) }.revision
     }
 
     public func projects(_ page: PageRequest) async throws -> Page<Project> {
@@ -161,7 +171,7 @@ extension SQLiteStore: DirectoryStore {
     // MARK: Generations
 
     public func createGeneration(_ input: NewGeneration) async throws -> Written<Generation> {
-        try await write { db in try Self.insertGeneration(db, input) }
+        try await write { db, _ in try Self.insertGeneration(db, input) }
     }
 
     /// On the reader pool rather than GRDB: end-user reads and media URLs fetch generations on every call.
@@ -179,7 +189,8 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func updateGeneration(_ id: String, _ patch: GenerationPatch) async throws -> Written<Generation> {
-        try await write { db in
+        try await write { db, changed in
+            changed.append(.generation(id))
             var generation = try Self.fetchLive(db, .generations, columns: Self.generationColumns, id, Self.generation)
             if let ownerId = patch.ownerId {
                 try Self.requireReference(db, .users, ownerId, field: "owner_id")
@@ -198,7 +209,7 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func deleteGeneration(_ id: String) async throws -> Int64 {
-        try await write { db in try Self.softDelete(db, .generations, id) }.revision
+        try await write { db, changed in try Self.softDelete(db, .generations, id); changed.append(.generation(id)) }.revision
     }
 
     public func generations(_ page: PageRequest) async throws -> Page<Generation> {
@@ -210,7 +221,7 @@ extension SQLiteStore: DirectoryStore {
     public func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret) async throws -> Written<APIKey> {
         let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: scopes, createdAt: Timestamp.now())
         let hash = secret.hash
-        return try await write { db in
+        return try await write { db, _ in
             try db.execute(sql: "INSERT INTO api_keys (id, name, key_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [key.id, key.name, Data(hash), key.scopes.map(\.rawValue).joined(separator: " "), key.createdAt])
             return key
@@ -218,7 +229,8 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func deleteAPIKey(_ id: String) async throws -> Int64 {
-        try await write { db in
+        try await write { db, changed in
+            changed.append(.apiKey(id))
             try db.execute(sql: "DELETE FROM api_keys WHERE id = ?", arguments: [id])
             guard db.changesCount == 1 else { throw PortcullisError.notFound("API key", id) }
         }.revision

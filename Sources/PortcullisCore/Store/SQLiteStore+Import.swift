@@ -7,7 +7,7 @@ extension SQLiteStore {
 
     public func importRecords(from lines: some Sequence<(line: Int, text: Substring)>, hasher: PasswordHasher) throws -> Written<ImportCounts> {
         do {
-            return try pool.write { db in
+            let written = try pool.write { db in
                 var counts = ImportCounts()
                 var errors: [PortcullisError.LineError] = []
                 let decoder = JSONDecoder()
@@ -27,8 +27,13 @@ extension SQLiteStore {
                                           "\(errors.count == Self.maxImportErrors ? "at least " : "")\(errors.count) invalid line(s); nothing was imported",
                                           details: errors)
                 }
-                return Written(counts, revision: try Self.advanceRevision(db))
+                // An import may add memberships to existing users: every cached answer goes (the epoch moves).
+                let revision = try Self.advanceRevision(db)
+                try Self.setVersions(db, [.epoch], revision: revision)
+                return Written(counts, revision: revision)
             }
+            versions.apply([.epoch], revision: written.revision)
+            return written
         } catch let error as PortcullisError {
             throw error
         } catch {

@@ -1,45 +1,39 @@
 import Foundation
 import GRDB
 
-/// Sign-in tokens. They are sessions, not directory data: they do not advance the data revision.
+/// Sign-in tokens. Signing in and out are writes like any other: they advance the revision, and logout moves the
+/// token's version so a cached identity for it is never served again.
 extension SQLiteStore {
     static let tokenUserSQL = """
-        SELECT t.user_id, u.is_admin FROM user_tokens t JOIN users u ON u.id = t.user_id
+        SELECT t.user_id, u.is_admin, t.expires_at FROM user_tokens t JOIN users u ON u.id = t.user_id
         WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND u.status = 'active' AND u.deleted_at IS NULL
         """
 
     public func createToken(userId: String, hash: [UInt8], expiresAt: Int64) async throws {
         let now = Timestamp.nowMilliseconds() / 1000
-        do {
-            try await pool.write { db in
-                // Expired tokens are swept on sign-in, so the table holds live sessions only.
-                try db.execute(sql: "DELETE FROM user_tokens WHERE expires_at <= ?", arguments: [now])
-                try db.execute(sql: "INSERT INTO user_tokens (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                               arguments: [Data(hash), userId, Timestamp.now(), expiresAt])
-            }
-        } catch {
-            throw Self.mapped(error)
+        _ = try await write { db, _ in
+            // Expired tokens are swept on sign-in, so the table holds live sessions only.
+            try db.execute(sql: "DELETE FROM user_tokens WHERE expires_at <= ?", arguments: [now])
+            try db.execute(sql: "INSERT INTO user_tokens (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                           arguments: [Data(hash), userId, Timestamp.now(), expiresAt])
         }
     }
 
     public func deleteToken(hash: [UInt8]) async throws -> Bool {
-        do {
-            return try await pool.write { db in
-                try db.execute(sql: "DELETE FROM user_tokens WHERE token_hash = ?", arguments: [Data(hash)])
-                return db.changesCount > 0
-            }
-        } catch {
-            throw Self.mapped(error)
-        }
+        try await write { db, changed in
+            changed.append(.token(hash: hash))
+            try db.execute(sql: "DELETE FROM user_tokens WHERE token_hash = ?", arguments: [Data(hash)])
+            return db.changesCount > 0
+        }.value
     }
 
-    public func tokenUser(hash: [UInt8], now: Int64) throws -> (userId: String, isAdmin: Bool)? {
+    public func tokenUser(hash: [UInt8], now: Int64) throws -> (userId: String, isAdmin: Bool, expiresAt: Int64)? {
         try readers.withConnection { connection throws(PortcullisError) in
             let statement = try connection.statement(Self.tokenUserSQL)
             statement.bind(1, hash)
             statement.bind(2, now)
             guard try statement.step() else { return nil }
-            return (statement.text(0) ?? "", statement.bool(1))
+            return (statement.text(0) ?? "", statement.bool(1), statement.int64(2))
         }
     }
 

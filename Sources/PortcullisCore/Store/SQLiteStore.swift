@@ -6,12 +6,15 @@ import GRDB
 /// raw connections with prepared statements, each decision inside one read transaction.
 public final class SQLiteStore: Sendable {
     public let configuration: StoreConfiguration
+    /// The in-memory mirror of the `versions` table, applied after every commit (see `VersionClock`).
+    public let versions: VersionClock
     let pool: DatabasePool
     let readers: SnapshotReaderPool
 
     /// Opens (creating if needed) the database and applies pending migrations.
-    public init(_ configuration: StoreConfiguration) throws {
+    public init(_ configuration: StoreConfiguration, versions: VersionClock = VersionClock()) throws {
         self.configuration = configuration
+        self.versions = versions
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(Double(configuration.busyTimeoutMilliseconds) / 1000)
@@ -22,6 +25,11 @@ public final class SQLiteStore: Sendable {
         do {
             pool = try DatabasePool(path: configuration.path, configuration: config)
             try Migrations.migrator.migrate(pool)
+            let (rows, revision) = try pool.read { db in
+                (try Row.fetchAll(db, sql: "SELECT key, version FROM versions").map { (key: $0[0] as String, version: $0[1] as Int64) },
+                 try Int64.fetchOne(db, sql: "SELECT value FROM revision WHERE id = 1") ?? 0)
+            }
+            versions.load(rows, revision: revision)
         } catch {
             throw PortcullisError(.unavailable, code: "store_unavailable", "cannot open database \(configuration.path): \(error)")
         }
@@ -40,18 +48,37 @@ public final class SQLiteStore: Sendable {
         try pool.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM revision WHERE id = 1") ?? 0 }
     }
 
-    /// Runs a write transaction that advances the revision, mapping SQLite failures to the spec's errors.
-    func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> Written<T> {
+    /// Runs a write transaction that advances the revision and sets the versions of what `body` reports it changed,
+    /// then applies those versions in memory before returning (so before any response), mapping SQLite failures to
+    /// the spec's errors.
+    func write<T: Sendable>(_ body: @Sendable @escaping (Database, inout [DependencyKey]) throws -> T) async throws -> Written<T> {
         do {
-            return try await pool.write { db in
-                let value = try body(db)
-                return Written(value, revision: try Self.advanceRevision(db))
+            let (written, changed) = try await pool.write { db in
+                var changed: [DependencyKey] = []
+                let value = try body(db, &changed)
+                let revision = try Self.advanceRevision(db)
+                try Self.setVersions(db, changed, revision: revision)
+                return (Written(value, revision: revision), changed)
             }
+            versions.apply(changed, revision: written.revision)
+            return written
         } catch let error as PortcullisError {
             throw error
         } catch {
             throw Self.mapped(error)
         }
+    }
+
+    static func setVersions(_ db: Database, _ keys: [DependencyKey], revision: Int64) throws {
+        for key in keys {
+            try db.cachedStatement(sql: "INSERT INTO versions (key, version) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET version = excluded.version")
+                .execute(arguments: [key.rawValue, revision])
+        }
+    }
+
+    /// Marks a user's cached answers stale (their version moves to a new revision); no cache is scanned.
+    public func invalidateUser(_ userId: String) async throws -> Int64 {
+        try await write { _, changed in changed.append(.user(userId)) }.revision
     }
 
     func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {

@@ -6,6 +6,7 @@ import PortcullisCore
 struct AuthController {
     let signIn: SignIn
     let directory: any DirectoryStore
+    let cache: DecisionCache?
 
     func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
         let controller = self
@@ -26,9 +27,20 @@ struct AuthController {
         }
         router.route(.get, "/api/v1/me", in: table) { _, context in
             let user = try context.requireUser()
-            let profile = try await controller.directory.user(user.id)
-            return try .json(MeBody(user: profile, teams: try await controller.directory.memberships(of: user.id)))
+            return .json(bytes: try await controller.me(user.id).utf8)
         }
+    }
+
+    /// The `/me` body, cached with the user's and each team's version (memberships move the user's version).
+    func me(_ userId: String) async throws -> String {
+        let key = "m\u{1F}" + userId
+        let revisionBefore = cache?.versions.revision ?? 0
+        if let hit = cache?.lookup(key) { return hit.entry.payload }
+        let profile = try await directory.user(userId)
+        let teams = try await directory.memberships(of: userId)
+        let body = String(decoding: try Response.jsonEncoder.encode(MeBody(user: profile, teams: teams)), as: UTF8.self)
+        cache?.store(key, payload: body, dependencies: [.user(userId)] + teams.map { .team($0.teamId) }, computedAfter: revisionBefore)
+        return body
     }
 
     struct LoginBody: Encodable {

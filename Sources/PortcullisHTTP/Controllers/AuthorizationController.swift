@@ -116,8 +116,8 @@ struct IDPage: Encodable {
 
 /// Decisions are the hottest response: written by hand rather than through JSONEncoder.
 enum DecisionJSON {
-    static func encode(_ decision: Decision, tookMicroseconds: Int64, cache: String = "miss") -> String {
-        var json = #"{"allowed":\#(decision.allowed),"reason":"\#(escape(decision.reason.code))","cache":"\#(cache)","#
+    static func encode(_ decision: Decision, tookMicroseconds: Int64) -> String {
+        var json = #"{"allowed":\#(decision.allowed),"reason":"\#(escape(decision.reason.code))","cache":"\#(decision.cacheLayer.rawValue)","#
         json += #""took_us":\#(tookMicroseconds),"revision":\#(decision.revision)"#
         if let explanation = decision.explanation {
             json += #","explanation":["#

@@ -1,0 +1,45 @@
+import Logging
+import ServiceLifecycle
+
+/// The background half of the cache: warms L1 from L3 at start, then commits queued L2/L3 writes every
+/// `flushInterval` and records L1's hottest entries in L3 every `hotSetInterval`, and once more at shutdown.
+public struct CacheWriter: Service {
+    let cache: DecisionCache
+    let logger: Logger
+    var flushInterval: Duration = .milliseconds(100)
+    var hotSetInterval: Duration = .seconds(30)
+    var warmLimit = 100_000
+
+    public init(cache: DecisionCache, logger: Logger) {
+        self.cache = cache
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let started = ContinuousClock.now
+        let warmed = cache.warm(limit: warmLimit)
+        logger.info("warmed the decision cache from L3", metadata: [
+            "entries": "\(warmed)", "ms": "\((ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)",
+        ])
+        var lastHotSet = ContinuousClock.now
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await Task.sleep(for: flushInterval)
+            if ContinuousClock.now - lastHotSet >= hotSetInterval {
+                cache.persistHotSet(limit: warmLimit)
+                lastHotSet = ContinuousClock.now
+            }
+            flush()
+        }
+        cache.persistHotSet(limit: warmLimit)
+        flush()
+    }
+
+    private func flush() {
+        guard let layers = cache.layers else { return }
+        do {
+            try layers.flush()
+        } catch {
+            logger.warning("decision cache write failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Synchronization
+
+/// L1: entries in process memory, lock-striped over shards, within a byte budget.
+///
+/// Eviction is hybrid: when a shard is over its share of the budget, a few entries are sampled and the one with the
+/// lowest score goes, where the score weighs priority, frequency (hits, LFU) and recency (seconds since last use,
+/// LRU). Sampling keeps eviction O(1) per insert, as in Redis' approximate LRU.
+public final class MemoryCache: Sendable {
+    struct Slot {
+        var entry: CacheEntry
+        var bytes: Int
+        var hits: UInt32
+        var lastUsed: Int64
+        var position: Int
+    }
+
+    struct Shard {
+        var slots: [String: Slot] = [:]
+        /// Keys in an array for O(1) random sampling; `Slot.position` indexes it.
+        var keys: [String] = []
+        var bytes = 0
+        var evictions = 0
+        var generator = SplitMix64(seed: 0x9E37)
+    }
+
+    public let budgetBytes: Int
+    public let ttlSeconds: Int64
+    /// One lock per shard; boxed because a `Mutex` cannot be copied into an array.
+    final class ShardLock: Sendable {
+        let mutex = Mutex(Shard())
+    }
+
+    private let shards: [ShardLock]
+    private let shardBudget: Int
+    static let sampleSize = 5
+
+    public init(budgetBytes: Int = 300 * 1024 * 1024, ttlSeconds: Int64 = 300, shardCount: Int = 16) {
+        self.budgetBytes = budgetBytes
+        self.ttlSeconds = ttlSeconds
+        self.shards = (0..<shardCount).map { _ in ShardLock() }
+        self.shardBudget = max(1, budgetBytes / shardCount)
+    }
+
+    private func shard(for key: String) -> ShardLock {
+        var hasher = Hasher()
+        hasher.combine(key)
+        return shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(shards.count))]
+    }
+
+    /// The entry if present and not expired (validation against versions is the caller's).
+    public func get(_ key: String, now: Int64) -> CacheEntry? {
+        shard(for: key).mutex.withLock { shard in
+            guard var slot = shard.slots[key] else { return nil }
+            guard slot.entry.expiresAt > now else {
+                Self.remove(key, from: &shard)
+                return nil
+            }
+            slot.hits &+= 1
+            slot.lastUsed = now
+            shard.slots[key] = slot
+            return slot.entry
+        }
+    }
+
+    /// Stores an entry, capping its expiry at this layer's TTL, evicting as needed to stay within budget.
+    public func put(_ key: String, _ entry: CacheEntry, now: Int64) {
+        var entry = entry
+        entry.expiresAt = min(entry.expiresAt, now + ttlSeconds)
+        let bytes = entry.approximateBytes + key.utf8.count
+        let budget = shardBudget
+        shard(for: key).mutex.withLock { shard in
+            if let existing = shard.slots[key] {
+                shard.bytes += bytes - existing.bytes
+                shard.slots[key] = Slot(entry: entry, bytes: bytes, hits: existing.hits, lastUsed: now, position: existing.position)
+            } else {
+                shard.slots[key] = Slot(entry: entry, bytes: bytes, hits: 0, lastUsed: now, position: shard.keys.count)
+                shard.keys.append(key)
+                shard.bytes += bytes
+            }
+            while shard.bytes > budget, shard.keys.count > 1 {
+                Self.evictOne(from: &shard, sparing: key, now: now)
+            }
+        }
+    }
+
+    /// Drops an entry (e.g. found stale).
+    public func remove(_ key: String) {
+        shard(for: key).mutex.withLock { Self.remove(key, from: &$0) }
+    }
+
+    public func removeAll() {
+        for shard in shards { shard.mutex.withLock { $0 = Shard() } }
+    }
+
+    public struct Statistics: Sendable {
+        public var entries: Int
+        public var bytes: Int
+        public var evictions: Int
+    }
+
+    public var statistics: Statistics {
+        shards.reduce(Statistics(entries: 0, bytes: 0, evictions: 0)) { total, shard in
+            shard.mutex.withLock { Statistics(entries: total.entries + $0.slots.count, bytes: total.bytes + $0.bytes, evictions: total.evictions + $0.evictions) }
+        }
+    }
+
+    /// Keys and entries ordered by hits, most first (for persisting the hottest set).
+    public func hottest(limit: Int) -> [(key: String, entry: CacheEntry, hits: UInt32)] {
+        var all: [(key: String, entry: CacheEntry, hits: UInt32)] = []
+        for shard in shards {
+            shard.mutex.withLock { shard in all += shard.slots.map { ($0.key, $0.value.entry, $0.value.hits) } }
+        }
+        return Array(all.sorted { $0.hits > $1.hits }.prefix(limit))
+    }
+
+    private static func evictOne(from shard: inout Shard, sparing protected: String, now: Int64) {
+        var victim: String?
+        var lowest = Double.infinity
+        for _ in 0..<sampleSize {
+            let key = shard.keys[Int(shard.generator.next() % UInt64(shard.keys.count))]
+            guard key != protected, let slot = shard.slots[key] else { continue }
+            if slot.entry.expiresAt <= now {
+                victim = key
+                break
+            }
+            let score = Double(slot.entry.priority.rawValue) * 4 + log2(Double(slot.hits) + 1) - Double(now - slot.lastUsed) / 60
+            if score < lowest {
+                lowest = score
+                victim = key
+            }
+        }
+        guard let victim else { return }
+        remove(victim, from: &shard)
+        shard.evictions += 1
+    }
+
+    private static func remove(_ key: String, from shard: inout Shard) {
+        guard let slot = shard.slots.removeValue(forKey: key) else { return }
+        shard.bytes -= slot.bytes
+        let last = shard.keys.removeLast()
+        if slot.position < shard.keys.count {
+            shard.keys[slot.position] = last
+            shard.slots[last]?.position = slot.position
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

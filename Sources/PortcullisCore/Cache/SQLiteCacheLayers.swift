@@ -1,0 +1,174 @@
+import Synchronization
+
+/// L2 (the session cache: emptied at every start) and L3 (survives restarts) as tables of one SQLite file beside the
+/// database, `decision-cache.sqlite`, in WAL mode with `synchronous=OFF`: losing a cache write costs a recomputation,
+/// never correctness, since every entry is validated against the versions on read.
+///
+/// Reads are on the request path (one primary-key lookup on a held connection); writes are queued and committed in
+/// batches by `flush()`, which `CacheWriter` calls in the background.
+public final class SQLiteCacheLayers: Sendable {
+    public enum Layer: Int, Sendable {
+        case l2 = 2, l3 = 3
+    }
+
+    enum Operation {
+        case put(Layer, String, CacheEntry, hits: Int64)
+        case delete(Layer, String)
+    }
+
+    public let path: String
+    let readers: SnapshotReaderPool
+    private let writer: Mutex<WriterConnection>
+    private let pending = Mutex<[Operation]>([])
+    /// Queued writes beyond this are dropped (the cache is best effort; the request path never waits on it).
+    let maxPending: Int
+    private let dropped = Atomic<Int>(0)
+
+    static let schema = """
+        CREATE TABLE IF NOT EXISTS cache_entries (
+            layer        INTEGER NOT NULL,
+            key          TEXT NOT NULL,
+            payload      TEXT NOT NULL,
+            dependencies TEXT NOT NULL,
+            expires_at   INTEGER NOT NULL,
+            priority     INTEGER NOT NULL,
+            hits         INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (layer, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS cache_entries_hot ON cache_entries (layer, hits DESC);
+        """
+
+    /// Opens (creating) the cache file, empties L2 and drops expired L3 entries.
+    public init(path: String, maxPending: Int = 50_000, now: Int64) throws {
+        self.path = path
+        self.maxPending = maxPending
+        let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000, readOnly: false)
+        try connection.execute("PRAGMA journal_mode = WAL")
+        try connection.execute("PRAGMA synchronous = OFF")
+        try connection.execute(Self.schema)
+        try connection.execute("DELETE FROM cache_entries WHERE layer = 2 OR expires_at <= \(now)")
+        writer = Mutex(WriterConnection(connection: connection))
+        readers = SnapshotReaderPool(path: path, capacity: 8, busyTimeoutMilliseconds: 100)
+    }
+
+    /// The entry stored in `layer` under `key`, if any (expiry and validity are the caller's to check).
+    public func get(_ layer: Layer, _ key: String) throws -> CacheEntry? {
+        try readers.withConnection { connection throws(PortcullisError) -> CacheEntry? in
+            let statement = try connection.statement(
+                "SELECT payload, dependencies, expires_at, priority FROM cache_entries WHERE layer = ?1 AND key = ?2")
+            statement.bind(1, Int64(layer.rawValue))
+            statement.bind(2, key)
+            guard try statement.step(), let dependencies = CacheEntry.decodeDependencies(statement.text(1) ?? "") else { return nil }
+            return CacheEntry(payload: statement.text(0) ?? "", dependencies: dependencies, expiresAt: statement.int64(2),
+                              priority: CachePriority(rawValue: Int(statement.int64(3))) ?? .normal)
+        }
+    }
+
+    /// Queues a write; never blocks on the database.
+    public func enqueuePut(_ layer: Layer, _ key: String, _ entry: CacheEntry, hits: Int64 = 0) {
+        enqueue(.put(layer, key, entry, hits: hits))
+    }
+
+    public func enqueueDelete(_ layer: Layer, _ key: String) {
+        enqueue(.delete(layer, key))
+    }
+
+    private func enqueue(_ operation: Operation) {
+        let accepted = pending.withLock { pending in
+            guard pending.count < maxPending else { return false }
+            pending.append(operation)
+            return true
+        }
+        if !accepted { dropped.add(1, ordering: .relaxed) }
+    }
+
+    /// Writes every queued operation in one transaction. Returns how many were written.
+    @discardableResult
+    public func flush() throws -> Int {
+        let operations = pending.withLock { pending in
+            defer { pending.removeAll(keepingCapacity: true) }
+            return pending
+        }
+        guard !operations.isEmpty else { return 0 }
+        try writer.withLock { writer throws(PortcullisError) in
+            let connection = writer.connection
+            try connection.execute("BEGIN")
+            do throws(PortcullisError) {
+                for operation in operations {
+                    switch operation {
+                    case .put(let layer, let key, let entry, let hits):
+                        let statement = try connection.statement("""
+                            INSERT INTO cache_entries (layer, key, payload, dependencies, expires_at, priority, hits)
+                            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                            ON CONFLICT (layer, key) DO UPDATE SET payload = excluded.payload, dependencies = excluded.dependencies,
+                                expires_at = excluded.expires_at, priority = excluded.priority, hits = max(hits, excluded.hits)
+                            """)
+                        statement.bind(1, Int64(layer.rawValue))
+                        statement.bind(2, key)
+                        statement.bind(3, entry.payload)
+                        statement.bind(4, entry.encodedDependencies)
+                        statement.bind(5, entry.expiresAt)
+                        statement.bind(6, Int64(entry.priority.rawValue))
+                        statement.bind(7, hits)
+                        try statement.stepToEnd()
+                    case .delete(let layer, let key):
+                        let statement = try connection.statement("DELETE FROM cache_entries WHERE layer = ?1 AND key = ?2")
+                        statement.bind(1, Int64(layer.rawValue))
+                        statement.bind(2, key)
+                        try statement.stepToEnd()
+                    }
+                }
+                connection.resetActive()
+                try connection.execute("COMMIT")
+            } catch {
+                connection.resetActive()
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+        return operations.count
+    }
+
+    /// The hottest live L3 entries, for warming L1 at start.
+    public func hottest(limit: Int, now: Int64) throws -> [(key: String, entry: CacheEntry)] {
+        try readers.withConnection { connection throws(PortcullisError) in
+            let statement = try connection.statement("""
+                SELECT key, payload, dependencies, expires_at, priority FROM cache_entries
+                WHERE layer = 3 AND expires_at > ?1 ORDER BY hits DESC LIMIT ?2
+                """)
+            statement.bind(1, now)
+            statement.bind(2, Int64(limit))
+            var entries: [(key: String, entry: CacheEntry)] = []
+            while try statement.step() {
+                guard let dependencies = CacheEntry.decodeDependencies(statement.text(2) ?? "") else { continue }
+                entries.append((statement.text(0) ?? "", CacheEntry(payload: statement.text(1) ?? "", dependencies: dependencies,
+                    expiresAt: statement.int64(3), priority: CachePriority(rawValue: Int(statement.int64(4))) ?? .normal)))
+            }
+            return entries
+        }
+    }
+
+    /// Entries per layer.
+    public func counts() throws -> (l2: Int, l3: Int) {
+        try readers.withConnection { connection throws(PortcullisError) in
+            let statement = try connection.statement("SELECT layer, count(*) FROM cache_entries GROUP BY layer")
+            var counts = (l2: 0, l3: 0)
+            while try statement.step() {
+                if statement.int64(0) == 2 { counts.l2 = Int(statement.int64(1)) } else { counts.l3 = Int(statement.int64(1)) }
+            }
+            return counts
+        }
+    }
+
+    public var droppedWrites: Int { dropped.load(ordering: .relaxed) }
+    public var pendingWrites: Int { pending.withLock { $0.count } }
+}
+
+/// The single writing connection. `@unchecked Sendable`: it is only used inside `SQLiteCacheLayers.writer`'s mutex.
+final class WriterConnection: @unchecked Sendable {
+    let connection: SQLiteConnection
+
+    init(connection: SQLiteConnection) {
+        self.connection = connection
+    }
+}

@@ -1,0 +1,102 @@
+import Synchronization
+
+/// What a cached answer can depend on. Its version changes whenever the entity changes in a way a decision could see.
+public struct DependencyKey: Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+
+    init(rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    public static func user(_ id: String) -> Self { Self(rawValue: "user:" + id) }
+    public static func team(_ id: String) -> Self { Self(rawValue: "team:" + id) }
+    public static func project(_ id: String) -> Self { Self(rawValue: "project:" + id) }
+    public static func generation(_ id: String) -> Self { Self(rawValue: "generation:" + id) }
+    public static func apiKey(_ id: String) -> Self { Self(rawValue: "apikey:" + id) }
+    public static func token(hash: [UInt8]) -> Self { Self(rawValue: "token:" + hash.hexString) }
+    /// Every cached answer depends on the epoch; bulk imports bump it.
+    public static let epoch = Self(rawValue: "epoch")
+
+    public var description: String { rawValue }
+}
+
+/// The current version of every dependency, in memory, mirroring the `versions` table.
+///
+/// Writers set versions in the same transaction as their change and call `apply` after the commit, before the
+/// response; readers take a `stamp` of the versions *before* reading the data their answer is computed from. So an
+/// answer is stored with versions no newer than the data it saw, and it is served only while those versions are
+/// current: after a write has returned, its new versions are here and every older answer fails validation.
+public final class VersionClock: Sendable {
+    private let versions = Mutex<[String: Int64]>([:])
+    /// The highest revision whose versions have all been applied.
+    private let appliedRevision = Atomic<Int64>(0)
+
+    public init() {}
+
+    /// Loads the persisted versions (at start) and the revision they are current for.
+    public func load(_ rows: [(key: String, version: Int64)], revision: Int64) {
+        versions.withLock { table in
+            for row in rows { table[row.key] = row.version }
+        }
+        appliedRevision.store(revision, ordering: .releasing)
+    }
+
+    /// Records versions set by a committed write at `revision`.
+    public func apply(_ keys: [DependencyKey], revision: Int64) {
+        if !keys.isEmpty {
+            versions.withLock { table in
+                for key in keys { table[key.rawValue] = max(table[key.rawValue] ?? 0, revision) }
+            }
+        }
+        // After the versions: a reader that sees this revision also sees them.
+        var current = appliedRevision.load(ordering: .acquiring)
+        while current < revision {
+            let (exchanged, original) = appliedRevision.compareExchange(expected: current, desired: revision, ordering: .acquiringAndReleasing)
+            if exchanged { break }
+            current = original
+        }
+    }
+
+    /// The revision up to which every committed write's versions are applied.
+    public var revision: Int64 { appliedRevision.load(ordering: .acquiring) }
+
+    /// Current versions of `keys` (0 for a key never changed), in order.
+    public func stamp(_ keys: [DependencyKey]) -> [Int64] {
+        versions.withLock { table in keys.map { table[$0.rawValue] ?? 0 } }
+    }
+
+    /// Whether every dependency still has the version recorded with an answer.
+    public func isCurrent(_ dependencies: [Dependency]) -> Bool {
+        versions.withLock { table in
+            for dependency in dependencies where (table[dependency.key.rawValue] ?? 0) != dependency.version { return false }
+            return true
+        }
+    }
+
+    /// Number of dependencies with a version (for reports).
+    public var count: Int { versions.withLock { $0.count } }
+}
+
+/// A dependency and the version an answer was computed at.
+public struct Dependency: Sendable, Equatable {
+    public var key: DependencyKey
+    public var version: Int64
+
+    public init(key: DependencyKey, version: Int64) {
+        self.key = key
+        self.version = version
+    }
+}
+
+extension Array where Element == UInt8 {
+    var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(count * 2)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

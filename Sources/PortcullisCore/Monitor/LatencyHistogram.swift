@@ -1,0 +1,51 @@
+import Histogram
+import Synchronization
+
+/// A thread-safe latency histogram (HdrHistogram, 3 significant digits) in nanoseconds.
+public final class LatencyHistogram: Sendable {
+    private let histogram = Mutex(Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three))
+
+    public init() {}
+
+    public func record(nanoseconds: Int64) {
+        histogram.withLock { _ = $0.record(UInt64(max(1, min(nanoseconds, 60_000_000_000)))) }
+    }
+
+    public struct Summary: Sendable, Equatable, Codable {
+        public var count: UInt64
+        public var p50Microseconds: Double
+        public var p95Microseconds: Double
+        public var p99Microseconds: Double
+        public var maxMicroseconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case count, p50Microseconds = "p50_us", p95Microseconds = "p95_us", p99Microseconds = "p99_us", maxMicroseconds = "max_us"
+        }
+    }
+
+    public var summary: Summary {
+        histogram.withLock { histogram in
+            guard histogram.totalCount > 0 else { return Summary(count: 0, p50Microseconds: 0, p95Microseconds: 0, p99Microseconds: 0, maxMicroseconds: 0) }
+            func us(_ value: UInt64) -> Double { (Double(value) / 10).rounded() / 100 }
+            return Summary(count: histogram.totalCount, p50Microseconds: us(histogram.valueAtPercentile(50)),
+                           p95Microseconds: us(histogram.valueAtPercentile(95)), p99Microseconds: us(histogram.valueAtPercentile(99)),
+                           maxMicroseconds: us(histogram.max))
+        }
+    }
+
+    public func reset() {
+        histogram.withLock { $0.reset() }
+    }
+}
+
+/// Monotonic nanoseconds, for timing short operations.
+@inline(__always)
+public func monotonicNanoseconds() -> Int64 {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

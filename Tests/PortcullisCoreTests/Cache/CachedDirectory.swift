@@ -1,0 +1,71 @@
+import Foundation
+
+@testable import PortcullisCore
+
+/// A `TestDirectory` with the full cache hierarchy over files in its folder, and the means to make each layer answer:
+/// `onlyInL2()` and `onlyInL3()` empty the layers above; `restart()` reopens store and cache as a new process would.
+final class CachedDirectory {
+    let directory: TestDirectory
+    private(set) var cache: DecisionCache
+    let clock: TestClock
+
+    init(configuration: DecisionCache.Configuration = DecisionCache.Configuration()) throws {
+        directory = try TestDirectory()
+        clock = TestClock(now: Timestamp.nowMilliseconds() / 1000)
+        cache = try Self.makeCache(directory, configuration: configuration, clock: clock)
+    }
+
+    static func makeCache(_ directory: TestDirectory, configuration: DecisionCache.Configuration, clock: TestClock) throws -> DecisionCache {
+        let layers = try SQLiteCacheLayers(path: directory.folder.appendingPathComponent("decision-cache.sqlite").path, now: clock.now)
+        return DecisionCache(configuration: configuration, versions: directory.store.versions, layers: layers, clock: { clock.now })
+    }
+
+    var engine: AuthorizationEngine { AuthorizationEngine(store: directory.store, cache: cache) }
+
+    func check(_ userId: String, _ action: Action, _ type: ResourceType, _ id: String) throws -> Decision {
+        try engine.check(CheckRequest(userId: userId, action: action, resourceType: type, resourceId: id))
+    }
+
+    /// Commits queued L2/L3 writes (what `CacheWriter` does in the background).
+    func flush() throws {
+        try cache.layers?.flush()
+    }
+
+    /// Leaves the entries in L2 and L3 only.
+    func onlyInL2() throws {
+        try flush()
+        cache.l1.removeAll()
+    }
+
+    /// Leaves the entries in L3 only (a new cache instance empties L2, as a start does).
+    func onlyInL3() throws {
+        try flush()
+        cache = try Self.makeCache(directory, configuration: cache.configuration, clock: clock)
+    }
+
+    /// A new store and cache over the same files: versions come back from the database, L2 is emptied, L3 survives.
+    func restart() throws {
+        try flush()
+        try directory.reopen()
+        cache = try Self.makeCache(directory, configuration: cache.configuration, clock: clock)
+    }
+}
+
+/// A settable clock (Unix seconds) for TTLs and breakers.
+final class TestClock: @unchecked Sendable {
+    // Tests move it from one task at a time; the lock keeps reads from the cache well-defined anyway.
+    private let lock = NSLock()
+    private var value: Int64
+
+    init(now: Int64) {
+        value = now
+    }
+
+    var now: Int64 {
+        lock.withLock { value }
+    }
+
+    func advance(seconds: Int64) {
+        lock.withLock { value += seconds }
+    }
+}
