@@ -29,6 +29,7 @@ struct PackagingTests {
         #expect(listed.port == defaults.port && listed.host == defaults.host && listed.maxBodyBytes == defaults.maxBodyBytes)
         #expect(listed.passwordIterations == defaults.passwordIterations && listed.tokenLifetimeSeconds == defaults.tokenLifetimeSeconds)
         #expect(listed.mediaURLLifetimeSeconds == defaults.mediaURLLifetimeSeconds && listed.backlog == defaults.backlog)
+        #expect(listed.cacheL1BudgetBytes == defaults.cacheL1BudgetBytes && listed.cacheL3TTLSeconds == defaults.cacheL3TTLSeconds)
     }
 
     @Test("the unit runs the installed binary on the installed config, as the service user, hardened")
