@@ -26,8 +26,8 @@ struct BenchCache: ParsableCommand {
             CheckRequest(userId: SeedDataset.userId(Int(random.next() % UInt64(users))), action: actions[Int(random.next() % 4)],
                          resourceType: .generation, resourceId: SeedDataset.generationId(Int(random.next() % UInt64(generations))))
         }
-        func makeCache() throws -> DecisionCache {
-            DecisionCache(versions: store.versions, layers: try SQLiteCacheLayers(path: scratch + "/decision-cache.sqlite", now: Timestamp.nowMilliseconds() / 1000))
+        func makeCache(file: String = "decision-cache.sqlite") throws -> DecisionCache {
+            DecisionCache(versions: store.versions, layers: try SQLiteCacheLayers(path: scratch + "/" + file, now: Timestamp.nowMilliseconds() / 1000))
         }
 
         // 1. Hot workload: hit rate over `samples` checks drawn from `distinct` ones; L1 hit latency of the engine call.
@@ -55,11 +55,13 @@ struct BenchCache: ParsableCommand {
         let l1 = report.layers[0]
         print("L1 lookup alone (cache report): p50 \(l1.latency.p50Microseconds) µs  p99 \(l1.latency.p99Microseconds) µs  entries \(l1.entries ?? 0)  bytes \(l1.bytes ?? 0)")
 
-        // 2. Restart: the hottest set goes to L3; a warm start loads it into L1, a cold one does not.
+        // 2. Restart: the hottest set goes to L3; a warm start loads it into L1. Compared with a cold start (empty
+        //    cache files) and a start that keeps L3 but does not warm L1.
         cache.persistHotSet(limit: 100_000)
         try cache.layers?.flush()
-        for warm in [false, true] {
-            let restarted = try makeCache()
+        for (name, file, warm) in [("cold (empty cache)", "empty.sqlite", false), ("L3 kept, not warmed", "decision-cache.sqlite", false),
+                                   ("warm", "decision-cache.sqlite", true)] {
+            let restarted = try makeCache(file: file)
             let start = monotonicNanoseconds()
             let loaded = warm ? restarted.warm(limit: 100_000) : 0
             let warmMilliseconds = Double(monotonicNanoseconds() - start) / 1e6
@@ -72,7 +74,7 @@ struct BenchCache: ParsableCommand {
                 if decision.cacheLayer == .l1 { l1Hits += 1 }
                 if decision.cacheLayer != .miss { anyHits += 1 }
             }
-            print("\(warm ? "warm" : "cold") restart: loaded \(loaded) entries in \(String(format: "%.1f", warmMilliseconds)) ms; "
+            print("\(name) restart: loaded \(loaded) entries in \(String(format: "%.1f", warmMilliseconds)) ms; "
                 + "first \(window) checks: L1 hit rate \(String(format: "%.1f", 100 * Double(l1Hits) / Double(window))) %, "
                 + "any layer \(String(format: "%.1f", 100 * Double(anyHits) / Double(window))) %")
         }
