@@ -9,9 +9,9 @@ extension Request {
         let buffer = try await collectBody(upTo: context.maxUploadSize)
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
+            value = try buffer.withUnsafeReadableBytes { raw throws(JSONParser.Failure) in try JSONParser.parse(raw.bindMemory(to: UInt8.self)) }
         } catch {
-            throw PortcullisError(.invalid, code: "invalid_json", "the body is not valid JSON")
+            throw PortcullisError(.invalid, code: "invalid_json", "the body is not valid JSON: \(error.reason) at byte \(error.offset)")
         }
         return try FieldReader(value)
     }

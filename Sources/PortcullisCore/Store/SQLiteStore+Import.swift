@@ -10,11 +10,10 @@ extension SQLiteStore {
             let written = try pool.write { db in
                 var counts = ImportCounts()
                 var errors: [PortcullisError.LineError] = []
-                let decoder = JSONDecoder()
                 for (number, text) in lines {
                     if text.allSatisfy(\.isWhitespace) { continue }
                     do {
-                        try Self.importLine(db, text, decoder: decoder, hasher: hasher, counts: &counts)
+                        try Self.importLine(db, text, hasher: hasher, counts: &counts)
                     } catch let error as PortcullisError {
                         errors.append(.init(line: number, message: error.message))
                     } catch let error as DatabaseError {
@@ -41,12 +40,12 @@ extension SQLiteStore {
         }
     }
 
-    private static func importLine(_ db: Database, _ text: Substring, decoder: JSONDecoder, hasher: PasswordHasher, counts: inout ImportCounts) throws {
+    private static func importLine(_ db: Database, _ text: Substring, hasher: PasswordHasher, counts: inout ImportCounts) throws {
         let value: JSONValue
         do {
-            value = try decoder.decode(JSONValue.self, from: Data(text.utf8))
+            value = try JSONParser.parse(text.utf8)
         } catch {
-            throw PortcullisError(.invalid, code: "invalid_json", "not a JSON object")
+            throw PortcullisError(.invalid, code: "invalid_json", "not valid JSON: \(error.reason) at byte \(error.offset)")
         }
         var fields = try FieldReader(value)
         guard let type = try fields.string("type") else { throw PortcullisError.invalidField("type", "is required") }
