@@ -54,9 +54,12 @@ public final class DecisionCache: Sendable {
     public func lookup(_ key: String) -> (entry: CacheEntry, layer: CacheLayer)? {
         let now = clock()
         var start = monotonicNanoseconds()
-        if let entry = l1.get(key, now: now) {
+        if let (entry, hits) = l1.getCounting(key, now: now) {
             if versions.isCurrent(entry.dependencies) {
                 statistics[.l1]!.hit(nanoseconds: monotonicNanoseconds() - start)
+                // Admission: an answer earns a place in L2/L3 by being reused once, so one-off answers
+                // (a uniform workload) cost no SQLite writes.
+                if hits == 1, let layers { Self.enqueueLower(layers, key, entry, configuration: configuration, now: now) }
                 return (entry, .l1)
             }
             l1.remove(key)
@@ -110,11 +113,12 @@ public final class DecisionCache: Sendable {
         let dependencies = zip(allKeys, stamp).map { Dependency(key: $0, version: $1) }
         let entry = CacheEntry(payload: payload, dependencies: dependencies, expiresAt: expiresAt ?? Int64.max, priority: priority)
         l1.put(key, entry, now: now)
-        if let layers {
-            layers.enqueuePut(.l2, key, Self.capped(entry, ttl: configuration.l2TTLSeconds, now: now))
-            layers.enqueuePut(.l3, key, Self.capped(entry, ttl: configuration.l3TTLSeconds, now: now))
-        }
         return true
+    }
+
+    private static func enqueueLower(_ layers: SQLiteCacheLayers, _ key: String, _ entry: CacheEntry, configuration: Configuration, now: Int64) {
+        layers.enqueuePut(.l2, key, capped(entry, ttl: configuration.l2TTLSeconds, now: now))
+        layers.enqueuePut(.l3, key, capped(entry, ttl: configuration.l3TTLSeconds, now: now))
     }
 
     /// Loads the hottest L3 entries into L1 (at start, in the background); returns how many were loaded.

@@ -49,6 +49,11 @@ public final class MemoryCache: Sendable {
 
     /// The entry if present and not expired (validation against versions is the caller's).
     public func get(_ key: String, now: Int64) -> CacheEntry? {
+        getCounting(key, now: now)?.entry
+    }
+
+    /// The entry and how many times it has now been hit (1 on its first reuse).
+    public func getCounting(_ key: String, now: Int64) -> (entry: CacheEntry, hits: UInt32)? {
         shard(for: key).mutex.withLock { shard in
             guard var slot = shard.slots[key] else { return nil }
             guard slot.entry.expiresAt > now else {
@@ -58,7 +63,7 @@ public final class MemoryCache: Sendable {
             slot.hits &+= 1
             slot.lastUsed = now
             shard.slots[key] = slot
-            return slot.entry
+            return (slot.entry, slot.hits)
         }
     }
 

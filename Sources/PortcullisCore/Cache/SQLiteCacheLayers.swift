@@ -20,6 +20,10 @@ public final class SQLiteCacheLayers: Sendable {
     let readers: SnapshotReaderPool
     private let writer: Mutex<WriterConnection>
     private let pending = Mutex<[Operation]>([])
+    /// Hashes of the keys each layer holds (or may hold), so a miss costs a set lookup instead of a query.
+    /// A false positive only costs that query; a key is added before its write is queued and never removed early.
+    private let present: Mutex<(l2: Set<Int>, l3: Set<Int>)>
+    static let maxTrackedKeys = 4_000_000
     /// Queued writes beyond this are dropped (the cache is best effort; the request path never waits on it).
     let maxPending: Int
     private let dropped = Atomic<Int>(0)
@@ -47,13 +51,20 @@ public final class SQLiteCacheLayers: Sendable {
         try connection.execute("PRAGMA synchronous = OFF")
         try connection.execute(Self.schema)
         try connection.execute("DELETE FROM cache_entries WHERE layer = 2 OR expires_at <= \(now)")
+        var l3Keys = Set<Int>()
+        let keys = try connection.statement("SELECT key FROM cache_entries WHERE layer = 3")
+        while try keys.step() { l3Keys.insert((keys.text(0) ?? "").hashValue) }
+        connection.resetActive()
+        present = Mutex(([], l3Keys))
         writer = Mutex(WriterConnection(connection: connection))
         readers = SnapshotReaderPool(path: path, capacity: 8, busyTimeoutMilliseconds: 100)
     }
 
     /// The entry stored in `layer` under `key`, if any (expiry and validity are the caller's to check).
     public func get(_ layer: Layer, _ key: String) throws -> CacheEntry? {
-        try readers.withConnection { connection throws(PortcullisError) -> CacheEntry? in
+        let hash = key.hashValue
+        guard present.withLock({ layer == .l2 ? $0.l2.contains(hash) : $0.l3.contains(hash) }) else { return nil }
+        return try readers.withConnection { connection throws(PortcullisError) -> CacheEntry? in
             let statement = try connection.statement(
                 "SELECT payload, dependencies, expires_at, priority FROM cache_entries WHERE layer = ?1 AND key = ?2")
             statement.bind(1, Int64(layer.rawValue))
@@ -66,6 +77,12 @@ public final class SQLiteCacheLayers: Sendable {
 
     /// Queues a write; never blocks on the database.
     public func enqueuePut(_ layer: Layer, _ key: String, _ entry: CacheEntry, hits: Int64 = 0) {
+        let hash = key.hashValue
+        present.withLock { present in
+            // Bounded: past the cap the filter starts over, which only costs lookups of older rows.
+            if present.l2.count + present.l3.count > Self.maxTrackedKeys { present = ([], []) }
+            if layer == .l2 { present.l2.insert(hash) } else { present.l3.insert(hash) }
+        }
         enqueue(.put(layer, key, entry, hits: hits))
     }
 

@@ -47,10 +47,11 @@ struct DecisionCacheTests {
         try await directory.generation("g", owner: "o", project: "p")
     }
 
-    /// Puts the allow for (m, read, g) into exactly `layer`.
+    /// Puts the allow for (m, read, g) into exactly `layer`: evaluated, then reused once (which admits it to L2/L3).
     static func prime(_ cached: CachedDirectory, in layer: Layer) throws {
         let first = try cached.check("m", .read, .generation, "g")
         #expect(first.allowed && first.cacheLayer == .miss)
+        #expect(try cached.check("m", .read, .generation, "g").cacheLayer == .l1)
         try arrange(cached, layer)
     }
 
@@ -95,7 +96,7 @@ struct DecisionCacheTests {
     func survivesRestart() async throws {
         let cached = try CachedDirectory()
         try await Self.seed(cached.directory)
-        _ = try cached.check("m", .read, .generation, "g")
+        try Self.prime(cached, in: .l1)
         try cached.restart()
         let after = try cached.check("m", .read, .generation, "g")
         #expect(after.allowed && after.cacheLayer == .l3)
@@ -161,6 +162,7 @@ struct DecisionCacheTests {
     func breakers() async throws {
         let cached = try CachedDirectory()
         try await Self.seed(cached.directory)
+        try Self.prime(cached, in: .l2)
         // Break the SQLite layers under the cache.
         let cachePath = cached.directory.folder.appendingPathComponent("decision-cache.sqlite").path
         let breaker = try DatabaseQueue(path: cachePath)
@@ -181,6 +183,18 @@ struct DecisionCacheTests {
         cached.cache.l1.removeAll()
         _ = try cached.check("m", .read, .generation, "g")
         #expect(cached.cache.l2Breaker.state == .closed && cached.cache.l3Breaker.state == .closed)
+    }
+
+    @Test("one-off answers stay in L1: only reuse admits an answer to L2 and L3")
+    func admission() async throws {
+        let cached = try CachedDirectory()
+        try await Self.seed(cached.directory)
+        _ = try cached.check("m", .read, .generation, "g")
+        try cached.onlyInL2()
+        #expect(try cached.check("m", .read, .generation, "g").cacheLayer == .miss)
+        #expect(try cached.check("m", .read, .generation, "g").cacheLayer == .l1)
+        try cached.onlyInL2()
+        #expect(try cached.check("m", .read, .generation, "g").cacheLayer == .l2)
     }
 
     @Test("the report counts hits and misses per layer")
