@@ -84,3 +84,24 @@ struct AuthorizationHTTPTests {
         }
     }
 }
+
+@Suite("Decisions report the cache layer that answered")
+struct CacheLayerHTTPTests {
+    @Test("miss, then l1; a write makes the next answer a miss again, reflecting it")
+    func layers() async throws {
+        try await TestServer.run { client in
+            try await client.seedSmallDirectory()
+            let body: [String: Any] = ["user_id": "m1", "action": "read", "resource_type": "generation", "resource_id": "g1"]
+            #expect(try await client.post("/api/v1/authz/check", json: body).json["cache"] as? String == "miss")
+            let hit = try await client.post("/api/v1/authz/check", json: body)
+            #expect(hit.json["cache"] as? String == "l1" && hit.json["allowed"] as? Bool == true)
+            let write = try await client.delete("/api/v1/teams/t1/members/m1")
+            let after = try await client.post("/api/v1/authz/check", json: body)
+            #expect(after.json["cache"] as? String == "miss" && after.json["allowed"] as? Bool == false)
+            #expect(after.json["revision"] as? Int ?? 0 >= Int(write.header("X-Portcullis-Revision") ?? "") ?? .max)
+            var explained = body
+            explained["explain"] = true
+            #expect(try await client.post("/api/v1/authz/check", json: explained).json["cache"] as? String == "miss")
+        }
+    }
+}
