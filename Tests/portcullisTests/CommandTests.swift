@@ -72,7 +72,7 @@ struct CommandTests {
         process.terminate()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        let output = String(decoding: (process.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let output = String(decoding: process.standardOutput.readDataToEndOfFile(), as: UTF8.self)
         #expect(output.contains("Demo organisation loaded") && output.contains("generations"))
     }
 

@@ -9,7 +9,7 @@ struct OperationsTests {
     struct RunningServer {
         var directory: String
         var port: Int
-        var process: Process
+        var process: SpawnedProcess
         var key: String
 
         static func start(directory: String = CommandRunner.temporaryDirectory()) throws -> RunningServer {
