@@ -19,6 +19,8 @@ struct PackagingTests {
             line.hasPrefix("#") && !line.hasPrefix("# ") && line.contains("=") ? line.dropFirst() : line
         }.joined(separator: "\n")
         let keys = Set(try ConfigFile.parse(uncommented).keys)
+        let optionLines = text.split(separator: "\n").filter { $0.contains(" = ") && !$0.hasPrefix("# ") }
+        #expect(optionLines.count == keys.count, "each option once: \(optionLines.count) lines for \(keys.count) keys")
         let known = Set(SettingsLoader.options.map(\.key))
         #expect(keys == known, """
             packaging/portcullis.toml must list every option of SettingsLoader, commented out with its default: \
