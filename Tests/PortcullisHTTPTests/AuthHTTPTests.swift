@@ -68,7 +68,8 @@ struct AuthHTTPTests {
             }
             #expect(bodies.count == 1, "identical bodies: \(bodies)")
             let ratio = unknown.sorted()[2] / wrong.sorted()[2]
-            #expect(ratio > 0.5 && ratio < 2, "an unknown email must cost a KDF run too (ratio \(ratio))")
+            // Without the decoy hash an unknown email would answer ~1000× faster; the wide band tolerates a loaded machine.
+            #expect(ratio > 0.2 && ratio < 5, "an unknown email must cost a KDF run too (ratio \(ratio))")
         }
     }
 

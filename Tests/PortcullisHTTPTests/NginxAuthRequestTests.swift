@@ -50,7 +50,7 @@ struct NginxAuthRequestTests {
 
 /// An nginx master process on a free loopback port with the configuration of docs/media-urls.md.
 struct NginxProcess {
-    let process: Process
+    let pid: pid_t
     let port: Int
 
     init(executable: String, directory: String, mediaRoot: String, upstreamPort: Int) throws {
@@ -86,24 +86,32 @@ struct NginxProcess {
             }
             """
         try config.write(toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-p", directory, "-c", directory + "/nginx.conf", "-g", "daemon off;"]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        try Self.waitForListener(port: port, process: process)
+        // posix_spawn rather than Foundation's Process, whose run() intermittently crashes on Linux in this toolchain.
+        let arguments = [executable, "-p", directory, "-c", directory + "/nginx.conf", "-g", "daemon off;"]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var child: pid_t = 0
+        guard posix_spawn(&child, executable, &actions, nil, &argv, environ) == 0 else { throw NginxError(description: "cannot start \(executable)") }
+        pid = child
+        try Self.waitForListener(port: port, pid: child)
     }
 
     func stop() {
-        process.terminate()
-        process.waitUntilExit()
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
     }
 
     /// Waits (bounded, 10 s) until the port accepts a connection: nginx has no readiness signal of its own.
-    private static func waitForListener(port: Int, process: Process) throws {
+    private static func waitForListener(port: Int, pid: pid_t) throws {
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
-            guard process.isRunning else { throw NginxError(description: "nginx exited with \(process.terminationStatus)") }
+            var status: Int32 = 0
+            guard waitpid(pid, &status, WNOHANG) == 0 else { throw NginxError(description: "nginx exited (status \(status))") }
             if canConnect(port: port) { return }
             usleep(20_000)
         }
