@@ -15,6 +15,8 @@ public struct AppRequestContext: RequestContext {
     public let clientAddress: String
     /// The raw bearer credential, kept for logout.
     public var bearer: String?
+    /// Set by `ResponseHeadersMiddleware` before anything else runs; load shedding reads it.
+    public var routeClass = RouteClass.normal
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PortcullisCore
+import ServiceLifecycle
 
 /// The composition root: opens the store, makes sure an administrator can get in, and assembles the router.
 ///
@@ -16,7 +17,11 @@ public func buildApplication(
     _ settings: ServerSettings, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
-    let store = try SQLiteStore(settings.storeConfiguration)
+    let monitor = PerformanceMonitor(clock: settings.clock, routeClassNames: RouteClass.allCases.map(\.rawValue))
+    var observer: (@Sendable (Int64) -> Void)?
+    if settings.monitorEnabled { observer = { @Sendable nanoseconds in monitor.record(.databaseQuery, nanoseconds: nanoseconds) } }
+    let queries = QueryRegistry(transactionObserver: observer)
+    let store = try SQLiteStore(settings.storeConfiguration, queries: queries)
     let cache = settings.cacheEnabled
         ? DecisionCache(configuration: settings.cacheConfiguration, versions: store.versions,
                         layers: try SQLiteCacheLayers(path: settings.cachePath, now: Timestamp.nowMilliseconds() / 1000))
@@ -27,27 +32,40 @@ public func buildApplication(
     case .existing: break
     }
     let keyring = try SigningKeyring(path: settings.signingKeysPath)
-    let router = buildRouter(settings, store: store, cache: cache, keyring: keyring)
+    let instruments = Instruments(
+        monitor: monitor, alerts: AlertCenter(thresholds: settings.alertThresholds, clock: settings.clock, logger: logger),
+        sampler: SystemSampler(databasePath: settings.databasePath), cache: cache, store: store)
+    let router = buildRouter(settings, store: store, cache: cache, keyring: keyring, instruments: instruments, logger: logger)
+    var services: [any Service] = cache.map { [CacheWriter(cache: $0, logger: logger)] } ?? []
+    if settings.monitorEnabled { services.append(MonitorService(instruments: instruments)) }
     var configuration = ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "Portcullis")
     configuration.backlog = settings.backlog
     return Application(
-        router: router.router, configuration: configuration, services: cache.map { [CacheWriter(cache: $0, logger: logger)] } ?? [],
+        router: router.router, configuration: configuration, services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger)
 }
 
 /// The router with every route, and the table of those routes.
 func buildRouter(
-    _ settings: ServerSettings, store: SQLiteStore, cache: DecisionCache?, keyring: SigningKeyring
+    _ settings: ServerSettings, store: SQLiteStore, cache: DecisionCache?, keyring: SigningKeyring, instruments: Instruments, logger: Logger
 ) -> (router: Router<AppRequestContext>, routes: RouteTable) {
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()
     let hasher = PasswordHasher(iterations: settings.passwordIterations)
-    // Outermost first: headers on every response, then errors turned into responses, then limits and identity.
-    router.add(middleware: ResponseHeadersMiddleware())
+    // With the monitor off nothing is timed or shed (to measure what they cost); the headers stay.
+    let monitor = settings.monitorEnabled ? instruments.monitor : nil
+    let shedder = settings.monitorEnabled ? LoadShedder(maxInFlight: settings.maxInFlight, openSeconds: settings.overloadOpenSeconds, clock: settings.clock) : nil
+    var accessLogger = logger
+    accessLogger[metadataKey: "log"] = "access"
+    // Outermost first: route class, timing and headers on every response; shedding before any work; errors turned
+    // into responses; then limits and identity.
+    router.add(middleware: ResponseHeadersMiddleware(classifier: settings.routeClassifier, monitor: monitor,
+                                                     accessLog: settings.monitorEnabled ? settings.accessLog : .off, logger: accessLogger))
+    if let shedder { router.add(middleware: LoadSheddingMiddleware(shedder: shedder)) }
     router.add(middleware: ErrorMiddleware(routes: routes))
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: settings.maxBodyBytes))
-    router.add(middleware: AuthenticationMiddleware(authenticator: Authenticator(directory: store, cache: cache)))
+    router.add(middleware: AuthenticationMiddleware(authenticator: Authenticator(directory: store, cache: cache), monitor: monitor))
 
     HealthController().addRoutes(to: router, table: routes)
     DashboardController().addRoutes(to: router, table: routes)
@@ -55,13 +73,16 @@ func buildRouter(
     APIKeysController(directory: store).addRoutes(to: router, table: routes)
     ImportController(directory: store, hasher: hasher, spoolDirectory: settings.dataDirectory, maxImportBytes: settings.maxImportBytes)
         .addRoutes(to: router, table: routes)
-    let engine = AuthorizationEngine(store: store, cache: cache)
+    let engine = AuthorizationEngine(store: store, cache: cache, monitor: monitor)
     AuthorizationController(engine: engine).addRoutes(to: router, table: routes)
+    PerformanceController(instruments: instruments, shedder: shedder, engine: engine, monitorEnabled: settings.monitorEnabled,
+                          metricsPublic: settings.metricsPublic, peaks: Peaks())
+        .addRoutes(to: router, table: routes)
     let throttle = LoginThrottle(
         perEmail: .init(failures: settings.loginFailuresPerEmail, windowSeconds: Int64(settings.loginEmailWindowSeconds)),
         perAddress: .init(failures: settings.loginFailuresPerAddress, windowSeconds: Int64(settings.loginAddressWindowSeconds)))
     let signIn = SignIn(directory: store, hasher: hasher, throttle: throttle, tokenLifetimeSeconds: Int64(settings.tokenLifetimeSeconds))
-    AuthController(signIn: signIn, directory: store, cache: cache).addRoutes(to: router, table: routes)
+    AuthController(signIn: signIn, directory: store, cache: cache, monitor: monitor).addRoutes(to: router, table: routes)
     let generations = GenerationsController(directory: store, engine: engine)
     generations.addRoutes(to: router, table: routes)
     let signer = MediaURLSigner(keyring: keyring, publicBase: settings.mediaPublicBase, lifetimeSeconds: Int64(settings.mediaURLLifetimeSeconds))

@@ -35,6 +35,20 @@ public struct ServerSettings: Sendable {
     public var cacheL3TTLSeconds = 3600
     /// Pending connections the kernel queues before accepting (bursts of new clients).
     public var backlog = 4096
+    /// The performance monitor, its alerts, load shedding and the access log (SPEC section 5). Off only to measure
+    /// their cost: the response headers stay.
+    public var monitorEnabled = true
+    public var alertThresholds = AlertThresholds()
+    public var accessLog = AccessLogMode.errors
+    /// Requests in progress above which `normal` traffic is shed (and `background` above half of it) and the
+    /// overload breaker opens for `overloadOpenSeconds`.
+    public var maxInFlight = 2048
+    public var overloadOpenSeconds = 30
+    /// `GET /metrics` without credentials.
+    public var metricsPublic = false
+    public var routeClassifier = RouteClassifier.defaults
+    /// The monitor's clock: which window a sample falls in, alert times, the overload breaker. Tests move it by hand.
+    public var clock = MonitorClock.system
 
     public init() {}
 

@@ -74,7 +74,49 @@ public enum SettingsLoader {
         Option(key: "cache.l3_ttl_seconds", environment: "PORTCULLIS_CACHE_L3_TTL_SECONDS") { settings, value throws(PortcullisError) in
             settings.cacheL3TTLSeconds = try integer(value, "l3_ttl_seconds", in: 1...2_592_000)
         },
-    ]
+        Option(key: "server.max_in_flight", environment: "PORTCULLIS_MAX_IN_FLIGHT") { settings, value throws(PortcullisError) in
+            settings.maxInFlight = try integer(value, "max_in_flight", in: 1...1_000_000)
+        },
+        Option(key: "server.overload_open_seconds", environment: "PORTCULLIS_OVERLOAD_OPEN_SECONDS") { settings, value throws(PortcullisError) in
+            settings.overloadOpenSeconds = try integer(value, "overload_open_seconds", in: 1...3600)
+        },
+        Option(key: "monitor.enabled", environment: "PORTCULLIS_MONITOR_ENABLED") { settings, value throws(PortcullisError) in
+            settings.monitorEnabled = try boolean(value, "monitor.enabled")
+        },
+        Option(key: "monitor.access_log", environment: "PORTCULLIS_ACCESS_LOG") { settings, value throws(PortcullisError) in
+            guard let mode = AccessLogMode(rawValue: value) else { throw PortcullisError.invalidField("access_log", "must be off, errors or all") }
+            settings.accessLog = mode
+        },
+        Option(key: "metrics.public", environment: "PORTCULLIS_METRICS_PUBLIC") { settings, value throws(PortcullisError) in
+            settings.metricsPublic = try boolean(value, "metrics.public")
+        },
+        Option(key: "alerts.authorization_p99_critical_ms", environment: "PORTCULLIS_ALERT_AUTHORIZATION_P99_CRITICAL_MS") { settings, value throws(PortcullisError) in
+            settings.alertThresholds.authorizationP99CriticalMilliseconds = Double(try integer(value, "authorization_p99_critical_ms", in: 1...600_000))
+        },
+        Option(key: "alerts.authorization_p99_warning_ms", environment: "PORTCULLIS_ALERT_AUTHORIZATION_P99_WARNING_MS") { settings, value throws(PortcullisError) in
+            settings.alertThresholds.authorizationP99WarningMilliseconds = Double(try integer(value, "authorization_p99_warning_ms", in: 1...600_000))
+        },
+        Option(key: "alerts.sustain_seconds", environment: "PORTCULLIS_ALERT_SUSTAIN_SECONDS") { settings, value throws(PortcullisError) in
+            settings.alertThresholds.sustainSeconds = try integer(value, "sustain_seconds", in: 30...300)
+        },
+        Option(key: "alerts.cache_hit_rate_percent", environment: "PORTCULLIS_ALERT_CACHE_HIT_RATE_PERCENT") { settings, value throws(PortcullisError) in
+            settings.alertThresholds.cacheHitRatePercent = Double(try integer(value, "cache_hit_rate_percent", in: 0...100))
+        },
+        Option(key: "alerts.cpu_percent", environment: "PORTCULLIS_ALERT_CPU_PERCENT") { settings, value throws(PortcullisError) in
+            settings.alertThresholds.cpuPercent = Double(try integer(value, "cpu_percent", in: 1...100))
+        },
+        Option(key: "alerts.memory_percent", environment: "PORTCULLIS_ALERT_MEMORY_PERCENT") { settings, value throws(PortcullisError) in
+            settings.alertThresholds.memoryPercent = Double(try integer(value, "memory_percent", in: 1...100))
+        },
+    ] + RouteClassifier.order.map { routeClass in
+        Option(key: "routes.\(routeClass.rawValue)", environment: "PORTCULLIS_ROUTES_\(routeClass.rawValue.uppercased())") { settings, value throws(PortcullisError) in
+            let patterns = value.split(separator: ",").map { $0.trimmingSpaces }.filter { !$0.isEmpty }
+            guard patterns.allSatisfy({ $0.hasPrefix("/") }) else {
+                throw PortcullisError.invalidField("routes.\(routeClass.rawValue)", "must be comma-separated path patterns starting with /")
+            }
+            settings.routeClassifier = settings.routeClassifier.replacing(routeClass, with: patterns)
+        }
+    }
 
     /// Builds settings from a config file's text (if any), the environment, and flags given as `section.key` → value.
     public static func load(configText: String?, environment: [String: String], flags: [String: String]) throws(PortcullisError) -> ServerSettings {

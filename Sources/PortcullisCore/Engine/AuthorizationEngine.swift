@@ -9,21 +9,35 @@ public struct AuthorizationEngine: Sendable {
     public let store: any AuthorizationStore
     /// Nil: every decision is evaluated.
     public let cache: DecisionCache?
+    /// Times each decision (`authorization`) and cache lookup (`cache_operation`); nil measures nothing.
+    public let monitor: PerformanceMonitor?
 
-    public init(store: any AuthorizationStore, cache: DecisionCache? = nil) {
+    public init(store: any AuthorizationStore, cache: DecisionCache? = nil, monitor: PerformanceMonitor? = nil) {
         self.store = store
         self.cache = cache
+        self.monitor = monitor
     }
 
     /// Decides one request. Explanations are always evaluated fresh (the rule path is not cached).
     public func check(_ request: CheckRequest) throws -> Decision {
+        guard let monitor else { return try decide(request, monitor: nil) }
+        let start = monotonicNanoseconds()
+        let decision = try decide(request, monitor: monitor)
+        monitor.record(.authorization, nanoseconds: monotonicNanoseconds() - start)
+        return decision
+    }
+
+    private func decide(_ request: CheckRequest, monitor: PerformanceMonitor?) throws -> Decision {
         guard let cache, !request.explain else {
             return try store.withSnapshot { snapshot in try Self.evaluate(request, in: snapshot, revision: snapshot.revision()).decision }
         }
         // Read before the lookup and before any snapshot: every write applied by then is reflected in what follows.
         let revisionBefore = cache.versions.revision
         let key = Self.cacheKey(request)
-        if let hit = cache.lookup(key), var decision = Self.decode(hit.entry.payload) {
+        let lookupStart = monitor == nil ? 0 : monotonicNanoseconds()
+        let found = cache.lookup(key)
+        if let monitor { monitor.record(.cacheOperation, nanoseconds: monotonicNanoseconds() - lookupStart) }
+        if let hit = found, var decision = Self.decode(hit.entry.payload) {
             decision.revision = revisionBefore
             decision.cacheLayer = hit.layer
             return decision
@@ -38,6 +52,14 @@ public struct AuthorizationEngine: Sendable {
     /// Decides every request in order, reporting one revision for all: the cache answers what it validly holds, and
     /// the rest is evaluated against one snapshot.
     public func check(batch requests: [CheckRequest]) throws -> [Decision] {
+        guard let monitor, !requests.isEmpty else { return try decide(batch: requests) }
+        let start = monotonicNanoseconds()
+        let decisions = try decide(batch: requests)
+        monitor.record(.authorization, nanoseconds: monotonicNanoseconds() - start)
+        return decisions
+    }
+
+    private func decide(batch requests: [CheckRequest]) throws -> [Decision] {
         guard !requests.isEmpty else { return [] }
         guard let cache else {
             return try store.withSnapshot { snapshot in

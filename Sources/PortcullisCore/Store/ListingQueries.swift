@@ -74,4 +74,11 @@ enum ListingQueries {
         WHERE u.deleted_at IS NULL AND u.status = 'active' AND s.id > ?7
         ORDER BY s.id LIMIT ?8
         """
+
+    /// Every statement above, named, for the query registry.
+    static let all: [(name: String, sql: String)] = [
+        ("allGenerations", allGenerations), ("ownedGenerations", ownedGenerations), ("projectGenerations", projectGenerations),
+        ("accessibleProjects", accessibleProjects), ("allProjects", allProjects), ("allTeams", allTeams), ("memberTeams", memberTeams),
+        ("activeUsers", activeUsers), ("grantedUsers", grantedUsers),
+    ]
 }

@@ -7,14 +7,18 @@ import GRDBSQLite
 /// holds exclusively (see `SnapshotReaderPool`).
 final class SQLiteConnection {
     private let handle: OpaquePointer
+    /// Prepared statements by SQL, at most `registry.statementCacheCapacity`; the least recently used is finalized first.
     private var statements: [String: SQLiteStatement] = [:]
+    private var uses: UInt64 = 0
+    let registry: QueryRegistry
     /// Statements stepped since the last `resetActive()`. A statement that returned a row but was not stepped to its
     /// end keeps the connection's read transaction (and so its WAL snapshot) open past `COMMIT`: the next "fresh"
     /// transaction would still see the old snapshot. So every one is reset before a transaction ends and before the
     /// connection goes back to the pool.
     private var active: [SQLiteStatement] = []
 
-    init(path: String, busyTimeoutMilliseconds: Int32, readOnly: Bool = true) throws(PortcullisError) {
+    init(path: String, busyTimeoutMilliseconds: Int32, readOnly: Bool = true, registry: QueryRegistry = QueryRegistry()) throws(PortcullisError) {
+        self.registry = registry
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &handle, flags, nil)
@@ -28,6 +32,7 @@ final class SQLiteConnection {
     }
 
     deinit {
+        registry.cachedStatements.subtract(statements.count, ordering: .relaxed)
         statements.removeAll()
         sqlite3_close_v2(handle)
     }
@@ -39,18 +44,47 @@ final class SQLiteConnection {
 
     /// The prepared statement for `sql`, compiled once per connection and reset before reuse.
     func statement(_ sql: String) throws(PortcullisError) -> SQLiteStatement {
+        uses &+= 1
         if let cached = statements[sql] {
+            registry.cacheHits.add(1, ordering: .relaxed)
             cached.reset()
+            cached.lastUse = uses
             active.append(cached)
             return cached
         }
+        registry.cacheMisses.add(1, ordering: .relaxed)
         var pointer: OpaquePointer?
         let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &pointer, nil)
         guard status == SQLITE_OK, let pointer else { throw error(status, sql) }
-        let statement = SQLiteStatement(pointer, connection: self)
+        if statements.count >= registry.statementCacheCapacity { evictLeastRecentlyUsed() }
+        let statement = SQLiteStatement(pointer, connection: self, entry: registry.entry(for: sql))
+        statement.lastUse = uses
         statements[sql] = statement
+        registry.cachedStatements.add(1, ordering: .relaxed)
         active.append(statement)
         return statement
+    }
+
+    /// A linear search, paid only when a new statement arrives at a full cache (never on the fixed hot set).
+    /// A statement still in `active` is finalized when `resetActive()` lets go of it.
+    private func evictLeastRecentlyUsed() {
+        guard let oldest = statements.min(by: { $0.value.lastUse < $1.value.lastUse }) else { return }
+        statements[oldest.key] = nil
+        registry.cachedStatements.subtract(1, ordering: .relaxed)
+        registry.cacheEvictions.add(1, ordering: .relaxed)
+    }
+
+    /// Runs `EXPLAIN QUERY PLAN` on `sql` with no parameters bound: the `detail` column of each row.
+    func queryPlan(_ sql: String) throws(PortcullisError) -> [String] {
+        var pointer: OpaquePointer?
+        let status = sqlite3_prepare_v2(handle, "EXPLAIN QUERY PLAN " + sql, -1, &pointer, nil)
+        guard status == SQLITE_OK, let pointer else { throw error(status, sql) }
+        defer { sqlite3_finalize(pointer) }
+        var details: [String] = []
+        while sqlite3_step(pointer) == SQLITE_ROW {
+            if let text = sqlite3_column_text(pointer, 3) { details.append(String(cString: text)) }
+        }
+        return details
     }
 
     /// Resets every statement used since the last call, releasing the snapshot they hold.
@@ -66,19 +100,32 @@ final class SQLiteConnection {
 }
 
 /// A compiled statement. Text is bound with SQLITE_TRANSIENT, so SQLite owns its copy.
+///
+/// Each execution is timed for the query registry: the time spent inside `sqlite3_step` is summed across its rows
+/// and reported once, when the statement is reset for its next use or at the end of the transaction.
 final class SQLiteStatement {
     private let pointer: OpaquePointer
     private unowned let connection: SQLiteConnection
+    private let entry: QueryRegistry.Entry
+    private var executionNanoseconds: Int64 = 0
+    private var executing = false
+    var lastUse: UInt64 = 0
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    init(_ pointer: OpaquePointer, connection: SQLiteConnection) {
+    init(_ pointer: OpaquePointer, connection: SQLiteConnection, entry: QueryRegistry.Entry) {
         self.pointer = pointer
         self.connection = connection
+        self.entry = entry
     }
 
     deinit { sqlite3_finalize(pointer) }
 
     func reset() {
+        if executing {
+            entry.record(nanoseconds: executionNanoseconds)
+            executing = false
+            executionNanoseconds = 0
+        }
         sqlite3_reset(pointer)
         sqlite3_clear_bindings(pointer)
     }
@@ -105,7 +152,11 @@ final class SQLiteStatement {
 
     /// Advances to the next row; false when done.
     func step() throws(PortcullisError) -> Bool {
-        switch sqlite3_step(pointer) {
+        let start = monotonicNanoseconds()
+        let status = sqlite3_step(pointer)
+        executionNanoseconds += monotonicNanoseconds() - start
+        executing = true
+        switch status {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
         case let status: throw connection.error(status, String(cString: sqlite3_sql(pointer)))

@@ -11,7 +11,7 @@ extension SQLiteStore: DirectoryStore {
     /// On the reader pool rather than GRDB: `/api/v1/me` and end-user requests read users on every call.
     public func user(_ id: String) async throws -> User {
         let user = try readers.withConnection { connection throws(PortcullisError) -> User? in
-            let statement = try connection.statement("SELECT \(Self.userColumns) FROM users WHERE id = ?1 AND deleted_at IS NULL")
+            let statement = try connection.statement(Self.userByIdSQL)
             statement.bind(1, id)
             guard try statement.step() else { return nil }
             return User(id: statement.text(0) ?? "", email: statement.text(1) ?? "", displayName: statement.text(2) ?? "",
@@ -177,7 +177,7 @@ extension SQLiteStore: DirectoryStore {
     /// On the reader pool rather than GRDB: end-user reads and media URLs fetch generations on every call.
     public func generation(_ id: String) async throws -> Generation {
         let generation = try readers.withConnection { connection throws(PortcullisError) -> Generation? in
-            let statement = try connection.statement("SELECT \(Self.generationColumns) FROM generations WHERE id = ?1 AND deleted_at IS NULL")
+            let statement = try connection.statement(Self.generationByIdSQL)
             statement.bind(1, id)
             guard try statement.step() else { return nil }
             return Generation(id: statement.text(0) ?? "", ownerId: statement.text(1) ?? "", projectId: statement.text(2),
@@ -238,7 +238,7 @@ extension SQLiteStore: DirectoryStore {
 
     public func apiKey(hash: [UInt8]) throws -> APIKey? {
         try readers.read { connection throws(PortcullisError) in
-            let statement = try connection.statement("SELECT id, name, scopes, created_at FROM api_keys WHERE key_hash = ?")
+            let statement = try connection.statement(Self.apiKeyByHashSQL)
             statement.bind(1, hash)
             guard try statement.step() else { return nil }
             return APIKey(id: statement.text(0) ?? "", name: statement.text(1) ?? "",

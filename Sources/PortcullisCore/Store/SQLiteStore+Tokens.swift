@@ -9,6 +9,11 @@ extension SQLiteStore {
         WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND u.status = 'active' AND u.deleted_at IS NULL
         """
 
+    static let membershipsSQL = """
+        SELECT m.team_id, t.name, m.role FROM team_members m JOIN teams t ON t.id = m.team_id AND t.deleted_at IS NULL
+        WHERE m.user_id = ?1 AND m.is_active = 1 ORDER BY m.team_id
+        """
+
     public func createToken(userId: String, hash: [UInt8], expiresAt: Int64) async throws {
         let now = Timestamp.nowMilliseconds() / 1000
         _ = try await write { db, _ in
@@ -39,10 +44,7 @@ extension SQLiteStore {
 
     public func memberships(of userId: String) async throws -> [UserMembership] {
         try readers.withConnection { connection throws(PortcullisError) in
-            let statement = try connection.statement("""
-                SELECT m.team_id, t.name, m.role FROM team_members m JOIN teams t ON t.id = m.team_id AND t.deleted_at IS NULL
-                WHERE m.user_id = ?1 AND m.is_active = 1 ORDER BY m.team_id
-                """)
+            let statement = try connection.statement(Self.membershipsSQL)
             statement.bind(1, userId)
             var memberships: [UserMembership] = []
             while try statement.step() {

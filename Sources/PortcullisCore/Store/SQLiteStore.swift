@@ -10,11 +10,15 @@ public final class SQLiteStore: Sendable {
     public let versions: VersionClock
     let pool: DatabasePool
     let readers: SnapshotReaderPool
+    /// Every statement of the read path with its figures, and the prepared-statement cache's (see `queryReports()`).
+    public let queries: QueryRegistry
 
     /// Opens (creating if needed) the database and applies pending migrations.
-    public init(_ configuration: StoreConfiguration, versions: VersionClock = VersionClock()) throws {
+    public init(_ configuration: StoreConfiguration, versions: VersionClock = VersionClock(), queries: QueryRegistry = QueryRegistry()) throws {
         self.configuration = configuration
         self.versions = versions
+        self.queries = queries
+        Self.registerStatements(in: queries)
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(Double(configuration.busyTimeoutMilliseconds) / 1000)
@@ -34,7 +38,8 @@ public final class SQLiteStore: Sendable {
             throw PortcullisError(.unavailable, code: "store_unavailable", "cannot open database \(configuration.path): \(error)")
         }
         readers = SnapshotReaderPool(
-            path: configuration.path, capacity: configuration.readerCapacity, busyTimeoutMilliseconds: Int32(configuration.busyTimeoutMilliseconds))
+            path: configuration.path, capacity: configuration.readerCapacity, busyTimeoutMilliseconds: Int32(configuration.busyTimeoutMilliseconds),
+            registry: queries)
     }
 
     /// Names of migrations in `schema/` not yet applied to this database.

@@ -9,8 +9,10 @@ final class SnapshotReaderPool: Sendable {
     private let capacity: Int
     private let busyTimeoutMilliseconds: Int32
     private let idle: Mutex<[ReaderConnection]>
+    let registry: QueryRegistry
 
-    init(path: String, capacity: Int, busyTimeoutMilliseconds: Int32) {
+    init(path: String, capacity: Int, busyTimeoutMilliseconds: Int32, registry: QueryRegistry = QueryRegistry()) {
+        self.registry = registry
         self.path = path
         self.capacity = capacity
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
@@ -24,11 +26,13 @@ final class SnapshotReaderPool: Sendable {
         if let idleReader = idle.withLock({ $0.popLast() }) {
             reader = idleReader
         } else {
-            reader = try ReaderConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+            reader = try ReaderConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, registry: registry)
         }
+        let start = registry.transactionObserver == nil ? 0 : monotonicNanoseconds()
         defer {
             reader.connection.resetActive()
             release(reader)
+            registry.transactionObserver?(monotonicNanoseconds() - start)
         }
         return try body(reader.connection)
     }
@@ -39,11 +43,13 @@ final class SnapshotReaderPool: Sendable {
         if let idleReader = idle.withLock({ $0.popLast() }) {
             reader = idleReader
         } else {
-            reader = try ReaderConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+            reader = try ReaderConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, registry: registry)
         }
+        let start = registry.transactionObserver == nil ? 0 : monotonicNanoseconds()
         defer {
             reader.connection.resetActive()
             release(reader)
+            registry.transactionObserver?(monotonicNanoseconds() - start)
         }
         try reader.connection.statement("BEGIN DEFERRED").stepToEnd()
         do {
@@ -71,8 +77,8 @@ final class SnapshotReaderPool: Sendable {
 final class ReaderConnection: @unchecked Sendable {
     let connection: SQLiteConnection
 
-    init(path: String, busyTimeoutMilliseconds: Int32) throws(PortcullisError) {
-        connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+    init(path: String, busyTimeoutMilliseconds: Int32, registry: QueryRegistry) throws(PortcullisError) {
+        connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, registry: registry)
     }
 }
 

@@ -7,6 +7,8 @@ struct AuthController {
     let signIn: SignIn
     let directory: any DirectoryStore
     let cache: DecisionCache?
+    /// Times password verification at sign-in as `authentication`.
+    var monitor: PerformanceMonitor? = nil
 
     func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
         let controller = self
@@ -16,7 +18,9 @@ struct AuthController {
             let email = try fields.requiredString("email", maxLength: 320)
             let password = try fields.requiredString("password", maxLength: 1024)
             try fields.finish()
+            let start = monotonicNanoseconds()
             let result = try await controller.signIn.login(email: email, password: password, clientAddress: context.clientAddress)
+            controller.monitor?.record(.authentication, nanoseconds: monotonicNanoseconds() - start)
             return try .json(LoginBody(token: result.token, expiresAt: Timestamp.format(epochMilliseconds: result.expiresAt * 1000), user: result.user))
         }
         router.route(.post, "/api/v1/auth/logout", in: table) { _, context in

@@ -7,17 +7,26 @@ import PortcullisCore
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let authenticator: Authenticator
+    /// Times each credential resolution as `authentication`; nil measures nothing.
+    var monitor: PerformanceMonitor? = nil
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else { return try await next(request, context) }
         var context = context
         let parts = header.split(separator: " ", maxSplits: 1)
         if parts.count == 2 { context.bearer = String(parts[1]) }
-        if parts.count == 2, parts[0].lowercased() == "bearer", let identity = try authenticator.identity(bearer: String(parts[1])) {
+        if parts.count == 2, parts[0].lowercased() == "bearer", let identity = try resolve(String(parts[1])) {
             context.identity = identity
         } else {
             context.credentialRejected = true
         }
         return try await next(request, context)
+    }
+
+    private func resolve(_ bearer: String) throws -> Identity? {
+        guard let monitor else { return try authenticator.identity(bearer: bearer) }
+        let start = monotonicNanoseconds()
+        defer { monitor.record(.authentication, nanoseconds: monotonicNanoseconds() - start) }
+        return try authenticator.identity(bearer: bearer)
     }
 }

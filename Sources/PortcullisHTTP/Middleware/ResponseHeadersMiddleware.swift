@@ -1,10 +1,7 @@
 import HTTPTypes
 import Hummingbird
+import Logging
 import PortcullisCore
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension HTTPField.Name {
     static let requestId = Self("X-Request-Id")!
@@ -13,19 +10,63 @@ extension HTTPField.Name {
     static let revision = Self("X-Portcullis-Revision")!
 }
 
-/// Adds `X-Request-Id`, `X-Route-Class` and `X-Response-Time` to every response, errors included.
-///
-/// Outermost in the chain: `ErrorMiddleware` inside it has already turned every error into a response.
-struct ResponseHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+/// Outermost in the chain: classifies the route, times the request, and adds `X-Request-Id`, `X-Route-Class` and
+/// `X-Response-Time` to every response — errors and shed requests included, since everything inside has been
+/// turned into a response by then. It also feeds the monitor (`api_endpoint`, the route class, the named endpoint
+/// series) and writes the access log.
+struct ResponseHeadersMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let classifier: RouteClassifier
+    /// Nil when the monitor is off.
+    let monitor: PerformanceMonitor?
+    let accessLog: AccessLogMode
+    let logger: Logger
+
+    init(classifier: RouteClassifier = .defaults, monitor: PerformanceMonitor? = nil, accessLog: AccessLogMode = .off,
+         logger: Logger = Logger(label: "portcullis.access")) {
+        self.classifier = classifier
+        self.monitor = monitor
+        self.accessLog = accessLog
+        self.logger = logger
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let start = ContinuousClock.now
+        let start = monotonicNanoseconds()
+        let path = request.uri.path
+        let routeClass = classifier.classify(path)
+        let requestId = request.headers[.requestId].flatMap(Self.acceptableRequestId) ?? Self.newRequestId()
+        var context = context
+        context.routeClass = routeClass
+        if accessLog != .off { context.logger[metadataKey: "request_id"] = .string(requestId) }
         var response = try await next(request, context)
-        let elapsed = ContinuousClock.now - start
-        let microseconds = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
-        response.headers[.requestId] = request.headers[.requestId].flatMap(Self.acceptableRequestId) ?? Self.newRequestId()
-        response.headers[.routeClass] = RouteClass(path: request.uri.path).rawValue
-        response.headers[.responseTime] = Self.format(milliseconds: microseconds / 1000)
+        let elapsed = monotonicNanoseconds() - start
+        response.headers[.requestId] = requestId
+        response.headers[.routeClass] = routeClass.rawValue
+        response.headers[.responseTime] = Self.format(milliseconds: Double(elapsed) / 1e6)
+        let status = Int(response.status.code)
+        if let monitor {
+            monitor.recordRequest(routeClass: routeClass.index, status: status, nanoseconds: elapsed,
+                                  endpoint: Self.endpoint(request.method, path))
+        }
+        if accessLog != .off {
+            let slow = routeClass.targetMilliseconds.map { Double(elapsed) / 1e6 > $0 } ?? false
+            if accessLog == .all || status >= 400 || slow {
+                logger.log(level: status >= 500 ? .warning : .info, "\(request.method.rawValue) \(path) \(status)", metadata: [
+                    "request_id": .string(requestId), "method": .string(request.method.rawValue), "path": .string(path),
+                    "status": .stringConvertible(status), "route_class": .string(routeClass.rawValue),
+                    "duration_ms": .string(Self.format(milliseconds: Double(elapsed) / 1e6)), "client": .string(context.clientAddress),
+                ])
+            }
+        }
         return response
+    }
+
+    /// The SPEC section 6 endpoint series a request belongs to: generation access and media URLs.
+    @inline(__always)
+    static func endpoint(_ method: HTTPRequest.Method, _ path: String) -> MonitoredEndpoint? {
+        guard method == .get, path.hasPrefix("/api/v1/generations/") else { return nil }
+        if path.hasSuffix("/media-url") { return .mediaURL }
+        return path.utf8.dropFirst("/api/v1/generations/".utf8.count).contains(UInt8(ascii: "/")) ? nil : .generationAccess
     }
 
     /// A client's request id is echoed when it is short and printable; otherwise a new one is made.

@@ -1,0 +1,189 @@
+import Synchronization
+
+/// The operations the monitor times (SPEC section 5).
+public enum MonitoredOperation: String, Sendable, CaseIterable, Codable {
+    /// One decision (`check`, or one batch), cached or evaluated.
+    case authorization
+    /// Resolving a bearer credential, and verifying a password at sign-in.
+    case authentication
+    /// One read transaction on the decision path (a snapshot, or a single statement).
+    case databaseQuery = "database_query"
+    /// One decision-cache lookup across its layers.
+    case cacheOperation = "cache_operation"
+    /// One HTTP request, from the outermost middleware in to its response out.
+    case apiEndpoint = "api_endpoint"
+}
+
+/// Endpoints the SPEC section 6 targets name on their own.
+public enum MonitoredEndpoint: String, Sendable, CaseIterable, Codable {
+    case generationAccess = "generation_access"
+    case mediaURL = "media_url"
+}
+
+/// Latency of every operation, route class and named endpoint over rolling five-minute windows, with request counts
+/// by status. Cheap enough to leave on: a sample costs a lock and an increment (see `RollingHistogram`).
+///
+/// ```swift
+/// let start = monotonicNanoseconds()
+/// let decision = try engine.check(request)
+/// monitor?.record(.authorization, nanoseconds: monotonicNanoseconds() - start)
+/// ```
+public final class PerformanceMonitor: Sendable {
+    public let clock: MonitorClock
+    /// When the monitor began (clock milliseconds).
+    public let startedAt: Int64
+    /// Names of the route classes, in the order `record(routeClass:...)` indexes them.
+    public let routeClassNames: [String]
+    let operations: [RollingHistogram]
+    let routeClasses: [RollingHistogram]
+    let endpoints: [RollingHistogram]
+    let responses = ResponseCounts()
+    private let cacheSamples = Mutex<[(at: Int64, lookups: Int, misses: Int)]>([])
+
+    public init(clock: MonitorClock = .system, routeClassNames: [String], bucketSeconds: Int64 = 30, windowBuckets: Int = 10) {
+        self.clock = clock
+        self.routeClassNames = routeClassNames
+        startedAt = clock.milliseconds()
+        operations = MonitoredOperation.allCases.map { _ in RollingHistogram(bucketSeconds: bucketSeconds, windowBuckets: windowBuckets) }
+        routeClasses = routeClassNames.map { _ in RollingHistogram(bucketSeconds: bucketSeconds, windowBuckets: windowBuckets) }
+        endpoints = MonitoredEndpoint.allCases.map { _ in RollingHistogram(bucketSeconds: bucketSeconds, windowBuckets: windowBuckets) }
+    }
+
+    public var windowSeconds: Int { Int(operations[0].bucketSeconds) * operations[0].windowBuckets }
+    public var bucketSeconds: Int64 { operations[0].bucketSeconds }
+
+    @inline(__always)
+    public func record(_ operation: MonitoredOperation, nanoseconds: Int64) {
+        operations[operation.index].record(nanoseconds: nanoseconds, now: clock.milliseconds())
+    }
+
+    /// One HTTP request: its route class (an index into `routeClassNames`), status and duration, and the endpoint
+    /// series it belongs to, if any.
+    @inline(__always)
+    public func recordRequest(routeClass: Int, status: Int, nanoseconds: Int64, endpoint: MonitoredEndpoint? = nil) {
+        let now = clock.milliseconds()
+        operations[MonitoredOperation.apiEndpoint.index].record(nanoseconds: nanoseconds, now: now)
+        routeClasses[routeClass].record(nanoseconds: nanoseconds, now: now)
+        if let endpoint { endpoints[endpoint.index].record(nanoseconds: nanoseconds, now: now) }
+        responses.count(status)
+    }
+
+    // MARK: Reading
+
+    public func window(_ operation: MonitoredOperation) -> LatencyWindow {
+        operations[operation.index].window(now: clock.milliseconds(), since: startedAt)
+    }
+
+    public func window(endpoint: MonitoredEndpoint) -> LatencyWindow {
+        endpoints[endpoint.index].window(now: clock.milliseconds(), since: startedAt)
+    }
+
+    public func window(routeClass name: String) -> LatencyWindow? {
+        routeClassNames.firstIndex(of: name).map { routeClasses[$0].window(now: clock.milliseconds(), since: startedAt) }
+    }
+
+    /// The completed buckets of an operation's window, oldest first (for "sustained" rules and peak rates).
+    public func completedBuckets(_ operation: MonitoredOperation) -> [LatencyWindow] {
+        operations[operation.index].completedBuckets(now: clock.milliseconds())
+    }
+
+    /// Every series of the window: by operation, by route class, by named endpoint.
+    public func snapshot() -> Snapshot {
+        Snapshot(
+            windowSeconds: windowSeconds, uptimeSeconds: uptimeSeconds,
+            operations: Dictionary(uniqueKeysWithValues: MonitoredOperation.allCases.map { ($0.rawValue, window($0)) }),
+            routeClasses: Dictionary(uniqueKeysWithValues: routeClassNames.map { ($0, window(routeClass: $0)!) }),
+            endpoints: Dictionary(uniqueKeysWithValues: MonitoredEndpoint.allCases.map { ($0.rawValue, window(endpoint: $0)) }),
+            responses: responses.totals)
+    }
+
+    public var uptimeSeconds: Double { Double(clock.milliseconds() - startedAt) / 1000 }
+
+    public struct Snapshot: Sendable, Codable {
+        public var windowSeconds: Int
+        public var uptimeSeconds: Double
+        public var operations: [String: LatencyWindow]
+        public var routeClasses: [String: LatencyWindow]
+        public var endpoints: [String: LatencyWindow]
+        /// Responses since start by status class (`2xx`, `3xx`, `4xx`, `5xx`, and `503` on its own).
+        public var responses: [String: Int]
+
+        enum CodingKeys: String, CodingKey {
+            case windowSeconds = "window_seconds", uptimeSeconds = "uptime_seconds", operations, routeClasses = "route_classes", endpoints
+            case responses
+        }
+    }
+
+    // MARK: Cache hit rate over the window
+
+    /// Records the decision cache's running totals; `cacheHitRate()` takes the difference across the window.
+    public func observeCache(lookups: Int, misses: Int) {
+        let now = clock.milliseconds()
+        let horizon = now - Int64(windowSeconds) * 1000
+        cacheSamples.withLock { samples in
+            samples.append((now, lookups, misses))
+            // Keep one sample at or before the horizon as the window's baseline.
+            while samples.count > 2, samples[1].at <= horizon { samples.removeFirst() }
+        }
+    }
+
+    /// Hits over lookups across the window (from the oldest retained sample to the newest), with the lookup count;
+    /// nil before two samples exist.
+    public func cacheHitRate() -> (rate: Double, lookups: Int)? {
+        cacheSamples.withLock { samples in
+            guard let first = samples.first, let last = samples.last, samples.count >= 2 else { return nil }
+            let lookups = last.lookups - first.lookups
+            let misses = last.misses - first.misses
+            return (lookups > 0 ? Double(lookups - misses) / Double(lookups) : 0, lookups)
+        }
+    }
+}
+
+/// Response counts by status class, as atomics (one relaxed add per response).
+final class ResponseCounts: Sendable {
+    private let success = Atomic<Int>(0)
+    private let redirect = Atomic<Int>(0)
+    private let clientError = Atomic<Int>(0)
+    private let serverError = Atomic<Int>(0)
+    private let overloaded = Atomic<Int>(0)
+
+    @inline(__always)
+    func count(_ status: Int) {
+        switch status {
+        case ..<300: success.add(1, ordering: .relaxed)
+        case ..<400: redirect.add(1, ordering: .relaxed)
+        case ..<500: clientError.add(1, ordering: .relaxed)
+        default:
+            serverError.add(1, ordering: .relaxed)
+            if status == 503 { overloaded.add(1, ordering: .relaxed) }
+        }
+    }
+
+    var totals: [String: Int] {
+        ["2xx": success.load(ordering: .relaxed), "3xx": redirect.load(ordering: .relaxed), "4xx": clientError.load(ordering: .relaxed),
+         "5xx": serverError.load(ordering: .relaxed), "503": overloaded.load(ordering: .relaxed)]
+    }
+}
+
+extension MonitoredOperation {
+    @inline(__always)
+    var index: Int {
+        switch self {
+        case .authorization: 0
+        case .authentication: 1
+        case .databaseQuery: 2
+        case .cacheOperation: 3
+        case .apiEndpoint: 4
+        }
+    }
+}
+
+extension MonitoredEndpoint {
+    @inline(__always)
+    var index: Int {
+        switch self {
+        case .generationAccess: 0
+        case .mediaURL: 1
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Synchronization
+
+/// How much a statement matters, and how slow is too slow for it.
+public enum QueryClass: String, Sendable, Codable, CaseIterable {
+    /// On the authorization and authentication path: every decision waits for it.
+    case critical
+    /// On an end user's request path (generation access, `/me`).
+    case high
+    case normal
+    /// Transaction control and housekeeping.
+    case low
+
+    /// An execution slower than this counts as slow.
+    public var slowThresholdNanoseconds: Int64 {
+        switch self {
+        case .critical: 5_000_000
+        case .high: 20_000_000
+        case .normal: 100_000_000
+        case .low: 1_000_000_000
+        }
+    }
+}
+
+/// Every SQL statement the store runs on its raw connections, registered by name and class, with its calls,
+/// latency and slow count; and the prepared-statement cache's hit rate.
+///
+/// Statements find their entry once, when they are prepared; an execution then costs two clock reads, two relaxed
+/// atomic adds and one histogram increment.
+public final class QueryRegistry: Sendable {
+    /// One statement's figures.
+    public final class Entry: Sendable {
+        public let name: String
+        public let sql: String
+        public let queryClass: QueryClass
+        let calls = Atomic<Int>(0)
+        let slow = Atomic<Int>(0)
+        let latency = LatencyHistogram()
+
+        init(name: String, sql: String, queryClass: QueryClass) {
+            self.name = name
+            self.sql = sql
+            self.queryClass = queryClass
+        }
+
+        @inline(__always)
+        func record(nanoseconds: Int64) {
+            calls.add(1, ordering: .relaxed)
+            if nanoseconds > queryClass.slowThresholdNanoseconds { slow.add(1, ordering: .relaxed) }
+            latency.record(nanoseconds: nanoseconds)
+        }
+
+        public var callCount: Int { calls.load(ordering: .relaxed) }
+        public var slowCount: Int { slow.load(ordering: .relaxed) }
+        public var summary: LatencyHistogram.Summary { latency.summary }
+    }
+
+    /// Prepared statements kept per connection before the least recently used is finalized.
+    public let statementCacheCapacity: Int
+    private let entries = Mutex<(bySQL: [String: Entry], ordered: [Entry])>(([:], []))
+    let cacheHits = Atomic<Int>(0)
+    let cacheMisses = Atomic<Int>(0)
+    let cacheEvictions = Atomic<Int>(0)
+    /// Prepared statements held across all connections.
+    let cachedStatements = Atomic<Int>(0)
+    /// Receives the duration of every read transaction (or single-statement read) on the decision path: the
+    /// monitor's `database_query` series.
+    let transactionObserver: (@Sendable (Int64) -> Void)?
+
+    public init(statementCacheCapacity: Int = 500, transactionObserver: (@Sendable (Int64) -> Void)? = nil) {
+        self.statementCacheCapacity = statementCacheCapacity
+        self.transactionObserver = transactionObserver
+    }
+
+    /// Registers `sql` under `name`; registering the same SQL again keeps the first entry.
+    @discardableResult
+    public func register(_ name: String, _ sql: String, class queryClass: QueryClass) -> Entry {
+        entries.withLock { entries in
+            if let existing = entries.bySQL[sql] { return existing }
+            let entry = Entry(name: name, sql: sql, queryClass: queryClass)
+            entries.bySQL[sql] = entry
+            entries.ordered.append(entry)
+            return entry
+        }
+    }
+
+    /// The entry for `sql`, registering it as `unregistered` (class normal) if nobody named it, so nothing runs unseen.
+    func entry(for sql: String) -> Entry {
+        if let entry = entries.withLock({ $0.bySQL[sql] }) { return entry }
+        return register("unregistered", sql, class: .normal)
+    }
+
+    public var all: [Entry] { entries.withLock { $0.ordered } }
+
+    public struct StatementCacheReport: Sendable, Codable, Equatable {
+        public var capacity: Int
+        public var size: Int
+        public var hits: Int
+        public var misses: Int
+        public var evictions: Int
+        public var hitRate: Double
+
+        enum CodingKeys: String, CodingKey {
+            case capacity, size, hits, misses, evictions, hitRate = "hit_rate"
+        }
+    }
+
+    /// `capacity` is per connection; `size` counts prepared statements across the pool's connections.
+    public var statementCache: StatementCacheReport {
+        let hits = cacheHits.load(ordering: .relaxed), misses = cacheMisses.load(ordering: .relaxed)
+        return StatementCacheReport(capacity: statementCacheCapacity, size: cachedStatements.load(ordering: .relaxed), hits: hits, misses: misses,
+                                    evictions: cacheEvictions.load(ordering: .relaxed),
+                                    hitRate: hits + misses == 0 ? 0 : (Double(hits) / Double(hits + misses) * 10000).rounded() / 10000)
+    }
+}
