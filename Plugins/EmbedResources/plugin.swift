@@ -3,8 +3,9 @@ import PackagePlugin
 
 /// Embeds a top-level folder of the package into the target as base64 string literals.
 ///
-/// `PortcullisCore` gets `schema/` (the SQL migrations) and `PortcullisHTTP` gets `web/` (the dashboard),
-/// so the release binary carries both and needs no resource bundle beside it.
+/// `PortcullisCore` gets `schema/` (the SQL migrations), `PortcullisHTTP` gets `web/` (the dashboard) and the
+/// `portcullis` command gets `bench/` (the load scripts of `portcullis bench`), so the release binary carries them
+/// and needs no resource bundle beside it.
 @main
 struct EmbedResources: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
@@ -12,6 +13,7 @@ struct EmbedResources: BuildToolPlugin {
         switch target.name {
         case "PortcullisCore": folder = "schema"
         case "PortcullisHTTP": folder = "web"
+        case "portcullis": folder = "bench"
         default: return []
         }
         let input = context.package.directoryURL.appending(path: folder)
