@@ -169,6 +169,8 @@ $('key-form').addEventListener('submit', loginWithKey);
 $('sign-out').addEventListener('click', () => signOut());
 window.addEventListener('hashchange', () => { if (session.token) route(); });
 window.addEventListener('hashchange', () => { $('main').focus({ preventScroll: true }); });
+// The skip link must not change the hash: the hash names the view.
+document.querySelector('.skip-link').addEventListener('click', (event) => { event.preventDefault(); $('main').focus(); });
 explorer.bind();
 whenUnauthorized(signOut);
 

@@ -10,11 +10,11 @@ function el(name, attributes = {}, text) {
   return node;
 }
 
-/** A "nice" upper bound for an axis: 1, 2 or 5 times a power of ten, at least `value`. */
+/** A "nice" upper bound for an axis, at least `value`, whose quarters are round numbers too. */
 export function niceMax(value) {
   if (!(value > 0)) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * power >= value) return step * power;
+  for (const step of [1, 2, 4, 6, 8, 10]) if (step * power >= value) return step * power;
   return 10 * power;
 }
 

@@ -211,7 +211,7 @@ export class Live {
   renderThroughput() {
     const points = this.samples.filter((s) => typeof s.r === 'number').map((s) => [s.t, s.r]);
     const box = h('div', { class: 'chart', 'data-chart': 'throughput' },
-      h('h3', {}, h('span', {}, 'Requests per second'), h('span', { class: 'now' }, points.length ? fmt.number(points.at(-1)[1]) : '')), h('div'));
+      h('h3', {}, h('span', {}, 'Requests per second'), h('span', { class: 'now' }, points.length ? `${fmt.number(points.at(-1)[1])} req/s now` : '')), h('div'));
     const operations = named(this.data('dashboard')?.operations, 'operation', 'name')
       .map(([name, value]) => [name, percentiles(value)]).filter(([, p]) => p);
     $('throughput').replaceChildren(box);
