@@ -144,7 +144,8 @@ export class Live {
     const dashboard = this.data('dashboard');
     $('live-meta').textContent = this.sources.dashboard?.missing
       ? 'This server does not report performance figures (no /api/v1/performance/dashboard).'
-      : `Refreshes every 2 s.${dashboard ? '' : ' Waiting for the first figures…'}`;
+      : dashboard?.monitor_enabled === false ? 'Refreshes every 2 s. Timing is off on this server (monitor.enabled = false): latencies stay empty.'
+        : `Refreshes every 2 s.${dashboard ? '' : ' Waiting for the first figures…'}`;
     this.renderTiles(dashboard);
     this.renderRouteCharts();
     this.renderThroughput();
@@ -292,6 +293,7 @@ export class Live {
       h('strong', {}, alertName(a)), ' ',
       h('span', {}, a.message ?? ''), ' ',
       h('span', { class: 'muted small' }, [
+        typeof a.value === 'number' && typeof a.threshold === 'number' ? `${fmt.number(a.value)} against ${fmt.number(a.threshold)} · ` : '',
         alertSince(a) ? `since ${fmt.time(alertSince(a))}` : a.firstSeen ? `seen ${fmt.time(a.firstSeen)}` : '',
         resolved && alertEnd(a) ? ` · cleared ${fmt.time(alertEnd(a))}` : '',
       ].join('')));
@@ -346,11 +348,16 @@ export class Live {
       return Object.entries(flat).filter(([k, v]) => !['status', 'name', 'component', 'detail'].includes(k) && typeof v !== 'object')
         .map(([k, v]) => `${fmt.label(k)}: ${fmt.byKey(k, Number.isNaN(Number(v)) || v === '' ? v : Number(v))}`).join(' · ');
     };
+    const shedding = this.data('dashboard')?.load_shedding;
+    const shed = shedding?.shed && typeof shedding.shed === 'object' ? Object.entries(shedding.shed).filter(([, n]) => n > 0) : [];
     $('components').replaceChildren(
       h('p', {}, 'Overall: ', badge(health.status || 'unknown', health.status || 'unknown'),
         health.version ? h('span', { class: 'muted' }, ` · version ${health.version}`) : '',
         health.uptime_seconds !== undefined ? h('span', { class: 'muted' }, ` · up ${fmt.duration(health.uptime_seconds)}`) : ''),
-      table(['component', 'status', 'detail'], components.map(([name, c]) => [name, badge(status(c), status(c).replace('_', ' ')), detail(c)])));
+      table(['component', 'status', 'detail'], components.map(([name, c]) => [name, badge(status(c), status(c).replace('_', ' ')), detail(c)])),
+      shedding ? h('p', { class: 'muted small', id: 'shedding' }, `Load shedding: breaker ${shedding.state ?? '?'}, `
+        + `${fmt.count(shedding.in_flight)} in flight (peak ${fmt.count(shedding.peak_in_flight)}, limit ${fmt.count(shedding.max_in_flight)}), `
+        + `${fmt.count(shedding.trips)} trips; shed: ${shed.length ? shed.map(([k, n]) => `${k} ${fmt.count(n)}`).join(', ') : 'nothing'}.`) : '');
   }
 
   renderQueries(dashboard) {

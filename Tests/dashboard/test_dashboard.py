@@ -76,14 +76,15 @@ class Server:
             raw = error.read()
             return error.code, json.loads(raw) if raw else None, error.headers
 
-    def traffic(self, checks=150):
-        """Decisions (cached and not), logins, listings: enough for every route class the charts show."""
+    def traffic(self, checks=150, offset=0):
+        """Decisions, logins, listings: enough for every route class the charts show. Checks are all different (and
+        differ across calls with different offsets), so each misses the decision cache."""
         users = ["alice", "bob", "carol", "dave", "erin", "frank", "grace"]
         actions = ["read", "update", "delete", "download"]
         for i in range(checks):
             status, _, _ = self.request("POST", "/api/v1/authz/check", {
                 "user_id": users[i % len(users)], "action": actions[i % len(actions)],
-                "resource_type": "generation", "resource_id": f"gen-{i % 40:05d}"}, self.key)
+                "resource_type": "generation", "resource_id": f"gen-{(offset + i) % 10000:05d}"}, self.key)
             assert status == 200
         status, login, _ = self.request("POST", "/api/v1/auth/login", {"email": "alice@demo.portcullis", "password": PASSWORD})
         assert status == 200
@@ -241,8 +242,9 @@ def test_live_view(server, browser):
     }""")
 
     # Charts with data: the critical_auth class (the checks above, and the sign-in) has a P99 line of at least two
-    # refreshes, and the tiles show figures.
-    server.traffic(checks=40)
+    # refreshes, and the tiles show figures. The new checks all miss the cache: its hit rate falls below 85 % and
+    # the info alert is raised.
+    server.traffic(checks=150, offset=1000)
     chart = page.locator('[data-route-class="critical_auth"] svg')
     expect(chart).to_have_attribute("data-points", re.compile(r"^[1-9]\d*$"))
     p99 = page.locator('[data-route-class="critical_auth"] path.line.p99')
@@ -258,7 +260,8 @@ def test_live_view(server, browser):
     expect(page.locator("#system dl.figures").first).to_be_visible()
     expect(page.locator("#components table tbody tr").first).to_be_visible()
     expect(page.locator("#queries table tbody tr").first).to_be_visible()
-    expect(page.locator("#alerts")).to_contain_text("Active")
+    expect(page.locator('#alerts-active [data-alert="cache_hit_rate_low"]')).to_be_visible()
+    expect(page.locator("#shedding")).to_contain_text("Load shedding")
 
     assert page.evaluate(CONTRAST_JS) == [], "text below WCAG AA contrast"
     page.screenshot(path=str(ARTIFACTS / "live-desktop.png"), full_page=True)
