@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Resolves a bearer credential to an identity, through the decision cache when there is one.
 ///
 /// A cached identity depends on the credential's own version (moved by logout or key deletion) and, for a user
@@ -6,6 +8,8 @@
 public struct Authenticator: Sendable {
     let directory: any DirectoryStore
     let cache: DecisionCache?
+    /// Parsed payloads: parsing one (splitting, building the scope set) cost more than the cache lookup itself.
+    private let decoded = DecodedIdentities()
 
     public init(directory: any DirectoryStore, cache: DecisionCache? = nil) {
         self.directory = directory
@@ -19,7 +23,7 @@ public struct Authenticator: Sendable {
         let hash = Crypto.sha256(bearer.utf8)
         let revisionBefore = cache?.versions.revision ?? 0
         let key = (isKey ? "k\u{1F}" : "t\u{1F}") + hash.hexString
-        if let cache, let hit = cache.lookup(key), let identity = Self.decode(hit.entry.payload) {
+        if let cache, let hit = cache.lookup(key), let identity = decoded.identity(for: hit.entry.payload) {
             return identity
         }
         let now = Timestamp.nowMilliseconds() / 1000
@@ -51,5 +55,22 @@ public struct Authenticator: Sendable {
         case "user": return .user(id: String(parts[1]), isAdmin: parts[2] == "1")
         default: return nil
         }
+    }
+}
+
+/// A bounded memo of payload → identity. Pure parsing, so serving from it never changes an answer; validity is
+/// decided by the cache lookup that produced the payload.
+final class DecodedIdentities: Sendable {
+    private let table = Mutex<[String: Identity]>([:])
+    static let capacity = 10_000
+
+    func identity(for payload: String) -> Identity? {
+        if let identity = table.withLock({ $0[payload] }) { return identity }
+        guard let identity = Authenticator.decode(payload) else { return nil }
+        table.withLock { table in
+            if table.count >= Self.capacity { table.removeAll(keepingCapacity: true) }
+            table[payload] = identity
+        }
+        return identity
     }
 }

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import PortcullisCore
+import Synchronization
 
 extension HTTPField.Name {
     static let requestId = Self("X-Request-Id")!
@@ -74,9 +75,9 @@ struct ResponseHeadersMiddleware: RouterMiddleware {
         value.utf8.count <= 128 && !value.isEmpty && value.utf8.allSatisfy { $0 > 32 && $0 < 127 } ? value : nil
     }
 
+    /// A random per-process prefix and a counter: unique without a `getrandom` system call per request.
     static func newRequestId() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return String(generator.next() as UInt64, radix: 16)
+        RequestIdSource.prefix + String(RequestIdSource.counter.add(1, ordering: .relaxed).newValue, radix: 16)
     }
 
     /// `0.184ms`: three decimals.
@@ -85,4 +86,13 @@ struct ResponseHeadersMiddleware: RouterMiddleware {
         let fraction = String(thousandths % 1000)
         return "\(thousandths / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)ms"
     }
+}
+
+/// Where new request ids come from.
+enum RequestIdSource {
+    static let prefix: String = {
+        var generator = SystemRandomNumberGenerator()
+        return String(generator.next() as UInt32, radix: 16) + "-"
+    }()
+    static let counter = Atomic<UInt64>(0)
 }
