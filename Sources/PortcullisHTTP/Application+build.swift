@@ -68,6 +68,7 @@ func buildRouter(
     router.add(middleware: AuthenticationMiddleware(authenticator: Authenticator(directory: store, cache: cache), monitor: monitor))
 
     HealthController().addRoutes(to: router, table: routes)
+    OpenAPIController().addRoutes(to: router, table: routes)
     DashboardController().addRoutes(to: router, table: routes)
     ManagementController(directory: store, hasher: hasher).addRoutes(to: router, table: routes)
     APIKeysController(directory: store).addRoutes(to: router, table: routes)
