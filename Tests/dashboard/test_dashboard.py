@@ -333,7 +333,9 @@ def test_decision_explorer(server, browser):
 
     # Signing out forgets the token and logs it out on the server.
     token = page.evaluate("sessionStorage.getItem('portcullis.token')")
-    page.click("#sign-out")
+    with page.expect_response("**/api/v1/auth/logout") as logout:
+        page.click("#sign-out")
+    assert logout.value.status == 204
     expect(page.locator("#signin")).to_be_visible()
     expect(page.locator("#signin-notice")).to_contain_text("Signed out")
     assert page.evaluate("sessionStorage.getItem('portcullis.token')") is None
