@@ -6,37 +6,26 @@ extension SQLiteStore {
     static let maxImportErrors = 100
 
     public func importRecords(from lines: some Sequence<(line: Int, text: Substring)>, hasher: PasswordHasher) throws -> Written<ImportCounts> {
-        do {
-            let written = try pool.write { db in
-                var counts = ImportCounts()
-                var errors: [PortcullisError.LineError] = []
-                for (number, text) in lines {
-                    if text.allSatisfy(\.isWhitespace) { continue }
-                    do {
-                        try Self.importLine(db, text, hasher: hasher, counts: &counts)
-                    } catch let error as PortcullisError {
-                        errors.append(.init(line: number, message: error.message))
-                    } catch let error as DatabaseError {
-                        errors.append(.init(line: number, message: Self.mapped(error).message))
-                    }
-                    if errors.count >= Self.maxImportErrors { break }
+        try bulkWrite { db in
+            var counts = ImportCounts()
+            var errors: [PortcullisError.LineError] = []
+            for (number, text) in lines {
+                if text.allSatisfy(\.isWhitespace) { continue }
+                do {
+                    try Self.importLine(db, text, hasher: hasher, counts: &counts)
+                } catch let error as PortcullisError {
+                    errors.append(.init(line: number, message: error.message))
+                } catch let error as DatabaseError {
+                    errors.append(.init(line: number, message: Self.mapped(error).message))
                 }
-                guard errors.isEmpty else {
-                    throw PortcullisError(.unprocessable, code: "invalid_import",
-                                          "\(errors.count == Self.maxImportErrors ? "at least " : "")\(errors.count) invalid line(s); nothing was imported",
-                                          details: errors)
-                }
-                // An import may add memberships to existing users: every cached answer goes (the epoch moves).
-                let revision = try Self.advanceRevision(db)
-                try Self.setVersions(db, [.epoch], revision: revision)
-                return Written(counts, revision: revision)
+                if errors.count >= Self.maxImportErrors { break }
             }
-            versions.apply([.epoch], revision: written.revision)
-            return written
-        } catch let error as PortcullisError {
-            throw error
-        } catch {
-            throw Self.mapped(error)
+            guard errors.isEmpty else {
+                throw PortcullisError(.unprocessable, code: "invalid_import",
+                                      "\(errors.count == Self.maxImportErrors ? "at least " : "")\(errors.count) invalid line(s); nothing was imported",
+                                      details: errors)
+            }
+            return counts
         }
     }
 

@@ -74,6 +74,25 @@ public final class SQLiteStore: Sendable {
         }
     }
 
+    /// A bulk write (import, seed) run synchronously in one transaction: it may add memberships to existing users,
+    /// so instead of listing what changed it moves the epoch, and every cached answer goes.
+    func bulkWrite<T: Sendable>(_ body: (Database) throws -> T) throws -> Written<T> {
+        do {
+            let written = try pool.write { db in
+                let value = try body(db)
+                let revision = try Self.advanceRevision(db)
+                try Self.setVersions(db, [.epoch], revision: revision)
+                return Written(value, revision: revision)
+            }
+            versions.apply([.epoch], revision: written.revision)
+            return written
+        } catch let error as PortcullisError {
+            throw error
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
     static func setVersions(_ db: Database, _ keys: [DependencyKey], revision: Int64) throws {
         for key in keys {
             try db.cachedStatement(sql: "INSERT INTO versions (key, version) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET version = excluded.version")

@@ -22,6 +22,11 @@ final class SnapshotReaderPool: Sendable {
     /// Runs `body` on a connection without an explicit transaction: for a single statement, which SQLite runs
     /// in its own implicit read transaction (one snapshot) anyway, saving the BEGIN/COMMIT round.
     func withConnection<T>(_ body: (SQLiteConnection) throws(PortcullisError) -> T) throws(PortcullisError) -> T {
+        try withReader { reader throws(PortcullisError) in try body(reader.connection) }
+    }
+
+    /// Hands out a connection for `body`, then resets its statements and returns it to the pool.
+    private func withReader<T>(_ body: (ReaderConnection) throws(PortcullisError) -> T) throws(PortcullisError) -> T {
         let reader: ReaderConnection
         if let idleReader = idle.withLock({ $0.popLast() }) {
             reader = idleReader
@@ -34,34 +39,24 @@ final class SnapshotReaderPool: Sendable {
             release(reader)
             registry.transactionObserver?(monotonicNanoseconds() - start)
         }
-        return try body(reader.connection)
+        return try body(reader)
     }
 
     /// Runs `body` inside one read transaction on a connection held for the duration.
     func read<T>(_ body: (SQLiteConnection) throws(PortcullisError) -> T) throws(PortcullisError) -> T {
-        let reader: ReaderConnection
-        if let idleReader = idle.withLock({ $0.popLast() }) {
-            reader = idleReader
-        } else {
-            reader = try ReaderConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, registry: registry)
-        }
-        let start = registry.transactionObserver == nil ? 0 : monotonicNanoseconds()
-        defer {
-            reader.connection.resetActive()
-            release(reader)
-            registry.transactionObserver?(monotonicNanoseconds() - start)
-        }
-        try reader.connection.statement("BEGIN DEFERRED").stepToEnd()
-        do {
-            let result = try body(reader.connection)
-            // Statements left mid-result would keep this snapshot alive into the next read (see `resetActive`).
-            reader.connection.resetActive()
-            try reader.connection.statement("COMMIT").stepToEnd()
-            return result
-        } catch {
-            reader.connection.resetActive()
-            try? reader.connection.statement("ROLLBACK").stepToEnd()
-            throw error
+        try withReader { reader throws(PortcullisError) in
+            try reader.connection.statement("BEGIN DEFERRED").stepToEnd()
+            do throws(PortcullisError) {
+                let result = try body(reader.connection)
+                // Statements left mid-result would keep this snapshot alive into the next read (see `resetActive`).
+                reader.connection.resetActive()
+                try reader.connection.statement("COMMIT").stepToEnd()
+                return result
+            } catch {
+                reader.connection.resetActive()
+                try? reader.connection.statement("ROLLBACK").stepToEnd()
+                throw error
+            }
         }
     }
 
