@@ -9,6 +9,7 @@
 # Needs a built debug binary (`swift build`) and schemathesis (installed when absent).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+root=$PWD
 
 max_examples=${ST_MAX_EXAMPLES:-40}
 seed=${ST_SEED:-20260131}
@@ -44,7 +45,8 @@ fuzz() {
     local label=$1 bearer=$2
     shift 2
     echo "== schemathesis: $label"
-    st run docs/openapi.yaml \
+    # From the scratch folder: schemathesis leaves a .schemathesis/ cache in its working directory.
+    (cd "$work" && st run "$root/docs/openapi.yaml" \
         --url "$base" \
         -H "Authorization: Bearer $bearer" \
         --checks not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance \
@@ -56,7 +58,7 @@ fuzz() {
         --suppress-health-check all \
         --report junit --report-junit-path "$work/junit-$label.xml" \
         --no-color \
-        "$@"
+        "$@")
 }
 
 status=0

@@ -58,7 +58,8 @@ public struct MonitorService: Service {
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await Task.sleep(for: interval)
+            // A plain sleep would hold SIGTERM's exit back by up to `interval`: graceful shutdown is not cancellation.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             instruments.refresh()
         }
     }
