@@ -40,8 +40,10 @@ public func buildApplication(
     if settings.monitorEnabled { services.append(MonitorService(instruments: instruments)) }
     var configuration = ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "Portcullis")
     configuration.backlog = settings.backlog
+    // Hummingbird's idle timer restarts on each decoded request part, so a header trickled byte by byte never resets it.
+    let idleTimeout: TimeAmount? = settings.idleTimeoutSeconds > 0 ? .seconds(Int64(settings.idleTimeoutSeconds)) : nil
     return Application(
-        router: router.router, configuration: configuration, services: services,
+        router: router.router, server: .http1(configuration: .init(idleTimeout: idleTimeout)), configuration: configuration, services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger)
 }

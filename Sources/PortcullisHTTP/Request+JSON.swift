@@ -6,6 +6,7 @@ import PortcullisCore
 extension Request {
     /// The body as a JSON object's fields, read up to the context's limit (413 beyond it, 400 when not JSON).
     mutating func jsonFields(context: AppRequestContext) async throws -> FieldReader {
+        try rejectDeclaredLength(over: context.maxUploadSize)
         let buffer = try await collectBody(upTo: context.maxUploadSize)
         let value: JSONValue
         do {
@@ -14,6 +15,12 @@ extension Request {
             throw PortcullisError(.invalid, code: "invalid_json", "the body is not valid JSON: \(error.reason) at byte \(error.offset)")
         }
         return try FieldReader(value)
+    }
+
+    /// 413 at once when `Content-Length` announces more than `limit`: nothing is read, nothing waits for the rest.
+    func rejectDeclaredLength(over limit: Int) throws {
+        guard let declared = headers[.contentLength].flatMap({ Int($0) }), declared > limit else { return }
+        throw PortcullisError(.tooLarge, code: "payload_too_large", "the body of \(declared) bytes exceeds the limit of \(limit) bytes")
     }
 
     /// A required query parameter.

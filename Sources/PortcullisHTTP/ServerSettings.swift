@@ -35,6 +35,10 @@ public struct ServerSettings: Sendable {
     public var cacheL3TTLSeconds = 3600
     /// Pending connections the kernel queues before accepting (bursts of new clients).
     public var backlog = 4096
+    /// A connection that delivers no complete request part (head or body chunk) and is not awaiting a response for this
+    /// long is closed: idle keep-alive connections, and slowloris-style clients that trickle a header byte at a time.
+    /// 0 disables the timeout.
+    public var idleTimeoutSeconds = 60
     /// The performance monitor, its alerts, load shedding and the access log (SPEC section 5). Off only to measure
     /// their cost: the response headers stay.
     public var monitorEnabled = true

@@ -17,6 +17,9 @@ public enum SettingsLoader {
         Option(key: "server.backlog", environment: "PORTCULLIS_BACKLOG") { settings, value throws(PortcullisError) in
             settings.backlog = try integer(value, "backlog", in: 1...65535)
         },
+        Option(key: "server.idle_timeout_seconds", environment: "PORTCULLIS_IDLE_TIMEOUT_SECONDS") { settings, value throws(PortcullisError) in
+            settings.idleTimeoutSeconds = try integer(value, "idle_timeout_seconds", in: 0...86_400)
+        },
         Option(key: "server.max_body_bytes", environment: "PORTCULLIS_MAX_BODY_BYTES") { settings, value throws(PortcullisError) in
             settings.maxBodyBytes = try integer(value, "max_body_bytes", in: 1024...(1 << 30))
         },

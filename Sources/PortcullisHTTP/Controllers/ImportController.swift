@@ -29,6 +29,7 @@ struct ImportController {
     }
 
     private func spool(_ request: Request) async throws -> String {
+        try request.rejectDeclaredLength(over: maxImportBytes)
         let path = "\(spoolDirectory)/.import-\(Identifier.generate(prefix: "spool"))"
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
               let handle = FileHandle(forWritingAtPath: path)

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOHTTP1
 import PortcullisCore
 
 /// Turns every error into the spec's JSON error shape with a fitting status.
@@ -29,6 +30,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return ErrorResponse.make(status: error.status, code: ErrorResponse.code(for: error.status),
                                       message: error.body ?? error.status.reasonPhrase)
+        } catch let error as HTTPParserError {
+            // The client's fault (e.g. it closed the connection halfway through the body it announced): not a 5xx.
+            return ErrorResponse.make(status: .badRequest, code: "bad_request", message: "malformed request: \(error)")
         } catch let error as any HTTPResponseError {
             return ErrorResponse.make(status: error.status, code: ErrorResponse.code(for: error.status), message: error.status.reasonPhrase)
         } catch {

@@ -1,0 +1,291 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Bad and abusive input over real sockets: the answer is a clear error (the spec's shape wherever the request got
+/// past the HTTP parser), nothing is stored, and the server keeps serving everyone else.
+@Suite("Hostile input")
+struct HostileInputTests {
+    static var admin: String { TestServer.adminKey }
+
+    /// A head for a request with the admin key; the body follows.
+    static func head(_ method: String, _ path: String, extra: String = "") -> [UInt8] {
+        Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Bearer \(admin)\r\n\(extra)\r\n".utf8)
+    }
+
+    static func json(_ path: String, body: [UInt8]) -> [UInt8] {
+        head("POST", path, extra: "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n") + body
+    }
+
+    @Test("a header block over the parser's limits is a 400 and the connection closes; the server stays healthy")
+    func oversizedHeaders() async throws {
+        try await TestServer.run { client in
+            let big = try await RawConnection.exchange(port: client.port,
+                Array("GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100_000))\r\n\r\n".utf8))
+            #expect(big.status == 400)
+            let fields = (0..<2_000).map { "X-\($0): 1\r\n" }.joined()
+            let many = try await RawConnection.exchange(port: client.port, Array("GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\(fields)\r\n".utf8))
+            #expect(many.status == 400)
+            let garbage = try await RawConnection.exchange(port: client.port, [0, 1, 2, 0xFF] + Array(" nonsense\r\n\r\n".utf8))
+            #expect(garbage.status == 400)
+            #expect(try await client.get("/api/v1/health").status == 200)
+        }
+    }
+
+    @Test("a body over the limit is a 413 in the spec's shape — declared, chunked, or declared huge and never sent")
+    func oversizedBodies() async throws {
+        try await TestServer.run { client in
+            let body = Array(#"{"email":""#.utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 2 << 20) + Array(#"@x.y"}"#.utf8)
+            let declared = try await RawConnection.exchange(port: client.port, Self.json("/api/v1/users", body: body))
+            #expect(declared.status == 413)
+            #expect(declared.errorCode == "payload_too_large")
+
+            let chunk = [UInt8](repeating: UInt8(ascii: "a"), count: 65_536)
+            var chunked = Self.head("POST", "/api/v1/users", extra: "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n")
+            for _ in 0..<40 { chunked += Array("10000\r\n".utf8) + chunk + Array("\r\n".utf8) }
+            chunked += Array("0\r\n\r\n".utf8)
+            let streamed = try await RawConnection.exchange(port: client.port, chunked)
+            #expect(streamed.status == 413)
+            #expect(streamed.errorCode == "payload_too_large")
+
+            // 1 GiB announced, 64 KiB sent: answered at once, without waiting for (or buffering) the rest.
+            let start = ContinuousClock.now
+            let announced = try await RawConnection.exchange(
+                port: client.port,
+                Self.head("POST", "/api/v1/users", extra: "Content-Type: application/json\r\nContent-Length: \(1 << 30)\r\n") + chunk,
+                timeout: 10)
+            #expect(announced.status == 413)
+            #expect(ContinuousClock.now - start < .seconds(5))
+
+            let users = try await client.get("/api/v1/users")
+            #expect((users.json["items"] as? [Any])?.isEmpty == true, "a rejected request stored something: \(users.text)")
+            #expect(try await client.get("/api/v1/health").status == 200)
+        }
+    }
+
+    @Test("a client that hangs up halfway through the body it announced is a client error, not a 5xx")
+    func abandonedBody() async throws {
+        try await TestServer.run { client in
+            for path in ["/api/v1/users", "/api/v1/import"] {
+                let connection = try RawConnection(port: client.port)
+                connection.send(Self.head("POST", path, extra: "Content-Type: application/json\r\nContent-Length: 1000\r\n") + Array(#"{"email":"#.utf8))
+                try await Task.sleep(for: .milliseconds(200))
+                connection.hangUp()
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            let dashboard = try await client.get("/api/v1/performance/dashboard")
+            let responses = try #require(dashboard.json["responses"] as? [String: Any])
+            #expect(responses["5xx"] as? Int == 0, "\(responses)")
+        }
+    }
+
+    @Test("JSON nested past 64 levels is 400 invalid_json; within the limit the field is named instead")
+    func deepNesting() async throws {
+        try await TestServer.run { client in
+            let arrays = Array(String(repeating: "[", count: 100_000).utf8) + Array(String(repeating: "]", count: 100_000).utf8)
+            let deep = try await RawConnection.exchange(port: client.port, Self.json("/api/v1/users", body: arrays))
+            #expect(deep.status == 400)
+            #expect(deep.errorCode == "invalid_json")
+            #expect(deep.errorMessage?.contains("nesting") == true, "\(deep.errorMessage ?? "")")
+
+            func objects(_ depth: Int) -> [UInt8] {
+                Array((String(repeating: #"{"a":"#, count: depth) + "1" + String(repeating: "}", count: depth)).utf8)
+            }
+            let tooDeep = try await RawConnection.exchange(port: client.port, Self.json("/api/v1/authz/check", body: objects(65)))
+            #expect(tooDeep.errorCode == "invalid_json")
+            let deepEnough = try await RawConnection.exchange(port: client.port, Self.json("/api/v1/authz/check", body: objects(60)))
+            #expect(deepEnough.status == 400)
+            #expect(deepEnough.errorCode == "invalid_field")
+            #expect(try await client.get("/api/v1/health").status == 200)
+        }
+    }
+
+    @Test("invalid UTF-8 in a body, a path, a query or a header is a 4xx, never a 5xx")
+    func invalidUTF8() async throws {
+        try await TestServer.run { client in
+            let body = Array(#"{"email":"a"#.utf8) + [0xFF, 0xFE] + Array(#"@x.y"}"#.utf8)
+            let inBody = try await RawConnection.exchange(port: client.port, Self.json("/api/v1/users", body: body))
+            #expect(inBody.status == 400)
+            #expect(inBody.errorCode == "invalid_json")
+
+            let rawPath = Array("GET /api/v1/users/".utf8) + [0xFF, 0xFE] + Array(" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8)
+            #expect(try await RawConnection.exchange(port: client.port, rawPath).status == 400)
+            let encodedPath = try await RawConnection.exchange(port: client.port, Self.head("GET", "/api/v1/users/%FF%FE"))
+            #expect(encodedPath.status == 400)
+            #expect(encodedPath.errorCode == "invalid_field")
+            let query = try await RawConnection.exchange(
+                port: client.port, Self.head("GET", "/api/v1/authz/resources?user_id=%FF%FE&resource_type=generation&action=read"))
+            #expect(query.status == 400)
+            let header = try await RawConnection.exchange(
+                port: client.port, Array("GET /api/v1/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer ".utf8) + [0xFF, 0xFE]
+                    + Array("\r\n\r\n".utf8))
+            #expect(header.status == 401)
+            #expect(try await client.get("/api/v1/health").status == 200)
+        }
+    }
+
+    @Test("a batch of 1,001 checks is a 400 naming checks; 1,000 are answered in order")
+    func hugeBatch() async throws {
+        try await TestServer.run { client in
+            _ = try await client.post("/api/v1/users", json: ["id": "bob", "email": "bob@example.com"])
+            let check: [String: Any] = ["user_id": "bob", "action": "read", "resource_type": "generation", "resource_id": "g1"]
+            let tooMany = try await client.post("/api/v1/authz/check-batch", json: ["checks": Array(repeating: check, count: 1_001)])
+            #expect(tooMany.status == 400)
+            #expect(tooMany.errorMessage?.hasPrefix("checks") == true)
+            let most = try await client.post("/api/v1/authz/check-batch", json: ["checks": Array(repeating: check, count: 1_000)])
+            #expect(most.status == 200)
+            #expect((most.json["results"] as? [Any])?.count == 1_000)
+        }
+    }
+
+    @Test("an import over its limit is a 413 and leaves no spool file; 3,000 bad lines give 100 line errors and store nothing")
+    func hugeImports() async throws {
+        let directory = TestServer.makeDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await TestServer.run(dataDirectory: directory, configure: { $0.maxImportBytes = 64 * 1024 }) { client in
+            let line = #"{"type":"user","id":"u-\#(String(repeating: "x", count: 60))","email":"x@y.z"}"# + "\n"
+            let big = Array(String(repeating: line, count: 4_000).utf8)
+            let tooBig = try await client.send("POST", "/api/v1/import", body: big, contentType: "application/x-ndjson")
+            #expect(tooBig.status == 413)
+            #expect(tooBig.errorCode == "payload_too_large")
+            let spooled = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix(".import-") }
+            #expect(spooled.isEmpty, "spool files left behind: \(spooled)")
+
+            // 1 GiB announced, a line sent: answered at once from the header.
+            let announced = try await RawConnection.exchange(
+                port: client.port,
+                Self.head("POST", "/api/v1/import", extra: "Content-Type: application/x-ndjson\r\nContent-Length: \(1 << 30)\r\n") + Array(line.utf8),
+                timeout: 10)
+            #expect(announced.status == 413)
+
+            let bad = Array(String(repeating: "{\"type\":\"user\"}\n", count: 3_000).utf8)
+            let rejected = try await client.send("POST", "/api/v1/import", body: bad, contentType: "application/x-ndjson")
+            #expect(rejected.status == 422)
+            #expect(rejected.errorCode == "invalid_import")
+            let details = (rejected.json["error"] as? [String: Any])?["details"] as? [[String: Any]]
+            #expect(details?.count == 100)
+            #expect(details?.first?["line"] as? Int == 1)
+            let users = try await client.get("/api/v1/users")
+            #expect((users.json["items"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    @Test("slow clients trickling a header byte at a time starve nobody, and are closed after the idle timeout")
+    func slowClients() async throws {
+        try await TestServer.run(configure: { $0.idleTimeoutSeconds = 2 }) { client in
+            let slow = try (0..<64).map { _ in try RawConnection(port: client.port) }
+            let trickling = Task.detached {
+                // A header byte from every slow connection every 250 ms, never finishing the head.
+                for byte in Array("GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ".utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 100) {
+                    if Task.isCancelled { return }
+                    for connection in slow { connection.send([byte]) }
+                    try? await Task.sleep(for: .milliseconds(250))
+                }
+            }
+            defer { trickling.cancel() }
+            for _ in 0..<20 {
+                let start = ContinuousClock.now
+                #expect(try await client.get("/api/v1/health").status == 200)
+                #expect(ContinuousClock.now - start < .seconds(1))
+            }
+            // No complete request part for 2 s: the server hangs up on every one of them.
+            let closedAt = ContinuousClock.now
+            for connection in slow {
+                #expect(connection.waitForClose(timeout: 8), "a slow connection was still open")
+            }
+            #expect(ContinuousClock.now - closedAt < .seconds(8))
+            #expect(try await client.get("/api/v1/health").status == 200)
+        }
+    }
+}
+
+/// A raw TCP connection for byte-exact requests: partial sends, garbage, and reading until the server closes.
+final class RawConnection: @unchecked Sendable {
+    // The descriptor is written once in init; sends from one task at a time; closed in deinit.
+    let fd: Int32
+
+    struct Response {
+        var status: Int
+        var body: [UInt8]
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
+        var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+        var errorMessage: String? { (json["error"] as? [String: Any])?["message"] as? String }
+    }
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard fd >= 0, connected == 0 else { throw HTTPClient.SocketError(description: "connect to port \(port) failed") }
+    }
+
+    deinit { close(fd) }
+
+    /// Closes the connection from this side at once.
+    func hangUp() { shutdown(fd, Int32(SHUT_RDWR)) }
+
+    /// Sends what the server will take; stops quietly when it has closed.
+    func send(_ bytes: [UInt8]) {
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if count <= 0 { return }
+            sent += count
+        }
+    }
+
+    /// Everything the server sends until it closes or `timeout` seconds pass without a byte.
+    func readAll(timeout: Int) -> [UInt8] {
+        var interval = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+            data += buffer[0..<count]
+        }
+        return data
+    }
+
+    /// True when the server closes the connection (end of stream or reset) within `timeout` seconds.
+    func waitForClose(timeout: Int) -> Bool {
+        var interval = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count == 0 { return true }
+            if count < 0 { return errno == ECONNRESET }
+        }
+    }
+
+    /// One request on a new connection, answered and closed; the status line and body of the answer.
+    static func exchange(port: Int, _ request: [UInt8], timeout: Int = 20) async throws -> Response {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result {
+                    let connection = try RawConnection(port: port)
+                    connection.send(request)
+                    return try parse(connection.readAll(timeout: timeout))
+                })
+            }
+        }
+    }
+
+    static func parse(_ data: [UInt8]) throws -> Response {
+        guard let end = data.indices.dropLast(3).first(where: { data[$0] == 13 && data[$0 + 1] == 10 && data[$0 + 2] == 13 && data[$0 + 3] == 10 }),
+              let line = String(decoding: data[..<end], as: UTF8.self).split(separator: "\r\n").first,
+              let status = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        else { throw HTTPClient.SocketError(description: "no HTTP response (\(data.count) bytes)") }
+        return Response(status: status, body: Array(data[(end + 4)...]))
+    }
+}
