@@ -1,6 +1,7 @@
 """Mixed load against a running Portcullis, sampling the server's RSS and open descriptors (run by soak.sh).
 
-Reads (checks, batches, generation reads, /me), writes (users, projects, generations, memberships, patches),
+Reads (checks, batches, generation reads, /me), writes (users, projects, generations, memberships, patches, over a
+bounded set of entities so that the data reaches a steady state),
 logins and revocations (logout; API keys created and deleted) from several threads with keep-alive connections.
 Every answer must be the expected status; RSS must level off and descriptors must not grow.
 """
@@ -84,6 +85,7 @@ def worker(number):
     client = Client()
     serial = 0
     tokens = []
+    created = set()
     while not stop.is_set():
         serial += 1
         tag = f"w{number}-{serial}"
@@ -103,27 +105,33 @@ def worker(number):
             if tokens:
                 client.call("me", "GET", "/api/v1/me", rng.choice(tokens))
         elif roll < 0.66:
-            # Writes: a user, a project of theirs in a team, a generation in it, a membership, a patch.
-            user = f"soak-u-{tag}"
-            client.call("write", "POST", "/api/v1/users", admin, {"id": user, "email": f"{user}@soak.test"}, expect=(201,))
-            client.call("write", "POST", "/api/v1/projects", admin,
-                        {"id": f"soak-p-{tag}", "name": "Soak", "owner_id": user, "team_id": "studio", "visibility": "team"},
-                        expect=(201,))
-            client.call("write", "POST", "/api/v1/generations", admin,
-                        {"id": f"soak-g-{tag}", "owner_id": user, "project_id": f"soak-p-{tag}"}, expect=(201,))
+            # Writes over a bounded set of entities (so the data, and with it the memory, can reach a steady state):
+            # a worker's first visit to a slot creates a user, a project of theirs in a team, a generation in it and
+            # a membership; later visits change them.
+            slot = serial % 40
+            user, project, generation = f"soak-u-w{number}-{slot}", f"soak-p-w{number}-{slot}", f"soak-g-w{number}-{slot}"
+            if slot not in created:
+                created.add(slot)
+                client.call("write", "POST", "/api/v1/users", admin, {"id": user, "email": f"{user}@soak.test"}, expect=(201,))
+                client.call("write", "POST", "/api/v1/projects", admin,
+                            {"id": project, "name": "Soak", "owner_id": user, "team_id": "studio", "visibility": "team"},
+                            expect=(201,))
+                client.call("write", "POST", "/api/v1/generations", admin,
+                            {"id": generation, "owner_id": user, "project_id": project}, expect=(201,))
             client.call("write", "PUT", f"/api/v1/teams/studio/members/{user}", admin,
-                        {"role": rng.choice(["viewer", "editor"]), "is_active": rng.random() < 0.8}, expect=(201,))
-            client.call("write", "PATCH", f"/api/v1/generations/soak-g-{tag}", admin,
-                        {"status": "completed", "media_key": f"soak/{tag}.png"})
+                        {"role": rng.choice(["viewer", "editor"]), "is_active": rng.random() < 0.8}, expect=(200, 201))
+            client.call("write", "PATCH", f"/api/v1/generations/{generation}", admin,
+                        {"status": rng.choice(["running", "completed"]), "media_key": f"soak/{tag}.png"})
+            client.call("write", "PATCH", f"/api/v1/users/{user}", admin, {"display_name": f"Soak {tag}"})
         elif roll < 0.70:
             client.call("write", "PATCH", "/api/v1/projects/project-01", admin,
                         {"visibility": rng.choice(["team", "public", "private"])})
-        elif roll < 0.75:
+        elif roll < 0.78:
+            # A sign-in, and a sign-out of the oldest token once a worker holds four: tokens stay bounded.
             status, body = client.call("login", "POST", "/api/v1/auth/login", None,
                                        {"email": "alice@demo.portcullis", "password": "portcullis-demo"})
             if body:
                 tokens.append(body["token"])
-        elif roll < 0.78:
             if len(tokens) > 3:
                 token = tokens.pop(0)
                 client.call("revoke", "POST", "/api/v1/auth/logout", token, expect=(204,))
