@@ -2,8 +2,8 @@ import Synchronization
 
 /// Resolves a bearer credential to an identity, through the decision cache when there is one.
 ///
-/// A cached identity depends on the credential's own version (moved by logout or key deletion) and, for a user
-/// token, on the user's version (moved by disabling, deleting or any change to the user), and never outlives the
+/// A cached API key identity depends on the key's version (moved by its deletion); a user token's identity depends
+/// on its user's version (moved by logout, disabling, deleting or any change to the user) and never outlives the
 /// token's expiry: the next request after any of those writes misses the cache and is refused.
 public struct Authenticator: Sendable {
     let directory: any DirectoryStore
@@ -35,7 +35,7 @@ public struct Authenticator: Sendable {
         }
         guard let user = try directory.tokenUser(hash: hash, now: now) else { return nil }
         let identity = Identity.user(id: user.userId, isAdmin: user.isAdmin)
-        cache?.store(key, payload: Self.encode(identity), dependencies: [.token(hash: hash), .user(user.userId)], computedAfter: revisionBefore,
+        cache?.store(key, payload: Self.encode(identity), dependencies: [.user(user.userId)], computedAfter: revisionBefore,
                      expiresAt: user.expiresAt, priority: .high)
         return identity
     }

@@ -2,7 +2,8 @@ import Logging
 import ServiceLifecycle
 
 /// The background half of the cache: warms L1 from L3 at start, then commits queued L2/L3 writes every
-/// `flushInterval` and records L1's hottest entries in L3 every `hotSetInterval`, and once more at shutdown.
+/// `flushInterval`; every `hotSetInterval` it records L1's hottest entries in L3 and sweeps expired entries from all
+/// layers; and it records the hot set once more at shutdown.
 public struct CacheWriter: Service {
     let cache: DecisionCache
     let logger: Logger
@@ -26,12 +27,24 @@ public struct CacheWriter: Service {
             try? await Task.sleep(for: flushInterval)
             if ContinuousClock.now - lastHotSet >= hotSetInterval {
                 cache.persistHotSet(limit: warmLimit)
+                sweep()
                 lastHotSet = ContinuousClock.now
             }
             flush()
         }
         cache.persistHotSet(limit: warmLimit)
         flush()
+    }
+
+    /// Expired entries leave every layer, so memory and the cache file follow the TTLs.
+    private func sweep() {
+        let now = Timestamp.nowMilliseconds() / 1000
+        cache.l1.removeExpired(now: now)
+        do {
+            try cache.layers?.sweep(now: now)
+        } catch {
+            logger.warning("decision cache sweep failed", metadata: ["error": "\(error)"])
+        }
     }
 
     private func flush() {

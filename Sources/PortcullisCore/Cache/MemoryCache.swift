@@ -93,6 +93,21 @@ public final class MemoryCache: Sendable {
         shard(for: key).mutex.withLock { Self.remove(key, from: &$0) }
     }
 
+    /// Drops every expired entry (a background sweep, so memory follows the TTL and not only the budget).
+    @discardableResult
+    public func removeExpired(now: Int64) -> Int {
+        var removed = 0
+        for shard in shards {
+            shard.mutex.withLock { shard in
+                for key in shard.keys where (shard.slots[key]?.entry.expiresAt ?? .max) <= now {
+                    Self.remove(key, from: &shard)
+                    removed += 1
+                }
+            }
+        }
+        return removed
+    }
+
     public func removeAll() {
         for shard in shards { shard.mutex.withLock { $0 = Shard() } }
     }

@@ -146,6 +146,23 @@ public final class SQLiteCacheLayers: Sendable {
         return operations.count
     }
 
+    /// Deletes expired rows and rebuilds the presence filter from what remains, so neither grows without bound.
+    /// A key queued meanwhile may drop out of the filter: that costs a miss, never a wrong answer.
+    public func sweep(now: Int64) throws {
+        try flush()
+        try writer.withLock { writer throws(PortcullisError) in
+            let connection = writer.connection
+            try connection.execute("DELETE FROM cache_entries WHERE expires_at <= \(now)")
+            var l2 = Set<Int>(), l3 = Set<Int>()
+            let keys = try connection.statement("SELECT layer, key FROM cache_entries")
+            while try keys.step() {
+                if keys.int64(0) == 2 { l2.insert((keys.text(1) ?? "").hashValue) } else { l3.insert((keys.text(1) ?? "").hashValue) }
+            }
+            connection.resetActive()
+            present.withLock { $0 = (l2, l3) }
+        }
+    }
+
     /// The hottest live L3 entries, for warming L1 at start.
     public func hottest(limit: Int, now: Int64) throws -> [(key: String, entry: CacheEntry)] {
         try readers.withConnection { connection throws(PortcullisError) in

@@ -13,7 +13,6 @@ public struct DependencyKey: Hashable, Sendable, CustomStringConvertible {
     public static func project(_ id: String) -> Self { Self(rawValue: "project:" + id) }
     public static func generation(_ id: String) -> Self { Self(rawValue: "generation:" + id) }
     public static func apiKey(_ id: String) -> Self { Self(rawValue: "apikey:" + id) }
-    public static func token(hash: [UInt8]) -> Self { Self(rawValue: "token:" + hash.hexString) }
     /// Every cached answer depends on the epoch; bulk imports bump it.
     public static let epoch = Self(rawValue: "epoch")
 

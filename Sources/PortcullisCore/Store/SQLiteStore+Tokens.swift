@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// Sign-in tokens. Signing in and out are writes like any other: they advance the revision, and logout moves the
-/// token's version so a cached identity for it is never served again.
+/// token owner's version so a cached identity for the token is never served again.
 extension SQLiteStore {
     static let tokenUserSQL = """
         SELECT t.user_id, u.is_admin, t.expires_at FROM user_tokens t JOIN users u ON u.id = t.user_id
@@ -26,7 +26,11 @@ extension SQLiteStore {
 
     public func deleteToken(hash: [UInt8]) async throws -> Bool {
         try await write { db, changed in
-            changed.append(.token(hash: hash))
+            // Logout moves the owner's version rather than one per token: a per-token version would be a key
+            // kept forever for every logout. The owner's cached answers are recomputed once, which logouts can afford.
+            if let owner = try String.fetchOne(db, sql: "SELECT user_id FROM user_tokens WHERE token_hash = ?", arguments: [Data(hash)]) {
+                changed.append(.user(owner))
+            }
             try db.execute(sql: "DELETE FROM user_tokens WHERE token_hash = ?", arguments: [Data(hash)])
             return db.changesCount > 0
         }.value

@@ -197,6 +197,19 @@ struct DecisionCacheTests {
         #expect(try cached.check("m", .read, .generation, "g").cacheLayer == .l2)
     }
 
+    @Test("a sweep removes expired L2/L3 rows; what is still live keeps answering")
+    func sweepLowerLayers() async throws {
+        let cached = try CachedDirectory()
+        try await Self.seed(cached.directory)
+        try Self.prime(cached, in: .l2)
+        let layers = try #require(cached.cache.layers)
+        #expect(try layers.counts().l2 == 1 && layers.counts().l3 == 1)
+        try layers.sweep(now: cached.clock.now)
+        #expect(try cached.check("m", .read, .generation, "g").cacheLayer == .l2)
+        try layers.sweep(now: cached.clock.now + 3_601)
+        #expect(try layers.counts().l2 == 0 && layers.counts().l3 == 0)
+    }
+
     @Test("the report counts hits and misses per layer")
     func report() async throws {
         let cached = try CachedDirectory()

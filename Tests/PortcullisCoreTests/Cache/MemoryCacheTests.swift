@@ -33,4 +33,14 @@ struct MemoryCacheTests {
         #expect(cache.get("k", now: 1_300) == nil)
         #expect(cache.statistics.entries == 0)
     }
+
+    @Test("a sweep drops every expired entry and keeps the live ones")
+    func sweep() {
+        let cache = MemoryCache(budgetBytes: 1 << 20, ttlSeconds: 300)
+        for index in 0..<100 { cache.put("old-\(index)", Self.entry("x"), now: 1_000) }
+        for index in 0..<10 { cache.put("new-\(index)", Self.entry("y"), now: 1_200) }
+        #expect(cache.removeExpired(now: 1_300) == 100)
+        #expect(cache.statistics.entries == 10)
+        #expect(cache.get("new-3", now: 1_300) != nil)
+    }
 }
