@@ -87,11 +87,12 @@ struct AuthorizationHTTPTests {
 
 @Suite("Decisions report the cache layer that answered")
 struct CacheLayerHTTPTests {
-    @Test("miss, then l1; a write makes the next answer a miss again, reflecting it")
+    @Test("miss, miss (admitted on its second sighting), then l1; a write makes the next answer a miss again, reflecting it")
     func layers() async throws {
         try await TestServer.run { client in
             try await client.seedSmallDirectory()
             let body: [String: Any] = ["user_id": "m1", "action": "read", "resource_type": "generation", "resource_id": "g1"]
+            #expect(try await client.post("/api/v1/authz/check", json: body).json["cache"] as? String == "miss")
             #expect(try await client.post("/api/v1/authz/check", json: body).json["cache"] as? String == "miss")
             let hit = try await client.post("/api/v1/authz/check", json: body)
             #expect(hit.json["cache"] as? String == "l1" && hit.json["allowed"] as? Bool == true)

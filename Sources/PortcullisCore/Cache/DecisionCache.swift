@@ -18,6 +18,9 @@ public final class DecisionCache: Sendable {
         public var breakerFailureThreshold = 5
         /// A lower-layer read slower than this counts as a breaker failure.
         public var breakerSlowNanoseconds: Int64 = 50_000_000
+        /// Cache a normal-priority answer the first time it is computed, rather than on its second sighting
+        /// (see `Doorkeeper`); for tests that look at the layers themselves.
+        public var admitOnFirstSighting = false
 
         public init() {}
     }
@@ -30,6 +33,10 @@ public final class DecisionCache: Sendable {
     public let l2Breaker: CircuitBreaker
     public let l3Breaker: CircuitBreaker
     let statistics: [CacheLayer: LayerStatistics]
+    /// Second-sighting admission to L1 for normal-priority answers (see `Doorkeeper`).
+    let doorkeeper = Doorkeeper()
+    /// Answers not cached because they were seen for the first time.
+    let notAdmitted = Atomic<Int>(0)
     /// Entries found but no longer valid (a dependency changed) — dropped, never served.
     let staleRejections = Atomic<Int>(0)
     /// Reads a lower layer failed with (the breaker counts them too).
@@ -106,6 +113,11 @@ public final class DecisionCache: Sendable {
     @discardableResult
     public func store(_ key: String, payload: String, dependencies keys: [DependencyKey], computedAfter revisionBefore: Int64,
                       expiresAt: Int64? = nil, priority: CachePriority = .normal) -> Bool {
+        // Identities and other high-priority answers are reused at once; decisions earn their place by recurring.
+        if priority < .high && !configuration.admitOnFirstSighting && !doorkeeper.admit(key) {
+            notAdmitted.add(1, ordering: .relaxed)
+            return false
+        }
         let allKeys = keys + [.epoch]
         let stamp = versions.stamp(allKeys)
         guard stamp.allSatisfy({ $0 <= revisionBefore }) else { return false }
@@ -177,10 +189,12 @@ public final class DecisionCache: Sendable {
         public var layerErrors: Int
         public var droppedWrites: Int
         public var trackedVersions: Int
+        /// Answers seen once and therefore not cached (L1 admission).
+        public var notAdmitted: Int
 
         enum CodingKeys: String, CodingKey {
             case layers, overallHitRate = "overall_hit_rate", lookups, staleRejections = "stale_rejections", layerErrors = "layer_errors"
-            case droppedWrites = "dropped_writes", trackedVersions = "tracked_versions"
+            case droppedWrites = "dropped_writes", trackedVersions = "tracked_versions", notAdmitted = "not_admitted"
         }
     }
 
@@ -203,7 +217,7 @@ public final class DecisionCache: Sendable {
                      layerReport(.l3, entries: counts?.l3, bytes: nil, evictions: nil, breaker: layers == nil ? nil : l3Breaker)],
             overallHitRate: lookups == 0 ? 0 : Double(lookups - misses) / Double(lookups), lookups: lookups,
             staleRejections: staleRejections.load(ordering: .relaxed), layerErrors: layerErrors.load(ordering: .relaxed),
-            droppedWrites: layers?.droppedWrites ?? 0, trackedVersions: versions.count)
+            droppedWrites: layers?.droppedWrites ?? 0, trackedVersions: versions.count, notAdmitted: notAdmitted.load(ordering: .relaxed))
     }
 }
 

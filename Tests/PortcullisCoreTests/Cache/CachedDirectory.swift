@@ -9,7 +9,15 @@ final class CachedDirectory {
     private(set) var cache: DecisionCache
     let clock: TestClock
 
-    init(configuration: DecisionCache.Configuration = DecisionCache.Configuration()) throws {
+    /// Answers are cached the first time they are computed, so each test controls exactly which layer holds what;
+    /// `DoorkeeperTests` covers second-sighting admission.
+    static var firstSighting: DecisionCache.Configuration {
+        var configuration = DecisionCache.Configuration()
+        configuration.admitOnFirstSighting = true
+        return configuration
+    }
+
+    init(configuration: DecisionCache.Configuration = CachedDirectory.firstSighting) throws {
         directory = try TestDirectory()
         clock = TestClock(now: Timestamp.nowMilliseconds() / 1000)
         cache = try Self.makeCache(directory, configuration: configuration, clock: clock)
