@@ -64,9 +64,11 @@ enum ServerProcess {
         return candidates.count == 1 ? candidates[0] : nil
     }
 
+    /// Resident anonymous memory: the process's own. File-backed pages (the database read through its memory map)
+    /// are the kernel's page cache, shared and reclaimable, and are left out.
     static func rssMegabytes(_ pid: Int32) -> Double? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }),
               let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
         else { return nil }
         return (kilobytes / 1024 * 10).rounded() / 10

@@ -28,7 +28,12 @@ final class SQLiteConnection {
         }
         self.handle = handle
         sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
-        if readOnly { try execute("PRAGMA query_only = 1") }
+        if readOnly {
+            try execute("PRAGMA query_only = 1")
+            // Random lookups over a large database: reading pages through a shared memory map avoids a pread and a
+            // copy into each connection's own small page cache.
+            try execute("PRAGMA mmap_size = 1073741824")
+        }
     }
 
     deinit {
