@@ -27,10 +27,10 @@ errors = []
 kinds = {}
 
 
-def rss_kib():
+def rss_kib(field="VmRSS:"):
     with open(f"/proc/{pid}/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field):
                 return int(line.split()[1])
     return -1
 
@@ -155,7 +155,9 @@ def main():
     for thread in threads:
         thread.start()
     samples = []
-    print(f"{'t (s)':>6} {'RSS (MiB)':>10} {'fds':>5} {'req/s':>8} {'requests':>9} {'errors':>7}", flush=True)
+    # RSS counts the database pages read through its memory map (page cache, growing with the database); anonymous
+    # RSS is the process's own memory, and the one that must level off.
+    print(f"{'t (s)':>6} {'RSS (MiB)':>10} {'anon (MiB)':>11} {'fds':>5} {'req/s':>8} {'requests':>9} {'errors':>7}", flush=True)
     last_requests, last_time = 0, start
     while time.monotonic() - start < seconds:
         time.sleep(interval)
@@ -164,9 +166,9 @@ def main():
             requests, failures = counts["requests"], counts["errors"]
         rate = (requests - last_requests) / (now - last_time)
         last_requests, last_time = requests, now
-        sample = (now - start, rss_kib() / 1024, open_fds(), rate, requests, failures)
+        sample = (now - start, rss_kib("RssAnon:") / 1024, open_fds(), rate, requests, failures, rss_kib() / 1024)
         samples.append(sample)
-        print(f"{sample[0]:6.0f} {sample[1]:10.1f} {sample[2]:5d} {sample[3]:8.0f} {sample[4]:9d} {sample[5]:7d}", flush=True)
+        print(f"{sample[0]:6.0f} {sample[6]:10.1f} {sample[1]:11.1f} {sample[2]:5d} {sample[3]:8.0f} {sample[4]:9d} {sample[5]:7d}", flush=True)
     stop.set()
     for thread in threads:
         thread.join(timeout=35)
@@ -182,9 +184,9 @@ def main():
     if settled and late:
         settled_rss, late_rss = max(s[1] for s in settled), max(s[1] for s in late)
         settled_fds, late_fds = max(s[2] for s in settled), max(s[2] for s in late)
-        print(f"RSS: {settled_rss:.1f} MiB after warm-up, {late_rss:.1f} MiB at the end; fds {settled_fds} → {late_fds}")
+        print(f"anonymous RSS: {settled_rss:.1f} MiB after warm-up, {late_rss:.1f} MiB at the end; fds {settled_fds} → {late_fds}")
         if late_rss > settled_rss * 1.10 and late_rss - settled_rss > 16:
-            problems.append(f"RSS still growing: {settled_rss:.1f} → {late_rss:.1f} MiB")
+            problems.append(f"anonymous RSS still growing: {settled_rss:.1f} → {late_rss:.1f} MiB")
         if late_fds > settled_fds + 8:
             problems.append(f"open descriptors grew: {settled_fds} → {late_fds}")
     if problems:
