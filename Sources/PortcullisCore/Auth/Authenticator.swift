@@ -2,7 +2,8 @@ import Synchronization
 
 /// Resolves a bearer credential to an identity, through the decision cache when there is one.
 ///
-/// A cached API key identity depends on the key's version (moved by its deletion); a user token's identity depends
+/// A cached API key identity depends on the version shared by all API keys (moved by any key's deletion: rare, and
+/// one key rather than one per deleted key, so versions stay bounded); a user token's identity depends
 /// on its user's version (moved by logout, disabling, deleting or any change to the user) and never outlives the
 /// token's expiry: the next request after any of those writes misses the cache and is refused.
 public struct Authenticator: Sendable {
@@ -30,7 +31,7 @@ public struct Authenticator: Sendable {
         if isKey {
             guard let apiKey = try directory.apiKey(hash: hash) else { return nil }
             let identity = Identity.apiKey(id: apiKey.id, scopes: Set(apiKey.scopes))
-            cache?.store(key, payload: Self.encode(identity), dependencies: [.apiKey(apiKey.id)], computedAfter: revisionBefore, priority: .high)
+            cache?.store(key, payload: Self.encode(identity), dependencies: [.apiKeys], computedAfter: revisionBefore, priority: .high)
             return identity
         }
         guard let user = try directory.tokenUser(hash: hash, now: now) else { return nil }

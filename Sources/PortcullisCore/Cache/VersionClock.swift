@@ -12,7 +12,8 @@ public struct DependencyKey: Hashable, Sendable, CustomStringConvertible {
     public static func team(_ id: String) -> Self { Self(rawValue: "team:" + id) }
     public static func project(_ id: String) -> Self { Self(rawValue: "project:" + id) }
     public static func generation(_ id: String) -> Self { Self(rawValue: "generation:" + id) }
-    public static func apiKey(_ id: String) -> Self { Self(rawValue: "apikey:" + id) }
+    /// All API keys share one version: deleting any key moves it.
+    public static let apiKeys = Self(rawValue: "apikeys")
     /// Every cached answer depends on the epoch; bulk imports bump it.
     public static let epoch = Self(rawValue: "epoch")
 

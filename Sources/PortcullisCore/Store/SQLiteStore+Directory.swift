@@ -230,7 +230,7 @@ extension SQLiteStore: DirectoryStore {
 
     public func deleteAPIKey(_ id: String) async throws -> Int64 {
         try await write { db, changed in
-            changed.append(.apiKey(id))
+            changed.append(.apiKeys)
             try db.execute(sql: "DELETE FROM api_keys WHERE id = ?", arguments: [id])
             guard db.changesCount == 1 else { throw PortcullisError.notFound("API key", id) }
         }.revision
