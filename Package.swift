@@ -73,6 +73,8 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: ["EmbedResources"]
         ),
+        // Shared by the test targets: raw loopback sockets for HTTP at the byte level.
+        .target(name: "PortcullisTestSupport", path: "Tests/PortcullisTestSupport"),
         .testTarget(
             name: "PortcullisCoreTests",
             dependencies: ["PortcullisCore"],
@@ -81,7 +83,7 @@ let package = Package(
         .testTarget(
             name: "PortcullisHTTPTests",
             dependencies: [
-                "PortcullisCore", "PortcullisHTTP",
+                "PortcullisCore", "PortcullisHTTP", "PortcullisTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -89,7 +91,7 @@ let package = Package(
         ),
         .testTarget(
             name: "portcullisTests",
-            dependencies: ["portcullis", "PortcullisCore", "PortcullisHTTP"],
+            dependencies: ["portcullis", "PortcullisCore", "PortcullisHTTP", "PortcullisTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

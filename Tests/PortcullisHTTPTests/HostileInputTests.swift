@@ -1,4 +1,5 @@
 import Foundation
+import PortcullisTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -217,15 +218,7 @@ final class RawConnection: @unchecked Sendable {
     }
 
     init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard fd >= 0, connected == 0 else { throw HTTPClient.SocketError(description: "connect to port \(port) failed") }
+        fd = try LoopbackSocket.connect(port: port)
     }
 
     deinit { close(fd) }
@@ -235,26 +228,14 @@ final class RawConnection: @unchecked Sendable {
 
     /// Sends what the server will take; stops quietly when it has closed.
     func send(_ bytes: [UInt8]) {
-        var sent = 0
-        while sent < bytes.count {
-            let count = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if count <= 0 { return }
-            sent += count
-        }
+        LoopbackSocket.send(fd, bytes)
     }
 
     /// Everything the server sends until it closes or `timeout` seconds pass without a byte.
     func readAll(timeout: Int) -> [UInt8] {
         var interval = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { break }
-            data += buffer[0..<count]
-        }
-        return data
+        return LoopbackSocket.readToClose(fd)
     }
 
     /// True when the server closes the connection (end of stream or reset) within `timeout` seconds.

@@ -1,4 +1,5 @@
 import Foundation
+import PortcullisTestSupport
 import PortcullisCore
 import Testing
 
@@ -55,7 +56,7 @@ struct NginxProcess {
 
     init(executable: String, directory: String, mediaRoot: String, upstreamPort: Int) throws {
         try FileManager.default.createDirectory(atPath: directory + "/logs", withIntermediateDirectories: true)
-        port = Self.freePort()
+        port = LoopbackSocket.freePort()
         let config = """
             user root;
             worker_processes 1;
@@ -112,34 +113,10 @@ struct NginxProcess {
         while ContinuousClock.now < deadline {
             var status: Int32 = 0
             guard waitpid(pid, &status, WNOHANG) == 0 else { throw NginxError(description: "nginx exited (status \(status))") }
-            if canConnect(port: port) { return }
+            if LoopbackSocket.canConnect(port: port) { return }
             usleep(20_000)
         }
         throw NginxError(description: "nginx did not listen on \(port)")
-    }
-
-    private static func canConnect(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
-    }
-
-    private static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     struct NginxError: Error, CustomStringConvertible {

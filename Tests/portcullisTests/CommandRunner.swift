@@ -1,4 +1,5 @@
 import Foundation
+import PortcullisTestSupport
 import Synchronization
 
 /// Runs the built `portcullis` binary, as a user would.
@@ -56,18 +57,7 @@ enum CommandRunner {
     }
 
     /// A TCP port that was free a moment ago.
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    static func freePort() -> Int { LoopbackSocket.freePort() }
 
     /// Reads the server's stderr until it says it listens (or exits); returns what it read.
     static func waitUntilListening(_ process: SpawnedProcess) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import PortcullisTestSupport
 import Testing
 
 @Suite("The portcullis command")
@@ -98,7 +99,7 @@ struct CommandTests {
     }
 }
 
-/// Plain HTTP over a socket via curl-free Foundation: the CLI tests only need a couple of requests.
+/// Plain HTTP over a loopback socket: the CLI tests only need a couple of requests.
 enum HTTP {
     static func get(port: Int, path: String) async throws -> String { try await exchange(port: port, "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") }
 
@@ -110,26 +111,9 @@ enum HTTP {
     static func exchange(port: Int, _ request: String) async throws -> String {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                defer { close(fd) }
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_port = in_port_t(UInt16(port).bigEndian)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                let connected = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
-                guard connected == 0 else { return continuation.resume(throwing: CocoaError(.fileReadUnknown)) }
-                let bytes = Array(request.utf8)
-                _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                var data: [UInt8] = []
-                var buffer = [UInt8](repeating: 0, count: 65536)
-                while true {
-                    let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                    if count <= 0 { break }
-                    data += buffer[0..<count]
-                }
-                continuation.resume(returning: String(decoding: data, as: UTF8.self))
+                continuation.resume(with: Result {
+                    String(decoding: try LoopbackSocket.exchange(port: port, Array(request.utf8)), as: UTF8.self)
+                })
             }
         }
     }

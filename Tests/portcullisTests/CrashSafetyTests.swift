@@ -1,4 +1,5 @@
 import Foundation
+import PortcullisTestSupport
 import PortcullisCore
 import Synchronization
 import Testing
@@ -175,30 +176,10 @@ enum RawHTTP {
     }
 
     private static func exchange(_ request: [UInt8], port: Int) throws -> Response {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket() failed") }
+        let fd = try LoopbackSocket.connect(port: port)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw Failure(description: "connect failed") }
-        var sent = 0
-        while sent < request.count {
-            let count = request[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard count > 0 else { throw Failure(description: "send failed") }
-            sent += count
-        }
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { break }
-            data += buffer[0..<count]
-        }
+        guard LoopbackSocket.send(fd, request) else { throw Failure(description: "send failed") }
+        let data = LoopbackSocket.readToClose(fd)
         guard let end = data.indices.dropLast(3).first(where: { data[$0] == 13 && data[$0 + 1] == 10 && data[$0 + 2] == 13 && data[$0 + 3] == 10 })
         else { throw Failure(description: "no HTTP response (\(data.count) bytes)") }
         let lines = String(decoding: data[..<end], as: UTF8.self).components(separatedBy: "\r\n")

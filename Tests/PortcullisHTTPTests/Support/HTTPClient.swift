@@ -1,4 +1,5 @@
 import Foundation
+import PortcullisTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -72,31 +73,8 @@ struct HTTPClient: Sendable {
     }
 
     private static func exchange(_ request: [UInt8], port: Int) throws -> Response {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw SocketError(description: "socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw SocketError(description: "connect to port \(port) failed") }
-        var sent = 0
-        while sent < request.count {
-            let count = request[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            // The server may answer (e.g. 413) and close before reading everything: stop sending, read the answer.
-            if count <= 0 { break }
-            sent += count
-        }
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { break }
-            data += buffer[0..<count]
-        }
+        // The server may answer (e.g. 413) and close before taking the whole request: what it sent is still read.
+        let data = try LoopbackSocket.exchange(port: port, request)
         return try parse(data)
     }
 
