@@ -14,7 +14,7 @@ struct ManagementTests {
             #expect((generated.json["id"] as? String)?.isEmpty == false)
 
             let read = try await client.get("/api/v1/users/u1")
-            #expect(read.status == 200 && read.json["email"] as? String == "U1@Example.com")
+            #expect(read.status == 200 && read.json["email"] as? String == "u1@example.com", "stored trimmed and lowercased (SPEC 8.1)")
             let patched = try await client.patch("/api/v1/users/u1", json: ["status": "disabled", "display_name": "Renamed"])
             #expect(patched.status == 200 && patched.json["status"] as? String == "disabled" && patched.json["display_name"] as? String == "Renamed")
             #expect(Int(patched.header("X-Portcullis-Revision") ?? "") ?? 0 > revision)

@@ -28,7 +28,7 @@ public struct NewUser: Sendable {
     public init(_ fields: inout FieldReader, importing: Bool = false) throws(PortcullisError) {
         id = try fields.id("id")
         email = try Validate.email(fields.requiredString("email", maxLength: 320))
-        displayName = try fields.string("display_name", maxLength: 256) ?? ""
+        displayName = try fields.text("display_name", maxLength: 256) ?? ""
         password = try fields.string("password", maxLength: 1024).map(Validate.password)
         isAdmin = try fields.bool("is_admin") ?? false
         status = try fields.enumeration("status", UserStatus.self) ?? .active
@@ -58,7 +58,7 @@ public struct UserPatch: Sendable {
 
     public init(_ fields: inout FieldReader) throws(PortcullisError) {
         email = try fields.string("email", maxLength: 320).map(Validate.email)
-        displayName = try fields.string("display_name", maxLength: 256)
+        displayName = try fields.text("display_name", maxLength: 256)
         password = try fields.string("password", maxLength: 1024).map(Validate.password)
         isAdmin = try fields.bool("is_admin")
         status = try fields.enumeration("status", UserStatus.self)
@@ -82,7 +82,7 @@ public struct NewTeam: Sendable {
 
     public init(_ fields: inout FieldReader, importing: Bool = false) throws(PortcullisError) {
         id = try fields.id("id")
-        name = try fields.requiredString("name", maxLength: 256)
+        name = try fields.requiredText("name", maxLength: 256)
         ownerId = try fields.requiredID("owner_id")
         if importing {
             createdAt = try fields.string("created_at").map { ts throws(PortcullisError) in try Validate.timestamp(ts, field: "created_at") }
@@ -101,7 +101,7 @@ public struct TeamPatch: Sendable {
     }
 
     public init(_ fields: inout FieldReader) throws(PortcullisError) {
-        name = try fields.string("name", maxLength: 256)
+        name = try fields.text("name", maxLength: 256)
         ownerId = try fields.id("owner_id")
     }
 }
@@ -155,7 +155,7 @@ public struct NewProject: Sendable {
 
     public init(_ fields: inout FieldReader, importing: Bool = false) throws(PortcullisError) {
         id = try fields.id("id")
-        name = try fields.requiredString("name", maxLength: 256)
+        name = try fields.requiredText("name", maxLength: 256)
         ownerId = try fields.requiredID("owner_id")
         teamId = try fields.id("team_id")
         visibility = try fields.enumeration("visibility", Visibility.self) ?? .private
@@ -181,7 +181,7 @@ public struct ProjectPatch: Sendable {
     }
 
     public init(_ fields: inout FieldReader) throws(PortcullisError) {
-        name = try fields.string("name", maxLength: 256)
+        name = try fields.text("name", maxLength: 256)
         ownerId = try fields.id("owner_id")
         teamId = try fields.nullableID("team_id")
         visibility = try fields.enumeration("visibility", Visibility.self)
@@ -213,7 +213,7 @@ public struct NewGeneration: Sendable {
         ownerId = try fields.requiredID("owner_id")
         projectId = try fields.id("project_id")
         status = try fields.enumeration("status", GenerationStatus.self) ?? .pending
-        mediaKey = try fields.string("media_key", maxLength: 1024).map(Validate.mediaKey)
+        mediaKey = try fields.string("media_key", maxLength: Int.max).map(Validate.mediaKey)
         if importing {
             createdAt = try fields.string("created_at").map { ts throws(PortcullisError) in try Validate.timestamp(ts, field: "created_at") }
             deletedAt = try fields.string("deleted_at").map { ts throws(PortcullisError) in try Validate.timestamp(ts, field: "deleted_at") }
@@ -234,12 +234,16 @@ public struct GenerationPatch: Sendable {
         self.mediaKey = mediaKey
     }
 
-    /// Management patches may move ownership; end users (`endUser`) may change only status, project and media key.
+    /// Management patches may move ownership and set the media key; end users (`endUser`) may change only status and
+    /// project: a media key names a file that signed URLs hand out, so setting one is 403 for them.
     public init(_ fields: inout FieldReader, endUser: Bool = false) throws(PortcullisError) {
+        if endUser && fields.has("media_key") {
+            throw PortcullisError(.forbidden, code: "forbidden", "media_key: only administrators may set a generation's media key")
+        }
         ownerId = endUser ? nil : try fields.id("owner_id")
         projectId = try fields.nullableID("project_id")
         status = try fields.enumeration("status", GenerationStatus.self)
-        switch try fields.nullableString("media_key", maxLength: 1024) {
+        switch try fields.nullableString("media_key", maxLength: Int.max) {
         case .none: mediaKey = .none
         case .some(nil): mediaKey = .some(nil)
         case .some(let key?): mediaKey = .some(try Validate.mediaKey(key))
@@ -249,12 +253,55 @@ public struct GenerationPatch: Sendable {
 
 /// Field rules shared by requests and import lines.
 public enum Validate {
+    /// Longest accepted media key, in bytes.
+    public static let maxMediaKeyLength = 512
+
+    /// Trims and lowercases (full Unicode) an email once, as it is stored and compared everywhere (SPEC 8.1), and checks
+    /// its shape: one `@` with text on both sides, no whitespace, no control, zero-width or bidi characters.
     public static func email(_ value: String) throws(PortcullisError) -> String {
-        let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, !value.contains(where: { $0.isWhitespace }) else {
+        let email = try normalizedEmail(value)
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, !email.contains(where: { $0.isWhitespace }) else {
             throw .invalidField("email", "must be an address like name@example.com")
         }
+        return email
+    }
+
+    /// The stored form of an email as typed at sign-in: trimmed and lowercased, refusing invisible characters, without
+    /// judging its shape (a malformed address simply matches no account).
+    public static func normalizedEmail(_ value: String, field: String = "email") throws(PortcullisError) -> String {
+        try identifierText(value, field: field)
+        return value.trimmingWhitespace.lowercased()
+    }
+
+    /// Free text (names): no C0 or C1 control characters.
+    @discardableResult
+    public static func text(_ value: String, field: String) throws(PortcullisError) -> String {
+        if let bad = value.unicodeScalars.first(where: isControl) {
+            throw .invalidField(field, "must not contain control characters (found U+\(bad.hexCode))")
+        }
         return value
+    }
+
+    /// Text that identifies something (emails, ids): no control characters and no zero-width or bidi controls, which
+    /// would make two values look alike or cut a value short in another system.
+    @discardableResult
+    public static func identifierText(_ value: String, field: String) throws(PortcullisError) -> String {
+        try text(value, field: field)
+        if let bad = value.unicodeScalars.first(where: isInvisible) {
+            throw .invalidField(field, "must not contain zero-width or bidirectional control characters (found U+\(bad.hexCode))")
+        }
+        return value
+    }
+
+    /// C0 (U+0000–U+001F), DEL and C1 (U+007F–U+009F).
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    }
+
+    /// Zero-width and bidi controls: U+200B–U+200F, U+202A–U+202E, U+2066–U+2069.
+    static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+        (0x200B...0x200F).contains(scalar.value) || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
     }
 
     public static func password(_ value: String) throws(PortcullisError) -> String {
@@ -262,17 +309,22 @@ public enum Validate {
         return value
     }
 
-    /// Media keys become URL paths: no leading slash, no `..`, no spaces or control characters.
+    /// Media keys become URL paths: 1–512 characters of `A-Z a-z 0-9 . _ ~ / -`, no leading `/`, and no empty, `.` or
+    /// `..` segment, so a key names exactly one file under the media root and needs no escaping in a URL.
     public static func mediaKey(_ value: String) throws(PortcullisError) -> String {
         let allowed = value.utf8.allSatisfy { byte in
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-            case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "/"): true
+            case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "-"), UInt8(ascii: "/"): true
             default: false
             }
         }
-        guard !value.isEmpty, allowed, !value.hasPrefix("/"), !value.split(separator: "/").contains("..") else {
-            throw .invalidField("media_key", "must be a relative path of A-Z a-z 0-9 . _ - / without '..'")
+        let segments = value.split(separator: "/", omittingEmptySubsequences: false)
+        guard !value.isEmpty, value.utf8.count <= maxMediaKeyLength, allowed,
+              !segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
+        else {
+            throw .invalidField("media_key", "must be 1–\(maxMediaKeyLength) characters of A-Z a-z 0-9 . _ ~ - / forming a relative path "
+                + "without empty, '.' or '..' segments")
         }
         return value
     }
@@ -294,4 +346,20 @@ public enum Validate {
         }
         return value
     }
+}
+
+extension String {
+    /// Without leading and trailing whitespace (Unicode's definition).
+    var trimmingWhitespace: String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+}
+
+extension Unicode.Scalar {
+    /// `001F`: the code point as at least four hex digits, for messages.
+    var hexCode: String { String(value, radix: 16, uppercase: true).leftPadded(to: 4) }
 }

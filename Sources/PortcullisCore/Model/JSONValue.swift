@@ -75,6 +75,17 @@ public struct FieldReader {
         }
     }
 
+    /// A free-text field (a name): a string without control characters; nil when absent.
+    public mutating func text(_ name: String, maxLength: Int = 1024) throws(PortcullisError) -> String? {
+        guard let value = try string(name, maxLength: maxLength) else { return nil }
+        return try Validate.text(value, field: name)
+    }
+
+    public mutating func requiredText(_ name: String, maxLength: Int = 1024) throws(PortcullisError) -> String {
+        guard let value = try text(name, maxLength: maxLength) else { throw .invalidField(name, "is required") }
+        return value
+    }
+
     /// A field that may be set to a string or explicitly to null: `.some(nil)` means "clear it".
     public mutating func nullableString(_ name: String, maxLength: Int = 1024) throws(PortcullisError) -> String?? {
         switch fields.removeValue(forKey: name) {

@@ -9,13 +9,41 @@ public enum Migrations {
         .sorted { $0.key < $1.key }
         .map { (name: String($0.key.dropLast(4)), sql: String(decoding: Data(base64Encoded: $0.value) ?? Data(), as: UTF8.self)) }
 
+    /// Data steps SQL cannot express, run right after the SQL of the migration they belong to, in its transaction.
+    static let dataSteps: [String: @Sendable (Database) throws -> Void] = [
+        "0004_hardening": normalizeEmails,
+    ]
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         for migration in all {
+            let step = dataSteps[migration.name]
             migrator.registerMigration(migration.name) { db in
                 try db.execute(sql: migration.sql)
+                try step?(db)
             }
         }
         return migrator
+    }
+
+    /// Folds the emails SQLite's ASCII-only `lower()` left alone (those with non-ASCII characters) the way
+    /// `Validate.normalizedEmail` does, then makes live emails unique in that form. Two live users whose emails differ
+    /// only in letter case cannot both keep theirs: the migration then fails, naming the email, and changes nothing.
+    static func normalizeEmails(_ db: Database) throws {
+        let rows = try Row.fetchAll(db, sql: "SELECT id, email FROM users WHERE email GLOB '*[^ -~]*'")
+        for row in rows {
+            let email: String = row["email"]
+            let normalized = email.trimmingWhitespace.lowercased()
+            if normalized != email {
+                try db.execute(sql: "UPDATE users SET email = ? WHERE id = ?", arguments: [normalized, row["id"] as String])
+            }
+        }
+        if let duplicate = try String.fetchOne(db, sql: """
+            SELECT email FROM users WHERE deleted_at IS NULL GROUP BY email HAVING count(*) > 1 LIMIT 1
+            """) {
+            throw PortcullisError(.unavailable, code: "migration_failed",
+                                  "two live users share the email '\(duplicate)' once letter case is ignored; give one of them another email first")
+        }
+        try db.execute(sql: "CREATE UNIQUE INDEX users_email_live ON users (email) WHERE deleted_at IS NULL")
     }
 }

@@ -72,7 +72,7 @@ extension SQLiteStore {
     }
 
     static func requireEmailFree(_ db: Database, _ email: String, except userId: String? = nil) throws {
-        let holder = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM users WHERE email = ? COLLATE NOCASE AND deleted_at IS NULL"), arguments: [email])
+        let holder = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM users WHERE email = ? AND deleted_at IS NULL"), arguments: [email])
         if let holder, holder != userId {
             throw PortcullisError(.conflict, code: "conflict", "email '\(email)' is already in use")
         }
@@ -82,6 +82,11 @@ extension SQLiteStore {
         guard let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM \(table.rawValue) WHERE id = ? AND deleted_at IS NULL", arguments: [id])
         else { throw PortcullisError.notFound(table.noun, id) }
         return decode(row)
+    }
+
+    /// Ends every sign-in session of a user (password change, disabling, deleting, logout-all).
+    static func endSessions(_ db: Database, userId: String) throws {
+        try db.cachedStatement(sql: "DELETE FROM user_tokens WHERE user_id = ?").execute(arguments: [userId])
     }
 
     static func softDelete(_ db: Database, _ table: Table, _ id: String) throws {

@@ -29,8 +29,11 @@ struct ValidateTests {
         }
     }
 
-    @Test("media keys are relative paths without '..'", arguments: [("a/b.png", true), ("x", true), ("/a", false), ("a/../b", false), ("..", false),
-                                                                      ("a b", false), ("", false), ("a/./b_c-d", true)])
+    @Test("media keys are 1–512 of [A-Za-z0-9._~/-] forming a relative path without empty, '.' or '..' segments (SPEC 8.1)", arguments: [
+        ("a/b.png", true), ("x", true), ("a/b_c-d~e.v2", true), ("/a", false), ("a/../b", false), ("..", false), ("a b", false), ("", false),
+        ("a/./b_c-d", false), ("a//b", false), ("a/", false), (".", false), ("a/%2e%2e/b", false), ("a\\b", false), ("a\u{0}b", false),
+        ("ü.png", false), (String(repeating: "a", count: 512), true), (String(repeating: "a", count: 513), false),
+    ])
     func mediaKey(_ value: String, _ valid: Bool) {
         #expect((try? Validate.mediaKey(value)) == (valid ? value : nil))
     }
@@ -38,6 +41,32 @@ struct ValidateTests {
     @Test("emails need one @ with text on both sides", arguments: [("a@b", true), ("a@@b", false), ("@b", false), ("a@", false), ("a b@c", false)])
     func email(_ value: String, _ valid: Bool) {
         #expect((try? Validate.email(value)) == (valid ? value : nil))
+    }
+
+    @Test("emails are stored trimmed and lowercased, full Unicode (SPEC 8.1)", arguments: [
+        ("  Alice@Example.COM ", "alice@example.com"), ("ÄNNE@Straße.de", "änne@straße.de"), ("ΣΊΣΥΦΟΣ@x.gr", "σίσυφοσ@x.gr"),
+    ])
+    func emailNormalized(_ value: String, _ stored: String) throws {
+        #expect(try Validate.email(value) == stored)
+    }
+
+    @Test("control, zero-width and bidi characters in an email are a 400 naming the field", arguments: [
+        "a\u{0}x@b.c", "a@b.c\u{0}x", "a\u{1F}@b.c", "a\u{7F}@b.c", "a\u{85}@b.c", "a\u{9F}@b.c", "a\u{200B}@b.c", "a\u{200F}@b.c",
+        "a\u{202A}@b.c", "a\u{202E}@b.c", "a\u{2066}@b.c", "a\u{2069}@b.c", "a@b.c\n",
+    ])
+    func emailInvisible(_ value: String) {
+        #expect {
+            try Validate.email(value)
+        } throws: { error in
+            (error as? PortcullisError)?.message.hasPrefix("email:") == true
+        }
+    }
+
+    @Test("names refuse C0 and C1 control characters, and accept other text", arguments: [
+        ("Team ünïcødé 🚀", true), ("tab\there", false), ("nul\u{0}", false), ("c1\u{80}", false), ("del\u{7F}", false), ("zw\u{200B}ok", true),
+    ])
+    func names(_ value: String, _ valid: Bool) {
+        #expect((try? Validate.text(value, field: "name")) == (valid ? value : nil))
     }
 
     @Test("passwords need at least 8 characters", arguments: [("1234567", false), ("12345678", true)])
