@@ -11,8 +11,9 @@ public struct AppRequestContext: RequestContext {
     public var credentialRejected = false
     /// Requests bodies above this many bytes are answered 413 (import streams past it with its own limit).
     public var maxUploadSize: Int
-    /// The peer's IP address (for sign-in throttling); "unknown" when the transport has none.
-    public let clientAddress: String
+    /// The client's IP address (sign-in throttling, access log): the TCP peer, or what a trusted proxy forwarded
+    /// (`ClientAddressMiddleware`); "unknown" when the transport has none.
+    public var clientAddress: String
     /// The raw bearer credential, kept for logout.
     public var bearer: String?
     /// Set by `ResponseHeadersMiddleware` before anything else runs; load shedding reads it.

@@ -1,9 +1,18 @@
 import Synchronization
 
-/// Limits failed sign-ins per email and per client address, in fixed windows, with bounded memory.
+/// Limits failed sign-ins per account and per client address, in fixed windows, with bounded memory (SPEC 8.1).
 ///
-/// Defaults are SPEC section 4's: 5 failures per email per 15 minutes, 20 per client address per minute.
-/// At most `capacity` keys are tracked per kind; when full, expired windows are dropped first, then the oldest.
+/// An attempt first takes a ticket with `begin`: checking the limits and counting the attempt as a failure are one
+/// step under one lock, so concurrent attempts can never run past a limit. A wrong password leaves that count as it
+/// is; a right one ends the attempt with `succeeded` (its failure is taken back and the address's own failures for the
+/// account are forgiven); an attempt that never checked a password ends with `abandoned` (taken back).
+///
+/// The per-account limit (default 5 per 15 minutes) refuses only addresses that themselves failed for that account in
+/// the window: a guesser elsewhere cannot lock the owner out. Past the distributed limit (default 100 per account per
+/// window) every address is refused. The per-address limit (default 20 per minute) counts failures from one address
+/// over all accounts. Accounts are keyed by the user an email resolves to, or by the normalized email when it resolves
+/// to none, so answers never tell an unknown email from a known one. At most `capacity` keys are tracked per table;
+/// when one is full, expired windows go first, then the oldest.
 public final class LoginThrottle: Sendable {
     public struct Limit: Sendable {
         public var failures: Int
@@ -15,64 +24,115 @@ public final class LoginThrottle: Sendable {
         }
     }
 
+    /// The outcome of `begin`.
+    public enum Verdict: Sendable, Equatable {
+        /// Go on and check the password; a right one calls `succeeded`, an attempt that checked none `abandoned`.
+        case proceed(Ticket)
+        /// Refused before any password check: retry after this many seconds.
+        case throttled(retryAfterSeconds: Int)
+    }
+
+    /// One attempt in progress.
+    public struct Ticket: Sendable, Equatable {
+        let account: String
+        let address: String
+    }
+
     struct Window {
         var start: Int64
         var failures: Int
     }
 
-    public let perEmail: Limit
-    public let perAddress: Limit
-    let capacity: Int
-    private let emails = Mutex<[String: Window]>([:])
-    private let addresses = Mutex<[String: Window]>([:])
+    struct Tables {
+        var accounts: [String: Window] = [:]
+        /// `account \u{1F} address`: an address's failures for one account.
+        var pairs: [String: Window] = [:]
+        var addresses: [String: Window] = [:]
+    }
 
-    public init(perEmail: Limit = Limit(failures: 5, windowSeconds: 900), perAddress: Limit = Limit(failures: 20, windowSeconds: 60),
-                capacity: Int = 100_000) {
-        self.perEmail = perEmail
+    public let perAccount: Limit
+    public let perAddress: Limit
+    /// Failures per account from all addresses together past which everyone is refused (same window as `perAccount`).
+    public let distributedFailures: Int
+    let capacity: Int
+    private let tables = Mutex(Tables())
+
+    public init(perAccount: Limit = Limit(failures: 5, windowSeconds: 900), perAddress: Limit = Limit(failures: 20, windowSeconds: 60),
+                distributedFailures: Int = 100, capacity: Int = 100_000) {
+        self.perAccount = perAccount
         self.perAddress = perAddress
+        self.distributedFailures = max(distributedFailures, perAccount.failures)
         self.capacity = capacity
     }
 
-    /// Seconds until another attempt is allowed, or nil when it is allowed now.
-    public func retryAfter(email: String, address: String, now: Int64) -> Int? {
-        let byEmail = emails.withLock { Self.blockedFor($0[email.lowercased()], limit: perEmail, now: now) }
-        let byAddress = addresses.withLock { Self.blockedFor($0[address], limit: perAddress, now: now) }
-        switch (byEmail, byAddress) {
-        case (nil, nil): return nil
-        case let (email?, address?): return max(email, address)
-        case let (email?, nil): return email
-        case let (nil, address?): return address
+    /// Checks the limits for an attempt on `account` from `address` and, when it may go on, counts it as a failure
+    /// until it ends: both under one lock.
+    public func begin(account: String, address: String, now: Int64) -> Verdict {
+        let pairKey = account + "\u{1F}" + address
+        return tables.withLock { tables in
+            var waits: [Int64] = []
+            if let window = Self.current(tables.addresses[address], seconds: perAddress.windowSeconds, now: now),
+               window.failures >= perAddress.failures {
+                waits.append(window.start + perAddress.windowSeconds - now)
+            }
+            if let window = Self.current(tables.accounts[account], seconds: perAccount.windowSeconds, now: now) {
+                let ends = window.start + perAccount.windowSeconds - now
+                if window.failures >= distributedFailures { waits.append(ends) }
+                let ownFailures = Self.current(tables.pairs[pairKey], seconds: perAccount.windowSeconds, now: now)?.failures ?? 0
+                if window.failures >= perAccount.failures && ownFailures > 0 { waits.append(ends) }
+            }
+            if let wait = waits.max() { return .throttled(retryAfterSeconds: Int(max(1, wait))) }
+            Self.add(&tables.accounts, key: account, seconds: perAccount.windowSeconds, now: now, capacity: capacity)
+            Self.add(&tables.pairs, key: pairKey, seconds: perAccount.windowSeconds, now: now, capacity: capacity)
+            Self.add(&tables.addresses, key: address, seconds: perAddress.windowSeconds, now: now, capacity: capacity)
+            return .proceed(Ticket(account: account, address: address))
         }
     }
 
-    public func recordFailure(email: String, address: String, now: Int64) {
-        emails.withLock { Self.record(&$0, key: email.lowercased(), limit: perEmail, now: now, capacity: capacity) }
-        addresses.withLock { Self.record(&$0, key: address, limit: perAddress, now: now, capacity: capacity) }
+    /// The password was right: the attempt is not a failure, and this address's earlier failures for the account are
+    /// forgiven (other addresses' stay counted).
+    public func succeeded(_ ticket: Ticket) {
+        tables.withLock { tables in
+            let pairKey = ticket.account + "\u{1F}" + ticket.address
+            let forgiven = tables.pairs.removeValue(forKey: pairKey)?.failures ?? 1
+            Self.subtract(forgiven, from: &tables.accounts, key: ticket.account)
+            Self.subtract(1, from: &tables.addresses, key: ticket.address)
+        }
     }
 
-    /// A successful sign-in clears the email's failures (not the address's: one address may try many emails).
-    public func recordSuccess(email: String) {
-        _ = emails.withLock { $0.removeValue(forKey: email.lowercased()) }
+    /// The attempt never checked a password (e.g. the hashing pool was full): take its provisional failure back.
+    public func abandoned(_ ticket: Ticket) {
+        tables.withLock { tables in
+            Self.subtract(1, from: &tables.pairs, key: ticket.account + "\u{1F}" + ticket.address)
+            Self.subtract(1, from: &tables.accounts, key: ticket.account)
+            Self.subtract(1, from: &tables.addresses, key: ticket.address)
+        }
     }
 
-    /// Keys currently tracked (emails, addresses), for tests and monitoring.
-    public var trackedKeys: (emails: Int, addresses: Int) {
-        (emails.withLock { $0.count }, addresses.withLock { $0.count })
+    /// Keys currently tracked (accounts, addresses), for tests and monitoring.
+    public var trackedKeys: (accounts: Int, addresses: Int) {
+        tables.withLock { ($0.accounts.count, $0.addresses.count) }
     }
 
-    private static func blockedFor(_ window: Window?, limit: Limit, now: Int64) -> Int? {
-        guard let window, now < window.start + limit.windowSeconds, window.failures >= limit.failures else { return nil }
-        return Int(window.start + limit.windowSeconds - now)
+    private static func current(_ window: Window?, seconds: Int64, now: Int64) -> Window? {
+        guard let window, now < window.start + seconds else { return nil }
+        return window
     }
 
-    private static func record(_ table: inout [String: Window], key: String, limit: Limit, now: Int64, capacity: Int) {
-        if var window = table[key], now < window.start + limit.windowSeconds {
+    private static func subtract(_ failures: Int, from table: inout [String: Window], key: String) {
+        guard var window = table[key] else { return }
+        window.failures -= failures
+        if window.failures <= 0 { table.removeValue(forKey: key) } else { table[key] = window }
+    }
+
+    private static func add(_ table: inout [String: Window], key: String, seconds: Int64, now: Int64, capacity: Int) {
+        if var window = table[key], now < window.start + seconds {
             window.failures += 1
             table[key] = window
             return
         }
-        if table.count >= capacity {
-            table = table.filter { now < $0.value.start + limit.windowSeconds }
+        if table[key] == nil, table.count >= capacity {
+            table = table.filter { now < $0.value.start + seconds }
             if table.count >= capacity, let oldest = table.min(by: { $0.value.start < $1.value.start })?.key {
                 table.removeValue(forKey: oldest)
             }

@@ -1,6 +1,4 @@
-import Dispatch
-
-/// Email and password sign-in: throttled, constant in its answers and comparable in its timing.
+/// Email and password sign-in: throttled per account and address, constant in its answers and comparable in its timing.
 public struct SignIn: Sendable {
     public struct Result: Sendable {
         public var token: String
@@ -10,42 +8,52 @@ public struct SignIn: Sendable {
 
     let directory: any DirectoryStore
     let throttle: LoginThrottle
+    let hashing: PasswordHashingPool
     let tokenLifetimeSeconds: Int64
     /// Verified against when the email is unknown or has no password, so every failure costs one KDF run.
     let decoyHash: String
 
-    public init(directory: any DirectoryStore, hasher: PasswordHasher, throttle: LoginThrottle, tokenLifetimeSeconds: Int64) {
+    public init(directory: any DirectoryStore, hasher: PasswordHasher, throttle: LoginThrottle, hashing: PasswordHashingPool,
+                tokenLifetimeSeconds: Int64) {
         self.directory = directory
         self.throttle = throttle
+        self.hashing = hashing
         self.tokenLifetimeSeconds = tokenLifetimeSeconds
         self.decoyHash = hasher.hash(Base64URL.encode(Crypto.randomBytes(16)))
     }
 
-    /// Signs in, or throws `invalid_credentials` (401) — the same for an unknown email, a wrong password,
-    /// a user without a password and a disabled user — or `rate_limited` (429) once failures pile up.
+    /// Signs in, or throws `invalid_credentials` (401) — the same for an unknown email, a wrong password, a user
+    /// without a password and a disabled user — `rate_limited` (429) once failures pile up, `overloaded` (503) when
+    /// the hashing pool is full, or `invalid_field` (400) for an email with control or invisible characters.
     public func login(email: String, password: String, clientAddress: String) async throws -> Result {
+        let email = try Validate.normalizedEmail(email)
         let now = Timestamp.nowMilliseconds() / 1000
-        if let seconds = throttle.retryAfter(email: email, address: clientAddress, now: now) {
-            throw PortcullisError(.rateLimited(retryAfterSeconds: max(1, seconds)), code: "rate_limited", "too many failed sign-ins; retry later")
-        }
         let credentials = try await directory.userCredentials(email: email)
+        // Keyed by the account, not the text typed: every spelling of one address counts together, and an email that
+        // matches no account is counted the same way, so the answers never tell the two apart.
+        let account = credentials.map { "user:" + $0.user.id } ?? "email:" + email
+        let ticket: LoginThrottle.Ticket
+        switch throttle.begin(account: account, address: clientAddress, now: now) {
+        case .throttled(let seconds):
+            throw PortcullisError(.rateLimited(retryAfterSeconds: seconds), code: "rate_limited", "too many failed sign-ins; retry later")
+        case .proceed(let granted):
+            ticket = granted
+        }
         let storedHash = credentials?.passwordHash ?? decoyHash
-        let matches = await Self.verifyOffloaded(password, against: storedHash)
+        let matches: Bool
+        do {
+            matches = try await hashing.run { PasswordHasher.verify(password, against: storedHash) }
+        } catch {
+            throttle.abandoned(ticket)
+            throw error
+        }
         guard matches, let credentials, credentials.passwordHash != nil, credentials.user.status == .active else {
-            throttle.recordFailure(email: email, address: clientAddress, now: now)
             throw PortcullisError(.unauthenticated, code: "invalid_credentials", "the email or password is not correct")
         }
-        throttle.recordSuccess(email: email)
+        throttle.succeeded(ticket)
         let secret = UserTokenSecret.generate()
         let expiresAt = now + tokenLifetimeSeconds
         try await directory.createToken(userId: credentials.user.id, hash: secret.hash, expiresAt: expiresAt)
         return Result(token: secret.token, expiresAt: expiresAt, user: credentials.user)
-    }
-
-    /// The KDF runs off the caller's executor: a deliberately slow hash must not stall other requests.
-    static func verifyOffloaded(_ password: String, against hash: String) async -> Bool {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: PasswordHasher.verify(password, against: hash)) }
-        }
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import HTTPTypes
 import Hummingbird
 import PortcullisCore
@@ -8,6 +7,8 @@ import PortcullisCore
 struct ManagementController {
     let directory: any DirectoryStore
     let hasher: PasswordHasher
+    /// New passwords are hashed on the same bounded pool as sign-ins.
+    let hashing: PasswordHashingPool
 
     func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
         addUserRoutes(to: router, table: table)
@@ -17,7 +18,7 @@ struct ManagementController {
     }
 
     private func addUserRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
-        let directory = directory, hasher = hasher
+        let directory = directory, hasher = hasher, hashing = hashing
         router.route(.post, "/api/v1/users", in: table) { request, context in
             _ = try context.requireAdmin()
             var request = request
@@ -25,7 +26,7 @@ struct ManagementController {
             let input = try NewUser(&fields)
             try fields.finish()
             var hash: String?
-            if let password = input.password { hash = try await hasher.hashOffloaded(password) }
+            if let password = input.password { hash = try await hashing.run { hasher.hash(password) } }
             let written = try await directory.createUser(input, passwordHash: hash)
             return try .json(written.value, status: .created, revision: written.revision)
         }
@@ -45,7 +46,7 @@ struct ManagementController {
             let patch = try UserPatch(&fields)
             try fields.finish()
             var hash: String?
-            if let password = patch.password { hash = try await hasher.hashOffloaded(password) }
+            if let password = patch.password { hash = try await hashing.run { hasher.hash(password) } }
             let written = try await directory.updateUser(id, patch, passwordHash: hash)
             return try .json(written.value, revision: written.revision)
         }
@@ -157,15 +158,6 @@ struct ManagementController {
         router.route(.get, "/api/v1/generations", in: table) { request, context in
             _ = try context.requireAdmin()
             return try .json(ListBody(try await directory.generations(request.pageRequest())))
-        }
-    }
-}
-
-extension PasswordHasher {
-    /// Hashes off the request's executor: a deliberately slow KDF must not stall other requests.
-    func hashOffloaded(_ password: String) async throws -> String {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: hash(password)) }
         }
     }
 }
