@@ -15,17 +15,22 @@ public enum AdminKeyBootstrap {
         case existing
     }
 
-    /// With `environmentKey`, registers it as an admin key (no file is written). Otherwise, on a database without
-    /// API keys, creates one and writes it to `<dataDirectory>/admin.key` with mode 0600.
+    /// The shortest secret `PORTCULLIS_ADMIN_KEY` may hold; any characters, no prefix (operators paste secrets from their
+    /// own managers).
+    public static let minimumEnvironmentKeyLength = 32
+
+    /// With `environmentKey`, registers it as an admin key (no file is written) and retires the environment key of a
+    /// previous start if it differs. Otherwise, on a database without API keys, creates one and writes it to
+    /// `<dataDirectory>/admin.key` with mode 0600.
     public static func run(directory: any DirectoryStore, dataDirectory: String, environmentKey: String?) async throws -> Outcome {
         if let environmentKey {
-            guard environmentKey.hasPrefix(APIKeySecret.prefix), environmentKey.utf8.count >= APIKeySecret.prefix.utf8.count + 32 else {
-                throw PortcullisError.invalidField("PORTCULLIS_ADMIN_KEY", "must start with '\(APIKeySecret.prefix)' followed by at least 32 characters")
+            guard environmentKey.utf8.count >= minimumEnvironmentKeyLength, environmentKey.utf8.count <= APIKeySecret.maximumLength,
+                  !environmentKey.unicodeScalars.contains(where: { $0.properties.isWhitespace || Validate.isControl($0) })
+            else {
+                throw PortcullisError.invalidField("PORTCULLIS_ADMIN_KEY",
+                    "must be \(minimumEnvironmentKeyLength)–\(APIKeySecret.maximumLength) characters without spaces or control characters")
             }
-            let secret = APIKeySecret(key: environmentKey)
-            if try directory.apiKey(hash: secret.hash) == nil {
-                _ = try await directory.createAPIKey(name: "admin (PORTCULLIS_ADMIN_KEY)", scopes: [.admin], secret: secret)
-            }
+            _ = try await directory.replaceEnvironmentKey(APIKeySecret(key: environmentKey), name: "admin (PORTCULLIS_ADMIN_KEY)")
             return .fromEnvironment
         }
         guard try !directory.hasAPIKeys() else { return .existing }
@@ -40,7 +45,7 @@ public enum AdminKeyBootstrap {
         fsync(descriptor)
         close(descriptor)
         guard written == line.count else { throw PortcullisError(.unavailable, code: "admin_key_unwritable", "cannot write \(path)") }
-        _ = try await directory.createAPIKey(name: "admin (admin.key)", scopes: [.admin], secret: secret)
+        _ = try await directory.createAPIKey(name: "admin (admin.key)", scopes: [.admin], secret: secret, source: .bootstrap)
         return .createdFile(path)
     }
 }

@@ -11,6 +11,8 @@ public struct Authenticator: Sendable {
     let cache: DecisionCache?
     /// Parsed payloads: parsing one (splitting, building the scope set) cost more than the cache lookup itself.
     private let decoded = DecodedIdentities()
+    /// `last_used_at` bookkeeping, at most once a minute per key.
+    private let usage = APIKeyUsage()
 
     public init(directory: any DirectoryStore, cache: DecisionCache? = nil) {
         self.directory = directory
@@ -18,20 +20,25 @@ public struct Authenticator: Sendable {
     }
 
     /// The identity behind `bearer`, or nil when it matches no live key or token.
+    ///
+    /// A bearer starting with `pct_` is a user token; anything else of a plausible length is looked up as an API key
+    /// (generated keys start with `pcs_`, but `PORTCULLIS_ADMIN_KEY` may be any secret of 32 characters or more).
     public func identity(bearer: String) throws -> Identity? {
-        let isKey = bearer.hasPrefix(APIKeySecret.prefix)
-        guard isKey || bearer.hasPrefix(UserTokenSecret.prefix) else { return nil }
+        let isToken = bearer.hasPrefix(UserTokenSecret.prefix)
+        guard (1...APIKeySecret.maximumLength).contains(bearer.utf8.count) else { return nil }
         let hash = Crypto.sha256(bearer.utf8)
         let revisionBefore = cache?.versions.revision ?? 0
-        let key = (isKey ? "k\u{1F}" : "t\u{1F}") + hash.hexString
+        let key = (isToken ? "t\u{1F}" : "k\u{1F}") + hash.hexString
+        let now = Timestamp.nowMilliseconds() / 1000
         if let cache, let hit = cache.lookup(key), let identity = decoded.identity(for: hit.entry.payload) {
+            noteUse(identity, now: now)
             return identity
         }
-        let now = Timestamp.nowMilliseconds() / 1000
-        if isKey {
+        if !isToken {
             guard let apiKey = try directory.apiKey(hash: hash) else { return nil }
             let identity = Identity.apiKey(id: apiKey.id, scopes: Set(apiKey.scopes))
             cache?.store(key, payload: Self.encode(identity), dependencies: [.apiKeys], computedAfter: revisionBefore, priority: .high)
+            noteUse(identity, now: now)
             return identity
         }
         guard let user = try directory.tokenUser(hash: hash, now: now) else { return nil }
@@ -39,6 +46,15 @@ public struct Authenticator: Sendable {
         cache?.store(key, payload: Self.encode(identity), dependencies: [.user(user.userId)], computedAfter: revisionBefore,
                      expiresAt: user.expiresAt, priority: .high)
         return identity
+    }
+
+    /// Records an API key's use off the request path when a minute has passed since the last record.
+    private func noteUse(_ identity: Identity, now: Int64) {
+        guard case .apiKey(let id, _) = identity, usage.due(id, now: now) else { return }
+        let directory = directory
+        Task.detached(priority: .background) {
+            try? await directory.recordAPIKeyUse(id: id, at: Timestamp.format(epochMilliseconds: now / 60 * 60_000))
+        }
     }
 
     static func encode(_ identity: Identity) -> String {
@@ -73,5 +89,22 @@ final class DecodedIdentities: Sendable {
             table[payload] = identity
         }
         return identity
+    }
+}
+
+/// When each API key's use was last recorded, so `last_used_at` is written at most once a minute per key.
+final class APIKeyUsage: Sendable {
+    private let recorded = Mutex<[String: Int64]>([:])
+    static let intervalSeconds: Int64 = 60
+    static let capacity = 100_000
+
+    /// Whether a use at `now` should be recorded; marks it recorded when so.
+    func due(_ id: String, now: Int64) -> Bool {
+        recorded.withLock { recorded in
+            if let last = recorded[id], now - last < Self.intervalSeconds { return false }
+            if recorded.count >= Self.capacity { recorded.removeAll(keepingCapacity: true) }
+            recorded[id] = now
+            return true
+        }
     }
 }

@@ -24,7 +24,10 @@ public enum Identity: Sendable, Equatable {
 
 /// API key material: the secret shown once, and the hash that is stored.
 public struct APIKeySecret: Sendable {
+    /// Generated keys start with this; keys from `PORTCULLIS_ADMIN_KEY` may be any secret of 32 characters or more.
     public static let prefix = "pcs_"
+    /// Longer bearer credentials are refused before they are hashed.
+    public static let maximumLength = 512
     public let key: String
 
     public init(key: String) {

@@ -141,17 +141,42 @@ public struct APIKey: Sendable, Equatable, Codable {
     public var name: String
     public var scopes: [APIKeyScope]
     public var createdAt: String
+    /// When the key last authenticated a request, to the minute (updated at most once a minute; not a write).
+    public var lastUsedAt: String?
+    public var source: APIKeySource
 
-    public init(id: String, name: String, scopes: [APIKeyScope], createdAt: String) {
+    public init(id: String, name: String, scopes: [APIKeyScope], createdAt: String, lastUsedAt: String? = nil, source: APIKeySource = .api) {
         self.id = id
         self.name = name
         self.scopes = scopes
         self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.source = source
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, scopes, createdAt = "created_at"
+        case id, name, scopes, createdAt = "created_at", lastUsedAt = "last_used_at", source
     }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encode(scopes, forKey: .scopes)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(lastUsedAt, forKey: .lastUsedAt)
+        try container.encode(source, forKey: .source)
+    }
+}
+
+/// Where an API key came from.
+public enum APIKeySource: String, Sendable, Codable, CaseIterable {
+    /// Created at the first start and written to `<data-dir>/admin.key`.
+    case bootstrap
+    /// Registered from `PORTCULLIS_ADMIN_KEY`; replaced when the variable changes between starts.
+    case environment
+    /// Created through `POST /api/v1/api-keys`.
+    case api
 }
 
 /// What an API key may do: `authz` reaches the authorization endpoints, `admin` reaches everything.

@@ -26,7 +26,7 @@ public struct ImportCounts: Sendable, Equatable, Codable {
 public protocol DirectoryStore: Sendable {
     func createUser(_ input: NewUser, passwordHash: String?) async throws -> Written<User>
     func user(_ id: String) async throws -> User
-    /// The user's password hash, for sign-in; nil when the user is absent or has no password.
+    /// The user's password hash, for sign-in; nil when no live user has this email (in its stored, normalized form).
     func userCredentials(email: String) async throws -> (user: User, passwordHash: String?)?
     func updateUser(_ id: String, _ patch: UserPatch, passwordHash: String?) async throws -> Written<User>
     func deleteUser(_ id: String) async throws -> Int64
@@ -55,8 +55,14 @@ public protocol DirectoryStore: Sendable {
     func deleteGeneration(_ id: String) async throws -> Int64
     func generations(_ page: PageRequest) async throws -> Page<Generation>
 
-    func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret) async throws -> Written<APIKey>
+    func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource) async throws -> Written<APIKey>
+    /// Registers `secret` as the environment's admin key, removing any other environment key; true when anything changed.
+    func replaceEnvironmentKey(_ secret: APIKeySecret, name: String) async throws -> Bool
     func deleteAPIKey(_ id: String) async throws -> Int64
+    /// Every API key, oldest first, without secrets.
+    func apiKeys() async throws -> [APIKey]
+    /// Notes that a key authenticated a request (bookkeeping: no revision).
+    func recordAPIKeyUse(id: String, at timestamp: String) async throws
     /// The key whose hash matches, or nil.
     func apiKey(hash: [UInt8]) throws -> APIKey?
     /// Whether any API key exists (first start creates the admin key when none does).
@@ -66,6 +72,8 @@ public protocol DirectoryStore: Sendable {
     func createToken(userId: String, hash: [UInt8], expiresAt: Int64) async throws
     /// Removes a token; false when there was none.
     func deleteToken(hash: [UInt8]) async throws -> Bool
+    /// Ends every session of a user; returns the revision.
+    func endSessions(userId: String) async throws -> Int64
     /// The user behind a live token whose user is active, or nil. Runs on the request path: one indexed lookup.
     func tokenUser(hash: [UInt8], now: Int64) throws -> (userId: String, isAdmin: Bool, expiresAt: Int64)?
     /// The user's active memberships of live teams.

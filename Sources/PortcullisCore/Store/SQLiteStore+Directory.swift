@@ -23,9 +23,10 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func userCredentials(email: String) async throws -> (user: User, passwordHash: String?)? {
-        try await read { db in
+        guard let email = try? Validate.normalizedEmail(email) else { return nil }
+        return try await read { db in
             guard let row = try Row.fetchOne(
-                db, sql: "SELECT \(Self.userColumns), password_hash FROM users WHERE email = ? COLLATE NOCASE AND deleted_at IS NULL",
+                db, sql: "SELECT \(Self.userColumns), password_hash FROM users WHERE email = ? AND deleted_at IS NULL",
                 arguments: [email])
             else { return nil }
             return (Self.user(row), row["password_hash"])
@@ -43,6 +44,8 @@ extension SQLiteStore: DirectoryStore {
             if let displayName = patch.displayName { user.displayName = displayName }
             if let isAdmin = patch.isAdmin { user.isAdmin = isAdmin }
             if let status = patch.status { user.status = status }
+            // A new password or a disabled account ends every session: old tokens must not outlive the reason they were trusted.
+            if passwordHash != nil || user.status == .disabled { try Self.endSessions(db, userId: id) }
             try db.execute(
                 sql: "UPDATE users SET email = ?, display_name = ?, is_admin = ?, status = ?, password_hash = COALESCE(?, password_hash) WHERE id = ?",
                 arguments: [user.email, user.displayName, user.isAdmin, user.status.rawValue, passwordHash, id])
@@ -51,7 +54,11 @@ extension SQLiteStore: DirectoryStore {
     }
 
     public func deleteUser(_ id: String) async throws -> Int64 {
-        try await write { db, changed in try Self.softDelete(db, .users, id); changed.append(.user(id)) }.revision
+        try await write { db, changed in
+            try Self.softDelete(db, .users, id)
+            try Self.endSessions(db, userId: id)
+            changed.append(.user(id))
+        }.revision
     }
 
     public func users(_ page: PageRequest) async throws -> Page<User> {
@@ -218,14 +225,41 @@ extension SQLiteStore: DirectoryStore {
 
     // MARK: API keys
 
-    public func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret) async throws -> Written<APIKey> {
-        let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: scopes, createdAt: Timestamp.now())
+    public func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource) async throws -> Written<APIKey> {
+        let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: scopes, createdAt: Timestamp.now(), source: source)
         let hash = secret.hash
         return try await write { db, _ in
-            try db.execute(sql: "INSERT INTO api_keys (id, name, key_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [key.id, key.name, Data(hash), key.scopes.map(\.rawValue).joined(separator: " "), key.createdAt])
+            try Self.insertAPIKey(db, key, hash: hash)
             return key
         }
+    }
+
+    public func replaceEnvironmentKey(_ secret: APIKeySecret, name: String) async throws -> Bool {
+        let hash = Data(secret.hash)
+        // The usual start: the same key as last time. Nothing to write, so the revision does not move.
+        let current = try await read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM api_keys WHERE key_hash = ?)
+                   AND NOT EXISTS (SELECT 1 FROM api_keys WHERE source = 'environment' AND key_hash <> ?)
+                """, arguments: [hash, hash]) ?? false
+        }
+        if current { return false }
+        let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: [.admin], createdAt: Timestamp.now(), source: .environment)
+        return try await write { db, changed in
+            // The previous environment key stops working the moment another one is configured.
+            try db.execute(sql: "DELETE FROM api_keys WHERE source = 'environment' AND key_hash <> ?", arguments: [hash])
+            let removed = db.changesCount > 0
+            if removed { changed.append(.apiKeys) }
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM api_keys WHERE key_hash = ?", arguments: [hash]) == nil else { return removed }
+            try Self.insertAPIKey(db, key, hash: secret.hash)
+            return true
+        }.value
+    }
+
+    private static func insertAPIKey(_ db: Database, _ key: APIKey, hash: [UInt8]) throws {
+        try db.execute(sql: "INSERT INTO api_keys (id, name, key_hash, scopes, created_at, source) VALUES (?, ?, ?, ?, ?, ?)",
+                       arguments: [key.id, key.name, Data(hash), key.scopes.map(\.rawValue).joined(separator: " "), key.createdAt,
+                                   key.source.rawValue])
     }
 
     public func deleteAPIKey(_ id: String) async throws -> Int64 {
@@ -236,15 +270,35 @@ extension SQLiteStore: DirectoryStore {
         }.revision
     }
 
+    public func apiKeys() async throws -> [APIKey] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT id, name, scopes, created_at, last_used_at, source FROM api_keys ORDER BY created_at, id").map { row in
+                APIKey(id: row["id"], name: row["name"], scopes: Self.scopes(row["scopes"]), createdAt: row["created_at"],
+                       lastUsedAt: row["last_used_at"], source: APIKeySource(rawValue: row["source"]) ?? .api)
+            }
+        }
+    }
+
+    /// Bookkeeping, not data: no revision, no version, so a busy key costs no cache invalidation.
+    public func recordAPIKeyUse(id: String, at timestamp: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?", arguments: [timestamp, id])
+        }
+    }
+
     public func apiKey(hash: [UInt8]) throws -> APIKey? {
         try readers.read { connection throws(PortcullisError) in
             let statement = try connection.statement(Self.apiKeyByHashSQL)
             statement.bind(1, hash)
             guard try statement.step() else { return nil }
-            return APIKey(id: statement.text(0) ?? "", name: statement.text(1) ?? "",
-                          scopes: (statement.text(2) ?? "").split(separator: " ").compactMap { APIKeyScope(rawValue: String($0)) },
-                          createdAt: statement.text(3) ?? "")
+            return APIKey(id: statement.text(0) ?? "", name: statement.text(1) ?? "", scopes: Self.scopes(statement.text(2) ?? ""),
+                          createdAt: statement.text(3) ?? "", lastUsedAt: statement.text(4),
+                          source: APIKeySource(rawValue: statement.text(5) ?? "") ?? .api)
         }
+    }
+
+    static func scopes(_ text: String) -> [APIKeyScope] {
+        text.split(separator: " ").compactMap { APIKeyScope(rawValue: String($0)) }
     }
 
     public func hasAPIKeys() throws -> Bool {

@@ -36,6 +36,13 @@ extension SQLiteStore {
         }.value
     }
 
+    public func endSessions(userId: String) async throws -> Int64 {
+        try await write { db, changed in
+            try Self.endSessions(db, userId: userId)
+            changed.append(.user(userId))
+        }.revision
+    }
+
     public func tokenUser(hash: [UInt8], now: Int64) throws -> (userId: String, isAdmin: Bool, expiresAt: Int64)? {
         try readers.withConnection { connection throws(PortcullisError) in
             let statement = try connection.statement(Self.tokenUserSQL)

@@ -2,7 +2,7 @@ import HTTPTypes
 import Hummingbird
 import PortcullisCore
 
-/// `POST /api/v1/api-keys` and `DELETE /api/v1/api-keys/{id}` (administrators only).
+/// `POST|GET /api/v1/api-keys` and `DELETE /api/v1/api-keys/{id}` (administrators only). Secrets appear once, at creation.
 struct APIKeysController {
     let directory: any DirectoryStore
 
@@ -12,13 +12,19 @@ struct APIKeysController {
             _ = try context.requireAdmin()
             var request = request
             var fields = try await request.jsonFields(context: context)
-            let name = try fields.requiredString("name", maxLength: 256)
+            let name = try fields.requiredText("name", maxLength: 256)
             let scopes = try fields.enumerationList("scopes", APIKeyScope.self) ?? [.authz]
             try fields.finish()
             guard !scopes.isEmpty else { throw PortcullisError.invalidField("scopes", "must name at least one scope") }
             let secret = APIKeySecret.generate()
-            let written = try await directory.createAPIKey(name: name, scopes: scopes, secret: secret)
-            return try .json(CreatedKey(key: written.value, secret: secret.key), status: .created, revision: written.revision)
+            let written = try await directory.createAPIKey(name: name, scopes: scopes, secret: secret, source: .api)
+            var response = try Response.json(CreatedKey(key: written.value, secret: secret.key), status: .created, revision: written.revision)
+            response.headers[.cacheControl] = "no-store"
+            return response
+        }
+        router.route(.get, "/api/v1/api-keys", in: table) { _, context in
+            _ = try context.requireAdmin()
+            return try .json(["items": try await directory.apiKeys()])
         }
         router.route(.delete, "/api/v1/api-keys/{id}", in: table) { _, context in
             _ = try context.requireAdmin()
@@ -31,7 +37,7 @@ struct APIKeysController {
         var key: APIKey
         var secret: String
 
-        enum CodingKeys: String, CodingKey { case id, key, name, scopes, createdAt = "created_at" }
+        enum CodingKeys: String, CodingKey { case id, key, name, scopes, createdAt = "created_at", source }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -40,6 +46,7 @@ struct APIKeysController {
             try container.encode(key.name, forKey: .name)
             try container.encode(key.scopes, forKey: .scopes)
             try container.encode(key.createdAt, forKey: .createdAt)
+            try container.encode(key.source, forKey: .source)
         }
     }
 }

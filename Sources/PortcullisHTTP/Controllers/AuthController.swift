@@ -2,7 +2,7 @@ import HTTPTypes
 import Hummingbird
 import PortcullisCore
 
-/// `POST /api/v1/auth/login`, `POST /api/v1/auth/logout`, `GET /api/v1/me`.
+/// `POST /api/v1/auth/login`, `POST /api/v1/auth/logout`, `POST /api/v1/auth/logout-all`, `GET /api/v1/me`.
 struct AuthController {
     let signIn: SignIn
     let directory: any DirectoryStore
@@ -21,13 +21,20 @@ struct AuthController {
             let start = monotonicNanoseconds()
             let result = try await controller.signIn.login(email: email, password: password, clientAddress: context.clientAddress)
             controller.monitor?.record(.authentication, nanoseconds: monotonicNanoseconds() - start)
-            return try .json(LoginBody(token: result.token, expiresAt: Timestamp.format(epochMilliseconds: result.expiresAt * 1000), user: result.user))
+            var response = try Response.json(LoginBody(token: result.token, expiresAt: Timestamp.format(epochMilliseconds: result.expiresAt * 1000),
+                                                       user: result.user))
+            response.headers[.cacheControl] = "no-store"
+            return response
         }
         router.route(.post, "/api/v1/auth/logout", in: table) { _, context in
             _ = try context.requireUser()
             guard let token = context.bearer else { throw PortcullisError(.unauthenticated, code: "unauthorized", "no token") }
             _ = try await controller.directory.deleteToken(hash: UserTokenSecret(token: token).hash)
             return Response(status: .noContent)
+        }
+        router.route(.post, "/api/v1/auth/logout-all", in: table) { _, context in
+            let user = try context.requireUser()
+            return .noContent(revision: try await controller.directory.endSessions(userId: user.id))
         }
         router.route(.get, "/api/v1/me", in: table) { _, context in
             let user = try context.requireUser()
