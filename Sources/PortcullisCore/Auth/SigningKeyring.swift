@@ -5,7 +5,9 @@ import Synchronization
 ///
 /// One key is active and signs; older keys still verify until they are retired, so a rotation never breaks
 /// URLs already handed out. The file is re-read when it changes (a `stat` per use, compared by inode and modification
-/// time), so `portcullis keys rotate` reaches a running server at once.
+/// time), so `portcullis keys rotate` reaches a running server at once. It fails closed: when the file is gone,
+/// unreadable or invalid, no key verifies and nothing is signed until it is readable again — a retired key never
+/// comes back because the file that retired it cannot be read.
 public final class SigningKeyring: Sendable {
     public struct Key: Sendable, Codable, Equatable {
         public var kid: String
@@ -17,6 +19,7 @@ public final class SigningKeyring: Sendable {
             case kid, secret, createdAt = "created_at", retired
         }
 
+        /// Checked by `read`: every key loaded decodes to at least `minimumSecretBytes`.
         var secretBytes: [UInt8] { Base64URL.decode(secret) ?? [] }
     }
 
@@ -25,9 +28,12 @@ public final class SigningKeyring: Sendable {
         public var keys: [Key]
     }
 
+    /// Shorter secrets are refused: an HMAC key must not be guessable.
+    public static let minimumSecretBytes = 32
     public let path: String
     private struct Cache {
-        var contents: Contents
+        /// Nil while the file cannot be read or is invalid.
+        var contents: Contents?
         var version: FileVersion?
     }
 
@@ -43,15 +49,17 @@ public final class SigningKeyring: Sendable {
         cache = Mutex(Cache(contents: contents, version: FileVersion(path: path)))
     }
 
-    /// The key that signs new URLs.
-    public var activeKey: Key {
-        let contents = current()
-        return contents.keys.first { $0.kid == contents.active } ?? contents.keys[0]
+    /// The key that signs new URLs; throws `signing_keys_unreadable` (503) while the file cannot be read.
+    public func activeKey() throws(PortcullisError) -> Key {
+        guard let contents = current(), let key = contents.keys.first(where: { $0.kid == contents.active && !$0.retired }) else {
+            throw PortcullisError(.unavailable, code: "signing_keys_unreadable", "the media signing keys cannot be read")
+        }
+        return key
     }
 
-    /// A key that may still verify (present and not retired).
+    /// A key that may still verify (present and not retired); nil for every kid while the file cannot be read.
     public func verifyingKey(kid: String) -> Key? {
-        current().keys.first { $0.kid == kid && !$0.retired }
+        current()?.keys.first { $0.kid == kid && !$0.retired }
     }
 
     /// Adds a new active key; older keys keep verifying. Returns the new key id.
@@ -79,17 +87,28 @@ public final class SigningKeyring: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PortcullisError(.unavailable, code: "signing_keys_unreadable", "cannot read \(path)")
         }
-        let contents = try JSONDecoder().decode(Contents.self, from: data)
+        guard let contents = try? JSONDecoder().decode(Contents.self, from: data) else {
+            throw PortcullisError(.unavailable, code: "signing_keys_invalid", "\(path) is not a signing key file")
+        }
         guard !contents.keys.isEmpty else { throw PortcullisError(.unavailable, code: "signing_keys_empty", "\(path) holds no keys") }
+        for key in contents.keys {
+            guard MediaGrant.isToken(key.kid), let secret = Base64URL.decode(key.secret), secret.count >= minimumSecretBytes else {
+                throw PortcullisError(.unavailable, code: "signing_keys_invalid",
+                                      "\(path): key '\(key.kid)' needs a base64url secret of at least \(minimumSecretBytes) bytes")
+            }
+        }
+        guard contents.keys.contains(where: { $0.kid == contents.active && !$0.retired }) else {
+            throw PortcullisError(.unavailable, code: "signing_keys_invalid", "\(path): the active key '\(contents.active)' is missing or retired")
+        }
         return contents
     }
 
-    /// The keys, re-read when the file was replaced or modified since the last read.
-    private func current() -> Contents {
-        let version = FileVersion(path: path)
+    /// The keys, re-read when the file was replaced or modified since the last read; nil while it cannot be read.
+    private func current() -> Contents? {
+        guard let version = FileVersion(path: path) else { return nil }
         return cache.withLock { cache in
-            if version != cache.version, let contents = try? Self.read(path) {
-                cache.contents = contents
+            if version != cache.version {
+                cache.contents = try? Self.read(path)
                 cache.version = version
             }
             return cache.contents
@@ -125,11 +144,14 @@ extension SigningKeyring.Contents {
     }
 }
 
-/// Identifies one version of a file: replaced files get a new inode, edited ones a new modification time.
+/// Identifies one version of a file: replaced files get a new inode, edited ones a new modification time, and a
+/// `chmod` a new status-change time (so a file made unreadable is noticed too).
 struct FileVersion: Equatable {
     var inode: UInt64
     var seconds: Int
     var nanoseconds: Int
+    var changeSeconds: Int
+    var changeNanoseconds: Int
 
     init?(path: String) {
         var info = stat()
@@ -137,5 +159,7 @@ struct FileVersion: Equatable {
         inode = UInt64(info.st_ino)
         seconds = Int(info.st_mtim.tv_sec)
         nanoseconds = Int(info.st_mtim.tv_nsec)
+        changeSeconds = Int(info.st_ctim.tv_sec)
+        changeNanoseconds = Int(info.st_ctim.tv_nsec)
     }
 }

@@ -95,6 +95,48 @@ public struct AuthorizationEngine: Sendable {
         }
     }
 
+    /// Decides a request a user asks about themselves (a user token): SPEC 8.1's view. A resource the user cannot read
+    /// is `no_grant` whether it exists or not, with the same explanation and `cache: miss` either way (answers about
+    /// absent resources are never cached, so a cached one would tell them apart).
+    public func checkAsSubject(_ request: CheckRequest) throws -> Decision {
+        let decision = try check(request)
+        if decision.allowed { return decision }
+        if request.action != .read {
+            let read = CheckRequest(userId: request.userId, action: .read, resourceType: request.resourceType, resourceId: request.resourceId)
+            if try check(read).allowed { return decision }
+        }
+        return Self.concealed(decision, request)
+    }
+
+    /// Every request of a batch, as `checkAsSubject` decides one.
+    public func checkAsSubject(batch requests: [CheckRequest]) throws -> [Decision] {
+        let decisions = try check(batch: requests)
+        let unreadable = requests.indices.filter { !decisions[$0].allowed && requests[$0].action == .read }
+        let toProbe = requests.indices.filter { !decisions[$0].allowed && requests[$0].action != .read }
+        let probes = try check(batch: toProbe.map {
+            CheckRequest(userId: requests[$0].userId, action: .read, resourceType: requests[$0].resourceType, resourceId: requests[$0].resourceId)
+        })
+        var concealed = Set(unreadable)
+        for (index, probe) in zip(toProbe, probes) where !probe.allowed { concealed.insert(index) }
+        return decisions.indices.map { index in
+            concealed.contains(index) ? Self.concealed(decisions[index], requests[index]) : decisions[index]
+        }
+    }
+
+    static func concealed(_ decision: Decision, _ request: CheckRequest) -> Decision {
+        var decision = decision
+        decision.reason = .noGrant
+        decision.cacheLayer = .miss
+        if request.explain {
+            decision.explanation = [
+                RuleOutcome(rule: "user_active", outcome: .skip, detail: "user is active"),
+                RuleOutcome(rule: "no_grant", outcome: .deny,
+                            detail: "no rule grants \(request.action.rawValue) on this \(request.resourceType.rawValue) (it does not exist or the user may not read it)"),
+            ]
+        }
+        return decision
+    }
+
     /// One page of the ids of resources of `type` the user may act on; consistent with `check`.
     public func resources(userId: String, type: ResourceType, action: Action, page: PageRequest) throws -> (page: Page<String>, revision: Int64) {
         try store.withSnapshot { snapshot in

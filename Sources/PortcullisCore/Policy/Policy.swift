@@ -112,13 +112,14 @@ public enum Policy {
             trace.record("team_membership", .skip, "project is private to its owner")
             return nil
         }
+        // A team is named only to its members: an explanation must not reveal teams the user does not belong to.
         guard !project.teamIsDeleted else {
-            trace.record("team_membership", .skip, "team '\(teamId)' is deleted")
+            trace.record("team_membership", .skip, "the project's team is deleted")
             return nil
         }
         guard let membership = project.membership, membership.isActive else {
             trace.record("team_membership", .skip, project.membership == nil
-                ? "user is not a member of team '\(teamId)'" : "user's membership of team '\(teamId)' is inactive")
+                ? "user is not a member of the project's team" : "user's membership of team '\(teamId)' is inactive")
             return nil
         }
         if membership.roleGrantsAction {

@@ -5,7 +5,9 @@ import PortcullisCore
 /// `GET|PATCH|DELETE /api/v1/generations/{id}`: management for administrators, end-user access for signed-in users.
 ///
 /// A user sees a generation only if they may `read` it: otherwise the answer is the same 404 as for an absent one,
-/// so existence does not leak. A readable generation the user may not update or delete is a 403.
+/// so existence does not leak. A readable generation the user may not update or delete is a 403. End users may change
+/// `status` and move a generation between projects (with `delete` on it and `create_generation` on the target); only
+/// administrators set `media_key`, since a key names a file that media URLs hand out.
 struct GenerationsController {
     let directory: any DirectoryStore
     let engine: AuthorizationEngine
@@ -35,12 +37,8 @@ struct GenerationsController {
             let patch = try GenerationPatch(&fields, endUser: true)
             try fields.finish()
             try controller.require(.update, on: id, user: user.id)
-            if case .some(let projectId?) = patch.projectId {
-                let decision = try controller.engine.check(
-                    CheckRequest(userId: user.id, action: .createGeneration, resourceType: .project, resourceId: projectId))
-                guard decision.allowed else {
-                    throw PortcullisError(.forbidden, code: "forbidden", "you may not add generations to project '\(projectId)'")
-                }
+            if case .some(let target) = patch.projectId, target != (try await controller.directory.generation(id)).projectId {
+                try controller.requireMove(id, to: target, user: user.id)
             }
             let written = try await controller.directory.updateGeneration(id, patch)
             return try .json(written.value, revision: written.revision)
@@ -59,6 +57,17 @@ struct GenerationsController {
     func requireReadable(_ id: String, user: String) throws {
         guard try engine.check(CheckRequest(userId: user, action: .read, resourceType: .generation, resourceId: id)).allowed else {
             throw PortcullisError.notFound("generation", id)
+        }
+    }
+
+    /// Moving a generation takes it out of one audience and into another, so it needs `delete` here and
+    /// `create_generation` on the target project (SPEC 8.1): an editor cannot widen who sees a colleague's work.
+    func requireMove(_ id: String, to target: String?, user: String) throws {
+        try require(.delete, on: id, user: user)
+        guard let target else { return }
+        let decision = try engine.check(CheckRequest(userId: user, action: .createGeneration, resourceType: .project, resourceId: target))
+        guard decision.allowed else {
+            throw PortcullisError(.forbidden, code: "forbidden", "you may not add generations to project '\(target)'")
         }
     }
 

@@ -21,17 +21,15 @@ struct MediaController {
             guard let mediaKey = generation.mediaKey else {
                 throw PortcullisError(.conflict, code: "no_media", "generation '\(id)' has no media yet")
             }
-            let signed = controller.signer.sign(mediaKey: mediaKey, userId: user.id, generationId: id, now: Timestamp.nowMilliseconds() / 1000)
+            let signed = try controller.signer.sign(mediaKey: mediaKey, userId: user.id, generationId: id, now: Timestamp.nowMilliseconds() / 1000)
             return try .json(["url": signed.url, "expires_at": Timestamp.format(epochMilliseconds: signed.expires * 1000)])
         }
         router.route(.get, "/api/v1/media/verify", in: table) { request, _ in
-            let grant: MediaURLSigner.Grant?
+            let grant: MediaGrant?
             if let original = request.headers[HTTPField.Name("X-Original-URI")!] {
-                grant = MediaURLSigner.grant(originalURI: original)
+                grant = MediaGrant(originalURI: original, basePath: controller.signer.basePath)
             } else {
-                var query: [String: String] = [:]
-                for (name, value) in request.uri.queryParameters { query[String(name)] = String(value) }
-                grant = MediaURLSigner.grant(query: query)
+                grant = MediaGrant(verifyQuery: request.uri.query ?? "")
             }
             if let rejection = try await controller.verify(grant) {
                 return ErrorResponse.make(status: .forbidden, code: rejection.rawValue, message: "the media URL is not valid: \(rejection.rawValue)")
@@ -41,8 +39,8 @@ struct MediaController {
     }
 
     /// Signature and expiry first, then whether the user may still download this generation and it still has this media.
-    func verify(_ grant: MediaURLSigner.Grant?) async throws -> MediaURLSigner.Rejection? {
-        guard let grant, Identifier.isValid(grant.userId), Identifier.isValid(grant.generationId) else { return .malformed }
+    func verify(_ grant: MediaGrant?) async throws -> MediaURLSigner.Rejection? {
+        guard let grant else { return .malformed }
         if let rejection = signer.verifySignature(grant, now: Timestamp.nowMilliseconds() / 1000) { return rejection }
         let decision = try engine.check(CheckRequest(userId: grant.userId, action: .download, resourceType: .generation, resourceId: grant.generationId))
         guard decision.allowed else { return .revoked }
