@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import PortcullisCore
@@ -16,7 +17,7 @@ import ServiceLifecycle
 public func buildApplication(
     _ settings: ServerSettings, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
-    try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+    try DataDirectory.prepare(settings.dataDirectory)
     let monitor = PerformanceMonitor(clock: settings.clock, routeClassNames: RouteClass.allCases.map(\.rawValue))
     var observer: (@Sendable (Int64) -> Void)?
     if settings.monitorEnabled { observer = { @Sendable nanoseconds in monitor.record(.databaseQuery, nanoseconds: nanoseconds) } }
@@ -42,8 +43,11 @@ public func buildApplication(
     configuration.backlog = settings.backlog
     // Hummingbird's idle timer restarts on each decoded request part, so a header trickled byte by byte never resets it.
     let idleTimeout: TimeAmount? = settings.idleTimeoutSeconds > 0 ? .seconds(Int64(settings.idleTimeoutSeconds)) : nil
+    let requestTimeout: TimeAmount? = settings.requestTimeoutSeconds > 0 ? .seconds(Int64(settings.requestTimeoutSeconds)) : nil
+    let server = HTTPServerBuilder.portcullisHTTP1(configuration: .init(idleTimeout: idleTimeout), requestTimeout: requestTimeout,
+                                                    classifier: settings.routeClassifier)
     return Application(
-        router: router.router, server: .http1(configuration: .init(idleTimeout: idleTimeout)), configuration: configuration, services: services,
+        router: router.router, server: server, configuration: configuration, services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger)
 }
@@ -58,10 +62,13 @@ func buildRouter(
     // With the monitor off nothing is timed or shed (to measure what they cost); the headers stay.
     let monitor = settings.monitorEnabled ? instruments.monitor : nil
     let shedder = settings.monitorEnabled ? LoadShedder(maxInFlight: settings.maxInFlight, openSeconds: settings.overloadOpenSeconds, clock: settings.clock) : nil
+    let hashing = PasswordHashingPool(workers: settings.hashingWorkers > 0 ? settings.hashingWorkers : PasswordHashingPool.cores,
+                                      queueLimit: settings.hashingQueue)
     var accessLogger = logger
     accessLogger[metadataKey: "log"] = "access"
-    // Outermost first: route class, timing and headers on every response; shedding before any work; errors turned
-    // into responses; then limits and identity.
+    // Outermost first: the client's address (behind a trusted proxy); route class, timing and headers on every response;
+    // shedding before any work; errors turned into responses; then limits and identity.
+    if !settings.trustedProxies.isEmpty { router.add(middleware: ClientAddressMiddleware(trusted: settings.trustedProxies)) }
     router.add(middleware: ResponseHeadersMiddleware(classifier: settings.routeClassifier, monitor: monitor,
                                                      accessLog: settings.monitorEnabled ? settings.accessLog : .off, logger: accessLogger))
     if let shedder { router.add(middleware: LoadSheddingMiddleware(shedder: shedder)) }
@@ -72,7 +79,7 @@ func buildRouter(
     HealthController().addRoutes(to: router, table: routes)
     OpenAPIController().addRoutes(to: router, table: routes)
     DashboardController().addRoutes(to: router, table: routes)
-    ManagementController(directory: store, hasher: hasher).addRoutes(to: router, table: routes)
+    ManagementController(directory: store, hasher: hasher, hashing: hashing).addRoutes(to: router, table: routes)
     APIKeysController(directory: store).addRoutes(to: router, table: routes)
     ImportController(directory: store, hasher: hasher, spoolDirectory: settings.dataDirectory, maxImportBytes: settings.maxImportBytes)
         .addRoutes(to: router, table: routes)
@@ -82,9 +89,11 @@ func buildRouter(
                           metricsPublic: settings.metricsPublic, peaks: Peaks())
         .addRoutes(to: router, table: routes)
     let throttle = LoginThrottle(
-        perEmail: .init(failures: settings.loginFailuresPerEmail, windowSeconds: Int64(settings.loginEmailWindowSeconds)),
-        perAddress: .init(failures: settings.loginFailuresPerAddress, windowSeconds: Int64(settings.loginAddressWindowSeconds)))
-    let signIn = SignIn(directory: store, hasher: hasher, throttle: throttle, tokenLifetimeSeconds: Int64(settings.tokenLifetimeSeconds))
+        perAccount: .init(failures: settings.loginFailuresPerEmail, windowSeconds: Int64(settings.loginEmailWindowSeconds)),
+        perAddress: .init(failures: settings.loginFailuresPerAddress, windowSeconds: Int64(settings.loginAddressWindowSeconds)),
+        distributedFailures: settings.loginFailuresDistributed)
+    let signIn = SignIn(directory: store, hasher: hasher, throttle: throttle, hashing: hashing,
+                        tokenLifetimeSeconds: Int64(settings.tokenLifetimeSeconds))
     AuthController(signIn: signIn, directory: store, cache: cache, monitor: monitor).addRoutes(to: router, table: routes)
     let generations = GenerationsController(directory: store, engine: engine)
     generations.addRoutes(to: router, table: routes)

@@ -46,8 +46,9 @@ public struct RouteClassifier: Sendable {
     public static let defaultPatterns: [RouteClass: [String]] = [
         // The performance health endpoint is a health endpoint: it must keep answering while traffic is shed.
         .ultraFast: ["/api/v1/health", "/api/v1/performance/health"],
-        .criticalAuth: ["/api/v1/authz/*", "/api/v1/auth/*"],
-        .fast: ["/api/v1/me", "/api/v1/media/*", "/api/v1/generations/*/media-url"],
+        // SPEC 8.1: /me and API keys are authentication; a generation and its media URL are `fast` whoever calls.
+        .criticalAuth: ["/api/v1/authz/*", "/api/v1/auth/*", "/api/v1/me", "/api/v1/api-keys*"],
+        .fast: ["/api/v1/media/*", "/api/v1/generations/*"],
         .background: ["/api/v1/import", "/api/v1/performance/*", "/metrics", "/dashboard*"],
     ]
 

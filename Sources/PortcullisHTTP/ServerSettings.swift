@@ -18,11 +18,22 @@ public struct ServerSettings: Sendable {
     public var passwordIterations = 600_000
     /// How long a sign-in token works.
     public var tokenLifetimeSeconds = 43_200
-    /// Failed sign-ins allowed per email per window, and per client address per window.
+    /// Failed sign-ins allowed per account per window (an address that failed for an account is refused past it),
+    /// and per client address per window (SPEC 8.1).
     public var loginFailuresPerEmail = 5
     public var loginEmailWindowSeconds = 900
     public var loginFailuresPerAddress = 20
     public var loginAddressWindowSeconds = 60
+    /// Failed sign-ins per account from all addresses together past which every address is refused (same window).
+    public var loginFailuresDistributed = 100
+    /// Password KDF runs at once (0: one per core) and runs allowed to wait; beyond both, sign-ins get 503.
+    public var hashingWorkers = 0
+    public var hashingQueue = 16
+    /// Peers whose `X-Forwarded-For` is believed (CIDR blocks, e.g. the reverse proxy's 127.0.0.1/32).
+    public var trustedProxies: [AddressRange] = []
+    /// A request's head must arrive within this many seconds, and its body within the same time or, for bodies over
+    /// 1 MiB, at 64 KiB/s on average; otherwise the connection is closed (408 when the head had arrived). 0 disables it.
+    public var requestTimeoutSeconds = 30
     /// Prefix of signed media URLs (e.g. `https://media.example.com`); empty gives `/media/...` paths.
     public var mediaPublicBase = ""
     /// How long a signed media URL is valid.

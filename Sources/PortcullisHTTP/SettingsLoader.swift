@@ -56,6 +56,26 @@ public enum SettingsLoader {
         Option(key: "auth.login_address_window_seconds", environment: "PORTCULLIS_LOGIN_ADDRESS_WINDOW_SECONDS") { settings, value throws(PortcullisError) in
             settings.loginAddressWindowSeconds = try integer(value, "login_address_window_seconds", in: 1...86_400)
         },
+        Option(key: "auth.login_failures_distributed", environment: "PORTCULLIS_AUTH_LOGIN_FAILURES_DISTRIBUTED") { settings, value throws(PortcullisError) in
+            settings.loginFailuresDistributed = try integer(value, "login_failures_distributed", in: 1...100_000_000)
+        },
+        Option(key: "auth.hashing_workers", environment: "PORTCULLIS_AUTH_HASHING_WORKERS") { settings, value throws(PortcullisError) in
+            settings.hashingWorkers = try integer(value, "hashing_workers", in: 0...1024)
+        },
+        Option(key: "auth.hashing_queue", environment: "PORTCULLIS_AUTH_HASHING_QUEUE") { settings, value throws(PortcullisError) in
+            settings.hashingQueue = try integer(value, "hashing_queue", in: 0...100_000)
+        },
+        Option(key: "server.trusted_proxies", environment: "PORTCULLIS_SERVER_TRUSTED_PROXIES") { settings, value throws(PortcullisError) in
+            settings.trustedProxies = try value.split(separator: ",").map { $0.trimmingSpaces }.filter { !$0.isEmpty }.map { text throws(PortcullisError) in
+                guard let range = AddressRange(text) else {
+                    throw PortcullisError.invalidField("trusted_proxies", "'\(text)' is not an IPv4 or IPv6 address or CIDR block")
+                }
+                return range
+            }
+        },
+        Option(key: "server.request_timeout_seconds", environment: "PORTCULLIS_SERVER_REQUEST_TIMEOUT_SECONDS") { settings, value throws(PortcullisError) in
+            settings.requestTimeoutSeconds = try integer(value, "request_timeout_seconds", in: 0...86_400)
+        },
         Option(key: "media.public_base", environment: "PORTCULLIS_MEDIA_PUBLIC_BASE") { settings, value throws(PortcullisError) in
             settings.mediaPublicBase = value
         },

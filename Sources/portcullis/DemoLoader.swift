@@ -6,7 +6,7 @@ import PortcullisHTTP
 /// Fills an empty database with `DemoDirectory` and prints how to use it.
 enum DemoLoader {
     static func load(into settings: ServerSettings, logger: Logger) async throws {
-        try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+        try DataDirectory.prepare(settings.dataDirectory)
         let store = try SQLiteStore(settings.storeConfiguration)
         let existing = try await store.users(PageRequest(limit: 1))
         guard existing.items.isEmpty else {

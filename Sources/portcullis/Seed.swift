@@ -38,9 +38,10 @@ struct Seed: ParsableCommand {
             return
         }
         let directory = dataDir ?? "./data"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let store = try SQLiteStore(StoreConfiguration(path: directory + "/portcullis.sqlite"))
         do {
+            let lock = try DataDirectoryLock.acquire(dataDirectory: directory)
+            defer { withExtendedLifetime(lock) {} }
+            let store = try SQLiteStore(StoreConfiguration(path: directory + "/portcullis.sqlite"))
             let counts = try store.seed(dataset).value
             print("seeded \(counts.users) users, \(counts.teams) teams, \(counts.members) members, \(counts.projects) projects, "
                 + "\(counts.generations) generations into \(directory) in \(Self.seconds(since: start)) s")

@@ -177,10 +177,12 @@ struct PerformanceHTTPTests {
 
 @Suite("Route classification: the defaults of SPEC section 5, and configured patterns")
 struct RouteClassifierTests {
-    @Test("defaults", arguments: [
+    @Test("defaults (SPEC section 4 as 8.1 restates it)", arguments: [
         ("/api/v1/health", "ultra_fast"), ("/api/v1/performance/health", "ultra_fast"), ("/api/v1/authz/check", "critical_auth"),
-        ("/api/v1/auth/login", "critical_auth"), ("/api/v1/me", "fast"), ("/api/v1/media/verify", "fast"),
-        ("/api/v1/generations/g1/media-url", "fast"), ("/api/v1/generations/g1", "normal"), ("/api/v1/users", "normal"),
+        ("/api/v1/auth/login", "critical_auth"), ("/api/v1/auth/logout-all", "critical_auth"), ("/api/v1/me", "critical_auth"),
+        ("/api/v1/api-keys", "critical_auth"), ("/api/v1/api-keys/key_1", "critical_auth"), ("/api/v1/media/verify", "fast"),
+        ("/api/v1/generations/g1/media-url", "fast"), ("/api/v1/generations/g1", "fast"), ("/api/v1/generations", "normal"),
+        ("/api/v1/users", "normal"),
         ("/api/v1/import", "background"), ("/api/v1/performance/dashboard", "background"), ("/metrics", "background"),
         ("/dashboard/app.js", "background"),
     ])

@@ -114,6 +114,28 @@ struct OperationsTests {
         #expect(try await again.createUser("after-restore").contains(" 201 "))
     }
 
+    @Test("an offline import into a data directory a server holds is refused: exit 1, nothing written, the server unaffected")
+    func importRefusesRunningServer() async throws {
+        let server = try RunningServer.start()
+        defer { try? FileManager.default.removeItem(atPath: server.directory) }
+        _ = try await server.createUser("kept")
+        let file = CommandRunner.temporaryDirectory() + "/users.ndjson"
+        defer { try? FileManager.default.removeItem(atPath: (file as NSString).deletingLastPathComponent) }
+        try Data(#"{"type":"user","id":"imported","email":"imported@example.com"}"#.utf8).write(to: URL(fileURLWithPath: file))
+
+        let refused = try await CommandRunner.run(["import", "--data-dir", server.directory, file])
+        #expect(refused.status == 1)
+        #expect(refused.error.contains("in use by process \(server.process.processIdentifier)") && refused.error.contains("POST /api/v1/import"),
+                "\(refused.error)")
+        #expect(try await server.createUser("still-serving").contains(" 201 "))
+        server.stop()
+        #expect(try await !Self.userExists("imported", in: server.directory), "the refused import wrote")
+        // Stopped: the same import goes through.
+        let imported = try await CommandRunner.run(["import", "--data-dir", server.directory, file])
+        #expect(imported.status == 0, "\(imported.error)")
+        #expect(try await Self.userExists("imported", in: server.directory))
+    }
+
     @Test("restore validates first: a damaged file, a foreign SQLite file or no file change nothing", arguments: ["damaged", "foreign", "missing"])
     func restoreRejectsBadBackups(kind: String) async throws {
         let directory = CommandRunner.temporaryDirectory()

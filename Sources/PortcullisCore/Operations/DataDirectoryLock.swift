@@ -26,9 +26,9 @@ public final class DataDirectoryLock: Sendable {
     /// Takes the lock, creating the data directory if needed.
     /// - Throws: `conflict` naming the holder's PID when another process holds it.
     public static func acquire(dataDirectory: String) throws -> DataDirectoryLock {
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        try DataDirectory.prepare(dataDirectory)
         let path = dataDirectory + "/" + fileName
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw PortcullisError(.unavailable, code: "lock_unavailable", "cannot open \(path): \(String(cString: strerror(errno)))")
         }
