@@ -15,7 +15,7 @@ step() { printf '==> %s (%ss)\n' "$*" "$(( $(date +%s) - start ))"; }
 need=()
 command -v dpkg-shlibdeps >/dev/null || need+=(dpkg-dev)
 command -v xz >/dev/null || need+=(xz-utils)
-for package in libsqlite3-dev libssl-dev; do
+for package in libsqlite3-dev; do
     dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,70 +1,68 @@
 import PortcullisCore
+internal import TOMLKit
 
-/// The subset of TOML the config file uses: `[section]` headers, `key = value` with strings, integers and booleans,
-/// and `#` comments. Values are returned as text keyed by `section.key`.
+/// The config file: TOML 1.0, parsed by LebJe/TOMLKit (toml++), flattened for `SettingsLoader`.
+///
+/// Keys are dotted paths (`section.key`; `section.sub.key` in nested tables). Values are text: strings as they are,
+/// integers in decimal (`0x1F`, `1_000` included), booleans as `true`/`false`, and arrays of those as
+/// comma-separated text, the form list options such as `routes.*` take. Other TOML values (floats, dates, times,
+/// tables inside arrays) are errors: no option takes them.
 public enum ConfigFile {
     public static func parse(_ text: String) throws(PortcullisError) -> [String: String] {
-        var values: [String: String] = [:]
-        var section = ""
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = stripComment(rawLine).trimmingSpaces
-            guard !line.isEmpty else { continue }
-            let number = index + 1
-            if line.hasPrefix("[") {
-                guard line.hasSuffix("]"), line.count > 2 else { throw error(number, "a section header looks like [server]") }
-                section = String(line.dropFirst().dropLast()).trimmingSpaces
-                continue
-            }
-            guard let equals = line.firstIndex(of: "=") else { throw error(number, "expected key = value") }
-            let key = String(line[..<equals]).trimmingSpaces
-            let raw = String(line[line.index(after: equals)...]).trimmingSpaces
-            guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else { throw error(number, "invalid key '\(key)'") }
-            values[section.isEmpty ? key : "\(section).\(key)"] = try value(raw, line: number)
+        // toml++ reads a C string: a NUL would silently end the file there.
+        if let nul = text.utf8.firstIndex(of: 0) {
+            throw error(line: text.utf8[..<nul].count(where: { $0 == UInt8(ascii: "\n") }) + 1, "a NUL character")
         }
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let parseError as TOMLParseError {
+            throw error(line: parseError.source.begin.line, parseError.description)
+        } catch {
+            throw PortcullisError(.invalid, code: "invalid_config", "config: \(error)")
+        }
+        var values: [String: String] = [:]
+        try flatten(table, path: "", into: &values)
         return values
     }
 
-    private static func value(_ raw: String, line: Int) throws(PortcullisError) -> String {
-        if raw.hasPrefix("\"") {
-            guard raw.count >= 2, raw.hasSuffix("\"") else { throw error(line, "unterminated string") }
-            var result = ""
-            var escaping = false
-            for character in raw.dropFirst().dropLast() {
-                if escaping {
-                    switch character {
-                    case "n": result.append("\n")
-                    case "t": result.append("\t")
-                    case "\"", "\\": result.append(character)
-                    default: throw error(line, "unsupported escape \\\(character)")
+    private static func flatten(_ table: TOMLTable, path: String, into values: inout [String: String]) throws(PortcullisError) {
+        for (key, value) in table {
+            let keyPath = path.isEmpty ? key : "\(path).\(key)"
+            if let nested = value.table {
+                try flatten(nested, path: keyPath, into: &values)
+            } else if let array = value.array {
+                var items: [String] = []
+                for item in array {
+                    guard let text = scalar(item) else {
+                        throw error(key: keyPath, "an array holds strings, integers or booleans, not a \(item.type)")
                     }
-                    escaping = false
-                } else if character == "\\" {
-                    escaping = true
-                } else {
-                    result.append(character)
+                    items.append(text)
                 }
+                values[keyPath] = items.joined(separator: ", ")
+            } else if let text = scalar(value) {
+                values[keyPath] = text
+            } else {
+                throw error(key: keyPath, "a value is a string, an integer, true/false or an array of them, not a \(value.type)")
             }
-            return result
         }
-        if raw == "true" || raw == "false" || Int(raw.replacingUnderscores) != nil { return raw.replacingUnderscores }
-        throw error(line, "a value is a \"string\", an integer or true/false")
     }
 
-    /// Drops a `#` comment that is not inside a string.
-    private static func stripComment(_ line: Substring) -> Substring {
-        var inString = false
-        var previous: Character = " "
-        for index in line.indices {
-            let character = line[index]
-            if character == "\"" && previous != "\\" { inString.toggle() }
-            if character == "#" && !inString { return line[..<index] }
-            previous = character
+    private static func scalar(_ value: any TOMLValueConvertible) -> String? {
+        switch value.type {
+        case .string: value.string
+        case .int: value.int.map { String($0) }
+        case .bool: value.bool.map { String($0) }
+        default: nil
         }
-        return line
     }
 
-    private static func error(_ line: Int, _ message: String) -> PortcullisError {
+    private static func error(line: Int, _ message: String) -> PortcullisError {
         PortcullisError(.invalid, code: "invalid_config", "config line \(line): \(message)")
+    }
+
+    private static func error(key: String, _ message: String) -> PortcullisError {
+        PortcullisError(.invalid, code: "invalid_config", "config key '\(key)': \(message)")
     }
 }
 
@@ -72,6 +70,4 @@ extension StringProtocol {
     var trimmingSpaces: String {
         String(drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed().drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" }).reversed())
     }
-
-    fileprivate var replacingUnderscores: String { String(filter { $0 != "_" }) }
 }

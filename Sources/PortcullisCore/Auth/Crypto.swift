@@ -1,47 +1,53 @@
-import COpenSSL
+internal import Crypto
+internal import CryptoExtras
 
-/// The few cryptographic primitives Portcullis needs, from the system's libcrypto.
+/// The few cryptographic primitives Portcullis needs, from apple/swift-crypto (BoringSSL on Linux).
 public enum Crypto {
     /// SHA-256 of `bytes`.
     public static func sha256<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        let input = Array(bytes)
-        input.withUnsafeBufferPointer { buffer in
-            _ = SHA256(buffer.baseAddress, buffer.count, &digest)
+        var hasher = SHA256()
+        // Bearer tokens are hashed on every request: hash a contiguous view (a native String's UTF-8) without copying.
+        if bytes.withContiguousStorageIfAvailable({ hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }) == nil {
+            hasher.update(data: Array(bytes))
         }
-        return digest
+        return Array(hasher.finalize())
     }
 
     /// HMAC-SHA256 of `message` under `key`.
     public static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        key.withUnsafeBufferPointer { keyBuffer in
-            message.withUnsafeBufferPointer { messageBuffer in
-                _ = HMAC(EVP_sha256(), keyBuffer.baseAddress, Int32(keyBuffer.count), messageBuffer.baseAddress, messageBuffer.count, &digest, &length)
-            }
-        }
-        return Array(digest.prefix(Int(length)))
+        Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
     }
 
     /// PBKDF2-HMAC-SHA256.
+    ///
+    /// Uses swift-crypto's unchecked entry point: the checked one refuses fewer than 210,000 rounds, and stored hashes
+    /// (and tests) may use fewer. `PasswordHasher` bounds the count it accepts.
     public static func pbkdf2SHA256(password: [UInt8], salt: [UInt8], iterations: Int, length: Int) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: length)
-        password.withUnsafeBufferPointer { passwordBuffer in
-            passwordBuffer.withMemoryRebound(to: CChar.self) { chars in
-                _ = PKCS5_PBKDF2_HMAC(chars.baseAddress, Int32(chars.count), salt, Int32(salt.count), Int32(iterations), EVP_sha256(), Int32(length), &output)
-            }
+        precondition((1...Int(UInt32.max)).contains(iterations), "PBKDF2 iterations must be in 1...\(UInt32.max), not \(iterations)")
+        precondition(length > 0, "PBKDF2 output length must be positive, not \(length)")
+        do {
+            let key = try KDF.Insecure.PBKDF2.deriveKey(from: password, salt: salt, using: .sha256, outputByteCount: length,
+                                                        unsafeUncheckedRounds: iterations)
+            return key.withUnsafeBytes { Array($0) }
+        } catch {
+            // BoringSSL's PKCS5_PBKDF2_HMAC fails only on invalid parameters (excluded above) or when out of memory.
+            fatalError("PBKDF2-HMAC-SHA256 failed: \(error)")
         }
-        return output
     }
 
-    /// `count` bytes from the operating system's secure random source.
+    /// `count` bytes from the operating system's secure random source (swift-crypto's key generation, which reads
+    /// `SystemRandomNumberGenerator`: getrandom(2) on Linux).
     public static func randomBytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        precondition(count >= 0, "a negative byte count: \(count)")
+        guard count > 0 else { return [] }
+        return SymmetricKey(size: SymmetricKeySize(bitCount: count * 8)).withUnsafeBytes { Array($0) }
     }
 
     /// Compares two byte strings in time that depends only on their lengths.
+    ///
+    /// Hand-written on purpose: swift-crypto compares digests, MACs and keys in constant time, but its byte-level
+    /// `safeCompare` is internal, and wrapping arbitrary bytes in a `SymmetricKey` just to compare them would hide
+    /// the intent.
     public static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
         guard lhs.count == rhs.count else { return false }
         var difference: UInt8 = 0

@@ -31,6 +31,16 @@ struct PasswordHasherTests {
         #expect(!PasswordHasher.verify("password!", against: phc.replacingOccurrences(of: "i=2000", with: "i=1000")))
     }
 
+    @Test("hashes stored before the move to swift-crypto still verify", arguments: [
+        // Produced by PasswordHasher with the system-libcrypto wrapper it used until then.
+        "$pbkdf2-sha256$i=1000$3keVWcvIVqo5lTLo7bh-aA$JX4Tz_uyXTnyNCbKwXQ_p8o_N6mDRtX4XZvAQoQLf7I",
+        "$pbkdf2-sha256$i=600000$RfeZx4mjSzCNIBX3bURTkw$-Y1ALy_DIPHqz0xqnNSMTx3FNffe2OSsjDLv6MUrPdw",
+    ])
+    func legacyHashes(_ phc: String) {
+        #expect(PasswordHasher.verify("correct horse battery staple", against: phc))
+        #expect(!PasswordHasher.verify("correct horse battery stapler", against: phc))
+    }
+
     @Test("malformed or foreign PHC strings never verify", arguments: [
         "", "plain", "$pbkdf2-sha256$i=1000$c2FsdHNhbHQ", "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
         "$pbkdf2-sha256$i=10$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA", "$pbkdf2-sha256$i=x$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
