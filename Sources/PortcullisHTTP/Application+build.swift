@@ -22,10 +22,15 @@ public func buildApplication(
     var observer: (@Sendable (Int64) -> Void)?
     if settings.monitorEnabled { observer = { @Sendable nanoseconds in monitor.record(.databaseQuery, nanoseconds: nanoseconds) } }
     let queries = QueryRegistry(transactionObserver: observer)
-    let store = try SQLiteStore(settings.storeConfiguration, queries: queries)
+    // The store announces every commit; the cache's versions apply it (neither knows the other).
+    let versions = VersionClock()
+    let store = try SQLiteStore(settings.storeConfiguration, queries: queries, onCommit: versions.apply)
+    versions.load(try store.persistedVersions())
+    var lookupObserver: (@Sendable (Int64) -> Void)?
+    if settings.monitorEnabled { lookupObserver = { @Sendable nanoseconds in monitor.record(.cacheOperation, nanoseconds: nanoseconds) } }
     let cache = settings.cacheEnabled
-        ? DecisionCache(configuration: settings.cacheConfiguration, versions: store.versions,
-                        layers: try SQLiteCacheLayers(path: settings.cachePath, now: Timestamp.nowMilliseconds() / 1000))
+        ? try DecisionCache(configuration: settings.cacheConfiguration, versions: versions, file: settings.cachePath, clock: settings.clock,
+                            lookupObserver: lookupObserver)
         : nil
     switch try await AdminKeyBootstrap.run(directory: store, dataDirectory: settings.dataDirectory, environmentKey: settings.adminKey) {
     case .createdFile(let path): logger.notice("created the administrator API key", metadata: ["path": "\(path)"])

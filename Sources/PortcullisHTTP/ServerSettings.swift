@@ -63,7 +63,7 @@ public struct ServerSettings: Sendable {
     public var metricsPublic = false
     public var routeClassifier = RouteClassifier.defaults
     /// The monitor's clock: which window a sample falls in, alert times, the overload breaker. Tests move it by hand.
-    public var clock = MonitorClock.system
+    public var clock = WallClock.system
 
     public init() {}
 

@@ -19,7 +19,9 @@ struct BenchCache: ParsableCommand {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-bench-cache-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let store = try SQLiteStore(StoreConfiguration(path: dataDir + "/portcullis.sqlite"))
+        let versions = VersionClock()
+        let store = try SQLiteStore(StoreConfiguration(path: dataDir + "/portcullis.sqlite"), onCommit: versions.apply)
+        versions.load(try store.persistedVersions())
         var random = SplitMix64(seed: 11)
         let actions: [Action] = [.read, .update, .delete, .download]
         let hot = (0..<distinct).map { _ in
@@ -27,7 +29,7 @@ struct BenchCache: ParsableCommand {
                          resourceType: .generation, resourceId: SeedDataset.generationId(Int(random.next() % UInt64(generations))))
         }
         func makeCache(file: String = "decision-cache.sqlite") throws -> DecisionCache {
-            DecisionCache(versions: store.versions, layers: try SQLiteCacheLayers(path: scratch + "/" + file, now: Timestamp.nowMilliseconds() / 1000))
+            try DecisionCache(versions: versions, file: scratch + "/" + file)
         }
 
         // 1. Hot workload: hit rate over `samples` checks drawn from `distinct` ones; L1 hit latency of the engine call.
@@ -43,7 +45,7 @@ struct BenchCache: ParsableCommand {
             let elapsed = monotonicNanoseconds() - start
             if decision.cacheLayer == .l1 { nanoseconds.append(elapsed) }
             if decision.cacheLayer != .miss { hits += 1 }
-            if index == samples / 2 { try cache.layers?.flush() }
+            if index == samples / 2 { try cache.flush() }
         }
         nanoseconds.sort()
         func percentile(_ p: Double) -> String {
@@ -52,13 +54,13 @@ struct BenchCache: ParsableCommand {
         print("hot workload: \(samples) checks over \(distinct) distinct: hit rate \(String(format: "%.2f", 100 * Double(hits) / Double(samples))) %")
         print("engine.check answered from L1: p50 \(percentile(0.5)) µs  p90 \(percentile(0.9)) µs  p99 \(percentile(0.99)) µs")
         let report = cache.report()
-        let l1 = report.layers[0]
+        let l1 = report.layer(.l1)!
         print("L1 lookup alone (cache report): p50 \(l1.latency.p50Microseconds) µs  p99 \(l1.latency.p99Microseconds) µs  entries \(l1.entries ?? 0)  bytes \(l1.bytes ?? 0)")
 
         // 2. Restart: the hottest set goes to L3; a warm start loads it into L1. Compared with a cold start (empty
         //    cache files) and a start that keeps L3 but does not warm L1.
         cache.persistHotSet(limit: 100_000)
-        try cache.layers?.flush()
+        try cache.flush()
         for (name, file, warm) in [("cold (empty cache)", "empty.sqlite", false), ("L3 kept, not warmed", "decision-cache.sqlite", false),
                                    ("warm", "decision-cache.sqlite", true)] {
             let restarted = try makeCache(file: file)

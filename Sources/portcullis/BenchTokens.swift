@@ -16,7 +16,7 @@ struct BenchTokens: AsyncParsableCommand {
         let store = try SQLiteStore(StoreConfiguration(path: dataDir + "/portcullis.sqlite"))
         let userId = "bench-token-user-\(Identifier.generate(prefix: "u"))"
         _ = try await store.createUser(NewUser(id: userId, email: "\(userId)@bench.portcullis"), passwordHash: nil)
-        let expiry = Timestamp.nowMilliseconds() / 1000 + 3600
+        let expiry = WallClock.system.milliseconds() / 1000 + 3600
         var secrets: [String] = []
         for _ in 0..<tokens {
             let secret = UserTokenSecret.generate()

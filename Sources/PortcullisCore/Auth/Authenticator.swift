@@ -1,6 +1,6 @@
 import Synchronization
 
-/// Resolves a bearer credential to an identity, through the decision cache when there is one.
+/// Resolves a bearer credential to an identity, through the cache's one sequence when there is a cache.
 ///
 /// A cached API key identity depends on the version shared by all API keys (moved by any key's deletion: rare, and
 /// one key rather than one per deleted key, so versions stay bounded); a user token's identity depends
@@ -9,14 +9,19 @@ import Synchronization
 public struct Authenticator: Sendable {
     let directory: any DirectoryStore
     let cache: DecisionCache?
-    /// Parsed payloads: parsing one (splitting, building the scope set) cost more than the cache lookup itself.
-    private let decoded = DecodedIdentities()
+    let clock: WallClock
+    /// Identities as cache entries; decoding goes through a memo, since parsing a payload (splitting, building the
+    /// scope set) cost more than the cache lookup itself.
+    private let codec: CacheCodec<Identity?>
     /// `last_used_at` bookkeeping, at most once a minute per key.
     private let usage = APIKeyUsage()
 
-    public init(directory: any DirectoryStore, cache: DecisionCache? = nil) {
+    public init(directory: any DirectoryStore, cache: DecisionCache? = nil, clock: WallClock = .system) {
         self.directory = directory
         self.cache = cache
+        self.clock = clock
+        let decoded = DecodedIdentities()
+        codec = CacheCodec(encode: { $0.map(Self.encode) ?? "" }, decode: { payload in decoded.identity(for: payload).map { .some($0) } })
     }
 
     /// The identity behind `bearer`, or nil when it matches no live key or token.
@@ -24,32 +29,46 @@ public struct Authenticator: Sendable {
     /// A bearer starting with `pct_` is a user token; anything else of a plausible length is looked up as an API key
     /// (generated keys start with `pcs_`, but `PORTCULLIS_ADMIN_KEY` may be any secret of 32 characters or more).
     public func identity(bearer: String) throws -> Identity? {
-        let isToken = bearer.hasPrefix(UserTokenSecret.prefix)
-        guard (1...APIKeySecret.maximumLength).contains(bearer.utf8.count) else { return nil }
-        let hash = Crypto.sha256(bearer.utf8)
-        let revisionBefore = cache?.versions.revision ?? 0
-        let key = (isToken ? "t\u{1F}" : "k\u{1F}") + hash.hexString
-        let now = Timestamp.nowMilliseconds() / 1000
-        if let cache, let hit = cache.lookup(key), let identity = decoded.identity(for: hit.entry.payload) {
-            noteUse(identity, now: now)
-            return identity
+        guard let (key, hash) = Self.key(bearer) else { return nil }
+        let identity: Identity?
+        if let cache {
+            identity = try cache.answer(key, codec) { try resolve(key, hash) }.value
+        } else {
+            identity = try resolve(key, hash).value
         }
-        if !isToken {
-            guard let apiKey = try directory.apiKey(hash: hash) else { return nil }
-            let identity = Identity.apiKey(id: apiKey.id, scopes: Set(apiKey.scopes))
-            cache?.store(key, payload: Self.encode(identity), dependencies: [.apiKeys], computedAfter: revisionBefore, priority: .high)
-            noteUse(identity, now: now)
-            return identity
-        }
-        guard let user = try directory.tokenUser(hash: hash, now: now) else { return nil }
-        let identity = Identity.user(id: user.userId, isAdmin: user.isAdmin)
-        cache?.store(key, payload: Self.encode(identity), dependencies: [.user(user.userId)], computedAfter: revisionBefore,
-                     expiresAt: user.expiresAt, priority: .high)
+        if let identity { noteUse(identity) }
         return identity
     }
 
+    /// The identity L1 holds for `bearer`, or nil (not known, or not cached): for callers that must not block.
+    public func cachedIdentity(bearer: String) -> Identity? {
+        guard let cache, let (key, _) = Self.key(bearer), let identity = cache.cachedAnswer(key, codec)?.value ?? nil else { return nil }
+        noteUse(identity)
+        return identity
+    }
+
+    /// The cache key of a bearer credential and its SHA-256; nil for a credential too long to be one.
+    static func key(_ bearer: String) -> (CacheKey, [UInt8])? {
+        guard (1...APIKeySecret.maximumLength).contains(bearer.utf8.count) else { return nil }
+        let hash = Crypto.sha256(bearer.utf8)
+        return (CacheKey(bearer.hasPrefix(UserTokenSecret.prefix) ? .userToken : .apiKey, hash.hexString), hash)
+    }
+
+    /// Reads the identity from the store. An API key depends on the version all keys share; a token on its user's
+    /// version, and is not served past its expiry. An unknown credential is not cached.
+    private func resolve(_ key: CacheKey, _ hash: [UInt8]) throws -> Computed<Identity?> {
+        if key.rawValue.hasPrefix(CacheKey.Namespace.apiKey.rawValue) {
+            guard let apiKey = try directory.apiKey(hash: hash) else { return Computed(nil, dependencies: nil) }
+            return Computed(.apiKey(id: apiKey.id, scopes: Set(apiKey.scopes)), dependencies: [.apiKeys], priority: .high)
+        }
+        guard let user = try directory.tokenUser(hash: hash, now: clock.seconds()) else { return Computed(nil, dependencies: nil) }
+        return Computed(.user(id: user.userId, isAdmin: user.isAdmin), dependencies: [.user(user.userId)], validUntil: user.expiresAt * 1000,
+                        priority: .high)
+    }
+
     /// Records an API key's use off the request path when a minute has passed since the last record.
-    private func noteUse(_ identity: Identity, now: Int64) {
+    private func noteUse(_ identity: Identity) {
+        let now = clock.seconds()
         guard case .apiKey(let id, _) = identity, usage.due(id, now: now) else { return }
         let directory = directory
         Task.detached(priority: .background) {

@@ -96,3 +96,17 @@ public enum Base64URL {
         return output
     }
 }
+
+extension Array where Element == UInt8 {
+    /// Lowercase hexadecimal, two digits per byte.
+    var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(count * 2)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -27,7 +27,7 @@ public struct SignIn: Sendable {
     /// the hashing pool is full, or `invalid_field` (400) for an email with control or invisible characters.
     public func login(email: String, password: String, clientAddress: String) async throws -> Result {
         let email = try Validate.normalizedEmail(email)
-        let now = Timestamp.nowMilliseconds() / 1000
+        let now = WallClock.system.milliseconds() / 1000
         let credentials = try await directory.userCredentials(email: email)
         // Keyed by the account, not the text typed: every spelling of one address counts together, and an email that
         // matches no account is counted the same way, so the answers never tell the two apart.

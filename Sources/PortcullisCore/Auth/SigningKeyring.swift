@@ -117,7 +117,7 @@ public final class SigningKeyring: Sendable {
 
     private static func newKey() -> Key {
         Key(kid: "k" + Base64URL.encode(Crypto.randomBytes(6)), secret: Base64URL.encode(Crypto.randomBytes(32)),
-            createdAt: Timestamp.now(), retired: false)
+            createdAt: WallClock.system.timestamp(), retired: false)
     }
 
     /// Writes through a temporary file created 0600 and renamed, so readers never see half a file.

@@ -2,15 +2,15 @@
 ///
 /// Payloads are text so that the same entry moves between memory (L1) and the SQLite layers (L2, L3) unchanged:
 /// a decision is `allowed|reason`, an identity `user|<id>|<admin>|<expires>` or `apikey|<id>|<scopes>`.
-public struct CacheEntry: Sendable, Equatable {
-    public var payload: String
-    public var dependencies: [Dependency]
-    /// Unix seconds after which the entry is not served (the layer's TTL, or sooner, e.g. a token's expiry).
-    public var expiresAt: Int64
+struct CacheEntry: Sendable, Equatable {
+    var payload: String
+    var dependencies: [Dependency]
+    /// Unix milliseconds from which the entry is not served (the layer's TTL, or sooner: a token's expiry, a time bound).
+    var expiresAt: Int64
     /// Eviction weight: higher survives longer.
-    public var priority: CachePriority
+    var priority: CachePriority
 
-    public init(payload: String, dependencies: [Dependency], expiresAt: Int64, priority: CachePriority = .normal) {
+    init(payload: String, dependencies: [Dependency], expiresAt: Int64, priority: CachePriority = .normal) {
         self.payload = payload
         self.dependencies = dependencies
         self.expiresAt = expiresAt

@@ -36,21 +36,17 @@ public struct CacheWriter: Service {
         flush()
     }
 
-    /// Expired entries leave every layer, so memory and the cache file follow the TTLs.
     private func sweep() {
-        let now = Timestamp.nowMilliseconds() / 1000
-        cache.l1.removeExpired(now: now)
         do {
-            try cache.layers?.sweep(now: now)
+            try cache.sweep()
         } catch {
             logger.warning("decision cache sweep failed", metadata: ["error": "\(error)"])
         }
     }
 
     private func flush() {
-        guard let layers = cache.layers else { return }
         do {
-            try layers.flush()
+            try cache.flush()
         } catch {
             logger.warning("decision cache write failed", metadata: ["error": "\(error)"])
         }

@@ -3,7 +3,7 @@ import Synchronization
 /// Protects the request path from a failing or slow cache layer: after `failureThreshold` consecutive failures
 /// (errors, or calls slower than `slowThresholdNanoseconds`) it opens and the layer is skipped; after `openSeconds`
 /// it lets one call through (half-open) and closes again if that call succeeds.
-public final class CircuitBreaker: Sendable {
+final class CircuitBreaker: Sendable {
     public enum State: String, Sendable {
         case closed, open
         case halfOpen = "half_open"

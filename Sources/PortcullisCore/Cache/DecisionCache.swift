@@ -1,12 +1,22 @@
 import Synchronization
 
-/// The cache hierarchy of SPEC section 3: L1 in memory, L2 and L3 in SQLite behind circuit breakers, every entry
+/// The cache of SPEC section 3: L1 in memory, L2 and L3 in a SQLite file behind circuit breakers, every entry
 /// validated against the `VersionClock` on read, so no layer ever serves an answer older than a completed write.
 ///
+/// Everything that caches an answer — decisions, identities behind tokens and API keys, `/me` — goes through one
+/// sequence, `answer(_:_:compute:)`: read the applied revision, look the key up layer by layer (validating and
+/// promoting), and on a miss compute the answer and store it with the versions of what it read. The correctness
+/// argument (docs/caching.md) is about this sequence alone; nothing outside this type touches the layers, the
+/// breakers or the versions.
+///
 /// ```swift
-/// if let hit = cache.lookup(key) { return hit }          // validated, promoted upward
-/// let answer = compute()                                   // from a snapshot begun after `versions.revision` was read
-/// cache.store(key, answer, dependencies: ..., computedAfter: revisionBefore)
+/// let answer = try cache.answer(CacheKey(.decision, question), DecisionCodec.codec) {
+///     // Read from a snapshot that begins now: after the revision the cache read.
+///     let (decision, dependencies) = try evaluate(question)
+///     return Computed(decision, dependencies: dependencies)
+/// }
+/// answer.value     // the decision
+/// answer.layer     // .l1, .l2, .l3 or .miss
 /// ```
 public final class DecisionCache: Sendable {
     public struct Configuration: Sendable {
@@ -26,12 +36,12 @@ public final class DecisionCache: Sendable {
     }
 
     public let configuration: Configuration
-    public let versions: VersionClock
-    public let l1: MemoryCache
+    let versions: VersionClock
+    let l1: MemoryCache
     /// Nil when the cache runs in memory only.
-    public let layers: SQLiteCacheLayers?
-    public let l2Breaker: CircuitBreaker
-    public let l3Breaker: CircuitBreaker
+    let layers: SQLiteCacheLayers?
+    let l2Breaker: CircuitBreaker
+    let l3Breaker: CircuitBreaker
     let statistics: [CacheLayer: LayerStatistics]
     /// Second-sighting admission to L1 for normal-priority answers (see `Doorkeeper`).
     let doorkeeper = Doorkeeper()
@@ -41,14 +51,21 @@ public final class DecisionCache: Sendable {
     let staleRejections = Atomic<Int>(0)
     /// Reads a lower layer failed with (the breaker counts them too).
     let layerErrors = Atomic<Int>(0)
-    let clock: @Sendable () -> Int64
+    let clock: WallClock
+    /// Told the duration of every lookup, in nanoseconds (the monitor's `cache_operation`).
+    let lookupObserver: (@Sendable (Int64) -> Void)?
 
-    public init(configuration: Configuration = Configuration(), versions: VersionClock, layers: SQLiteCacheLayers?,
-                clock: @escaping @Sendable () -> Int64 = { Timestamp.nowMilliseconds() / 1000 }) {
+    /// - Parameters:
+    ///   - versions: the versions the store's commits are applied to (see `VersionClock`).
+    ///   - file: the SQLite file of L2 and L3; nil keeps the cache in memory only.
+    ///   - lookupObserver: told the duration of every lookup in nanoseconds.
+    public init(configuration: Configuration = Configuration(), versions: VersionClock, file: String?, clock: WallClock = .system,
+                lookupObserver: (@Sendable (Int64) -> Void)? = nil) throws {
         self.configuration = configuration
         self.versions = versions
-        self.layers = layers
         self.clock = clock
+        self.lookupObserver = lookupObserver
+        layers = try file.map { try SQLiteCacheLayers(path: $0, now: clock.milliseconds()) }
         l1 = MemoryCache(budgetBytes: configuration.l1BudgetBytes, ttlSeconds: configuration.l1TTLSeconds)
         l2Breaker = CircuitBreaker(failureThreshold: configuration.breakerFailureThreshold, openSeconds: configuration.breakerOpenSeconds,
                                    slowThresholdNanoseconds: configuration.breakerSlowNanoseconds)
@@ -57,36 +74,111 @@ public final class DecisionCache: Sendable {
         statistics = Dictionary(uniqueKeysWithValues: CacheLayer.allCases.map { ($0, LayerStatistics()) })
     }
 
-    /// A valid entry for `key` and the layer it came from, promoting lower-layer hits upward; nil on a miss.
-    public func lookup(_ key: String) -> (entry: CacheEntry, layer: CacheLayer)? {
-        let now = clock()
+    // MARK: The one sequence
+
+    /// The answer to `key`: a valid one from L1, L2 or L3, or — on a miss — `compute()`'s, which is then cached.
+    ///
+    /// `compute` must read the data after it is called (from a snapshot it begins then): the cache has read the
+    /// applied revision before the lookup, and stores the answer only if none of its dependencies moved past that
+    /// revision, so an entry never records versions newer than the data it was computed from.
+    public func answer<Value>(_ key: CacheKey, _ codec: CacheCodec<Value>, compute: () throws -> Computed<Value>) rethrows -> Answer<Value> {
+        let revision = versions.revision
+        if let (value, layer) = find(key, codec) { return Answer(value: value, layer: layer, revision: revision) }
+        let computed = try compute()
+        keep(key, codec, computed, computedAfter: revision)
+        return Answer(value: computed.value, layer: .miss, revision: revision)
+    }
+
+    /// `answer(_:_:compute:)` for answers computed asynchronously.
+    public func answer<Value>(_ key: CacheKey, _ codec: CacheCodec<Value>, compute: () async throws -> Computed<Value>) async rethrows
+        -> Answer<Value>
+    {
+        let revision = versions.revision
+        if let (value, layer) = find(key, codec) { return Answer(value: value, layer: layer, revision: revision) }
+        let computed = try await compute()
+        keep(key, codec, computed, computedAfter: revision)
+        return Answer(value: computed.value, layer: .miss, revision: revision)
+    }
+
+    /// Many answers at once, all reporting one revision: the cache answers what it validly holds, and `compute` is
+    /// called once with the indices of the rest (to read them from one snapshot), returning their answers in order.
+    public func answers<Value>(_ keys: [CacheKey], _ codec: CacheCodec<Value>, compute: ([Int]) throws -> [Computed<Value>]) rethrows
+        -> [Answer<Value>]
+    {
+        let revision = versions.revision
+        var found: [(value: Value, layer: CacheLayer)?] = keys.map { find($0, codec) }
+        let missing = found.indices.filter { found[$0] == nil }
+        if !missing.isEmpty {
+            let computed = try compute(missing)
+            precondition(computed.count == missing.count, "compute must answer every missing key, in order")
+            for (index, answer) in zip(missing, computed) {
+                keep(keys[index], codec, answer, computedAfter: revision)
+                found[index] = (answer.value, .miss)
+            }
+        }
+        return found.map { Answer(value: $0!.value, layer: $0!.layer, revision: revision) }
+    }
+
+    /// The answer L1 holds for `key`, validated, or nil: no SQLite read, no computation. For callers that must not
+    /// block (the event-loop fast path) and take the full path on nil.
+    public func cachedAnswer<Value>(_ key: CacheKey, _ codec: CacheCodec<Value>) -> Answer<Value>? {
+        let revision = versions.revision
+        guard let (value, _) = find(key, codec, memoryOnly: true) else { return nil }
+        return Answer(value: value, layer: .l1, revision: revision)
+    }
+
+    /// The revision up to which every committed write's versions are applied.
+    public var revision: Int64 { versions.revision }
+
+    // MARK: Lookup and store
+
+    /// A valid, decodable entry for `key` and the layer it came from, promoting lower-layer hits upward.
+    private func find<Value>(_ key: CacheKey, _ codec: CacheCodec<Value>, memoryOnly: Bool = false) -> (Value, CacheLayer)? {
+        let started = lookupObserver == nil ? 0 : monotonicNanoseconds()
+        defer { if let lookupObserver { lookupObserver(monotonicNanoseconds() - started) } }
+        guard let (entry, layer) = lookup(key.rawValue, memoryOnly: memoryOnly) else { return nil }
+        guard let value = codec.decode(entry.payload) else {
+            l1.remove(key.rawValue)
+            return nil
+        }
+        return (value, layer)
+    }
+
+    /// A valid entry for `key` and the layer it came from; nil on a miss.
+    func lookup(_ key: String, memoryOnly: Bool = false) -> (entry: CacheEntry, layer: CacheLayer)? {
+        let now = clock.milliseconds()
         var start = monotonicNanoseconds()
         if let (entry, hits) = l1.getCounting(key, now: now) {
             if versions.isCurrent(entry.dependencies) {
                 statistics[.l1]!.hit(nanoseconds: monotonicNanoseconds() - start)
                 // Admission: an answer earns a place in L2/L3 by being reused once, so one-off answers
                 // (a uniform workload) cost no SQLite writes.
-                if hits == 1, let layers { Self.enqueueLower(layers, key, entry, configuration: configuration, now: now) }
+                if hits == 1, let layers { enqueueLower(layers, key, entry, now: now) }
                 return (entry, .l1)
             }
             l1.remove(key)
             staleRejections.add(1, ordering: .relaxed)
         }
+        // A memory-only look is followed by the full one on a miss: that one counts it.
+        guard !memoryOnly else { return nil }
         statistics[.l1]!.miss(nanoseconds: monotonicNanoseconds() - start)
-        guard let layers else { return nil }
+        guard let layers else {
+            statistics[.miss]!.hit(nanoseconds: 0)
+            return nil
+        }
         for (layer, breaker, cacheLayer) in [(SQLiteCacheLayers.Layer.l2, l2Breaker, CacheLayer.l2), (.l3, l3Breaker, .l3)] {
-            guard breaker.allow(now: now) else { continue }
+            guard breaker.allow(now: now / 1000) else { continue }
             start = monotonicNanoseconds()
             let found: CacheEntry?
             do {
                 found = try layers.get(layer, key)
             } catch {
-                breaker.record(success: false, nanoseconds: monotonicNanoseconds() - start, now: now)
+                breaker.record(success: false, nanoseconds: monotonicNanoseconds() - start, now: now / 1000)
                 layerErrors.add(1, ordering: .relaxed)
                 continue
             }
             let elapsed = monotonicNanoseconds() - start
-            breaker.record(success: true, nanoseconds: elapsed, now: now)
+            breaker.record(success: true, nanoseconds: elapsed, now: now / 1000)
             guard let entry = found, entry.expiresAt > now else {
                 statistics[cacheLayer]!.miss(nanoseconds: elapsed)
                 continue
@@ -100,19 +192,26 @@ public final class DecisionCache: Sendable {
             statistics[cacheLayer]!.hit(nanoseconds: elapsed)
             // Promote: into L1 now, into L2 in the background for an L3 hit.
             l1.put(key, entry, now: now)
-            if layer == .l3 { layers.enqueuePut(.l2, key, Self.capped(entry, ttl: configuration.l2TTLSeconds, now: now)) }
+            if layer == .l3 { layers.enqueuePut(.l2, key, capped(entry, ttlSeconds: configuration.l2TTLSeconds, now: now)) }
             return (entry, cacheLayer)
         }
         statistics[.miss]!.hit(nanoseconds: 0)
         return nil
     }
 
-    /// Caches an answer computed from data read after `revisionBefore` (read from `versions.revision` before the
-    /// snapshot began). It is stored only when none of its dependencies changed after that revision, so its recorded
-    /// versions are never newer than the data it was computed from.
+    /// Caches a computed answer if it may be: it has dependencies, it is admitted, and none of its dependencies
+    /// changed after `revisionBefore` (so its recorded versions are never newer than the data it was computed from).
+    private func keep<Value>(_ key: CacheKey, _ codec: CacheCodec<Value>, _ computed: Computed<Value>, computedAfter revisionBefore: Int64) {
+        guard let dependencies = computed.dependencies else { return }
+        store(key.rawValue, payload: codec.encode(computed.value), dependencies: dependencies, computedAfter: revisionBefore,
+              expiresAt: computed.validUntil, priority: computed.priority)
+    }
+
+    /// Stores an entry with the current versions of its dependencies (and the epoch's) if none is newer than
+    /// `revisionBefore`; `expiresAt` is in Unix milliseconds.
     @discardableResult
-    public func store(_ key: String, payload: String, dependencies keys: [DependencyKey], computedAfter revisionBefore: Int64,
-                      expiresAt: Int64? = nil, priority: CachePriority = .normal) -> Bool {
+    func store(_ key: String, payload: String, dependencies keys: [DependencyKey], computedAfter revisionBefore: Int64,
+               expiresAt: Int64? = nil, priority: CachePriority = .normal) -> Bool {
         // Identities and other high-priority answers are reused at once; decisions earn their place by recurring.
         if priority < .high && !configuration.admitOnFirstSighting && !doorkeeper.admit(key) {
             notAdmitted.add(1, ordering: .relaxed)
@@ -121,103 +220,23 @@ public final class DecisionCache: Sendable {
         let allKeys = keys + [.epoch]
         let stamp = versions.stamp(allKeys)
         guard stamp.allSatisfy({ $0 <= revisionBefore }) else { return false }
-        let now = clock()
+        let now = clock.milliseconds()
+        if let expiresAt, expiresAt <= now { return false }
         let dependencies = zip(allKeys, stamp).map { Dependency(key: $0, version: $1) }
         let entry = CacheEntry(payload: payload, dependencies: dependencies, expiresAt: expiresAt ?? Int64.max, priority: priority)
         l1.put(key, entry, now: now)
         return true
     }
 
-    private static func enqueueLower(_ layers: SQLiteCacheLayers, _ key: String, _ entry: CacheEntry, configuration: Configuration, now: Int64) {
-        layers.enqueuePut(.l2, key, capped(entry, ttl: configuration.l2TTLSeconds, now: now))
-        layers.enqueuePut(.l3, key, capped(entry, ttl: configuration.l3TTLSeconds, now: now))
+    func enqueueLower(_ layers: SQLiteCacheLayers, _ key: String, _ entry: CacheEntry, now: Int64) {
+        layers.enqueuePut(.l2, key, capped(entry, ttlSeconds: configuration.l2TTLSeconds, now: now))
+        layers.enqueuePut(.l3, key, capped(entry, ttlSeconds: configuration.l3TTLSeconds, now: now))
     }
 
-    /// Loads the hottest L3 entries into L1 (at start, in the background); returns how many were loaded.
-    @discardableResult
-    public func warm(limit: Int) -> Int {
-        guard let layers, let entries = try? layers.hottest(limit: limit, now: clock()) else { return 0 }
-        let now = clock()
-        var loaded = 0
-        for (key, entry) in entries where versions.isCurrent(entry.dependencies) {
-            l1.put(key, entry, now: now)
-            loaded += 1
-        }
-        return loaded
-    }
-
-    /// Records L1's hottest entries with their hit counts in L3, so a restart warms with them.
-    public func persistHotSet(limit: Int) {
-        guard let layers else { return }
-        let now = clock()
-        for (key, entry, hits) in l1.hottest(limit: limit) where entry.expiresAt > now {
-            layers.enqueuePut(.l3, key, Self.capped(entry, ttl: configuration.l3TTLSeconds, now: now), hits: Int64(hits))
-        }
-    }
-
-    private static func capped(_ entry: CacheEntry, ttl: Int64, now: Int64) -> CacheEntry {
+    func capped(_ entry: CacheEntry, ttlSeconds: Int64, now: Int64) -> CacheEntry {
         var entry = entry
-        entry.expiresAt = min(entry.expiresAt, now + ttl)
+        entry.expiresAt = min(entry.expiresAt, now + ttlSeconds * 1000)
         return entry
-    }
-
-    // MARK: Report
-
-    /// Per layer: hits, misses, hit rate, lookup latency, entries, bytes, evictions, breaker state.
-    public struct LayerReport: Sendable, Codable, Equatable {
-        public var layer: String
-        public var hits: Int
-        public var misses: Int
-        public var hitRate: Double
-        public var latency: LatencyHistogram.Summary
-        public var entries: Int?
-        public var bytes: Int?
-        public var evictions: Int?
-        public var breaker: String?
-
-        enum CodingKeys: String, CodingKey {
-            case layer, hits, misses, hitRate = "hit_rate", latency, entries, bytes, evictions, breaker
-        }
-    }
-
-    public struct Report: Sendable, Codable, Equatable {
-        public var layers: [LayerReport]
-        /// Lookups answered by any layer over all lookups.
-        public var overallHitRate: Double
-        public var lookups: Int
-        public var staleRejections: Int
-        public var layerErrors: Int
-        public var droppedWrites: Int
-        public var trackedVersions: Int
-        /// Answers seen once and therefore not cached (L1 admission).
-        public var notAdmitted: Int
-
-        enum CodingKeys: String, CodingKey {
-            case layers, overallHitRate = "overall_hit_rate", lookups, staleRejections = "stale_rejections", layerErrors = "layer_errors"
-            case droppedWrites = "dropped_writes", trackedVersions = "tracked_versions", notAdmitted = "not_admitted"
-        }
-    }
-
-    public func report() -> Report {
-        let memory = l1.statistics
-        let counts = (try? layers?.counts()) ?? nil
-        func layerReport(_ layer: CacheLayer, entries: Int?, bytes: Int?, evictions: Int?, breaker: CircuitBreaker?) -> LayerReport {
-            let statistics = statistics[layer]!
-            let hits = statistics.hits.load(ordering: .relaxed), misses = statistics.misses.load(ordering: .relaxed)
-            return LayerReport(layer: layer.rawValue, hits: hits, misses: misses, hitRate: hits + misses == 0 ? 0 : Double(hits) / Double(hits + misses),
-                               latency: statistics.latency.summary, entries: entries, bytes: bytes, evictions: evictions,
-                               breaker: breaker?.state.rawValue)
-        }
-        let l1Report = layerReport(.l1, entries: memory.entries, bytes: memory.bytes, evictions: memory.evictions, breaker: nil)
-        let lookups = l1Report.hits + l1Report.misses
-        let misses = statistics[.miss]!.hits.load(ordering: .relaxed)
-        return Report(
-            layers: [l1Report,
-                     layerReport(.l2, entries: counts?.l2, bytes: nil, evictions: nil, breaker: layers == nil ? nil : l2Breaker),
-                     layerReport(.l3, entries: counts?.l3, bytes: nil, evictions: nil, breaker: layers == nil ? nil : l3Breaker)],
-            overallHitRate: lookups == 0 ? 0 : Double(lookups - misses) / Double(lookups), lookups: lookups,
-            staleRejections: staleRejections.load(ordering: .relaxed), layerErrors: layerErrors.load(ordering: .relaxed),
-            droppedWrites: layers?.droppedWrites ?? 0, trackedVersions: versions.count, notAdmitted: notAdmitted.load(ordering: .relaxed))
     }
 }
 
@@ -235,5 +254,14 @@ final class LayerStatistics: Sendable {
     func miss(nanoseconds: Int64) {
         misses.add(1, ordering: .relaxed)
         if nanoseconds > 0 { latency.record(nanoseconds: nanoseconds) }
+    }
+}
+
+extension DecisionCache {
+    /// A private, memory-only cache over the same versions: for measuring a cached answer without touching the live
+    /// entries and figures (`GET /api/v1/performance/test`).
+    public func scratch() -> DecisionCache {
+        // Memory only: constructing it cannot fail.
+        try! DecisionCache(configuration: configuration, versions: versions, file: nil, clock: clock)
     }
 }

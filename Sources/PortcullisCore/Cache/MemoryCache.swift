@@ -1,11 +1,12 @@
 import Synchronization
 
-/// L1: entries in process memory, lock-striped over shards, within a byte budget.
+/// L1: entries in process memory, lock-striped over shards, within a byte budget. Times (`now`, expiry, last use) are
+/// Unix milliseconds.
 ///
 /// Eviction is hybrid: when a shard is over its share of the budget, a few entries are sampled and the one with the
-/// lowest score goes, where the score weighs priority, frequency (hits, LFU) and recency (seconds since last use,
+/// lowest score goes, where the score weighs priority, frequency (hits, LFU) and recency (minutes since last use,
 /// LRU). Sampling keeps eviction O(1) per insert, as in Redis' approximate LRU.
-public final class MemoryCache: Sendable {
+final class MemoryCache: Sendable {
     struct Slot {
         var entry: CacheEntry
         var bytes: Int
@@ -23,8 +24,8 @@ public final class MemoryCache: Sendable {
         var generator = SplitMix64(seed: 0x9E37)
     }
 
-    public let budgetBytes: Int
-    public let ttlSeconds: Int64
+    let budgetBytes: Int
+    let ttlSeconds: Int64
     /// One lock per shard; boxed because a `Mutex` cannot be copied into an array.
     final class ShardLock: Sendable {
         let mutex = Mutex(Shard())
@@ -34,7 +35,7 @@ public final class MemoryCache: Sendable {
     private let shardBudget: Int
     static let sampleSize = 5
 
-    public init(budgetBytes: Int = 300 * 1024 * 1024, ttlSeconds: Int64 = 300, shardCount: Int = 16) {
+    init(budgetBytes: Int = 300 * 1024 * 1024, ttlSeconds: Int64 = 300, shardCount: Int = 16) {
         self.budgetBytes = budgetBytes
         self.ttlSeconds = ttlSeconds
         self.shards = (0..<shardCount).map { _ in ShardLock() }
@@ -48,12 +49,12 @@ public final class MemoryCache: Sendable {
     }
 
     /// The entry if present and not expired (validation against versions is the caller's).
-    public func get(_ key: String, now: Int64) -> CacheEntry? {
+    func get(_ key: String, now: Int64) -> CacheEntry? {
         getCounting(key, now: now)?.entry
     }
 
     /// The entry and how many times it has now been hit (1 on its first reuse).
-    public func getCounting(_ key: String, now: Int64) -> (entry: CacheEntry, hits: UInt32)? {
+    func getCounting(_ key: String, now: Int64) -> (entry: CacheEntry, hits: UInt32)? {
         shard(for: key).mutex.withLock { shard in
             guard var slot = shard.slots[key] else { return nil }
             guard slot.entry.expiresAt > now else {
@@ -68,9 +69,9 @@ public final class MemoryCache: Sendable {
     }
 
     /// Stores an entry, capping its expiry at this layer's TTL, evicting as needed to stay within budget.
-    public func put(_ key: String, _ entry: CacheEntry, now: Int64) {
+    func put(_ key: String, _ entry: CacheEntry, now: Int64) {
         var entry = entry
-        entry.expiresAt = min(entry.expiresAt, now + ttlSeconds)
+        entry.expiresAt = min(entry.expiresAt, now + ttlSeconds * 1000)
         let bytes = entry.approximateBytes + key.utf8.count
         let budget = shardBudget
         shard(for: key).mutex.withLock { shard in
@@ -89,13 +90,13 @@ public final class MemoryCache: Sendable {
     }
 
     /// Drops an entry (e.g. found stale).
-    public func remove(_ key: String) {
+    func remove(_ key: String) {
         shard(for: key).mutex.withLock { Self.remove(key, from: &$0) }
     }
 
     /// Drops every expired entry (a background sweep, so memory follows the TTL and not only the budget).
     @discardableResult
-    public func removeExpired(now: Int64) -> Int {
+    func removeExpired(now: Int64) -> Int {
         var removed = 0
         for shard in shards {
             shard.mutex.withLock { shard in
@@ -108,24 +109,24 @@ public final class MemoryCache: Sendable {
         return removed
     }
 
-    public func removeAll() {
+    func removeAll() {
         for shard in shards { shard.mutex.withLock { $0 = Shard() } }
     }
 
-    public struct Statistics: Sendable {
-        public var entries: Int
-        public var bytes: Int
-        public var evictions: Int
+    struct Statistics: Sendable {
+        var entries: Int
+        var bytes: Int
+        var evictions: Int
     }
 
-    public var statistics: Statistics {
+    var statistics: Statistics {
         shards.reduce(Statistics(entries: 0, bytes: 0, evictions: 0)) { total, shard in
             shard.mutex.withLock { Statistics(entries: total.entries + $0.slots.count, bytes: total.bytes + $0.bytes, evictions: total.evictions + $0.evictions) }
         }
     }
 
     /// Keys and entries ordered by hits, most first (for persisting the hottest set).
-    public func hottest(limit: Int) -> [(key: String, entry: CacheEntry, hits: UInt32)] {
+    func hottest(limit: Int) -> [(key: String, entry: CacheEntry, hits: UInt32)] {
         var all: [(key: String, entry: CacheEntry, hits: UInt32)] = []
         for shard in shards {
             shard.mutex.withLock { shard in all += shard.slots.map { ($0.key, $0.value.entry, $0.value.hits) } }
@@ -143,7 +144,7 @@ public final class MemoryCache: Sendable {
                 victim = key
                 break
             }
-            let score = Double(slot.entry.priority.rawValue) * 4 + log2(Double(slot.hits) + 1) - Double(now - slot.lastUsed) / 60
+            let score = Double(slot.entry.priority.rawValue) * 4 + log2(Double(slot.hits) + 1) - Double(now - slot.lastUsed) / 60_000
             if score < lowest {
                 lowest = score
                 victim = key

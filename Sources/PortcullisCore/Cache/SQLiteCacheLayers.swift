@@ -6,8 +6,8 @@ import Synchronization
 ///
 /// Reads are on the request path (one primary-key lookup on a held connection); writes are queued and committed in
 /// batches by `flush()`, which `CacheWriter` calls in the background.
-public final class SQLiteCacheLayers: Sendable {
-    public enum Layer: Int, Sendable {
+final class SQLiteCacheLayers: Sendable {
+    enum Layer: Int, Sendable {
         case l2 = 2, l3 = 3
     }
 
@@ -16,7 +16,7 @@ public final class SQLiteCacheLayers: Sendable {
         case delete(Layer, String)
     }
 
-    public let path: String
+    let path: String
     let readers: SnapshotReaderPool
     private let writer: Mutex<WriterConnection>
     private let pending = Mutex<[Operation]>([])
@@ -42,8 +42,9 @@ public final class SQLiteCacheLayers: Sendable {
         CREATE INDEX IF NOT EXISTS cache_entries_hot ON cache_entries (layer, hits DESC);
         """
 
-    /// Opens (creating) the cache file, empties L2 and drops expired L3 entries.
-    public init(path: String, maxPending: Int = 50_000, now: Int64) throws {
+    /// Opens (creating) the cache file, empties L2 and drops expired L3 entries. Times are Unix milliseconds (rows
+    /// written by an older version in seconds look long expired and go).
+    init(path: String, maxPending: Int = 50_000, now: Int64) throws {
         self.path = path
         self.maxPending = maxPending
         let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000, readOnly: false)
@@ -61,7 +62,7 @@ public final class SQLiteCacheLayers: Sendable {
     }
 
     /// The entry stored in `layer` under `key`, if any (expiry and validity are the caller's to check).
-    public func get(_ layer: Layer, _ key: String) throws -> CacheEntry? {
+    func get(_ layer: Layer, _ key: String) throws -> CacheEntry? {
         let hash = key.hashValue
         guard present.withLock({ layer == .l2 ? $0.l2.contains(hash) : $0.l3.contains(hash) }) else { return nil }
         return try readers.withConnection { connection throws(PortcullisError) -> CacheEntry? in
@@ -76,7 +77,7 @@ public final class SQLiteCacheLayers: Sendable {
     }
 
     /// Queues a write; never blocks on the database.
-    public func enqueuePut(_ layer: Layer, _ key: String, _ entry: CacheEntry, hits: Int64 = 0) {
+    func enqueuePut(_ layer: Layer, _ key: String, _ entry: CacheEntry, hits: Int64 = 0) {
         let hash = key.hashValue
         present.withLock { present in
             // Bounded: past the cap the filter starts over, which only costs lookups of older rows.
@@ -86,7 +87,7 @@ public final class SQLiteCacheLayers: Sendable {
         enqueue(.put(layer, key, entry, hits: hits))
     }
 
-    public func enqueueDelete(_ layer: Layer, _ key: String) {
+    func enqueueDelete(_ layer: Layer, _ key: String) {
         enqueue(.delete(layer, key))
     }
 
@@ -101,7 +102,7 @@ public final class SQLiteCacheLayers: Sendable {
 
     /// Writes every queued operation in one transaction. Returns how many were written.
     @discardableResult
-    public func flush() throws -> Int {
+    func flush() throws -> Int {
         let operations = pending.withLock { pending in
             defer { pending.removeAll(keepingCapacity: true) }
             return pending
@@ -148,7 +149,7 @@ public final class SQLiteCacheLayers: Sendable {
 
     /// Deletes expired rows and rebuilds the presence filter from what remains, so neither grows without bound.
     /// A key queued meanwhile may drop out of the filter: that costs a miss, never a wrong answer.
-    public func sweep(now: Int64) throws {
+    func sweep(now: Int64) throws {
         try flush()
         try writer.withLock { writer throws(PortcullisError) in
             let connection = writer.connection
@@ -164,7 +165,7 @@ public final class SQLiteCacheLayers: Sendable {
     }
 
     /// The hottest live L3 entries, for warming L1 at start.
-    public func hottest(limit: Int, now: Int64) throws -> [(key: String, entry: CacheEntry)] {
+    func hottest(limit: Int, now: Int64) throws -> [(key: String, entry: CacheEntry)] {
         try readers.withConnection { connection throws(PortcullisError) in
             let statement = try connection.statement("""
                 SELECT key, payload, dependencies, expires_at, priority FROM cache_entries
@@ -183,7 +184,7 @@ public final class SQLiteCacheLayers: Sendable {
     }
 
     /// Entries per layer.
-    public func counts() throws -> (l2: Int, l3: Int) {
+    func counts() throws -> (l2: Int, l3: Int) {
         try readers.withConnection { connection throws(PortcullisError) in
             let statement = try connection.statement("SELECT layer, count(*) FROM cache_entries GROUP BY layer")
             var counts = (l2: 0, l3: 0)
@@ -194,8 +195,8 @@ public final class SQLiteCacheLayers: Sendable {
         }
     }
 
-    public var droppedWrites: Int { dropped.load(ordering: .relaxed) }
-    public var pendingWrites: Int { pending.withLock { $0.count } }
+    var droppedWrites: Int { dropped.load(ordering: .relaxed) }
+    var pendingWrites: Int { pending.withLock { $0.count } }
 }
 
 /// The single writing connection. `@unchecked Sendable`: it is only used inside `SQLiteCacheLayers.writer`'s mutex.

@@ -1,31 +1,12 @@
 import Synchronization
 
-/// What a cached answer can depend on. Its version changes whenever the entity changes in a way a decision could see.
-public struct DependencyKey: Hashable, Sendable, CustomStringConvertible {
-    public let rawValue: String
-
-    init(rawValue: String) {
-        self.rawValue = rawValue
-    }
-
-    public static func user(_ id: String) -> Self { Self(rawValue: "user:" + id) }
-    public static func team(_ id: String) -> Self { Self(rawValue: "team:" + id) }
-    public static func project(_ id: String) -> Self { Self(rawValue: "project:" + id) }
-    public static func generation(_ id: String) -> Self { Self(rawValue: "generation:" + id) }
-    /// All API keys share one version: deleting any key moves it.
-    public static let apiKeys = Self(rawValue: "apikeys")
-    /// Every cached answer depends on the epoch; bulk imports bump it.
-    public static let epoch = Self(rawValue: "epoch")
-
-    public var description: String { rawValue }
-}
-
-/// The current version of every dependency, in memory, mirroring the `versions` table.
+/// The current version of every dependency, in memory: the cache's view of what the store has committed.
 ///
-/// Writers set versions in the same transaction as their change and call `apply` after the commit, before the
-/// response; readers take a `stamp` of the versions *before* reading the data their answer is computed from. So an
-/// answer is stored with versions no newer than the data it saw, and it is served only while those versions are
-/// current: after a write has returned, its new versions are here and every older answer fails validation.
+/// The store moves versions in the same transaction as each change (persisting them) and announces the `Commit`
+/// after it, before the write returns; the composition root hands those announcements to `apply`. Readers take a
+/// `stamp` of the versions *before* reading the data their answer is computed from. So an answer is stored with
+/// versions no newer than the data it saw, and it is served only while those versions are current: after a write has
+/// returned, its new versions are here and every older answer fails validation.
 public final class VersionClock: Sendable {
     private let versions = Mutex<[String: Int64]>([:])
     /// The highest revision whose versions have all been applied.
@@ -33,16 +14,24 @@ public final class VersionClock: Sendable {
 
     public init() {}
 
-    /// Loads the persisted versions (at start) and the revision they are current for.
-    public func load(_ rows: [(key: String, version: Int64)], revision: Int64) {
+    /// Loads the persisted versions (at start, before anything is served) and the revision they are current for.
+    public func load(_ persisted: (versions: [(key: DependencyKey, version: Int64)], revision: Int64)) {
+        load(persisted.versions, revision: persisted.revision)
+    }
+
+    public func load(_ rows: [(key: DependencyKey, version: Int64)], revision: Int64) {
         versions.withLock { table in
-            for row in rows { table[row.key] = row.version }
+            for row in rows { table[row.key.rawValue] = row.version }
         }
         appliedRevision.store(revision, ordering: .releasing)
     }
 
-    /// Records versions set by a committed write at `revision`.
-    public func apply(_ keys: [DependencyKey], revision: Int64) {
+    /// Records a committed write: its dependencies' versions move to its revision.
+    public func apply(_ commit: Commit) {
+        apply(commit.changed, revision: commit.revision)
+    }
+
+    func apply(_ keys: [DependencyKey], revision: Int64) {
         if !keys.isEmpty {
             versions.withLock { table in
                 for key in keys { table[key.rawValue] = max(table[key.rawValue] ?? 0, revision) }
@@ -85,18 +74,5 @@ public struct Dependency: Sendable, Equatable {
     public init(key: DependencyKey, version: Int64) {
         self.key = key
         self.version = version
-    }
-}
-
-extension Array where Element == UInt8 {
-    var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(count * 2)
-        for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -20,32 +20,31 @@ public struct AuthorizationEngine: Sendable {
 
     /// Decides one request. Explanations are always evaluated fresh (the rule path is not cached).
     public func check(_ request: CheckRequest) throws -> Decision {
-        guard let monitor else { return try decide(request, monitor: nil) }
+        guard let monitor else { return try decide(request) }
         let start = monotonicNanoseconds()
-        let decision = try decide(request, monitor: monitor)
+        let decision = try decide(request)
         monitor.record(.authorization, nanoseconds: monotonicNanoseconds() - start)
         return decision
     }
 
-    private func decide(_ request: CheckRequest, monitor: PerformanceMonitor?) throws -> Decision {
+    private func decide(_ request: CheckRequest) throws -> Decision {
         guard let cache, !request.explain else {
             return try store.withSnapshot { snapshot in try Self.evaluate(request, in: snapshot, revision: snapshot.revision()).decision }
         }
-        // Read before the lookup and before any snapshot: every write applied by then is reflected in what follows.
-        let revisionBefore = cache.versions.revision
-        let key = Self.cacheKey(request)
-        let lookupStart = monitor == nil ? 0 : monotonicNanoseconds()
-        let found = cache.lookup(key)
-        if let monitor { monitor.record(.cacheOperation, nanoseconds: monotonicNanoseconds() - lookupStart) }
-        if let hit = found, var decision = Self.decode(hit.entry.payload) {
-            decision.revision = revisionBefore
-            decision.cacheLayer = hit.layer
-            return decision
+        let answer = try cache.answer(Self.cacheKey(request), DecisionCodec.codec) {
+            try store.withSnapshot { snapshot in
+                let (decision, dependencies) = try Self.evaluate(request, in: snapshot, revision: snapshot.revision())
+                return Computed(decision, dependencies: dependencies)
+            }
         }
-        let (decision, dependencies) = try store.withSnapshot { snapshot in try Self.evaluate(request, in: snapshot, revision: snapshot.revision()) }
-        if let dependencies {
-            cache.store(key, payload: Self.encode(decision), dependencies: dependencies, computedAfter: revisionBefore)
-        }
+        return Self.reported(answer)
+    }
+
+    /// A cached decision reports the revision read before its lookup; an evaluated one its snapshot's.
+    static func reported(_ answer: Answer<Decision>) -> Decision {
+        var decision = answer.value
+        decision.cacheLayer = answer.layer
+        if answer.layer != .miss { decision.revision = answer.revision }
         return decision
     }
 
@@ -67,30 +66,30 @@ public struct AuthorizationEngine: Sendable {
                 return try requests.map { request in try Self.evaluate(request, in: snapshot, revision: revision).decision }
             }
         }
-        let revisionBefore = cache.versions.revision
-        var decisions: [Decision?] = requests.map { request in
-            guard !request.explain, let hit = cache.lookup(Self.cacheKey(request)), var decision = Self.decode(hit.entry.payload) else { return nil }
-            decision.cacheLayer = hit.layer
-            return decision
-        }
-        let missing = decisions.indices.filter { decisions[$0] == nil }
-        if !missing.isEmpty {
+        // Read first: every answer below is valid at it (cached ones were validated later, evaluated ones reflect more).
+        let revision = cache.revision
+        var decisions = [Decision?](repeating: nil, count: requests.count)
+        let cacheable = requests.indices.filter { !requests[$0].explain }
+        let answers = try cache.answers(cacheable.map { Self.cacheKey(requests[$0]) }, DecisionCodec.codec) { missing in
             try store.withSnapshot { snapshot in
-                let revision = try snapshot.revision()
-                for index in missing {
-                    let (decision, dependencies) = try Self.evaluate(requests[index], in: snapshot, revision: revision)
-                    decisions[index] = decision
-                    if let dependencies, !requests[index].explain {
-                        cache.store(Self.cacheKey(requests[index]), payload: Self.encode(decision), dependencies: dependencies,
-                                    computedAfter: revisionBefore)
-                    }
+                let snapshotRevision = try snapshot.revision()
+                return try missing.map { position in
+                    let (decision, dependencies) = try Self.evaluate(requests[cacheable[position]], in: snapshot, revision: snapshotRevision)
+                    return Computed(decision, dependencies: dependencies)
                 }
             }
         }
-        // Every answer is valid at `revisionBefore` (evaluated ones reflect at least as much), so all report it.
+        for (index, answer) in zip(cacheable, answers) { decisions[index] = Self.reported(answer) }
+        let explained = requests.indices.filter { requests[$0].explain }
+        if !explained.isEmpty {
+            try store.withSnapshot { snapshot in
+                let snapshotRevision = try snapshot.revision()
+                for index in explained { decisions[index] = try Self.evaluate(requests[index], in: snapshot, revision: snapshotRevision).decision }
+            }
+        }
         return decisions.map { decision in
             var decision = decision!
-            decision.revision = revisionBefore
+            decision.revision = revision
             return decision
         }
     }
@@ -202,9 +201,14 @@ public struct AuthorizationEngine: Sendable {
         return (decision, dependencies)
     }
 
-    static func cacheKey(_ request: CheckRequest) -> String {
-        "d\u{1F}\(request.userId)\u{1F}\(request.resourceType.rawValue)\u{1F}\(request.resourceId)\u{1F}\(request.action.rawValue)"
+    static func cacheKey(_ request: CheckRequest) -> CacheKey {
+        CacheKey(.decision, "\(request.userId)\u{1F}\(request.resourceType.rawValue)\u{1F}\(request.resourceId)\u{1F}\(request.action.rawValue)")
     }
+}
+
+/// A decision as a cache entry: `1|owner`, `0|no_grant`.
+enum DecisionCodec {
+    static let codec = CacheCodec<Decision>(encode: encode, decode: decode)
 
     static func encode(_ decision: Decision) -> String {
         (decision.allowed ? "1|" : "0|") + decision.reason.code

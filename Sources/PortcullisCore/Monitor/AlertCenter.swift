@@ -75,11 +75,11 @@ public struct AlertInputs: Sendable {
 public final class AlertCenter: Sendable {
     public let thresholds: AlertThresholds
     public let historyLimit: Int
-    let clock: MonitorClock
+    let clock: WallClock
     let logger: Logger
     private let state = Mutex<(active: [String: Alert], history: [Alert])>(([:], []))
 
-    public init(thresholds: AlertThresholds = AlertThresholds(), clock: MonitorClock = .system, logger: Logger, historyLimit: Int = 100) {
+    public init(thresholds: AlertThresholds = AlertThresholds(), clock: WallClock = .system, logger: Logger, historyLimit: Int = 100) {
         self.thresholds = thresholds
         self.clock = clock
         self.logger = logger

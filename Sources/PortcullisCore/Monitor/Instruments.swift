@@ -34,9 +34,8 @@ public final class Instruments: Sendable {
     func alertInputs(_ resources: SystemResources) -> AlertInputs {
         let window = monitor.window(.authorization)
         var breakers: [String: String] = [:]
-        if let cache, cache.layers != nil {
-            breakers["l2"] = cache.l2Breaker.state.rawValue
-            breakers["l3"] = cache.l3Breaker.state.rawValue
+        for layer in cache?.report().layers ?? [] {
+            if let breaker = layer.breaker { breakers[layer.layer] = breaker }
         }
         return AlertInputs(
             authorizationP99Milliseconds: window.count > 0 ? window.p99Milliseconds : nil,

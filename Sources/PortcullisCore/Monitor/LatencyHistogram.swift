@@ -37,15 +37,3 @@ public final class LatencyHistogram: Sendable {
         histogram.withLock { $0.reset() }
     }
 }
-
-/// Monotonic nanoseconds, for timing short operations.
-@inline(__always)
-public func monotonicNanoseconds() -> Int64 {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -29,7 +29,7 @@ public enum MonitoredEndpoint: String, Sendable, CaseIterable, Codable {
 /// monitor?.record(.authorization, nanoseconds: monotonicNanoseconds() - start)
 /// ```
 public final class PerformanceMonitor: Sendable {
-    public let clock: MonitorClock
+    public let clock: WallClock
     /// When the monitor began (clock milliseconds).
     public let startedAt: Int64
     /// Names of the route classes, in the order `record(routeClass:...)` indexes them.
@@ -40,7 +40,7 @@ public final class PerformanceMonitor: Sendable {
     let responses = ResponseCounts()
     private let cacheSamples = Mutex<[(at: Int64, lookups: Int, misses: Int)]>([])
 
-    public init(clock: MonitorClock = .system, routeClassNames: [String], bucketSeconds: Int64 = 30, windowBuckets: Int = 10) {
+    public init(clock: WallClock = .system, routeClassNames: [String], bucketSeconds: Int64 = 30, windowBuckets: Int = 10) {
         self.clock = clock
         self.routeClassNames = routeClassNames
         startedAt = clock.milliseconds()

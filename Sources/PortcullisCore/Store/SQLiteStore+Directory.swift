@@ -226,7 +226,7 @@ extension SQLiteStore: DirectoryStore {
     // MARK: API keys
 
     public func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource) async throws -> Written<APIKey> {
-        let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: scopes, createdAt: Timestamp.now(), source: source)
+        let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: scopes, createdAt: WallClock.system.timestamp(), source: source)
         let hash = secret.hash
         return try await write { db, _ in
             try Self.insertAPIKey(db, key, hash: hash)
@@ -244,7 +244,7 @@ extension SQLiteStore: DirectoryStore {
                 """, arguments: [hash, hash]) ?? false
         }
         if current { return false }
-        let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: [.admin], createdAt: Timestamp.now(), source: .environment)
+        let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: [.admin], createdAt: WallClock.system.timestamp(), source: .environment)
         return try await write { db, changed in
             // The previous environment key stops working the moment another one is configured.
             try db.execute(sql: "DELETE FROM api_keys WHERE source = 'environment' AND key_hash <> ?", arguments: [hash])

@@ -90,7 +90,7 @@ extension SQLiteStore {
     }
 
     static func softDelete(_ db: Database, _ table: Table, _ id: String) throws {
-        try db.execute(sql: "UPDATE \(table.rawValue) SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", arguments: [Timestamp.now(), id])
+        try db.execute(sql: "UPDATE \(table.rawValue) SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", arguments: [WallClock.system.timestamp(), id])
         guard db.changesCount == 1 else { throw PortcullisError.notFound(table.noun, id) }
     }
 
@@ -115,7 +115,7 @@ extension SQLiteStore {
         try requireNewID(db, .users, id)
         if input.deletedAt == nil { try requireEmailFree(db, input.email) }
         let user = User(id: id, email: input.email, displayName: input.displayName, isAdmin: input.isAdmin, status: input.status,
-                        createdAt: input.createdAt ?? Timestamp.now(), deletedAt: input.deletedAt)
+                        createdAt: input.createdAt ?? WallClock.system.timestamp(), deletedAt: input.deletedAt)
         try db.cachedStatement(sql: """
             INSERT INTO users (id, email, display_name, password_hash, is_admin, status, created_at, deleted_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -128,7 +128,7 @@ extension SQLiteStore {
         let id = input.id ?? Identifier.generate(prefix: "team")
         try requireNewID(db, .teams, id)
         try requireReference(db, .users, input.ownerId, field: "owner_id")
-        let team = Team(id: id, name: input.name, ownerId: input.ownerId, createdAt: input.createdAt ?? Timestamp.now(), deletedAt: input.deletedAt)
+        let team = Team(id: id, name: input.name, ownerId: input.ownerId, createdAt: input.createdAt ?? WallClock.system.timestamp(), deletedAt: input.deletedAt)
         try db.cachedStatement(sql: "INSERT INTO teams (id, name, owner_id, created_at, deleted_at) VALUES (?, ?, ?, ?, ?)")
             .execute(arguments: [team.id, team.name, team.ownerId, team.createdAt, team.deletedAt])
         // The owner is a member with role owner.
@@ -140,7 +140,7 @@ extension SQLiteStore {
     static func upsertMember(_ db: Database, teamId: String, userId: String, _ input: MembershipInput) throws -> (TeamMember, Bool) {
         let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT created_at FROM team_members WHERE team_id = ? AND user_id = ?"), arguments: [teamId, userId])
         let member = TeamMember(teamId: teamId, userId: userId, role: input.role, permissions: input.permissions, isActive: input.isActive,
-                                createdAt: existing ?? input.createdAt ?? Timestamp.now())
+                                createdAt: existing ?? input.createdAt ?? WallClock.system.timestamp())
         try db.cachedStatement(sql: """
             INSERT INTO team_members (team_id, user_id, role, permissions, is_active, created_at) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role, permissions = excluded.permissions, is_active = excluded.is_active
@@ -155,7 +155,7 @@ extension SQLiteStore {
         try requireReference(db, .users, input.ownerId, field: "owner_id")
         try requireReference(db, .teams, input.teamId, field: "team_id")
         let project = Project(id: id, name: input.name, ownerId: input.ownerId, teamId: input.teamId, visibility: input.visibility,
-                              createdAt: input.createdAt ?? Timestamp.now(), deletedAt: input.deletedAt)
+                              createdAt: input.createdAt ?? WallClock.system.timestamp(), deletedAt: input.deletedAt)
         try db.cachedStatement(sql: "INSERT INTO projects (id, name, owner_id, team_id, visibility, created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .execute(arguments: [project.id, project.name, project.ownerId, project.teamId, project.visibility.rawValue, project.createdAt,
                                  project.deletedAt])
@@ -168,7 +168,7 @@ extension SQLiteStore {
         try requireReference(db, .users, input.ownerId, field: "owner_id")
         try requireReference(db, .projects, input.projectId, field: "project_id")
         let generation = Generation(id: id, ownerId: input.ownerId, projectId: input.projectId, status: input.status, mediaKey: input.mediaKey,
-                                    createdAt: input.createdAt ?? Timestamp.now(), deletedAt: input.deletedAt)
+                                    createdAt: input.createdAt ?? WallClock.system.timestamp(), deletedAt: input.deletedAt)
         try db.cachedStatement(sql: """
             INSERT INTO generations (id, owner_id, project_id, status, media_key, created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [generation.id, generation.ownerId, generation.projectId, generation.status.rawValue, generation.mediaKey,

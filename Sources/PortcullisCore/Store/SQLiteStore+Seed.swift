@@ -12,7 +12,7 @@ extension SQLiteStore {
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM users") == 0 else {
                 throw PortcullisError(.conflict, code: "conflict", "the database already has users; seed an empty data directory")
             }
-            let now = Timestamp.now()
+            let now = WallClock.system.timestamp()
             let user = try db.makeStatement(sql: "INSERT INTO users (id, email, display_name, is_admin, status, created_at) VALUES (?, ?, '', ?, ?, ?)")
             let team = try db.makeStatement(sql: "INSERT INTO teams (id, name, owner_id, created_at) VALUES (?, ?, ?, ?)")
             let member = try db.makeStatement(sql: """

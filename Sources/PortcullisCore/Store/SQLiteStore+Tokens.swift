@@ -15,12 +15,12 @@ extension SQLiteStore {
         """
 
     public func createToken(userId: String, hash: [UInt8], expiresAt: Int64) async throws {
-        let now = Timestamp.nowMilliseconds() / 1000
+        let now = WallClock.system.milliseconds() / 1000
         _ = try await write { db, _ in
             // Expired tokens are swept on sign-in, so the table holds live sessions only.
             try db.execute(sql: "DELETE FROM user_tokens WHERE expires_at <= ?", arguments: [now])
             try db.execute(sql: "INSERT INTO user_tokens (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                           arguments: [Data(hash), userId, Timestamp.now(), expiresAt])
+                           arguments: [Data(hash), userId, WallClock.system.timestamp(), expiresAt])
         }
     }
 

@@ -6,17 +6,19 @@ import GRDB
 /// raw connections with prepared statements, each decision inside one read transaction.
 public final class SQLiteStore: Sendable {
     public let configuration: StoreConfiguration
-    /// The in-memory mirror of the `versions` table, applied after every commit (see `VersionClock`).
-    public let versions: VersionClock
+    /// Told of every committed write, after the commit and before the write returns (the cache applies it).
+    let onCommit: @Sendable (Commit) -> Void
     let pool: DatabasePool
     let readers: SnapshotReaderPool
     /// Every statement of the read path with its figures, and the prepared-statement cache's (see `queryReports()`).
     public let queries: QueryRegistry
 
     /// Opens (creating if needed) the database and applies pending migrations.
-    public init(_ configuration: StoreConfiguration, versions: VersionClock = VersionClock(), queries: QueryRegistry = QueryRegistry()) throws {
+    /// - Parameter onCommit: told of every committed write with the dependencies it changed, before the write returns.
+    public init(_ configuration: StoreConfiguration, queries: QueryRegistry = QueryRegistry(),
+                onCommit: @escaping @Sendable (Commit) -> Void = { _ in }) throws {
         self.configuration = configuration
-        self.versions = versions
+        self.onCommit = onCommit
         self.queries = queries
         Self.registerStatements(in: queries)
         var config = Configuration()
@@ -29,11 +31,6 @@ public final class SQLiteStore: Sendable {
         do {
             pool = try DatabasePool(path: configuration.path, configuration: config)
             try Migrations.migrator.migrate(pool)
-            let (rows, revision) = try pool.read { db in
-                (try Row.fetchAll(db, sql: "SELECT key, version FROM versions").map { (key: $0[0] as String, version: $0[1] as Int64) },
-                 try Int64.fetchOne(db, sql: "SELECT value FROM revision WHERE id = 1") ?? 0)
-            }
-            versions.load(rows, revision: revision)
         } catch {
             throw PortcullisError(.unavailable, code: "store_unavailable", "cannot open database \(configuration.path): \(error)")
         }
@@ -48,14 +45,23 @@ public final class SQLiteStore: Sendable {
         return Migrations.all.map(\.name).filter { !applied.contains($0) }
     }
 
+    /// The persisted version of every dependency a write has moved, and the revision they are current for: what a
+    /// `VersionClock` loads at start, before anything is served.
+    public func persistedVersions() throws -> (versions: [(key: DependencyKey, version: Int64)], revision: Int64) {
+        try pool.read { db in
+            (try Row.fetchAll(db, sql: "SELECT key, version FROM versions").map { (key: DependencyKey(rawValue: $0[0]), version: $0[1] as Int64) },
+             try Int64.fetchOne(db, sql: "SELECT value FROM revision WHERE id = 1") ?? 0)
+        }
+    }
+
     /// The current data revision.
     public func revision() throws -> Int64 {
         try pool.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM revision WHERE id = 1") ?? 0 }
     }
 
     /// Runs a write transaction that advances the revision and sets the versions of what `body` reports it changed,
-    /// then applies those versions in memory before returning (so before any response), mapping SQLite failures to
-    /// the spec's errors.
+    /// then announces the commit before returning (so before any response), mapping SQLite failures to the spec's
+    /// errors.
     func write<T: Sendable>(_ body: @Sendable @escaping (Database, inout [DependencyKey]) throws -> T) async throws -> Written<T> {
         do {
             let (written, changed) = try await pool.write { db in
@@ -65,7 +71,7 @@ public final class SQLiteStore: Sendable {
                 try Self.setVersions(db, changed, revision: revision)
                 return (Written(value, revision: revision), changed)
             }
-            versions.apply(changed, revision: written.revision)
+            onCommit(Commit(revision: written.revision, changed: changed))
             return written
         } catch let error as PortcullisError {
             throw error
@@ -84,7 +90,7 @@ public final class SQLiteStore: Sendable {
                 try Self.setVersions(db, [.epoch], revision: revision)
                 return Written(value, revision: revision)
             }
-            versions.apply([.epoch], revision: written.revision)
+            onCommit(Commit(revision: written.revision, changed: [.epoch]))
             return written
         } catch let error as PortcullisError {
             throw error

@@ -6,14 +6,6 @@ import Darwin
 
 /// RFC 3339 UTC timestamps with milliseconds, as stored and returned: `2026-01-31T12:00:00.123Z`.
 public enum Timestamp {
-    public static func now() -> String { format(epochMilliseconds: nowMilliseconds()) }
-
-    public static func nowMilliseconds() -> Int64 {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
-    }
-
     public static func format(epochMilliseconds: Int64) -> String {
         var seconds = time_t(epochMilliseconds / 1000)
         var parts = tm()

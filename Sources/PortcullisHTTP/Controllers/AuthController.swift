@@ -44,14 +44,14 @@ struct AuthController {
 
     /// The `/me` body, cached with the user's and each team's version (memberships move the user's version).
     func me(_ userId: String) async throws -> String {
-        let key = "m\u{1F}" + userId
-        let revisionBefore = cache?.versions.revision ?? 0
-        if let hit = cache?.lookup(key) { return hit.entry.payload }
-        let profile = try await directory.user(userId)
-        let teams = try await directory.memberships(of: userId)
-        let body = String(decoding: try Response.jsonEncoder.encode(MeBody(user: profile, teams: teams)), as: UTF8.self)
-        cache?.store(key, payload: body, dependencies: [.user(userId)] + teams.map { .team($0.teamId) }, computedAfter: revisionBefore)
-        return body
+        let compute = { () async throws -> Computed<String> in
+            let profile = try await directory.user(userId)
+            let teams = try await directory.memberships(of: userId)
+            let body = String(decoding: try Response.jsonEncoder.encode(MeBody(user: profile, teams: teams)), as: UTF8.self)
+            return Computed(body, dependencies: [.user(userId)] + teams.map { .team($0.teamId) })
+        }
+        guard let cache else { return try await compute().value }
+        return try await cache.answer(CacheKey(.profile, userId), .text, compute: compute).value
     }
 
     struct LoginBody: Encodable {

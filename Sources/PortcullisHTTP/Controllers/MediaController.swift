@@ -21,7 +21,7 @@ struct MediaController {
             guard let mediaKey = generation.mediaKey else {
                 throw PortcullisError(.conflict, code: "no_media", "generation '\(id)' has no media yet")
             }
-            let signed = try controller.signer.sign(mediaKey: mediaKey, userId: user.id, generationId: id, now: Timestamp.nowMilliseconds() / 1000)
+            let signed = try controller.signer.sign(mediaKey: mediaKey, userId: user.id, generationId: id, now: WallClock.system.milliseconds() / 1000)
             return try .json(["url": signed.url, "expires_at": Timestamp.format(epochMilliseconds: signed.expires * 1000)])
         }
         router.route(.get, "/api/v1/media/verify", in: table) { request, _ in
@@ -41,7 +41,7 @@ struct MediaController {
     /// Signature and expiry first, then whether the user may still download this generation and it still has this media.
     func verify(_ grant: MediaGrant?) async throws -> MediaURLSigner.Rejection? {
         guard let grant else { return .malformed }
-        if let rejection = signer.verifySignature(grant, now: Timestamp.nowMilliseconds() / 1000) { return rejection }
+        if let rejection = signer.verifySignature(grant, now: WallClock.system.milliseconds() / 1000) { return rejection }
         let decision = try engine.check(CheckRequest(userId: grant.userId, action: .download, resourceType: .generation, resourceId: grant.generationId))
         guard decision.allowed else { return .revoked }
         guard (try? await directory.generation(grant.generationId))?.mediaKey == grant.mediaKey else { return .revoked }

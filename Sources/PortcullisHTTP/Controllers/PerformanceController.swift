@@ -84,13 +84,14 @@ struct PerformanceController {
             components["database"] = Component(status: "failing", detail: ["error": "\(error)"])
         }
         if let cache = instruments.cache {
-            let statistics = cache.l1.statistics
-            components["cache_l1"] = Component(status: "ok", detail: ["entries": String(statistics.entries), "bytes": String(statistics.bytes)])
-            if cache.layers != nil {
-                for (name, breaker) in [("cache_l2", cache.l2Breaker), ("cache_l3", cache.l3Breaker)] {
-                    components[name] = Component(status: breaker.state == .closed ? "ok" : "degraded",
-                                                 detail: ["breaker": breaker.state.rawValue, "trips": String(breaker.trips)])
-                }
+            let report = cache.report()
+            if let l1 = report.layer(.l1) {
+                components["cache_l1"] = Component(status: "ok", detail: ["entries": String(l1.entries ?? 0), "bytes": String(l1.bytes ?? 0)])
+            }
+            for layer in [CacheLayer.l2, .l3] {
+                guard let report = report.layer(layer), let breaker = report.breaker else { continue }
+                components["cache_" + layer.rawValue] = Component(status: breaker == "closed" ? "ok" : "degraded",
+                                                                  detail: ["breaker": breaker, "trips": String(report.breakerTrips ?? 0)])
             }
         } else {
             components["cache_l1"] = Component(status: "disabled")
@@ -155,7 +156,7 @@ struct PerformanceController {
         let snapshot = instruments.monitor.snapshot()
         let entries = instruments.store.queries.all
         return Dashboard(
-            generatedAt: Timestamp.now(), monitorEnabled: monitorEnabled, uptimeSeconds: (snapshot.uptimeSeconds * 10).rounded() / 10,
+            generatedAt: WallClock.system.timestamp(), monitorEnabled: monitorEnabled, uptimeSeconds: (snapshot.uptimeSeconds * 10).rounded() / 10,
             windowSeconds: snapshot.windowSeconds, operations: snapshot.operations, routeClasses: snapshot.routeClasses,
             endpoints: snapshot.endpoints, responses: snapshot.responses, cache: instruments.cache?.report(),
             database: .init(statementCache: instruments.store.queries.statementCache, statements: entries.count,
@@ -306,29 +307,15 @@ struct PerformanceController {
                 try body()
                 samples.append(monotonicNanoseconds() - start)
             }
-            samples.sort()
-            func us(_ value: Int64) -> Double { (Double(value) / 10).rounded() / 100 }
-            timings.append(Timing(component: component, iterations: iterations, p50Microseconds: us(samples[iterations / 2]),
-                                  p99Microseconds: us(samples[iterations * 99 / 100]),
-                                  meanMicroseconds: us(samples.reduce(0, +) / Int64(iterations)), detail: detail))
+            timings.append(Self.timing(component, detail, samples))
         }
-        let key = "perf-test\u{1F}\(UUID().uuidString)"
-        let entry = CacheEntry(payload: "1|owner", dependencies: [], expiresAt: Int64.max, priority: .low)
-        let now = Timestamp.nowMilliseconds() / 1000
         if let cache = instruments.cache {
-            cache.l1.put(key, entry, now: now)
-            time("cache_l1", "a memory-cache read of a present entry") { _ = cache.l1.get(key, now: now) }
-            cache.l1.remove(key)
-            if let layers = cache.layers {
-                // A present entry, so the read reaches SQLite rather than stopping at the presence filter.
-                layers.enqueuePut(.l2, key, entry)
-                layers.enqueuePut(.l3, key, entry)
-                _ = try layers.flush()
-                try time("cache_l2", "a SQLite read of a present entry in the session-cache layer") { _ = try layers.get(.l2, key) }
-                try time("cache_l3", "a SQLite read of a present entry in the persistent layer") { _ = try layers.get(.l3, key) }
-                layers.enqueueDelete(.l2, key)
-                layers.enqueueDelete(.l3, key)
-                _ = try layers.flush()
+            let descriptions: [CacheLayer: String] = [
+                .l1: "a memory-cache read of a present entry", .l2: "a SQLite read of a present entry in the session-cache layer",
+                .l3: "a SQLite read of a present entry in the persistent layer",
+            ]
+            for timing in try cache.timeLayers(iterations: iterations) {
+                timings.append(Self.timing("cache_" + timing.layer.rawValue, descriptions[timing.layer] ?? "", timing.nanoseconds))
             }
         }
         try time("database_query", "one read transaction on the decision path (the data revision)") {
@@ -337,11 +324,18 @@ struct PerformanceController {
         let sample = try await sampleCheck()
         let uncached = AuthorizationEngine(store: instruments.store)
         try time("full_check_evaluated", "a decision evaluated from a snapshot (\(sample.resourceId))") { _ = try uncached.check(sample) }
-        let privateCache = DecisionCache(versions: instruments.store.versions, layers: nil)
-        let cached = AuthorizationEngine(store: instruments.store, cache: privateCache)
+        let cached = AuthorizationEngine(store: instruments.store, cache: instruments.cache?.scratch())
         _ = try cached.check(sample)
         try time("full_check_cached", "the same decision answered from a warm L1") { _ = try cached.check(sample) }
         return ["timings": timings]
+    }
+
+    static func timing(_ component: String, _ detail: String, _ samples: [Int64]) -> Timing {
+        let samples = samples.sorted()
+        func us(_ value: Int64) -> Double { (Double(value) / 10).rounded() / 100 }
+        return Timing(component: component, iterations: samples.count, p50Microseconds: us(samples[samples.count / 2]),
+                      p99Microseconds: us(samples[samples.count * 99 / 100]),
+                      meanMicroseconds: us(samples.reduce(0, +) / Int64(samples.count)), detail: detail)
     }
 
     /// A real question to time: the first generation and its owner, or an absent one on an empty database.

@@ -20,7 +20,7 @@ public final class LoadShedder: Sendable {
 
     public let maxInFlight: Int
     public let openMilliseconds: Int64
-    let clock: MonitorClock
+    let clock: WallClock
     private let inFlight = Atomic<Int>(0)
     /// Clock milliseconds of the latest overload; 0 while the breaker is closed.
     private let overloadedAt = Atomic<Int64>(0)
@@ -30,7 +30,7 @@ public final class LoadShedder: Sendable {
     private let shedBackground = Atomic<Int>(0)
     private let peakInFlight = Atomic<Int>(0)
 
-    public init(maxInFlight: Int, openSeconds: Int, clock: MonitorClock = .system) {
+    public init(maxInFlight: Int, openSeconds: Int, clock: WallClock = .system) {
         self.maxInFlight = maxInFlight
         openMilliseconds = Int64(openSeconds) * 1000
         self.clock = clock

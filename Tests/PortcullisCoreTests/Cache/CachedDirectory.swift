@@ -7,7 +7,7 @@ import Foundation
 final class CachedDirectory {
     let directory: TestDirectory
     private(set) var cache: DecisionCache
-    let clock: TestClock
+    let clock: ManualClock
 
     /// Answers are cached the first time they are computed, so each test controls exactly which layer holds what;
     /// `DoorkeeperTests` covers second-sighting admission.
@@ -19,13 +19,13 @@ final class CachedDirectory {
 
     init(configuration: DecisionCache.Configuration = CachedDirectory.firstSighting) throws {
         directory = try TestDirectory()
-        clock = TestClock(now: Timestamp.nowMilliseconds() / 1000)
+        clock = ManualClock(milliseconds: WallClock.system.milliseconds())
         cache = try Self.makeCache(directory, configuration: configuration, clock: clock)
     }
 
-    static func makeCache(_ directory: TestDirectory, configuration: DecisionCache.Configuration, clock: TestClock) throws -> DecisionCache {
-        let layers = try SQLiteCacheLayers(path: directory.folder.appendingPathComponent("decision-cache.sqlite").path, now: clock.now)
-        return DecisionCache(configuration: configuration, versions: directory.store.versions, layers: layers, clock: { clock.now })
+    static func makeCache(_ directory: TestDirectory, configuration: DecisionCache.Configuration, clock: ManualClock) throws -> DecisionCache {
+        try DecisionCache(configuration: configuration, versions: directory.versions,
+                          file: directory.folder.appendingPathComponent("decision-cache.sqlite").path, clock: clock.clock)
     }
 
     var engine: AuthorizationEngine { AuthorizationEngine(store: directory.store, cache: cache) }
@@ -36,7 +36,7 @@ final class CachedDirectory {
 
     /// Commits queued L2/L3 writes (what `CacheWriter` does in the background).
     func flush() throws {
-        try cache.layers?.flush()
+        try cache.flush()
     }
 
     /// Leaves the entries in L2 and L3 only.
@@ -56,24 +56,5 @@ final class CachedDirectory {
         try flush()
         try directory.reopen()
         cache = try Self.makeCache(directory, configuration: cache.configuration, clock: clock)
-    }
-}
-
-/// A settable clock (Unix seconds) for TTLs and breakers.
-final class TestClock: @unchecked Sendable {
-    // Tests move it from one task at a time; the lock keeps reads from the cache well-defined anyway.
-    private let lock = NSLock()
-    private var value: Int64
-
-    init(now: Int64) {
-        value = now
-    }
-
-    var now: Int64 {
-        lock.withLock { value }
-    }
-
-    func advance(seconds: Int64) {
-        lock.withLock { value += seconds }
     }
 }

@@ -204,9 +204,9 @@ struct DecisionCacheTests {
         try Self.prime(cached, in: .l2)
         let layers = try #require(cached.cache.layers)
         #expect(try layers.counts().l2 == 1 && layers.counts().l3 == 1)
-        try layers.sweep(now: cached.clock.now)
+        try layers.sweep(now: cached.clock.milliseconds)
         #expect(try cached.check("m", .read, .generation, "g").cacheLayer == .l2)
-        try layers.sweep(now: cached.clock.now + 3_601)
+        try layers.sweep(now: cached.clock.milliseconds + 3_601_000)
         #expect(try layers.counts().l2 == 0 && layers.counts().l3 == 0)
     }
 

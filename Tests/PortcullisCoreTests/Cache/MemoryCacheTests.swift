@@ -25,22 +25,22 @@ struct MemoryCacheTests {
         #expect(Double(survivingHot) / Double(hot.count) > 3 * Double(survivingCold) / 5_000, "hot \(survivingHot)/20, cold \(survivingCold)/5000")
     }
 
-    @Test("entries expire after the TTL")
+    @Test("entries expire after the TTL, to the millisecond")
     func ttl() {
         let cache = MemoryCache(budgetBytes: 1 << 20, ttlSeconds: 300)
-        cache.put("k", Self.entry("v"), now: 1_000)
-        #expect(cache.get("k", now: 1_299) != nil)
-        #expect(cache.get("k", now: 1_300) == nil)
+        cache.put("k", Self.entry("v"), now: 1_000_000)
+        #expect(cache.get("k", now: 1_299_999) != nil)
+        #expect(cache.get("k", now: 1_300_000) == nil)
         #expect(cache.statistics.entries == 0)
     }
 
     @Test("a sweep drops every expired entry and keeps the live ones")
     func sweep() {
         let cache = MemoryCache(budgetBytes: 1 << 20, ttlSeconds: 300)
-        for index in 0..<100 { cache.put("old-\(index)", Self.entry("x"), now: 1_000) }
-        for index in 0..<10 { cache.put("new-\(index)", Self.entry("y"), now: 1_200) }
-        #expect(cache.removeExpired(now: 1_300) == 100)
+        for index in 0..<100 { cache.put("old-\(index)", Self.entry("x"), now: 1_000_000) }
+        for index in 0..<10 { cache.put("new-\(index)", Self.entry("y"), now: 1_200_000) }
+        #expect(cache.removeExpired(now: 1_300_000) == 100)
         #expect(cache.statistics.entries == 10)
-        #expect(cache.get("new-3", now: 1_300) != nil)
+        #expect(cache.get("new-3", now: 1_300_000) != nil)
     }
 }

@@ -346,9 +346,8 @@ struct ModelRun {
         let cachePath = folder.appendingPathComponent("decision-cache.sqlite").path
         // NORMAL: a test replays thousands of writes; durability across power loss is not what it checks.
         func open() throws -> (SQLiteStore, DecisionCache) {
-            let store = try SQLiteStore(StoreConfiguration(path: databasePath, synchronous: .normal))
-            let cache = DecisionCache(versions: store.versions, layers: try SQLiteCacheLayers(path: cachePath, now: Timestamp.nowMilliseconds() / 1000))
-            return (store, cache)
+            let (store, versions) = try TestDirectory.open(databasePath, synchronous: .normal)
+            return (store, try DecisionCache(versions: versions, file: cachePath))
         }
         var (store, cache) = try open()
         var engine = AuthorizationEngine(store: store, cache: cache)

@@ -10,12 +10,22 @@ final class TestDirectory {
     let folder: URL
     let path: String
     private(set) var store: SQLiteStore
+    /// The versions the store's commits are applied to, as the composition root wires them.
+    private(set) var versions: VersionClock
 
     init() throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-core-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         path = folder.appendingPathComponent("portcullis.sqlite").path
-        store = try SQLiteStore(StoreConfiguration(path: path))
+        (store, versions) = try Self.open(path)
+    }
+
+    /// A store whose commits a fresh `VersionClock` applies, loaded from the persisted versions.
+    static func open(_ path: String, synchronous: StoreConfiguration.Synchronous = .full) throws -> (SQLiteStore, VersionClock) {
+        let versions = VersionClock()
+        let store = try SQLiteStore(StoreConfiguration(path: path, synchronous: synchronous), onCommit: versions.apply)
+        versions.load(try store.persistedVersions())
+        return (store, versions)
     }
 
     deinit {
@@ -26,7 +36,7 @@ final class TestDirectory {
 
     /// Drops the store (closing its connections) and opens the same database file again, as a restart would.
     func reopen() throws {
-        store = try SQLiteStore(StoreConfiguration(path: path))
+        (store, versions) = try Self.open(path)
     }
 
     // MARK: Writes, each returning the revision it produced

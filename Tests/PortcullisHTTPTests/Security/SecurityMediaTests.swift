@@ -56,10 +56,10 @@ struct SecurityMediaTests {
             #expect(try await Self.verify(client, url.replacingOccurrences(of: "sig=\(sig)", with: "sig=\(flipped)")).errorCode == "bad_signature")
             #expect(try await Self.verify(client, url.replacingOccurrences(of: "gid=g1", with: "gid=g2")).errorCode == "bad_signature")
             let signer = MediaURLSigner(keyring: try SigningKeyring(path: directory + "/signing-keys"), publicBase: "", lifetimeSeconds: 60)
-            let expired = try signer.sign(mediaKey: "a/g1.png", userId: "m1", generationId: "g1", now: Timestamp.nowMilliseconds() / 1000 - 120)
+            let expired = try signer.sign(mediaKey: "a/g1.png", userId: "m1", generationId: "g1", now: WallClock.system.milliseconds() / 1000 - 120)
             let response = try await Self.verify(client, expired.url)
             #expect(response.status == 403 && response.errorCode == "expired")
-            let fresh = try signer.sign(mediaKey: "a/g1.png", userId: "outsider", generationId: "g1", now: Timestamp.nowMilliseconds() / 1000)
+            let fresh = try signer.sign(mediaKey: "a/g1.png", userId: "outsider", generationId: "g1", now: WallClock.system.milliseconds() / 1000)
             #expect(try await Self.verify(client, fresh.url).errorCode == "revoked", "a validly signed URL for a user without download")
         }
     }
