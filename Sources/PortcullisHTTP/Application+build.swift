@@ -24,7 +24,7 @@ public func buildApplication(
     let queries = QueryRegistry(transactionObserver: observer)
     // The store announces every commit; the cache's versions apply it (neither knows the other).
     let versions = VersionClock()
-    let store = try SQLiteStore(settings.storeConfiguration, queries: queries, onCommit: versions.apply)
+    let store = try StoreBackend.open(settings.storeConfiguration, queries: queries, onCommit: versions.apply)
     versions.load(try store.persistedVersions())
     var lookupObserver: (@Sendable (Int64) -> Void)?
     if settings.monitorEnabled { lookupObserver = { @Sendable nanoseconds in monitor.record(.cacheOperation, nanoseconds: nanoseconds) } }
@@ -40,7 +40,7 @@ public func buildApplication(
     let keyring = try SigningKeyring(path: settings.signingKeysPath)
     let instruments = Instruments(
         monitor: monitor, alerts: AlertCenter(thresholds: settings.alertThresholds, clock: settings.clock, logger: logger),
-        sampler: SystemSampler(databasePath: settings.databasePath), cache: cache, store: store)
+        sampler: SystemSampler(storageBytes: store.storageBytes), cache: cache, store: store)
     let router = buildRouter(settings, store: store, cache: cache, keyring: keyring, instruments: instruments, logger: logger)
     var services: [any Service] = cache.map { [CacheWriter(cache: $0, logger: logger)] } ?? []
     if settings.monitorEnabled { services.append(MonitorService(instruments: instruments)) }
@@ -59,7 +59,7 @@ public func buildApplication(
 
 /// The router with every route, and the table of those routes.
 func buildRouter(
-    _ settings: ServerSettings, store: SQLiteStore, cache: DecisionCache?, keyring: SigningKeyring, instruments: Instruments, logger: Logger
+    _ settings: ServerSettings, store: any Store, cache: DecisionCache?, keyring: SigningKeyring, instruments: Instruments, logger: Logger
 ) -> (router: Router<AppRequestContext>, routes: RouteTable) {
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()

@@ -22,7 +22,7 @@ public enum AdminKeyBootstrap {
     /// With `environmentKey`, registers it as an admin key (no file is written) and retires the environment key of a
     /// previous start if it differs. Otherwise, on a database without API keys, creates one and writes it to
     /// `<dataDirectory>/admin.key` with mode 0600.
-    public static func run(directory: any DirectoryStore, dataDirectory: String, environmentKey: String?) async throws -> Outcome {
+    public static func run(directory: any APIKeyStore, dataDirectory: String, environmentKey: String?) async throws -> Outcome {
         if let environmentKey {
             guard environmentKey.utf8.count >= minimumEnvironmentKeyLength, environmentKey.utf8.count <= APIKeySecret.maximumLength,
                   !environmentKey.unicodeScalars.contains(where: { $0.properties.isWhitespace || Validate.isControl($0) })
@@ -33,7 +33,7 @@ public enum AdminKeyBootstrap {
             _ = try await directory.replaceEnvironmentKey(APIKeySecret(key: environmentKey), name: "admin (PORTCULLIS_ADMIN_KEY)")
             return .fromEnvironment
         }
-        guard try !directory.hasAPIKeys() else { return .existing }
+        guard try await !directory.hasAPIKeys() else { return .existing }
         let secret = APIKeySecret.generate()
         let path = dataDirectory + "/admin.key"
         // Write the file first: a key in the database that nobody can read would lock the administrator out.

@@ -7,7 +7,7 @@ import Synchronization
 /// on its user's version (moved by logout, disabling, deleting or any change to the user) and never outlives the
 /// token's expiry: the next request after any of those writes misses the cache and is refused.
 public struct Authenticator: Sendable {
-    let directory: any DirectoryStore
+    let directory: any CredentialStore & APIKeyStore
     let cache: DecisionCache?
     let clock: WallClock
     /// Identities as cache entries; decoding goes through a memo, since parsing a payload (splitting, building the
@@ -16,7 +16,7 @@ public struct Authenticator: Sendable {
     /// `last_used_at` bookkeeping, at most once a minute per key.
     private let usage = APIKeyUsage()
 
-    public init(directory: any DirectoryStore, cache: DecisionCache? = nil, clock: WallClock = .system) {
+    public init(directory: any CredentialStore & APIKeyStore, cache: DecisionCache? = nil, clock: WallClock = .system) {
         self.directory = directory
         self.cache = cache
         self.clock = clock

@@ -6,14 +6,14 @@ public struct SignIn: Sendable {
         public var user: User
     }
 
-    let directory: any DirectoryStore
+    let directory: any CredentialStore & SessionStore
     let throttle: LoginThrottle
     let hashing: PasswordHashingPool
     let tokenLifetimeSeconds: Int64
     /// Verified against when the email is unknown or has no password, so every failure costs one KDF run.
     let decoyHash: String
 
-    public init(directory: any DirectoryStore, hasher: PasswordHasher, throttle: LoginThrottle, hashing: PasswordHashingPool,
+    public init(directory: any CredentialStore & SessionStore, hasher: PasswordHasher, throttle: LoginThrottle, hashing: PasswordHashingPool,
                 tokenLifetimeSeconds: Int64) {
         self.directory = directory
         self.throttle = throttle
@@ -28,7 +28,7 @@ public struct SignIn: Sendable {
     public func login(email: String, password: String, clientAddress: String) async throws -> Result {
         let email = try Validate.normalizedEmail(email)
         let now = WallClock.system.milliseconds() / 1000
-        let credentials = try await directory.userCredentials(email: email)
+        let credentials = try directory.userCredentials(email: email)
         // Keyed by the account, not the text typed: every spelling of one address counts together, and an email that
         // matches no account is counted the same way, so the answers never tell the two apart.
         let account = credentials.map { "user:" + $0.user.id } ?? "email:" + email

@@ -9,9 +9,9 @@ public final class Instruments: Sendable {
     public let alerts: AlertCenter
     public let sampler: SystemSampler
     public let cache: DecisionCache?
-    public let store: SQLiteStore
+    public let store: any Store
 
-    public init(monitor: PerformanceMonitor, alerts: AlertCenter, sampler: SystemSampler, cache: DecisionCache?, store: SQLiteStore) {
+    public init(monitor: PerformanceMonitor, alerts: AlertCenter, sampler: SystemSampler, cache: DecisionCache?, store: any Store) {
         self.monitor = monitor
         self.alerts = alerts
         self.sampler = sampler

@@ -91,19 +91,6 @@ public final class QueryRegistry: Sendable {
 
     public var all: [Entry] { entries.withLock { $0.ordered } }
 
-    public struct StatementCacheReport: Sendable, Codable, Equatable {
-        public var capacity: Int
-        public var size: Int
-        public var hits: Int
-        public var misses: Int
-        public var evictions: Int
-        public var hitRate: Double
-
-        enum CodingKeys: String, CodingKey {
-            case capacity, size, hits, misses, evictions, hitRate = "hit_rate"
-        }
-    }
-
     /// `capacity` is per connection; `size` counts prepared statements across the pool's connections.
     public var statementCache: StatementCacheReport {
         let hits = cacheHits.load(ordering: .relaxed), misses = cacheMisses.load(ordering: .relaxed)

@@ -31,13 +31,14 @@ public struct SystemResources: Sendable, Codable, Equatable {
 /// Reads `SystemResources`. CPU is a rate, so it is taken between two samples: the monitor's background service
 /// samples every few seconds, and readers between samples see the last rate.
 public final class SystemSampler: Sendable {
-    public let databasePath: String?
+    /// The store's size on disk (database, write-ahead log), asked at each sample.
+    let storageBytes: @Sendable () -> (database: Int?, log: Int?)
     private let last: Mutex<(cpuTicks: Int64, nanoseconds: Int64, percent: Double?)>
     private let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
     public let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 
-    public init(databasePath: String?) {
-        self.databasePath = databasePath
+    public init(storageBytes: @escaping @Sendable () -> (database: Int?, log: Int?) = { (nil, nil) }) {
+        self.storageBytes = storageBytes
         last = Mutex((Self.cpuTicks() ?? 0, monotonicNanoseconds(), nil))
     }
 
@@ -58,12 +59,13 @@ public final class SystemSampler: Sendable {
         let total = memory["MemTotal"].map { $0 * 1024 }
         var limit = rlimit()
         let hasLimit = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0
+        let storage = storageBytes()
         return SystemResources(
             cpuPercent: cpu, cpuCores: cores, residentBytes: rss, memoryTotalBytes: total,
             memoryPercent: rss.flatMap { rss in total.map { (Double(rss) / Double($0) * 1000).rounded() / 10 } },
             openFiles: Self.openFiles(), openFilesLimit: hasLimit ? Int(clamping: limit.rlim_cur) : nil,
             diskReadBytes: io["read_bytes"], diskWriteBytes: io["write_bytes"],
-            databaseBytes: databasePath.flatMap(Self.fileSize), walBytes: databasePath.flatMap { Self.fileSize($0 + "-wal") })
+            databaseBytes: storage.database, walBytes: storage.log)
     }
 
     /// utime + stime of this process, in clock ticks (fields 14 and 15 of /proc/self/stat, counted after the
@@ -111,11 +113,6 @@ public final class SystemSampler: Sendable {
             if length >= 7, target.withUnsafeBufferPointer({ strncmp($0.baseAddress!, "socket:", 7) == 0 }) { count += 1 }
         }
         return count
-    }
-
-    static func fileSize(_ path: String) -> Int? {
-        var info = stat()
-        return stat(path, &info) == 0 ? Int(info.st_size) : nil
     }
 
     static func read(_ path: String) -> String? {

@@ -1,35 +1,41 @@
 import Foundation
 import GRDB
 
-extension SQLiteStore: DirectoryStore {
+extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, APIKeyStore, ImportStore {
     // MARK: Users
 
     public func createUser(_ input: NewUser, passwordHash: String?) async throws -> Written<User> {
         try await write { db, _ in try Self.insertUser(db, input, passwordHash: passwordHash) }
     }
 
-    /// On the reader pool rather than GRDB: `/api/v1/me` and end-user requests read users on every call.
     public func user(_ id: String) async throws -> User {
-        let user = try readers.withConnection { connection throws(PortcullisError) -> User? in
-            let statement = try connection.statement(Self.userByIdSQL)
-            statement.bind(1, id)
-            guard try statement.step() else { return nil }
-            return User(id: statement.text(0) ?? "", email: statement.text(1) ?? "", displayName: statement.text(2) ?? "",
-                        isAdmin: statement.bool(3), status: UserStatus(rawValue: statement.text(4) ?? "") ?? .disabled,
-                        createdAt: statement.text(5) ?? "", deletedAt: statement.text(6))
+        guard let user = try readers.withConnection({ connection throws(PortcullisError) in try Self.liveUser(id, on: connection) }) else {
+            throw PortcullisError.notFound("user", id)
         }
-        guard let user else { throw PortcullisError.notFound("user", id) }
         return user
     }
 
-    public func userCredentials(email: String) async throws -> (user: User, passwordHash: String?)? {
+    /// A live user, read on a reader connection (end-user requests and `/me` read users on every miss).
+    static func liveUser(_ id: String, on connection: SQLiteConnection) throws(PortcullisError) -> User? {
+        let statement = try connection.statement(Self.userByIdSQL)
+        statement.bind(1, id)
+        guard try statement.step() else { return nil }
+        return User(id: statement.text(0) ?? "", email: statement.text(1) ?? "", displayName: statement.text(2) ?? "",
+                    isAdmin: statement.bool(3), status: UserStatus(rawValue: statement.text(4) ?? "") ?? .disabled,
+                    createdAt: statement.text(5) ?? "", deletedAt: statement.text(6))
+    }
+
+    public func userCredentials(email: String) throws -> UserCredentials? {
         guard let email = try? Validate.normalizedEmail(email) else { return nil }
-        return try await read { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT \(Self.userColumns), password_hash FROM users WHERE email = ? AND deleted_at IS NULL",
-                arguments: [email])
-            else { return nil }
-            return (Self.user(row), row["password_hash"])
+        do {
+            return try pool.read { db in
+                guard let row = try Row.fetchOne(
+                    db, sql: "SELECT \(Self.userColumns), password_hash FROM users WHERE email = ? AND deleted_at IS NULL", arguments: [email])
+                else { return nil }
+                return UserCredentials(user: Self.user(row), passwordHash: row["password_hash"])
+            }
+        } catch {
+            throw Self.mapped(error)
         }
     }
 
@@ -301,8 +307,8 @@ extension SQLiteStore: DirectoryStore {
         text.split(separator: " ").compactMap { APIKeyScope(rawValue: String($0)) }
     }
 
-    public func hasAPIKeys() throws -> Bool {
-        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM api_keys)") ?? false }
+    public func hasAPIKeys() async throws -> Bool {
+        try await read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM api_keys)") ?? false }
     }
 }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// The query optimizer's half in the store: every statement the reader connections run, registered with its class,
 /// and its `EXPLAIN QUERY PLAN` judged for index use, with an index recommendation for each table it scans.
-extension SQLiteStore {
+extension SQLiteStore: StoreDiagnostics {
     static let userByIdSQL = "SELECT \(userColumns) FROM users WHERE id = ?1 AND deleted_at IS NULL"
     static let generationByIdSQL = "SELECT \(generationColumns) FROM generations WHERE id = ?1 AND deleted_at IS NULL"
     static let apiKeyByHashSQL = "SELECT id, name, scopes, created_at, last_used_at, source FROM api_keys WHERE key_hash = ?"
@@ -27,61 +27,16 @@ extension SQLiteStore {
         for statement in statementCatalog { registry.register(statement.name, statement.sql, class: statement.class) }
     }
 
-    /// One registered statement with its figures and plan.
-    public struct QueryReport: Sendable, Codable {
-        public var name: String
-        public var queryClass: QueryClass
-        public var sql: String
-        public var calls: Int
-        public var p50Milliseconds: Double
-        public var p99Milliseconds: Double
-        public var slowCount: Int
-        public var slowThresholdMilliseconds: Double
-        public var plan: [String]
-        /// Whether the plan reaches its rows through an index; nil for a statement that reads no table.
-        public var usesIndex: Bool?
-        /// Tables the plan reads in full.
-        public var scans: [String]
-
-        /// Written in full, `uses_index: null` included, so every statement has the same shape.
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(name, forKey: .name)
-            try container.encode(queryClass, forKey: .queryClass)
-            try container.encode(sql, forKey: .sql)
-            try container.encode(calls, forKey: .calls)
-            try container.encode(p50Milliseconds, forKey: .p50Milliseconds)
-            try container.encode(p99Milliseconds, forKey: .p99Milliseconds)
-            try container.encode(slowCount, forKey: .slowCount)
-            try container.encode(slowThresholdMilliseconds, forKey: .slowThresholdMilliseconds)
-            try container.encode(plan, forKey: .plan)
-            try container.encode(usesIndex, forKey: .usesIndex)
-            try container.encode(scans, forKey: .scans)
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case name, queryClass = "class", sql, calls, p50Milliseconds = "p50_ms", p99Milliseconds = "p99_ms", slowCount = "slow_count"
-            case slowThresholdMilliseconds = "slow_threshold_ms", plan, usesIndex = "uses_index", scans
-        }
-    }
-
-    public struct IndexRecommendation: Sendable, Codable, Equatable {
-        public var statement: String
-        public var table: String
-        public var columns: [String]
-        public var reason: String
-        public var suggestion: String
-    }
-
-    /// Every registered statement with its plan, and index recommendations for those that scan a table.
-    public func queryReports() -> (queries: [QueryReport], recommendations: [IndexRecommendation]) {
-        var reports: [QueryReport] = []
+    /// Every registered statement with its figures and plan, the statement cache, and index recommendations for
+    /// statements that scan a table.
+    public func statements() -> StatementsReport {
+        var reports: [StatementReport] = []
         var recommendations: [IndexRecommendation] = []
         for entry in queries.all {
             let plan = (try? readers.explain(entry.sql)) ?? []
             let analysis = Self.analyze(plan: plan)
             let summary = entry.summary
-            reports.append(QueryReport(
+            reports.append(StatementReport(
                 name: entry.name, queryClass: entry.queryClass, sql: entry.sql, calls: entry.callCount,
                 p50Milliseconds: summary.p50Microseconds / 1000, p99Milliseconds: summary.p99Microseconds / 1000, slowCount: entry.slowCount,
                 slowThresholdMilliseconds: Double(entry.queryClass.slowThresholdNanoseconds) / 1e6, plan: plan, usesIndex: analysis.usesIndex,
@@ -97,7 +52,15 @@ extension SQLiteStore {
                         : "CREATE INDEX \(real)_\(columns.joined(separator: "_")) ON \(real) (\(columns.joined(separator: ", ")))"))
             }
         }
-        return (reports, recommendations)
+        return StatementsReport(queries: reports, statementCache: queries.statementCache, recommendations: recommendations)
+    }
+
+    public func storageBytes() -> (database: Int?, log: Int?) {
+        (Self.fileSize(configuration.path), Self.fileSize(configuration.path + "-wal"))
+    }
+
+    static func fileSize(_ path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue
     }
 
     /// `SCAN t` (without an index) is a full read of table or alias `t`; `SEARCH`/`USING ... INDEX`/`PRIMARY KEY`

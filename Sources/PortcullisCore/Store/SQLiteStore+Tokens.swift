@@ -3,7 +3,7 @@ import GRDB
 
 /// Sign-in tokens. Signing in and out are writes like any other: they advance the revision, and logout moves the
 /// token owner's version so a cached identity for the token is never served again.
-extension SQLiteStore {
+extension SQLiteStore: SessionStore, CredentialStore {
     static let tokenUserSQL = """
         SELECT t.user_id, u.is_admin, t.expires_at FROM user_tokens t JOIN users u ON u.id = t.user_id
         WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND u.status = 'active' AND u.deleted_at IS NULL
@@ -43,18 +43,20 @@ extension SQLiteStore {
         }.revision
     }
 
-    public func tokenUser(hash: [UInt8], now: Int64) throws -> (userId: String, isAdmin: Bool, expiresAt: Int64)? {
+    public func tokenUser(hash: [UInt8], now: Int64) throws -> TokenUser? {
         try readers.withConnection { connection throws(PortcullisError) in
             let statement = try connection.statement(Self.tokenUserSQL)
             statement.bind(1, hash)
             statement.bind(2, now)
             guard try statement.step() else { return nil }
-            return (statement.text(0) ?? "", statement.bool(1), statement.int64(2))
+            return TokenUser(userId: statement.text(0) ?? "", isAdmin: statement.bool(1), expiresAt: statement.int64(2))
         }
     }
 
-    public func memberships(of userId: String) async throws -> [UserMembership] {
-        try readers.withConnection { connection throws(PortcullisError) in
+    /// The user and their memberships from one read transaction, on the reader pool: `/me` reads it on every miss.
+    public func profile(userId: String) throws -> Profile? {
+        try readers.read { connection throws(PortcullisError) -> Profile? in
+            guard let user = try Self.liveUser(userId, on: connection) else { return nil }
             let statement = try connection.statement(Self.membershipsSQL)
             statement.bind(1, userId)
             var memberships: [UserMembership] = []
@@ -62,7 +64,7 @@ extension SQLiteStore {
                 memberships.append(UserMembership(teamId: statement.text(0) ?? "", name: statement.text(1) ?? "",
                                                   role: TeamRole(rawValue: statement.text(2) ?? "") ?? .viewer))
             }
-            return memberships
+            return Profile(user: user, teams: memberships)
         }
     }
 }

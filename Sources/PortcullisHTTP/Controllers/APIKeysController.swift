@@ -4,7 +4,7 @@ import PortcullisCore
 
 /// `POST|GET /api/v1/api-keys` and `DELETE /api/v1/api-keys/{id}` (administrators only). Secrets appear once, at creation.
 struct APIKeysController {
-    let directory: any DirectoryStore
+    let directory: any APIKeyStore
 
     func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
         let directory = directory

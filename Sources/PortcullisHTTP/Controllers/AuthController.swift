@@ -5,7 +5,7 @@ import PortcullisCore
 /// `POST /api/v1/auth/login`, `POST /api/v1/auth/logout`, `POST /api/v1/auth/logout-all`, `GET /api/v1/me`.
 struct AuthController {
     let signIn: SignIn
-    let directory: any DirectoryStore
+    let directory: any CredentialStore & SessionStore
     let cache: DecisionCache?
     /// Times password verification at sign-in as `authentication`.
     var monitor: PerformanceMonitor? = nil
@@ -38,20 +38,19 @@ struct AuthController {
         }
         router.route(.get, "/api/v1/me", in: table) { _, context in
             let user = try context.requireUser()
-            return .json(bytes: try await controller.me(user.id).utf8)
+            return .json(bytes: try controller.me(user.id).utf8)
         }
     }
 
     /// The `/me` body, cached with the user's and each team's version (memberships move the user's version).
-    func me(_ userId: String) async throws -> String {
-        let compute = { () async throws -> Computed<String> in
-            let profile = try await directory.user(userId)
-            let teams = try await directory.memberships(of: userId)
-            let body = String(decoding: try Response.jsonEncoder.encode(MeBody(user: profile, teams: teams)), as: UTF8.self)
-            return Computed(body, dependencies: [.user(userId)] + teams.map { .team($0.teamId) })
+    func me(_ userId: String) throws -> String {
+        let compute = { () throws -> Computed<String> in
+            guard let profile = try directory.profile(userId: userId) else { throw PortcullisError.notFound("user", userId) }
+            let body = String(decoding: try Response.jsonEncoder.encode(MeBody(user: profile.user, teams: profile.teams)), as: UTF8.self)
+            return Computed(body, dependencies: [.user(userId)] + profile.teams.map { .team($0.teamId) })
         }
-        guard let cache else { return try await compute().value }
-        return try await cache.answer(CacheKey(.profile, userId), .text, compute: compute).value
+        guard let cache else { return try compute().value }
+        return try cache.answer(CacheKey(.profile, userId), .text, compute: compute).value
     }
 
     struct LoginBody: Encodable {

@@ -9,7 +9,7 @@ import PortcullisCore
 /// `status` and move a generation between projects (with `delete` on it and `create_generation` on the target); only
 /// administrators set `media_key`, since a key names a file that media URLs hand out.
 struct GenerationsController {
-    let directory: any DirectoryStore
+    let directory: any GenerationStore
     let engine: AuthorizationEngine
 
     func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {

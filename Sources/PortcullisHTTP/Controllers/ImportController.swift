@@ -6,7 +6,7 @@ import PortcullisCore
 /// `POST /api/v1/import`: NDJSON, all or nothing. The body is spooled to a file in the data directory
 /// (bounded by its own limit, default 2 GiB) and imported in one transaction off the request executor.
 struct ImportController {
-    let directory: any DirectoryStore
+    let directory: any ImportStore
     let hasher: PasswordHasher
     let spoolDirectory: String
     let maxImportBytes: Int

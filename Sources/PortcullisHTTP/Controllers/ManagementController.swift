@@ -5,7 +5,7 @@ import PortcullisCore
 /// Users, teams, memberships, projects and generations (SPEC section 4, management). Every route needs an administrator.
 /// `GET|PATCH|DELETE /api/v1/generations/{id}` serve end users too and live in `GenerationsController`.
 struct ManagementController {
-    let directory: any DirectoryStore
+    let directory: any UserStore & TeamStore & ProjectStore & GenerationStore
     let hasher: PasswordHasher
     /// New passwords are hashed on the same bounded pool as sign-ins.
     let hashing: PasswordHashingPool

@@ -5,7 +5,7 @@ import PortcullisCore
 /// Signed media URLs: `GET /api/v1/generations/{id}/media-url` (users allowed to `download`) and
 /// `GET /api/v1/media/verify` (no credentials; for a reverse proxy's `auth_request`).
 struct MediaController {
-    let directory: any DirectoryStore
+    let directory: any GenerationStore
     let engine: AuthorizationEngine
     let signer: MediaURLSigner
     let generations: GenerationsController

@@ -127,7 +127,7 @@ struct PerformanceController {
         var system: SystemResources
 
         struct Database: Encodable {
-            var statementCache: QueryRegistry.StatementCacheReport
+            var statementCache: StatementCacheReport
             var statements: Int
             var calls: Int
             var slowCalls: Int
@@ -154,13 +154,13 @@ struct PerformanceController {
     func dashboard() -> Dashboard {
         let (resources, active) = refresh()
         let snapshot = instruments.monitor.snapshot()
-        let entries = instruments.store.queries.all
+        let statements = instruments.store.statements()
         return Dashboard(
             generatedAt: WallClock.system.timestamp(), monitorEnabled: monitorEnabled, uptimeSeconds: (snapshot.uptimeSeconds * 10).rounded() / 10,
             windowSeconds: snapshot.windowSeconds, operations: snapshot.operations, routeClasses: snapshot.routeClasses,
             endpoints: snapshot.endpoints, responses: snapshot.responses, cache: instruments.cache?.report(),
-            database: .init(statementCache: instruments.store.queries.statementCache, statements: entries.count,
-                            calls: entries.reduce(0) { $0 + $1.callCount }, slowCalls: entries.reduce(0) { $0 + $1.slowCount },
+            database: .init(statementCache: statements.statementCache, statements: statements.queries.count,
+                            calls: statements.queries.reduce(0) { $0 + $1.calls }, slowCalls: statements.queries.reduce(0) { $0 + $1.slowCount },
                             databaseBytes: resources.databaseBytes, walBytes: resources.walBytes),
             loadShedding: shedder?.report,
             alerts: .init(active: active, history: instruments.alerts.history, thresholds: instruments.alerts.thresholds),
@@ -173,7 +173,7 @@ struct PerformanceController {
         for target in validate() where target.status == "fail" {
             advice.append("\(target.name) is \(target.current.map { String($0) } ?? "?") \(target.unit) against a target of \(target.target) \(target.unit)")
         }
-        for recommendation in instruments.store.queryReports().recommendations {
+        for recommendation in instruments.store.statements().recommendations {
             advice.append("\(recommendation.statement): \(recommendation.suggestion)")
         }
         if let shedder, shedder.report.shed.values.reduce(0, +) > 0 {
@@ -189,7 +189,7 @@ struct PerformanceController {
         var monitor: PerformanceMonitor.Snapshot
         var buckets: [String: [LatencyWindow]]
         var cache: DecisionCache.Report?
-        var statementCache: QueryRegistry.StatementCacheReport
+        var statementCache: StatementCacheReport
         var loadShedding: LoadShedder.Report?
         var system: SystemResources
         var alerts: [Alert]
@@ -203,7 +203,7 @@ struct PerformanceController {
         return Metrics(
             monitor: instruments.monitor.snapshot(),
             buckets: Dictionary(uniqueKeysWithValues: MonitoredOperation.allCases.map { ($0.rawValue, instruments.monitor.completedBuckets($0)) }),
-            cache: instruments.cache?.report(), statementCache: instruments.store.queries.statementCache, loadShedding: shedder?.report,
+            cache: instruments.cache?.report(), statementCache: instruments.store.statements().statementCache, loadShedding: shedder?.report,
             system: resources, alerts: alerts)
     }
 
@@ -348,16 +348,8 @@ struct PerformanceController {
 
     // MARK: Queries
 
-    struct Queries: Encodable {
-        var queries: [SQLiteStore.QueryReport]
-        var statementCache: QueryRegistry.StatementCacheReport
-        var recommendations: [SQLiteStore.IndexRecommendation]
-        enum CodingKeys: String, CodingKey { case queries, statementCache = "statement_cache", recommendations }
-    }
-
-    func queries() -> Queries {
-        let (queries, recommendations) = instruments.store.queryReports()
-        return Queries(queries: queries, statementCache: instruments.store.queries.statementCache, recommendations: recommendations)
+    func queries() -> StatementsReport {
+        instruments.store.statements()
     }
 }
 

@@ -55,15 +55,15 @@ enum PrometheusExposition {
             gauge("cache_hit_ratio", "Lookups answered by any cache layer over all lookups, since start.", [], cache.overallHitRate)
         }
 
-        for entry in instruments.store.queries.all {
+        let statements = instruments.store.statements()
+        for entry in statements.queries {
             let labels = [("statement", entry.name), ("class", entry.queryClass.rawValue)]
-            counter("query_calls", "Executions of each registered statement.", labels, entry.callCount)
+            counter("query_calls", "Executions of each registered statement.", labels, entry.calls)
             counter("query_slow", "Executions slower than the statement class's threshold.", labels, entry.slowCount)
-            let summary = entry.summary
-            gauge("query_latency_seconds", "Statement latency since start.", labels + [("quantile", "0.5")], summary.p50Microseconds / 1e6)
-            gauge("query_latency_seconds", "Statement latency since start.", labels + [("quantile", "0.99")], summary.p99Microseconds / 1e6)
+            gauge("query_latency_seconds", "Statement latency since start.", labels + [("quantile", "0.5")], entry.p50Milliseconds / 1e3)
+            gauge("query_latency_seconds", "Statement latency since start.", labels + [("quantile", "0.99")], entry.p99Milliseconds / 1e3)
         }
-        let statementCache = instruments.store.queries.statementCache
+        let statementCache = statements.statementCache
         counter("statement_cache_hits", "Prepared-statement cache hits.", [], statementCache.hits)
         counter("statement_cache_misses", "Prepared-statement cache misses (statements prepared).", [], statementCache.misses)
         gauge("statement_cache_size", "Prepared statements held across connections.", [], Double(statementCache.size))

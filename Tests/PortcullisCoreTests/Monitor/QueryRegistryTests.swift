@@ -7,7 +7,7 @@ struct QueryRegistryTests {
     @Test("every authorization statement is registered as critical, with its plan using an index")
     func authorizationStatementsAreCritical() throws {
         let directory = try TestDirectory()
-        let (reports, _) = directory.store.queryReports()
+        let reports = directory.store.statements().queries
         for (name, _) in AuthorizationQueries.all {
             let report = try #require(reports.first { $0.name == "authz.\(name)" })
             #expect(report.queryClass == .critical)
@@ -56,7 +56,7 @@ struct QueryRegistryTests {
     func recommendation() throws {
         let directory = try TestDirectory()
         directory.store.queries.register("test.by_media_key", "SELECT g.id FROM generations g WHERE g.media_key = ?1", class: .normal)
-        let (reports, recommendations) = directory.store.queryReports()
+        let statements = directory.store.statements(); let (reports, recommendations) = (statements.queries, statements.recommendations)
         let report = try #require(reports.first { $0.name == "test.by_media_key" })
         #expect(report.usesIndex == false)
         #expect(report.scans == ["g"])

@@ -19,7 +19,7 @@ struct OpenAPIContractTests {
         let logger = Logger(label: "test")
         let instruments = Instruments(
             monitor: monitor, alerts: AlertCenter(thresholds: settings.alertThresholds, clock: settings.clock, logger: logger),
-            sampler: SystemSampler(databasePath: settings.databasePath), cache: nil, store: store)
+            sampler: SystemSampler(storageBytes: store.storageBytes), cache: nil, store: store)
         let keyring = try SigningKeyring(path: settings.signingKeysPath)
         let (_, table) = buildRouter(settings, store: store, cache: nil, keyring: keyring, instruments: instruments, logger: logger)
         return Set(table.routes.map { "\($0.method.rawValue) \($0.path)" })

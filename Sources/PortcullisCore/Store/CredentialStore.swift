@@ -1,0 +1,68 @@
+/// The user behind a live sign-in token.
+public struct TokenUser: Sendable, Equatable {
+    public var userId: String
+    public var isAdmin: Bool
+    /// Unix seconds.
+    public var expiresAt: Int64
+
+    public init(userId: String, isAdmin: Bool, expiresAt: Int64) {
+        self.userId = userId
+        self.isAdmin = isAdmin
+        self.expiresAt = expiresAt
+    }
+}
+
+/// What sign-in checks a password against.
+public struct UserCredentials: Sendable, Equatable {
+    public var user: User
+    /// Nil when the user has no password (they cannot sign in).
+    public var passwordHash: String?
+
+    public init(user: User, passwordHash: String?) {
+        self.user = user
+        self.passwordHash = passwordHash
+    }
+}
+
+/// A user and their active memberships of live teams, read together (`GET /api/v1/me`).
+public struct Profile: Sendable, Equatable {
+    public var user: User
+    public var teams: [UserMembership]
+
+    public init(user: User, teams: [UserMembership]) {
+        self.user = user
+        self.teams = teams
+    }
+}
+
+/// A team as `/api/v1/me` shows it.
+public struct UserMembership: Sendable, Equatable, Codable {
+    public var teamId: String
+    public var name: String
+    public var role: TeamRole
+
+    public init(teamId: String, name: String, role: TeamRole) {
+        self.teamId = teamId
+        self.name = name
+        self.role = role
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case teamId = "team_id", name, role
+    }
+}
+
+/// The credential reads of the request path: who is behind a key or token, sign-in, `/me`.
+///
+/// Synchronous on purpose, like `AuthorizationStore`: each is one or two indexed lookups of a few microseconds,
+/// less than the hop an `await` would cost, and they run on every authenticated request.
+public protocol CredentialStore: Sendable {
+    /// The key whose SHA-256 this is, or nil.
+    func apiKey(hash: [UInt8]) throws -> APIKey?
+    /// The user behind a live token (not expired at `now`, Unix seconds) whose user is active and not deleted, or nil.
+    func tokenUser(hash: [UInt8], now: Int64) throws -> TokenUser?
+    /// The live user with this email (compared in its stored, normalized form) and their password hash, or nil.
+    func userCredentials(email: String) throws -> UserCredentials?
+    /// A live user and their active memberships of live teams, from one snapshot; nil when the user is absent.
+    func profile(userId: String) throws -> Profile?
+}

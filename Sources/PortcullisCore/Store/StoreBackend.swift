@@ -1,0 +1,12 @@
+/// Opens the configured backend and hands it out as the protocols only: the composition root, the monitor and the
+/// controllers never name a backend type. SQLite is the embedded default; `MemoryStore` serves tests.
+public enum StoreBackend {
+    /// Opens (creating and migrating if needed) the store `configuration` names.
+    /// - Parameters:
+    ///   - queries: where the backend registers and times its read statements (the monitor reads it).
+    ///   - onCommit: told of every committed write, before the write returns (the cache's versions apply it).
+    public static func open(_ configuration: StoreConfiguration, queries: QueryRegistry = QueryRegistry(),
+                            onCommit: @escaping @Sendable (Commit) -> Void) throws -> any Store {
+        try SQLiteStore(configuration, queries: queries, onCommit: onCommit)
+    }
+}

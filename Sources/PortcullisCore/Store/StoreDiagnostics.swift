@@ -1,0 +1,122 @@
+/// What a backend tells the monitor about itself: the revision, its statements and their plans, its size on disk.
+public protocol StoreDiagnostics: Sendable {
+    /// The current data revision.
+    func revision() throws -> Int64
+    /// Every statement of the read path with its figures and plan, the prepared-statement cache, and index
+    /// recommendations for statements that scan (empty for a backend without statements).
+    func statements() -> StatementsReport
+    /// Bytes of the database and of its write-ahead log, where the backend has them.
+    func storageBytes() -> (database: Int?, log: Int?)
+}
+
+/// The statements a backend runs on the read path, as `GET /api/v1/performance/queries` shows them.
+public struct StatementsReport: Sendable, Codable, Equatable {
+    public var queries: [StatementReport]
+    public var statementCache: StatementCacheReport
+    public var recommendations: [IndexRecommendation]
+
+    public init(queries: [StatementReport], statementCache: StatementCacheReport, recommendations: [IndexRecommendation]) {
+        self.queries = queries
+        self.statementCache = statementCache
+        self.recommendations = recommendations
+    }
+
+    enum CodingKeys: String, CodingKey { case queries, statementCache = "statement_cache", recommendations }
+}
+
+/// One statement with its figures and plan.
+public struct StatementReport: Sendable, Codable, Equatable {
+    public var name: String
+    public var queryClass: QueryClass
+    public var sql: String
+    public var calls: Int
+    public var p50Milliseconds: Double
+    public var p99Milliseconds: Double
+    public var slowCount: Int
+    public var slowThresholdMilliseconds: Double
+    public var plan: [String]
+    /// Whether the plan reaches its rows through an index; nil for a statement that reads no table.
+    public var usesIndex: Bool?
+    /// Tables the plan reads in full.
+    public var scans: [String]
+
+    public init(name: String, queryClass: QueryClass, sql: String, calls: Int, p50Milliseconds: Double, p99Milliseconds: Double, slowCount: Int,
+                slowThresholdMilliseconds: Double, plan: [String], usesIndex: Bool?, scans: [String]) {
+        self.name = name
+        self.queryClass = queryClass
+        self.sql = sql
+        self.calls = calls
+        self.p50Milliseconds = p50Milliseconds
+        self.p99Milliseconds = p99Milliseconds
+        self.slowCount = slowCount
+        self.slowThresholdMilliseconds = slowThresholdMilliseconds
+        self.plan = plan
+        self.usesIndex = usesIndex
+        self.scans = scans
+    }
+
+    /// Written in full, `uses_index: null` included, so every statement has the same shape.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(queryClass, forKey: .queryClass)
+        try container.encode(sql, forKey: .sql)
+        try container.encode(calls, forKey: .calls)
+        try container.encode(p50Milliseconds, forKey: .p50Milliseconds)
+        try container.encode(p99Milliseconds, forKey: .p99Milliseconds)
+        try container.encode(slowCount, forKey: .slowCount)
+        try container.encode(slowThresholdMilliseconds, forKey: .slowThresholdMilliseconds)
+        try container.encode(plan, forKey: .plan)
+        try container.encode(usesIndex, forKey: .usesIndex)
+        try container.encode(scans, forKey: .scans)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, queryClass = "class", sql, calls, p50Milliseconds = "p50_ms", p99Milliseconds = "p99_ms", slowCount = "slow_count"
+        case slowThresholdMilliseconds = "slow_threshold_ms", plan, usesIndex = "uses_index", scans
+    }
+}
+
+/// An index that would spare a statement its table scan.
+public struct IndexRecommendation: Sendable, Codable, Equatable {
+    public var statement: String
+    public var table: String
+    public var columns: [String]
+    public var reason: String
+    public var suggestion: String
+
+    public init(statement: String, table: String, columns: [String], reason: String, suggestion: String) {
+        self.statement = statement
+        self.table = table
+        self.columns = columns
+        self.reason = reason
+        self.suggestion = suggestion
+    }
+}
+
+/// The prepared-statement cache's figures (capacity 500 per connection in the SQLite backend).
+public struct StatementCacheReport: Sendable, Codable, Equatable {
+    public var capacity: Int
+    public var size: Int
+    public var hits: Int
+    public var misses: Int
+    public var evictions: Int
+    public var hitRate: Double
+
+    public init(capacity: Int, size: Int, hits: Int, misses: Int, evictions: Int, hitRate: Double) {
+        self.capacity = capacity
+        self.size = size
+        self.hits = hits
+        self.misses = misses
+        self.evictions = evictions
+        self.hitRate = hitRate
+    }
+
+    enum CodingKeys: String, CodingKey { case capacity, size, hits, misses, evictions, hitRate = "hit_rate" }
+}
+
+/// Where a starting process learns the versions committed before it: the persisted version of every dependency a
+/// write has moved, and the revision they are current for (what a `VersionClock` loads before anything is served).
+public protocol VersionStore: Sendable {
+    func persistedVersions() throws -> (versions: [(key: DependencyKey, version: Int64)], revision: Int64)
+}
