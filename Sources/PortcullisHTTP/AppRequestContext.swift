@@ -30,7 +30,7 @@ extension AppRequestContext {
     /// The caller's identity, or 401 when there is none or it was rejected.
     func requireIdentity() throws -> Identity {
         guard let identity, !credentialRejected else {
-            throw PortcullisError(.unauthenticated, code: "unauthorized", credentialRejected
+            throw PortcullisError(.unauthorized, credentialRejected
                 ? "the bearer credential is invalid or revoked" : "send credentials as 'Authorization: Bearer <token>'")
         }
         return identity
@@ -40,14 +40,14 @@ extension AppRequestContext {
     func requireUser() throws -> (id: String, isAdmin: Bool) {
         switch try requireIdentity() {
         case .user(let id, let isAdmin): return (id, isAdmin)
-        case .apiKey: throw PortcullisError(.forbidden, code: "forbidden", "this endpoint needs a user token (sign in with /api/v1/auth/login)")
+        case .apiKey: throw PortcullisError(.forbidden, "this endpoint needs a user token (sign in with /api/v1/auth/login)")
         }
     }
 
     /// An administrator (admin API key or admin user), or 401/403.
     func requireAdmin() throws -> Identity {
         let identity = try requireIdentity()
-        guard identity.isAdmin else { throw PortcullisError(.forbidden, code: "forbidden", "this endpoint needs administrator credentials") }
+        guard identity.isAdmin else { throw PortcullisError(.forbidden, "this endpoint needs administrator credentials") }
         return identity
     }
 }

@@ -76,8 +76,8 @@ func buildRouter(
     if !settings.trustedProxies.isEmpty { router.add(middleware: ClientAddressMiddleware(trusted: settings.trustedProxies)) }
     router.add(middleware: ResponseHeadersMiddleware(classifier: settings.routeClassifier, monitor: monitor,
                                                      accessLog: settings.monitorEnabled ? settings.accessLog : .off, logger: accessLogger))
-    if let shedder { router.add(middleware: LoadSheddingMiddleware(shedder: shedder)) }
     router.add(middleware: ErrorMiddleware(routes: routes))
+    if let shedder { router.add(middleware: LoadSheddingMiddleware(shedder: shedder)) }
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: settings.maxBodyBytes))
     router.add(middleware: AuthenticationMiddleware(authenticator: Authenticator(directory: store, cache: cache), monitor: monitor))
 

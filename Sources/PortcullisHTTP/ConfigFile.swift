@@ -19,7 +19,7 @@ public enum ConfigFile {
         } catch let parseError as TOMLParseError {
             throw error(line: parseError.source.begin.line, parseError.description)
         } catch {
-            throw PortcullisError(.invalid, code: "invalid_config", "config: \(error)")
+            throw PortcullisError(.invalidConfig, "config: \(error)")
         }
         var values: [String: String] = [:]
         try flatten(table, path: "", into: &values)
@@ -58,11 +58,11 @@ public enum ConfigFile {
     }
 
     private static func error(line: Int, _ message: String) -> PortcullisError {
-        PortcullisError(.invalid, code: "invalid_config", "config line \(line): \(message)")
+        PortcullisError(.invalidConfig, "config line \(line): \(message)")
     }
 
     private static func error(key: String, _ message: String) -> PortcullisError {
-        PortcullisError(.invalid, code: "invalid_config", "config key '\(key)': \(message)")
+        PortcullisError(.invalidConfig, "config key '\(key)': \(message)")
     }
 }
 

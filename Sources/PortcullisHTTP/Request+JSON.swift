@@ -12,7 +12,7 @@ extension Request {
         do {
             value = try buffer.withUnsafeReadableBytes { raw throws(JSONParser.Failure) in try JSONParser.parse(raw.bindMemory(to: UInt8.self)) }
         } catch {
-            throw PortcullisError(.invalid, code: "invalid_json", "the body is not valid JSON: \(error.reason) at byte \(error.offset)")
+            throw PortcullisError(.invalidJSON, "the body is not valid JSON: \(error.reason) at byte \(error.offset)")
         }
         return try FieldReader(value)
     }
@@ -20,7 +20,7 @@ extension Request {
     /// 413 at once when `Content-Length` announces more than `limit`: nothing is read, nothing waits for the rest.
     func rejectDeclaredLength(over limit: Int) throws {
         guard let declared = headers[.contentLength].flatMap({ Int($0) }), declared > limit else { return }
-        throw PortcullisError(.tooLarge, code: "payload_too_large", "the body of \(declared) bytes exceeds the limit of \(limit) bytes")
+        throw PortcullisError(.payloadTooLarge, "the body of \(declared) bytes exceeds the limit of \(limit) bytes")
     }
 
     /// A required query parameter.

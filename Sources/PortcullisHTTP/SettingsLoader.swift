@@ -147,7 +147,7 @@ public enum SettingsLoader {
         let file = try configText.map { text throws(PortcullisError) in try ConfigFile.parse(text) } ?? [:]
         let known = Set(options.map(\.key))
         if let unknown = file.keys.sorted().first(where: { !known.contains($0) }) {
-            throw PortcullisError(.invalid, code: "invalid_config", "unknown config key '\(unknown)'; known: \(known.sorted().joined(separator: ", "))")
+            throw PortcullisError(.invalidConfig, "unknown config key '\(unknown)'; known: \(known.sorted().joined(separator: ", "))")
         }
         for option in options {
             if let value = flags[option.key] ?? environment[option.environment] ?? file[option.key] {

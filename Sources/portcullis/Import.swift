@@ -29,7 +29,7 @@ struct Import: ParsableCommand {
                 + "\(counts.generations) generations in \(seconds.seconds).\(String(seconds.attoseconds / 10_000_000_000_000_000)) s "
                 + "(revision \(written.revision))")
         } catch let error as PortcullisError {
-            var message = error.code == "data_dir_in_use"
+            var message = error.code == .dataDirectoryInUse
                 ? "import refused: \(error.message)\nuse POST /api/v1/import against the running server, or stop it first"
                 : "import failed: \(error.message)"
             for detail in error.details ?? [] { message += "\n  line \(detail.line): \(detail.message)" }

@@ -21,7 +21,7 @@ struct Restore: ParsableCommand {
         let settings = try location.settings()
         do {
             guard FileManager.default.fileExists(atPath: file) else {
-                throw PortcullisError(.notFound, code: "not_found", "no backup at \(file)")
+                throw PortcullisError(.notFound, "no backup at \(file)")
             }
             let lock = try DataDirectoryLock.acquire(dataDirectory: settings.dataDirectory)
             let summary = try withExtendedLifetime(lock) {
@@ -32,7 +32,7 @@ struct Restore: ParsableCommand {
                 print("the previous database is kept as \(settings.databasePath).pre-restore")
             }
         } catch let error as PortcullisError {
-            let hint = error.code == "data_dir_in_use" ? "\nstop the server first (systemctl stop portcullis), then restore" : ""
+            let hint = error.code == .dataDirectoryInUse ? "\nstop the server first (systemctl stop portcullis), then restore" : ""
             FileHandle.standardError.write(Data("restore refused: \(error.message)\(hint)\n".utf8))
             throw ExitCode(1)
         }

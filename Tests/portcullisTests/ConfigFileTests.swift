@@ -125,7 +125,7 @@ struct ConfigFileTests {
             try ConfigFile.parse(text)
         } throws: { error in
             guard let error = error as? PortcullisError else { return false }
-            return error.code == "invalid_config" && error.message.hasPrefix("config line \(line): ")
+            return error.code == .invalidConfig && error.message.hasPrefix("config line \(line): ")
         }
     }
 
@@ -140,7 +140,7 @@ struct ConfigFileTests {
             try ConfigFile.parse(text)
         } throws: { error in
             guard let error = error as? PortcullisError else { return false }
-            return error.code == "invalid_config" && error.message.contains("'\(key)'")
+            return error.code == .invalidConfig && error.message.contains("'\(key)'")
         }
     }
 

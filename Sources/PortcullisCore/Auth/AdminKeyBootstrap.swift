@@ -39,12 +39,12 @@ public enum AdminKeyBootstrap {
         // Write the file first: a key in the database that nobody can read would lock the administrator out.
         unlink(path)
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw PortcullisError(.unavailable, code: "admin_key_unwritable", "cannot create \(path)") }
+        guard descriptor >= 0 else { throw PortcullisError(.adminKeyUnwritable, "cannot create \(path)") }
         let line = Array((secret.key + "\n").utf8)
         let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         fsync(descriptor)
         close(descriptor)
-        guard written == line.count else { throw PortcullisError(.unavailable, code: "admin_key_unwritable", "cannot write \(path)") }
+        guard written == line.count else { throw PortcullisError(.adminKeyUnwritable, "cannot write \(path)") }
         _ = try await directory.createAPIKey(name: "admin (admin.key)", scopes: [.admin], secret: secret, source: .bootstrap)
         return .createdFile(path)
     }

@@ -4,8 +4,19 @@
 /// issued for. Binding the user and generation lets verification ask the engine again, so a URL stops working as soon
 /// as its user loses `download` on the generation — not only when it expires.
 public struct MediaURLSigner: Sendable {
+    /// Why a URL does not verify; each is a 403 with its own error code.
     public enum Rejection: String, Sendable, Error {
         case malformed, unknownKey = "unknown_key", badSignature = "bad_signature", expired, revoked
+
+        public var code: ErrorCode {
+            switch self {
+            case .malformed: .malformed
+            case .unknownKey: .unknownKey
+            case .badSignature: .badSignature
+            case .expired: .expired
+            case .revoked: .revoked
+            }
+        }
     }
 
     public let keyring: SigningKeyring

@@ -56,7 +56,7 @@ public final class PasswordHashingPool: Sendable {
             }
             if let decided { continuation.resume(returning: decided) }
         }
-        guard admitted else { throw PortcullisError(.unavailable, code: "overloaded", "too many password checks in progress; retry shortly") }
+        guard admitted else { throw PortcullisError(.overloaded, "too many password checks in progress; retry shortly") }
     }
 
     /// Hands the slot to the longest waiter, or frees it.

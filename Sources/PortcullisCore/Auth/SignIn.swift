@@ -35,7 +35,7 @@ public struct SignIn: Sendable {
         let ticket: LoginThrottle.Ticket
         switch throttle.begin(account: account, address: clientAddress, now: now) {
         case .throttled(let seconds):
-            throw PortcullisError(.rateLimited(retryAfterSeconds: seconds), code: "rate_limited", "too many failed sign-ins; retry later")
+            throw PortcullisError(.rateLimited, "too many failed sign-ins; retry later", retryAfterSeconds: seconds)
         case .proceed(let granted):
             ticket = granted
         }
@@ -48,7 +48,7 @@ public struct SignIn: Sendable {
             throw error
         }
         guard matches, let credentials, credentials.passwordHash != nil, credentials.user.status == .active else {
-            throw PortcullisError(.unauthenticated, code: "invalid_credentials", "the email or password is not correct")
+            throw PortcullisError(.invalidCredentials, "the email or password is not correct")
         }
         throttle.succeeded(ticket)
         let secret = UserTokenSecret.generate()

@@ -52,7 +52,7 @@ public final class SigningKeyring: Sendable {
     /// The key that signs new URLs; throws `signing_keys_unreadable` (503) while the file cannot be read.
     public func activeKey() throws(PortcullisError) -> Key {
         guard let contents = current(), let key = contents.keys.first(where: { $0.kid == contents.active && !$0.retired }) else {
-            throw PortcullisError(.unavailable, code: "signing_keys_unreadable", "the media signing keys cannot be read")
+            throw PortcullisError(.signingKeysUnreadable, "the media signing keys cannot be read")
         }
         return key
     }
@@ -77,7 +77,7 @@ public final class SigningKeyring: Sendable {
             throw PortcullisError.notFound("signing key", kid)
         }
         guard contents.active != kid else {
-            throw PortcullisError(.conflict, code: "conflict", "'\(kid)' is the active key; rotate before retiring it")
+            throw PortcullisError(.conflict, "'\(kid)' is the active key; rotate before retiring it")
         }
         contents.keys[index].retired = true
         try write(contents, to: path)
@@ -85,20 +85,19 @@ public final class SigningKeyring: Sendable {
 
     public static func read(_ path: String) throws -> Contents {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw PortcullisError(.unavailable, code: "signing_keys_unreadable", "cannot read \(path)")
+            throw PortcullisError(.signingKeysUnreadable, "cannot read \(path)")
         }
         guard let contents = try? JSONDecoder().decode(Contents.self, from: data) else {
-            throw PortcullisError(.unavailable, code: "signing_keys_invalid", "\(path) is not a signing key file")
+            throw PortcullisError(.signingKeysInvalid, "\(path) is not a signing key file")
         }
-        guard !contents.keys.isEmpty else { throw PortcullisError(.unavailable, code: "signing_keys_empty", "\(path) holds no keys") }
+        guard !contents.keys.isEmpty else { throw PortcullisError(.signingKeysEmpty, "\(path) holds no keys") }
         for key in contents.keys {
             guard MediaGrant.isToken(key.kid), let secret = Base64URL.decode(key.secret), secret.count >= minimumSecretBytes else {
-                throw PortcullisError(.unavailable, code: "signing_keys_invalid",
-                                      "\(path): key '\(key.kid)' needs a base64url secret of at least \(minimumSecretBytes) bytes")
+                throw PortcullisError(.signingKeysInvalid, "\(path): key '\(key.kid)' needs a base64url secret of at least \(minimumSecretBytes) bytes")
             }
         }
         guard contents.keys.contains(where: { $0.kid == contents.active && !$0.retired }) else {
-            throw PortcullisError(.unavailable, code: "signing_keys_invalid", "\(path): the active key '\(contents.active)' is missing or retired")
+            throw PortcullisError(.signingKeysInvalid, "\(path): the active key '\(contents.active)' is missing or retired")
         }
         return contents
     }
@@ -127,10 +126,10 @@ public final class SigningKeyring: Sendable {
         let data = try encoder.encode(contents)
         let temporary = path + ".tmp"
         guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw PortcullisError(.unavailable, code: "signing_keys_unwritable", "cannot write \(temporary)")
+            throw PortcullisError(.signingKeysUnwritable, "cannot write \(temporary)")
         }
         guard rename(temporary, path) == 0 else {
-            throw PortcullisError(.unavailable, code: "signing_keys_unwritable", "cannot replace \(path)")
+            throw PortcullisError(.signingKeysUnwritable, "cannot replace \(path)")
         }
     }
 }

@@ -238,7 +238,7 @@ public struct GenerationPatch: Sendable {
     /// project: a media key names a file that signed URLs hand out, so setting one is 403 for them.
     public init(_ fields: inout FieldReader, endUser: Bool = false) throws(PortcullisError) {
         if endUser && fields.has("media_key") {
-            throw PortcullisError(.forbidden, code: "forbidden", "media_key: only administrators may set a generation's media key")
+            throw PortcullisError(.forbidden, "media_key: only administrators may set a generation's media key")
         }
         ownerId = endUser ? nil : try fields.id("owner_id")
         projectId = try fields.nullableID("project_id")

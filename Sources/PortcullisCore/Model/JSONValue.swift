@@ -56,7 +56,7 @@ public struct FieldReader {
     /// Fails unless `value` is a JSON object.
     public init(_ value: JSONValue) throws(PortcullisError) {
         guard case .object(let fields) = value else {
-            throw PortcullisError(.invalid, code: "invalid_json", "the body must be a JSON object, not \(value.typeName)")
+            throw PortcullisError(.invalidJSON, "the body must be a JSON object, not \(value.typeName)")
         }
         self.fields = fields
     }

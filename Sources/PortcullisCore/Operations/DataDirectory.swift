@@ -15,7 +15,7 @@ public enum DataDirectory {
         umask(0o077)
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         guard chmod(path, 0o700) == 0 else {
-            throw PortcullisError(.unavailable, code: "data_dir_unusable", "cannot make \(path) private: \(String(cString: strerror(errno)))")
+            throw PortcullisError(.dataDirectoryUnusable, "cannot make \(path) private: \(String(cString: strerror(errno)))")
         }
         for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
             var info = stat()

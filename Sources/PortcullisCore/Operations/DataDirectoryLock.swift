@@ -30,13 +30,13 @@ public final class DataDirectoryLock: Sendable {
         let path = dataDirectory + "/" + fileName
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw PortcullisError(.unavailable, code: "lock_unavailable", "cannot open \(path): \(String(cString: strerror(errno)))")
+            throw PortcullisError(.lockUnavailable, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         DataDirectoryOwnership.adopt(descriptor: descriptor, dataDirectory: dataDirectory)
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)
             let holder = holderDescription(path)
-            throw PortcullisError(.conflict, code: "data_dir_in_use", "\(dataDirectory) is in use by \(holder) (\(path) is locked)")
+            throw PortcullisError(.dataDirectoryInUse, "\(dataDirectory) is in use by \(holder) (\(path) is locked)")
         }
         let pid = Array("\(getpid())\n".utf8)
         _ = ftruncate(descriptor, 0)

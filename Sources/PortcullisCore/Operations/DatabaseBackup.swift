@@ -32,10 +32,10 @@ public enum DatabaseBackup {
     /// - Throws: `conflict` when `destination` exists; `not_found` when there is no database.
     public static func backup(databasePath: String, to destination: String) throws -> Summary {
         guard FileManager.default.fileExists(atPath: databasePath) else {
-            throw PortcullisError(.notFound, code: "not_found", "no database at \(databasePath)")
+            throw PortcullisError(.notFound, "no database at \(databasePath)")
         }
         guard !FileManager.default.fileExists(atPath: destination) else {
-            throw PortcullisError(.conflict, code: "conflict", "\(destination) exists; choose a new file name")
+            throw PortcullisError(.conflict, "\(destination) exists; choose a new file name")
         }
         let partial = destination + ".partial"
         try copy(from: databasePath, to: partial, mode: 0o600)
@@ -43,7 +43,7 @@ public enum DatabaseBackup {
         guard inspection.isIntact else {
             unlink(partial)
             let problems = inspection.integrity.prefix(3).joined(separator: "; ")
-            throw PortcullisError(.unavailable, code: "backup_failed", "the copy failed its check: \(problems)")
+            throw PortcullisError(.backupFailed, "the copy failed its check: \(problems)")
         }
         try replace(destination, with: partial)
         return Summary(path: destination, bytes: size(destination), revision: inspection.revision ?? 0)
@@ -56,19 +56,17 @@ public enum DatabaseBackup {
         let inspection: DatabaseInspection
         do {
             inspection = try DatabaseInspection.inspect(path: path)
-        } catch let error as PortcullisError where error.code == "store_unavailable" {
-            throw PortcullisError(.invalid, code: "invalid_backup", "\(path) is not a readable SQLite database (\(error.message))")
+        } catch let error as PortcullisError where error.code == .storeUnavailable {
+            throw PortcullisError(.invalidBackup, "\(path) is not a readable SQLite database (\(error.message))")
         }
         guard inspection.isIntact else {
-            throw PortcullisError(.invalid, code: "invalid_backup",
-                                  "\(path) fails integrity_check: \(inspection.integrity.prefix(3).joined(separator: "; "))")
+            throw PortcullisError(.invalidBackup, "\(path) fails integrity_check: \(inspection.integrity.prefix(3).joined(separator: "; "))")
         }
         guard inspection.isPortcullisDatabase else {
-            throw PortcullisError(.invalid, code: "invalid_backup", "\(path) is not a Portcullis database")
+            throw PortcullisError(.invalidBackup, "\(path) is not a Portcullis database")
         }
         guard inspection.unknown.isEmpty else {
-            throw PortcullisError(.invalid, code: "invalid_backup",
-                                  "\(path) was written by a newer Portcullis (migrations \(inspection.unknown.joined(separator: ", ")))")
+            throw PortcullisError(.invalidBackup, "\(path) was written by a newer Portcullis (migrations \(inspection.unknown.joined(separator: ", ")))")
         }
         return inspection
     }
@@ -88,7 +86,7 @@ public enum DatabaseBackup {
         let copied = try DatabaseInspection.inspect(path: incoming, quick: true)
         guard copied.isIntact else {
             unlink(incoming)
-            throw PortcullisError(.unavailable, code: "restore_failed", "the copy of \(source) failed its check; nothing was replaced")
+            throw PortcullisError(.restoreFailed, "the copy of \(source) failed its check; nothing was replaced")
         }
         let kept = databasePath + ".pre-restore"
         if FileManager.default.fileExists(atPath: databasePath) {
@@ -97,7 +95,7 @@ public enum DatabaseBackup {
             guard link(databasePath, kept) == 0 else {
                 unlink(incoming)
                 let reason = String(cString: strerror(errno))
-                throw PortcullisError(.unavailable, code: "restore_failed", "cannot keep the old database as \(kept): \(reason)")
+                throw PortcullisError(.restoreFailed, "cannot keep the old database as \(kept): \(reason)")
             }
             if size(databasePath + "-wal") > 0 { rename(databasePath + "-wal", kept + "-wal") }
         }
@@ -122,7 +120,7 @@ public enum DatabaseBackup {
         for suffix in ["", "-wal", "-shm", "-journal"] { unlink(destination + suffix) }
         let descriptor = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard descriptor >= 0 else {
-            throw PortcullisError(.unavailable, code: "backup_failed", "cannot create \(destination): \(String(cString: strerror(errno)))")
+            throw PortcullisError(.backupFailed, "cannot create \(destination): \(String(cString: strerror(errno)))")
         }
         close(descriptor)
         var readOnly = Configuration()
@@ -138,7 +136,7 @@ public enum DatabaseBackup {
             }
         } catch {
             for suffix in ["", "-wal", "-shm", "-journal"] { unlink(destination + suffix) }
-            throw PortcullisError(.unavailable, code: "backup_failed", "cannot copy \(source) to \(destination): \(error)")
+            throw PortcullisError(.backupFailed, "cannot copy \(source) to \(destination): \(error)")
         }
     }
 
@@ -159,7 +157,7 @@ public enum DatabaseBackup {
         guard rename(partial, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(partial)
-            throw PortcullisError(.unavailable, code: "backup_failed", "cannot rename \(partial) to \(path): \(reason)")
+            throw PortcullisError(.backupFailed, "cannot rename \(partial) to \(path): \(reason)")
         }
         let directory = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
                              O_RDONLY | O_DIRECTORY | O_CLOEXEC)

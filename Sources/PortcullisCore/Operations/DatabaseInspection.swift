@@ -24,7 +24,7 @@ public struct DatabaseInspection: Sendable {
     /// - Throws: `not_found` when the file does not exist; `store_unavailable` when SQLite cannot read it.
     public static func inspect(path: String, quick: Bool = false) throws -> DatabaseInspection {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw PortcullisError(.notFound, code: "not_found", "no database at \(path)")
+            throw PortcullisError(.notFound, "no database at \(path)")
         }
         var configuration = Configuration()
         configuration.readonly = true
@@ -50,7 +50,7 @@ public struct DatabaseInspection: Sendable {
         } catch let error as PortcullisError {
             throw error
         } catch {
-            throw PortcullisError(.unavailable, code: "store_unavailable", "cannot read \(path): \(error)")
+            throw PortcullisError(.storeUnavailable, "cannot read \(path): \(error)")
         }
     }
 }

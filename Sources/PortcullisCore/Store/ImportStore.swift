@@ -37,7 +37,7 @@ public enum ImportRecord: Sendable {
         do {
             value = try JSONParser.parse(text.utf8)
         } catch {
-            throw PortcullisError(.invalid, code: "invalid_json", "not valid JSON: \(error.reason) at byte \(error.offset)")
+            throw PortcullisError(.invalidJSON, "not valid JSON: \(error.reason) at byte \(error.offset)")
         }
         var fields = try FieldReader(value)
         guard let type = try fields.string("type") else { throw PortcullisError.invalidField("type", "is required") }
@@ -88,8 +88,7 @@ public enum ImportRecord: Sendable {
             if errors.count >= maxErrors { break }
         }
         guard errors.isEmpty else {
-            throw PortcullisError(.unprocessable, code: "invalid_import",
-                                  "\(errors.count == maxErrors ? "at least " : "")\(errors.count) invalid line(s); nothing was imported",
+            throw PortcullisError(.invalidImport, "\(errors.count == maxErrors ? "at least " : "")\(errors.count) invalid line(s); nothing was imported",
                                   details: errors)
         }
         return counts

@@ -41,8 +41,7 @@ public enum Migrations {
         if let duplicate = try String.fetchOne(db, sql: """
             SELECT email FROM users WHERE deleted_at IS NULL GROUP BY email HAVING count(*) > 1 LIMIT 1
             """) {
-            throw PortcullisError(.unavailable, code: "migration_failed",
-                                  "two live users share the email '\(duplicate)' once letter case is ignored; give one of them another email first")
+            throw PortcullisError(.migrationFailed, "two live users share the email '\(duplicate)' once letter case is ignored; give one of them another email first")
         }
         try db.execute(sql: "CREATE UNIQUE INDEX users_email_live ON users (email) WHERE deleted_at IS NULL")
     }

@@ -24,7 +24,7 @@ final class SQLiteConnection {
         let status = sqlite3_open_v2(path, &handle, flags, nil)
         guard status == SQLITE_OK, let handle else {
             if let handle { sqlite3_close_v2(handle) }
-            throw PortcullisError(.unavailable, code: "store_unavailable", "cannot open database \(path): SQLite error \(status)")
+            throw PortcullisError(.storeUnavailable, "cannot open database \(path): SQLite error \(status)")
         }
         self.handle = handle
         sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
@@ -100,7 +100,7 @@ final class SQLiteConnection {
 
     func error(_ status: Int32, _ sql: String) -> PortcullisError {
         let message = String(cString: sqlite3_errmsg(handle))
-        return PortcullisError(.unavailable, code: "store_error", "SQLite error \(status) (\(message)) in: \(sql.prefix(80))")
+        return PortcullisError(.storeError, "SQLite error \(status) (\(message)) in: \(sql.prefix(80))")
     }
 }
 

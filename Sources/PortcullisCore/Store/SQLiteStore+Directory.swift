@@ -127,7 +127,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, APIK
             changed.append(.user(userId))
             try db.execute(sql: "DELETE FROM team_members WHERE team_id = ? AND user_id = ?", arguments: [teamId, userId])
             guard db.changesCount == 1 else {
-                throw PortcullisError(.notFound, code: "not_found", "user '\(userId)' is not a member of team '\(teamId)'")
+                throw PortcullisError(.notFound, "user '\(userId)' is not a member of team '\(teamId)'")
             }
         }.revision
     }

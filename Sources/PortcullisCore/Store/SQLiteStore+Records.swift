@@ -67,14 +67,14 @@ extension SQLiteStore {
 
     static func requireNewID(_ db: Database, _ table: Table, _ id: String) throws {
         if try idTaken(db, table, id) {
-            throw PortcullisError(.conflict, code: "conflict", "\(table.noun) '\(id)' already exists")
+            throw PortcullisError(.conflict, "\(table.noun) '\(id)' already exists")
         }
     }
 
     static func requireEmailFree(_ db: Database, _ email: String, except userId: String? = nil) throws {
         let holder = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM users WHERE email = ? AND deleted_at IS NULL"), arguments: [email])
         if let holder, holder != userId {
-            throw PortcullisError(.conflict, code: "conflict", "email '\(email)' is already in use")
+            throw PortcullisError(.conflict, "email '\(email)' is already in use")
         }
     }
 

@@ -10,7 +10,7 @@ extension SQLiteStore {
             try db.execute(sql: "PRAGMA cache_size = -262144")
             defer { try? db.execute(sql: "PRAGMA cache_size = -2000") }
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM users") == 0 else {
-                throw PortcullisError(.conflict, code: "conflict", "the database already has users; seed an empty data directory")
+                throw PortcullisError(.conflict, "the database already has users; seed an empty data directory")
             }
             let now = WallClock.system.timestamp()
             let user = try db.makeStatement(sql: "INSERT INTO users (id, email, display_name, is_admin, status, created_at) VALUES (?, ?, '', ?, ?, ?)")

@@ -32,7 +32,7 @@ public final class SQLiteStore: VersionStore, Sendable {
             pool = try DatabasePool(path: configuration.path, configuration: config)
             try Migrations.migrator.migrate(pool)
         } catch {
-            throw PortcullisError(.unavailable, code: "store_unavailable", "cannot open database \(configuration.path): \(error)")
+            throw PortcullisError(.storeUnavailable, "cannot open database \(configuration.path): \(error)")
         }
         readers = SnapshotReaderPool(
             path: configuration.path, capacity: configuration.readerCapacity, busyTimeoutMilliseconds: Int32(configuration.busyTimeoutMilliseconds),
@@ -129,15 +129,15 @@ public final class SQLiteStore: VersionStore, Sendable {
         if let error = error as? DatabaseError {
             switch error.extendedResultCode {
             case .SQLITE_CONSTRAINT_UNIQUE, .SQLITE_CONSTRAINT_PRIMARYKEY:
-                return PortcullisError(.conflict, code: "conflict", "already exists")
+                return PortcullisError(.conflict, "already exists")
             case .SQLITE_CONSTRAINT_FOREIGNKEY:
-                return PortcullisError(.unprocessable, code: "unknown_reference", "a referenced id does not exist")
+                return PortcullisError(.unknownReference, "a referenced id does not exist")
             case .SQLITE_BUSY, .SQLITE_LOCKED:
-                return PortcullisError(.unavailable, code: "store_busy", "the database is busy; retry")
+                return PortcullisError(.storeBusy, "the database is busy; retry")
             default:
-                return PortcullisError(.unavailable, code: "store_error", "database error: \(error.message ?? "\(error.resultCode)")")
+                return PortcullisError(.storeError, "database error: \(error.message ?? "\(error.resultCode)")")
             }
         }
-        return PortcullisError(.unavailable, code: "store_error", "\(error)")
+        return PortcullisError(.storeError, "\(error)")
     }
 }

@@ -9,7 +9,7 @@ public struct LineReader: Sequence, Sendable {
     public let path: String
 
     public init(path: String) throws(PortcullisError) {
-        guard access(path, R_OK) == 0 else { throw PortcullisError(.invalid, code: "unreadable_file", "cannot read \(path)") }
+        guard access(path, R_OK) == 0 else { throw PortcullisError(.unreadableFile, "cannot read \(path)") }
         self.path = path
     }
 

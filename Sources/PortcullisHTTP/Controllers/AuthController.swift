@@ -28,7 +28,7 @@ struct AuthController {
         }
         router.route(.post, "/api/v1/auth/logout", in: table) { _, context in
             _ = try context.requireUser()
-            guard let token = context.bearer else { throw PortcullisError(.unauthenticated, code: "unauthorized", "no token") }
+            guard let token = context.bearer else { throw PortcullisError(.unauthorized, "no token") }
             _ = try await controller.directory.deleteToken(hash: UserTokenSecret(token: token).hash)
             return Response(status: .noContent)
         }

@@ -43,7 +43,7 @@ struct AuthorizationController {
         router.route(.get, "/api/v1/authz/subjects", in: table) { request, context in
             let identity = try context.requireIdentity()
             guard identity.mayCheckAnyUser else {
-                throw PortcullisError(.forbidden, code: "forbidden", "listing who may access a resource needs an API key or an administrator")
+                throw PortcullisError(.forbidden, "listing who may access a resource needs an API key or an administrator")
             }
             let type = try Self.resourceType(request.query("resource_type"))
             let id = try Self.id(request.query("resource_id"), field: "resource_id")
@@ -57,7 +57,7 @@ struct AuthorizationController {
     static func authorize(_ identity: Identity, toAskAbout userId: String) throws {
         if identity.mayCheckAnyUser { return }
         if case .user(let id, _) = identity, id == userId { return }
-        throw PortcullisError(.forbidden, code: "forbidden", "a user token may only check its own user")
+        throw PortcullisError(.forbidden, "a user token may only check its own user")
     }
 
     static func batch(_ fields: inout FieldReader) throws -> [CheckRequest] {

@@ -67,14 +67,14 @@ struct GenerationsController {
         guard let target else { return }
         let decision = try engine.check(CheckRequest(userId: user, action: .createGeneration, resourceType: .project, resourceId: target))
         guard decision.allowed else {
-            throw PortcullisError(.forbidden, code: "forbidden", "you may not add generations to project '\(target)'")
+            throw PortcullisError(.forbidden, "you may not add generations to project '\(target)'")
         }
     }
 
     /// 403 unless the user may perform `action` (call after `requireReadable`).
     func require(_ action: Action, on id: String, user: String) throws {
         guard try engine.check(CheckRequest(userId: user, action: action, resourceType: .generation, resourceId: id)).allowed else {
-            throw PortcullisError(.forbidden, code: "forbidden", "you may not \(action.rawValue) generation '\(id)'")
+            throw PortcullisError(.forbidden, "you may not \(action.rawValue) generation '\(id)'")
         }
     }
 }

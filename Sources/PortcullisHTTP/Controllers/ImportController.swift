@@ -33,14 +33,14 @@ struct ImportController {
         let path = "\(spoolDirectory)/.import-\(Identifier.generate(prefix: "spool"))"
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
               let handle = FileHandle(forWritingAtPath: path)
-        else { throw PortcullisError(.unavailable, code: "spool_failed", "cannot write the import to \(spoolDirectory)") }
+        else { throw PortcullisError(.spoolFailed, "cannot write the import to \(spoolDirectory)") }
         defer { try? handle.close() }
         var total = 0
         do {
             for try await buffer in request.body {
                 total += buffer.readableBytes
                 guard total <= maxImportBytes else {
-                    throw PortcullisError(.tooLarge, code: "payload_too_large", "the import exceeds \(maxImportBytes) bytes")
+                    throw PortcullisError(.payloadTooLarge, "the import exceeds \(maxImportBytes) bytes")
                 }
                 try handle.write(contentsOf: Data(buffer: buffer))
             }

@@ -19,7 +19,7 @@ struct MediaController {
             try controller.generations.require(.download, on: id, user: user.id)
             let generation = try await controller.directory.generation(id)
             guard let mediaKey = generation.mediaKey else {
-                throw PortcullisError(.conflict, code: "no_media", "generation '\(id)' has no media yet")
+                throw PortcullisError(.noMedia, "generation '\(id)' has no media yet")
             }
             let signed = try controller.signer.sign(mediaKey: mediaKey, userId: user.id, generationId: id, now: WallClock.system.milliseconds() / 1000)
             return try .json(["url": signed.url, "expires_at": Timestamp.format(epochMilliseconds: signed.expires * 1000)])
@@ -32,7 +32,7 @@ struct MediaController {
                 grant = MediaGrant(verifyQuery: request.uri.query ?? "")
             }
             if let rejection = try await controller.verify(grant) {
-                return ErrorResponse.make(status: .forbidden, code: rejection.rawValue, message: "the media URL is not valid: \(rejection.rawValue)")
+                throw PortcullisError(rejection.code, "the media URL is not valid: \(rejection.rawValue)")
             }
             return Response(status: .noContent)
         }

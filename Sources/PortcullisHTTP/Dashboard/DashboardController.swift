@@ -39,7 +39,7 @@ struct DashboardController {
     }
 
     func serve(_ path: String, request: Request) throws -> Response {
-        guard let asset = assets[path] else { throw PortcullisError(.notFound, code: "not_found", "no dashboard file \(path)") }
+        guard let asset = assets[path] else { throw PortcullisError(.notFound, "no dashboard file \(path)") }
         // Every file revalidates (a 304 on loopback costs nothing), so an upgraded binary never mixes old and new files.
         var headers: HTTPFields = [
             .cacheControl: "no-cache", .eTag: asset.etag, HTTPField.Name("X-Content-Type-Options")!: "nosniff",

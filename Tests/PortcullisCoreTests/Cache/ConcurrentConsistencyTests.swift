@@ -49,7 +49,7 @@ struct ConcurrentConsistencyTests {
             case 5: return try await store.updateGeneration(pick(generations), GenerationPatch(projectId: .some(random.next() % 4 == 0 ? nil : pick(projects)))).revision
             default: return try await store.updateUser(pick(users), UserPatch(isAdmin: random.next() % 8 == 0), passwordHash: nil).revision
             }
-        } catch let error as PortcullisError where error.kind == .notFound {
+        } catch let error as PortcullisError where error.code == .notFound {
             return nil
         }
     }

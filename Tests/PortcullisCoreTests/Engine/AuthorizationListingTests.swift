@@ -112,7 +112,7 @@ struct AuthorizationListingTests {
                     #expect(allowed.isEmpty)
                     #expect {
                         try engine.subjects(type: type, id: id, action: action, page: PageRequest())
-                    } throws: { ($0 as? PortcullisError)?.kind == .notFound }
+                    } throws: { ($0 as? PortcullisError)?.code == .notFound }
                     continue
                 }
                 let listed = try Self.allPages { try engine.subjects(type: type, id: id, action: action, page: $0).page }
@@ -136,7 +136,7 @@ struct AuthorizationListingTests {
     func invalidCursor(_ type: ResourceType, _ cursor: String) async throws {
         let directory = try await Self.directory()
         let engine = directory.engine
-        let isInvalid: @Sendable (any Error) -> Bool = { ($0 as? PortcullisError)?.kind == .invalid }
+        let isInvalid: @Sendable (any Error) -> Bool = { ($0 as? PortcullisError).map { $0.code.status == 400 } == true }
         for user in ["root", "alice", "nobody"] {
             #expect(performing: {
                 try engine.resources(userId: user, type: type, action: .read, page: PageRequest(cursor: cursor, limit: 3))

@@ -381,7 +381,7 @@ struct ModelRun {
                     model.apply(step)
                 } catch let error as PortcullisError {
                     run.rejected += 1
-                    run.rejections[error.code, default: 0] += 1
+                    run.rejections[error.code.rawValue, default: 0] += 1
                 }
             }
         }

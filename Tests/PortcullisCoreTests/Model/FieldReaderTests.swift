@@ -15,7 +15,7 @@ struct FieldReaderTests {
             try body()
         } throws: { error in
             guard let error = error as? PortcullisError else { return false }
-            return error.kind == .invalid && error.code == "invalid_field" && error.message.hasPrefix("\(field):")
+            return error.code == .invalidField && error.message.hasPrefix("\(field):")
         }
     }
 
@@ -23,7 +23,7 @@ struct FieldReaderTests {
     func notAnObject(_ json: String) {
         #expect {
             _ = try Self.reader(json)
-        } throws: { ($0 as? PortcullisError)?.code == "invalid_json" }
+        } throws: { ($0 as? PortcullisError)?.code == .invalidJSON }
     }
 
     @Test("typed reads return values and nil for absent or null fields")

@@ -25,7 +25,7 @@ struct ValidateTests {
             try Validate.timestamp(value, field: "deleted_at")
         } throws: { error in
             guard let error = error as? PortcullisError else { return false }
-            return error.kind == .invalid && error.code == "invalid_field" && error.message.hasPrefix("deleted_at:")
+            return error.code == .invalidField && error.message.hasPrefix("deleted_at:")
         }
     }
 

@@ -120,8 +120,8 @@ struct SQLiteStoreImportTests {
         let error = try #require(throws: PortcullisError.self) {
             try directory.store.importRecords(from: Self.numbered(lines), hasher: Self.hasher)
         }
-        #expect(error.kind == .unprocessable)
-        #expect(error.code == "invalid_import")
+        #expect(error.code.status == 422)
+        #expect(error.code == .invalidImport)
         let details = try #require(error.details)
         #expect(details.map(\.line) == [7])
         #expect(details.first?.message.contains(bad.mentions) == true, "\(details)")
