@@ -16,8 +16,12 @@ public struct AppRequestContext: RequestContext {
     public var clientAddress: String
     /// The raw bearer credential, kept for logout.
     public var bearer: String?
-    /// Set by `ResponseHeadersMiddleware` before anything else runs; load shedding reads it.
+    /// Set by `RouteClassMiddleware` before anything else runs; load shedding and the monitor read it.
     public var routeClass = RouteClass.normal
+    /// Set by `RequestIdMiddleware`, the outermost: echoed in `X-Request-Id` and the access log.
+    public var requestId = ""
+    /// Monotonic nanoseconds when `MetricsMiddleware` began timing the request.
+    public var startedAt: Int64 = 0
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

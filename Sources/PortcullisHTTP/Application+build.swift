@@ -58,6 +58,10 @@ public func buildApplication(
 }
 
 /// The router with every route, and the table of those routes.
+///
+/// Middleware, outermost first, one job each: the client's address (behind a trusted proxy); the request id; the
+/// route class; timing and the monitor; the access log; errors rendered in the spec's shape; load shedding before any
+/// work; the body limit; the caller's identity. Administrators' routes sit in a group behind `RequireAdminMiddleware`.
 func buildRouter(
     _ settings: ServerSettings, store: any Store, cache: DecisionCache?, keyring: SigningKeyring, instruments: Instruments, logger: Logger
 ) -> (router: Router<AppRequestContext>, routes: RouteTable) {
@@ -71,38 +75,45 @@ func buildRouter(
                                       queueLimit: settings.hashingQueue)
     var accessLogger = logger
     accessLogger[metadataKey: "log"] = "access"
-    // Outermost first: the client's address (behind a trusted proxy); route class, timing and headers on every response;
-    // shedding before any work; errors turned into responses; then limits and identity.
     if !settings.trustedProxies.isEmpty { router.add(middleware: ClientAddressMiddleware(trusted: settings.trustedProxies)) }
-    router.add(middleware: ResponseHeadersMiddleware(classifier: settings.routeClassifier, monitor: monitor,
-                                                     accessLog: settings.monitorEnabled ? settings.accessLog : .off, logger: accessLogger))
+    router.add(middleware: RequestIdMiddleware())
+    router.add(middleware: RouteClassMiddleware(classifier: settings.routeClassifier))
+    router.add(middleware: MetricsMiddleware(metrics: monitor.map(RequestMetrics.init)))
+    if settings.monitorEnabled && settings.accessLog != .off {
+        router.add(middleware: AccessLogMiddleware(log: AccessLog(mode: settings.accessLog, logger: accessLogger)))
+    }
     router.add(middleware: ErrorMiddleware(routes: routes))
     if let shedder { router.add(middleware: LoadSheddingMiddleware(shedder: shedder)) }
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: settings.maxBodyBytes))
-    router.add(middleware: AuthenticationMiddleware(authenticator: Authenticator(directory: store, cache: cache), monitor: monitor))
+    router.add(middleware: AuthenticationMiddleware(authenticator: Authenticator(directory: store, cache: cache, clock: settings.clock),
+                                                    monitor: monitor))
+    let admin = router.group().add(middleware: RequireAdminMiddleware())
 
     HealthController().addRoutes(to: router, table: routes)
     OpenAPIController().addRoutes(to: router, table: routes)
     DashboardController().addRoutes(to: router, table: routes)
-    ManagementController(directory: store, hasher: hasher, hashing: hashing).addRoutes(to: router, table: routes)
-    APIKeysController(directory: store).addRoutes(to: router, table: routes)
+    ManagementController(directory: store, hasher: hasher, hashing: hashing).addRoutes(to: admin, table: routes)
+    APIKeysController(directory: store).addRoutes(to: admin, table: routes)
     ImportController(directory: store, hasher: hasher, spoolDirectory: settings.dataDirectory, maxImportBytes: settings.maxImportBytes)
-        .addRoutes(to: router, table: routes)
+        .addRoutes(to: admin, table: routes)
     let engine = AuthorizationEngine(store: store, cache: cache, monitor: monitor)
     AuthorizationController(engine: engine).addRoutes(to: router, table: routes)
-    PerformanceController(instruments: instruments, shedder: shedder, engine: engine, monitorEnabled: settings.monitorEnabled,
-                          metricsPublic: settings.metricsPublic, peaks: Peaks())
-        .addRoutes(to: router, table: routes)
+    let performance = PerformanceRoutes(instruments: instruments, shedder: shedder, engine: engine, monitorEnabled: settings.monitorEnabled)
+    performance.addPublicRoutes(to: router, table: routes)
+    performance.addAdminRoutes(to: admin, table: routes)
+    MetricsController(instruments: instruments, shedder: shedder, peaks: performance.peaks)
+        .addRoutes(to: settings.metricsPublic ? router.group() : admin, table: routes)
     let throttle = LoginThrottle(
         perAccount: .init(failures: settings.loginFailuresPerEmail, windowSeconds: Int64(settings.loginEmailWindowSeconds)),
         perAddress: .init(failures: settings.loginFailuresPerAddress, windowSeconds: Int64(settings.loginAddressWindowSeconds)),
         distributedFailures: settings.loginFailuresDistributed)
     let signIn = SignIn(directory: store, hasher: hasher, throttle: throttle, hashing: hashing,
-                        tokenLifetimeSeconds: Int64(settings.tokenLifetimeSeconds))
+                        tokenLifetimeSeconds: Int64(settings.tokenLifetimeSeconds), clock: settings.clock)
     AuthController(signIn: signIn, directory: store, cache: cache, monitor: monitor).addRoutes(to: router, table: routes)
     let generations = GenerationsController(directory: store, engine: engine)
     generations.addRoutes(to: router, table: routes)
     let signer = MediaURLSigner(keyring: keyring, publicBase: settings.mediaPublicBase, lifetimeSeconds: Int64(settings.mediaURLLifetimeSeconds))
-    MediaController(directory: store, engine: engine, signer: signer, generations: generations).addRoutes(to: router, table: routes)
+    MediaController(directory: store, engine: engine, signer: signer, generations: generations, clock: settings.clock)
+        .addRoutes(to: router, table: routes)
     return (router, routes)
 }

@@ -2,7 +2,7 @@ import HTTPTypes
 import Hummingbird
 import PortcullisCore
 
-extension Router where Context == AppRequestContext {
+extension RouterMethods where Context == AppRequestContext {
     /// Registers a handler and records the route in `table`.
     func route(
         _ method: HTTPRequest.Method, _ path: String, in table: RouteTable,

@@ -10,11 +10,13 @@ public struct SignIn: Sendable {
     let throttle: LoginThrottle
     let hashing: PasswordHashingPool
     let tokenLifetimeSeconds: Int64
+    let clock: WallClock
     /// Verified against when the email is unknown or has no password, so every failure costs one KDF run.
     let decoyHash: String
 
     public init(directory: any CredentialStore & SessionStore, hasher: PasswordHasher, throttle: LoginThrottle, hashing: PasswordHashingPool,
-                tokenLifetimeSeconds: Int64) {
+                tokenLifetimeSeconds: Int64, clock: WallClock = .system) {
+        self.clock = clock
         self.directory = directory
         self.throttle = throttle
         self.hashing = hashing
@@ -27,7 +29,7 @@ public struct SignIn: Sendable {
     /// the hashing pool is full, or `invalid_field` (400) for an email with control or invisible characters.
     public func login(email: String, password: String, clientAddress: String) async throws -> Result {
         let email = try Validate.normalizedEmail(email)
-        let now = WallClock.system.milliseconds() / 1000
+        let now = clock.seconds()
         let credentials = try directory.userCredentials(email: email)
         // Keyed by the account, not the text typed: every spelling of one address counts together, and an email that
         // matches no account is counted the same way, so the answers never tell the two apart.

@@ -10,7 +10,7 @@ struct AuthController {
     /// Times password verification at sign-in as `authentication`.
     var monitor: PerformanceMonitor? = nil
 
-    func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+    func addRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
         let controller = self
         router.route(.post, "/api/v1/auth/login", in: table) { request, context in
             var request = request

@@ -12,7 +12,7 @@ struct GenerationsController {
     let directory: any GenerationStore
     let engine: AuthorizationEngine
 
-    func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+    func addRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
         let controller = self
         router.route(.get, "/api/v1/generations/{id}", in: table) { _, context in
             let id = try context.id("id")

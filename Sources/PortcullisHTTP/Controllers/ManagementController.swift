@@ -2,7 +2,8 @@ import HTTPTypes
 import Hummingbird
 import PortcullisCore
 
-/// Users, teams, memberships, projects and generations (SPEC section 4, management). Every route needs an administrator.
+/// Users, teams, memberships, projects and generations (SPEC section 4, management), registered in the administrators'
+/// group (`RequireAdminMiddleware` guards every route).
 /// `GET|PATCH|DELETE /api/v1/generations/{id}` serve end users too and live in `GenerationsController`.
 struct ManagementController {
     let directory: any UserStore & TeamStore & ProjectStore & GenerationStore
@@ -10,17 +11,16 @@ struct ManagementController {
     /// New passwords are hashed on the same bounded pool as sign-ins.
     let hashing: PasswordHashingPool
 
-    func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+    func addRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
         addUserRoutes(to: router, table: table)
         addTeamRoutes(to: router, table: table)
         addProjectRoutes(to: router, table: table)
         addGenerationRoutes(to: router, table: table)
     }
 
-    private func addUserRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+    private func addUserRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
         let directory = directory, hasher = hasher, hashing = hashing
         router.route(.post, "/api/v1/users", in: table) { request, context in
-            _ = try context.requireAdmin()
             var request = request
             var fields = try await request.jsonFields(context: context)
             let input = try NewUser(&fields)
@@ -31,15 +31,12 @@ struct ManagementController {
             return try .json(written.value, status: .created, revision: written.revision)
         }
         router.route(.get, "/api/v1/users", in: table) { request, context in
-            _ = try context.requireAdmin()
             return try .json(ListBody(try await directory.users(request.pageRequest())))
         }
         router.route(.get, "/api/v1/users/{id}", in: table) { _, context in
-            _ = try context.requireAdmin()
             return try .json(try await directory.user(context.id("id")))
         }
         router.route(.patch, "/api/v1/users/{id}", in: table) { request, context in
-            _ = try context.requireAdmin()
             let id = try context.id("id")
             var request = request
             var fields = try await request.jsonFields(context: context)
@@ -51,15 +48,13 @@ struct ManagementController {
             return try .json(written.value, revision: written.revision)
         }
         router.route(.delete, "/api/v1/users/{id}", in: table) { _, context in
-            _ = try context.requireAdmin()
             return .noContent(revision: try await directory.deleteUser(context.id("id")))
         }
     }
 
-    private func addTeamRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+    private func addTeamRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
         let directory = directory
         router.route(.post, "/api/v1/teams", in: table) { request, context in
-            _ = try context.requireAdmin()
             var request = request
             var fields = try await request.jsonFields(context: context)
             let input = try NewTeam(&fields)
@@ -68,15 +63,12 @@ struct ManagementController {
             return try .json(written.value, status: .created, revision: written.revision)
         }
         router.route(.get, "/api/v1/teams", in: table) { request, context in
-            _ = try context.requireAdmin()
             return try .json(ListBody(try await directory.teams(request.pageRequest())))
         }
         router.route(.get, "/api/v1/teams/{id}", in: table) { _, context in
-            _ = try context.requireAdmin()
             return try .json(try await directory.team(context.id("id")))
         }
         router.route(.patch, "/api/v1/teams/{id}", in: table) { request, context in
-            _ = try context.requireAdmin()
             let id = try context.id("id")
             var request = request
             var fields = try await request.jsonFields(context: context)
@@ -86,15 +78,12 @@ struct ManagementController {
             return try .json(written.value, revision: written.revision)
         }
         router.route(.delete, "/api/v1/teams/{id}", in: table) { _, context in
-            _ = try context.requireAdmin()
             return .noContent(revision: try await directory.deleteTeam(context.id("id")))
         }
         router.route(.get, "/api/v1/teams/{id}/members", in: table) { _, context in
-            _ = try context.requireAdmin()
             return try .json(["items": try await directory.members(teamId: context.id("id"))])
         }
         router.route(.put, "/api/v1/teams/{id}/members/{user_id}", in: table) { request, context in
-            _ = try context.requireAdmin()
             let teamId = try context.id("id"), userId = try context.id("user_id")
             var request = request
             var fields = try await request.jsonFields(context: context)
@@ -104,15 +93,13 @@ struct ManagementController {
             return try .json(member.value, status: created ? .created : .ok, revision: member.revision)
         }
         router.route(.delete, "/api/v1/teams/{id}/members/{user_id}", in: table) { _, context in
-            _ = try context.requireAdmin()
             return .noContent(revision: try await directory.deleteMember(teamId: context.id("id"), userId: context.id("user_id")))
         }
     }
 
-    private func addProjectRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+    private func addProjectRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
         let directory = directory
         router.route(.post, "/api/v1/projects", in: table) { request, context in
-            _ = try context.requireAdmin()
             var request = request
             var fields = try await request.jsonFields(context: context)
             let input = try NewProject(&fields)
@@ -121,15 +108,12 @@ struct ManagementController {
             return try .json(written.value, status: .created, revision: written.revision)
         }
         router.route(.get, "/api/v1/projects", in: table) { request, context in
-            _ = try context.requireAdmin()
             return try .json(ListBody(try await directory.projects(request.pageRequest())))
         }
         router.route(.get, "/api/v1/projects/{id}", in: table) { _, context in
-            _ = try context.requireAdmin()
             return try .json(try await directory.project(context.id("id")))
         }
         router.route(.patch, "/api/v1/projects/{id}", in: table) { request, context in
-            _ = try context.requireAdmin()
             let id = try context.id("id")
             var request = request
             var fields = try await request.jsonFields(context: context)
@@ -139,15 +123,13 @@ struct ManagementController {
             return try .json(written.value, revision: written.revision)
         }
         router.route(.delete, "/api/v1/projects/{id}", in: table) { _, context in
-            _ = try context.requireAdmin()
             return .noContent(revision: try await directory.deleteProject(context.id("id")))
         }
     }
 
-    private func addGenerationRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+    private func addGenerationRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
         let directory = directory
         router.route(.post, "/api/v1/generations", in: table) { request, context in
-            _ = try context.requireAdmin()
             var request = request
             var fields = try await request.jsonFields(context: context)
             let input = try NewGeneration(&fields)
@@ -156,7 +138,6 @@ struct ManagementController {
             return try .json(written.value, status: .created, revision: written.revision)
         }
         router.route(.get, "/api/v1/generations", in: table) { request, context in
-            _ = try context.requireAdmin()
             return try .json(ListBody(try await directory.generations(request.pageRequest())))
         }
     }

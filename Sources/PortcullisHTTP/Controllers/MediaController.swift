@@ -9,8 +9,9 @@ struct MediaController {
     let engine: AuthorizationEngine
     let signer: MediaURLSigner
     let generations: GenerationsController
+    let clock: WallClock
 
-    func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+    func addRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
         let controller = self
         router.route(.get, "/api/v1/generations/{id}/media-url", in: table) { _, context in
             let id = try context.id("id")
@@ -21,7 +22,7 @@ struct MediaController {
             guard let mediaKey = generation.mediaKey else {
                 throw PortcullisError(.noMedia, "generation '\(id)' has no media yet")
             }
-            let signed = try controller.signer.sign(mediaKey: mediaKey, userId: user.id, generationId: id, now: WallClock.system.milliseconds() / 1000)
+            let signed = try controller.signer.sign(mediaKey: mediaKey, userId: user.id, generationId: id, now: controller.clock.seconds())
             return try .json(["url": signed.url, "expires_at": Timestamp.format(epochMilliseconds: signed.expires * 1000)])
         }
         router.route(.get, "/api/v1/media/verify", in: table) { request, _ in
@@ -41,7 +42,7 @@ struct MediaController {
     /// Signature and expiry first, then whether the user may still download this generation and it still has this media.
     func verify(_ grant: MediaGrant?) async throws -> MediaURLSigner.Rejection? {
         guard let grant else { return .malformed }
-        if let rejection = signer.verifySignature(grant, now: WallClock.system.milliseconds() / 1000) { return rejection }
+        if let rejection = signer.verifySignature(grant, now: clock.seconds()) { return rejection }
         let decision = try engine.check(CheckRequest(userId: grant.userId, action: .download, resourceType: .generation, resourceId: grant.generationId))
         guard decision.allowed else { return .revoked }
         guard (try? await directory.generation(grant.generationId))?.mediaKey == grant.mediaKey else { return .revoked }

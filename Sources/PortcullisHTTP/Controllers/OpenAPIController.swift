@@ -17,7 +17,7 @@ struct OpenAPIController {
         document = ByteBuffer(bytes: files["openapi.yaml"].flatMap { Data(base64Encoded: $0) } ?? Data())
     }
 
-    func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+    func addRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
         let document = document
         router.route(.get, Self.path, in: table) { _, _ in
             Response(status: .ok, headers: [.contentType: Self.contentType], body: .init(byteBuffer: document))

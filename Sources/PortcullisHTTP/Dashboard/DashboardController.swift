@@ -30,7 +30,7 @@ struct DashboardController {
         self.assets = assets
     }
 
-    func addRoutes(to router: Router<AppRequestContext>, table: RouteTable) {
+    func addRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
         let controller = self
         router.route(.get, "/dashboard", in: table) { request, _ in try controller.serve("index.html", request: request) }
         router.route(.get, "/dashboard/{file}", in: table) { request, context in

@@ -1,6 +1,7 @@
 import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
+import PortcullisCore
 
 /// SPEC 8.1's request deadlines, as two channel handlers sharing one `RequestDeadline` per connection:
 /// `RequestStartWatcher` sits before the HTTP decoder and notices the first bytes of a request; `RequestBodyWatcher`
@@ -156,14 +157,14 @@ final class RequestBodyWatcher: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         responseStarted = true
-        let body = ByteBuffer(string: #"{"error":{"code":"request_timeout","message":"the request body did not arrive in time"}}"#)
+        let body = ByteBuffer(bytes: ErrorResponse.body(PortcullisError(.requestTimeout, "the request body did not arrive in time")))
         var head = HTTPResponse(status: .requestTimeout)
         head.headerFields[.contentType] = "application/json"
         head.headerFields[.contentLength] = String(body.readableBytes)
         head.headerFields[.connection] = "close"
-        head.headerFields[.requestId] = ResponseHeadersMiddleware.newRequestId()
+        head.headerFields[.requestId] = RequestIdentifier.next()
         head.headerFields[.routeClass] = deadline.classifier.classify(path).rawValue
-        head.headerFields[.responseTime] = ResponseHeadersMiddleware.format(milliseconds: Double(elapsed.nanoseconds) / 1e6)
+        head.headerFields[.responseTime] = ResponseTime.format(nanoseconds: elapsed.nanoseconds)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
         let channel = context.channel

@@ -1,0 +1,22 @@
+import HTTPTypes
+import Hummingbird
+import PortcullisCore
+
+/// `GET /metrics`: the Prometheus text exposition of the performance figures (in the administrators' group, or the
+/// public one with `metrics.public = true`).
+struct MetricsController {
+    let instruments: Instruments
+    let shedder: LoadShedder?
+    let peaks: Peaks
+
+    func addRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
+        let controller = self
+        router.route(.get, "/metrics", in: table) { _, _ in
+            let (resources, alerts) = controller.instruments.refresh()
+            controller.peaks.observe(sockets: SystemSampler.openSockets())
+            let text = PrometheusExposition.render(instruments: controller.instruments, resources: resources, alerts: alerts,
+                                                   shedder: controller.shedder?.report)
+            return Response(status: .ok, headers: [.contentType: PrometheusExposition.contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+    }
+}
