@@ -92,6 +92,7 @@ let package = Package(
             dependencies: [
                 "PortcullisCore", "PortcullisHTTP", "PortcullisTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings

@@ -176,7 +176,9 @@ struct HostileInputTests {
 
     @Test("slow clients trickling a header byte at a time starve nobody, and are closed after the idle timeout")
     func slowClients() async throws {
-        try await TestServer.run(configure: { $0.idleTimeoutSeconds = 2 }) { client in
+        try await TestServer.run(configure: { $0.idleTimeoutSeconds = 2 }) { live in
+            // The idle timeout would close the shared keep-alive connection too: each request gets its own.
+            let client = live.onOwnConnections()
             let slow = try (0..<64).map { _ in try RawConnection(port: client.port) }
             let trickling = Task.detached {
                 // A header byte from every slow connection every 250 ms, never finishing the head.

@@ -44,6 +44,7 @@ struct SecurityAccessTests {
                 let parts = operation.split(separator: " ", maxSplits: 1)
                 let method = String(parts[0])
                 let path = String(parts[1]).replacingOccurrences(of: "{id}", with: "g1").replacingOccurrences(of: "{user_id}", with: "m1")
+                    .replacingOccurrences(of: "{file}", with: "app.js")
                     + (operation.hasSuffix("/authz/resources") ? "?user_id=m1&resource_type=generation&action=read" : "")
                     + (operation.hasSuffix("/authz/subjects") ? "?resource_type=generation&resource_id=g1&action=read" : "")
                 // Deletes and writes are harmless to try: each credential that may not act is stopped before anything runs.

@@ -52,7 +52,8 @@ struct SecuritySignInTests {
         try await TestServer.run { client in
             try await client.create("users", ["id": "u", "email": "u@example.com", "password": "u-password"])
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<30 { group.addTask { try await Self.login(client, "u@example.com", "wrong-password").status } }
+                let parallel = client.onOwnConnections()
+                for _ in 0..<30 { group.addTask { try await Self.login(parallel, "u@example.com", "wrong-password").status } }
                 return try await group.reduce(into: [Int: Int]()) { $0[$1, default: 0] += 1 }
             }
             #expect(statuses == [401: 5, 429: 25], "\(statuses)")
@@ -63,7 +64,8 @@ struct SecuritySignInTests {
     func boundedHashing() async throws {
         try await TestServer.run(configure: { $0.hashingWorkers = 1; $0.hashingQueue = 2; $0.loginFailuresPerAddress = 1_000 }) { client in
             let responses = try await withThrowingTaskGroup(of: HTTPClient.Response.self) { group in
-                for index in 0..<24 { group.addTask { try await Self.login(client, "nobody\(index)@example.com", "whatever-pass") } }
+                let parallel = client.onOwnConnections()
+                for index in 0..<24 { group.addTask { try await Self.login(parallel, "nobody\(index)@example.com", "whatever-pass") } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             let statuses = responses.map(\.status)

@@ -1,13 +1,18 @@
 import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
 import PortcullisTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A minimal HTTP/1.1 client over a real TCP socket, for tests.
+/// The tests' HTTP client, over a real server on a real socket.
 ///
-/// Each request opens a connection, sends, and reads the whole response (`Connection: close`). The blocking socket
-/// work runs on its own thread so that it never occupies the Swift concurrency pool the server also uses.
+/// By default requests go through HummingbirdTesting's live client (one keep-alive connection, so the server's whole
+/// channel pipeline runs for every request). `onOwnConnections()` sends each request on a new raw TCP connection
+/// instead (`Connection: close`), for tests that need requests truly in parallel: one connection answers in order.
+/// The blocking socket work runs on its own thread, never on the Swift concurrency pool the server also uses.
 struct HTTPClient: Sendable {
     struct Response: Sendable {
         var status: Int
@@ -30,6 +35,21 @@ struct HTTPClient: Sendable {
 
     let port: Int
     var bearer: String?
+    /// The live keep-alive client; nil sends every request on its own connection.
+    var live: (any TestClientProtocol)?
+
+    init(port: Int, bearer: String?, live: (any TestClientProtocol)? = nil) {
+        self.port = port
+        self.bearer = bearer
+        self.live = live
+    }
+
+    /// The same client sending each request on a new connection (for parallel requests).
+    func onOwnConnections() -> HTTPClient {
+        var copy = self
+        copy.live = nil
+        return copy
+    }
 
     func withBearer(_ token: String?) -> HTTPClient {
         var copy = self
@@ -54,6 +74,7 @@ struct HTTPClient: Sendable {
 
     func send(_ method: String, _ path: String, body: [UInt8]? = nil, contentType: String = "application/json",
               headers extra: [String: String] = [:]) async throws -> Response {
+        if let live { return try await send(live, method, path, body: body, contentType: contentType, headers: extra) }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         if let bearer { head += "Authorization: Bearer \(bearer)\r\n" }
         for (name, value) in extra { head += "\(name): \(value)\r\n" }
@@ -66,6 +87,19 @@ struct HTTPClient: Sendable {
                 continuation.resume(with: Result { try Self.exchange(request, port: port) })
             }
         }
+    }
+
+    private func send(_ live: any TestClientProtocol, _ method: String, _ path: String, body: [UInt8]?, contentType: String,
+                      headers extra: [String: String]) async throws -> Response {
+        var fields = HTTPFields()
+        if let bearer { fields[.authorization] = "Bearer \(bearer)" }
+        if body != nil { fields[.contentType] = contentType }
+        for (name, value) in extra { fields[HTTPField.Name(name)!] = value }
+        let response = try await live.execute(uri: path, method: HTTPRequest.Method(method)!, headers: fields,
+                                              body: body.map { ByteBuffer(bytes: $0) })
+        var headers: [String: String] = [:]
+        for field in response.headers { headers[field.name.canonicalName] = field.value }
+        return Response(status: Int(response.status.code), headers: headers, body: Array(buffer: response.body))
     }
 
     struct SocketError: Error, CustomStringConvertible {

@@ -3,9 +3,11 @@ import Hummingbird
 import Logging
 import PortcullisCore
 import PortcullisHTTP
+import HummingbirdTesting
 import ServiceLifecycle
 
-/// A real Portcullis server on a free loopback port, over a fresh data directory.
+/// A real Portcullis server on a free loopback port, over a fresh data directory, run with HummingbirdTesting's live
+/// framework (the application as `portcullis serve` builds it, on a real socket).
 struct TestServer {
     /// A fixed admin key, registered through PORTCULLIS_ADMIN_KEY's code path.
     static let adminKey = "pcs_test-admin-key-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -25,22 +27,10 @@ struct TestServer {
         configure(&settings)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = try await buildApplication(settings, logger: logger) { port in continuation.yield(port) }
-        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await services.run() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CancellationError() }
-            do {
-                let result = try await body(HTTPClient(port: port, bearer: adminKey))
-                await services.triggerGracefulShutdown()
-                try await group.waitForAll()
-                return result
-            } catch {
-                await services.triggerGracefulShutdown()
-                throw error
-            }
+        let app = try await buildApplication(settings, logger: logger)
+        return try await app.test(.live) { client in
+            guard let port = client.port else { throw HTTPClient.SocketError(description: "the live test server has no port") }
+            return try await body(HTTPClient(port: port, bearer: adminKey, live: client))
         }
     }
 
