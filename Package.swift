@@ -5,6 +5,16 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// The folders of Sources/PortcullisCore, each a module of its own (see `coreModule`).
+let coreFolders = ["Model", "Support", "Policy", "SQLite", "Cache", "Store", "Engine", "Auth", "Monitor", "Operations", "Demo"]
+
+/// A module made of some folders of Sources/PortcullisCore: the tree reads as one core (Model, Policy, Cache, Store,
+/// Engine, Auth, Monitor…) while each part compiles on its own, so a dependency pointing the wrong way does not build.
+func coreModule(_ name: String, folders: [String], dependencies: [Target.Dependency], plugins: [Target.PluginUsage] = []) -> Target {
+    .target(name: name, dependencies: dependencies, path: "Sources/PortcullisCore",
+            exclude: coreFolders.filter { !folders.contains($0) }, sources: folders, swiftSettings: swiftSettings, plugins: plugins)
+}
+
 let package = Package(
     name: "portcullis",
     platforms: [.macOS(.v15)],
@@ -28,21 +38,34 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
-        .target(
-            name: "PortcullisCore",
-            dependencies: [
-                // SHA-256, HMAC, random bytes (Crypto) and PBKDF2 (CryptoExtras), on BoringSSL built from source.
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "CryptoExtras", package: "swift-crypto"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: swiftSettings,
-            plugins: ["EmbedResources"]
-        ),
+        // The core is one folder, Sources/PortcullisCore, whose subfolders are modules: the compiler keeps the
+        // dependencies pointing one way (docs/architecture.md). Model ← Policy; Model ← SQLite ← Cache; Model, Policy,
+        // SQLite ← Store; everything ← PortcullisCore (engine, auth, monitor, operations), which re-exports them all.
+        coreModule("PortcullisModel", folders: ["Model", "Support"], dependencies: [
+            // SHA-256, HMAC, random bytes (Crypto) and PBKDF2 (CryptoExtras), on BoringSSL built from source.
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CryptoExtras", package: "swift-crypto"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
+        coreModule("PortcullisPolicy", folders: ["Policy"], dependencies: ["PortcullisModel"]),
+        coreModule("PortcullisSQLite", folders: ["SQLite"], dependencies: ["PortcullisModel", .product(name: "GRDBSQLite", package: "GRDB.swift")]),
+        coreModule("PortcullisCache", folders: ["Cache"], dependencies: [
+            "PortcullisModel", "PortcullisSQLite",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        coreModule("PortcullisStore", folders: ["Store"], dependencies: [
+            "PortcullisModel", "PortcullisPolicy", "PortcullisSQLite",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ], plugins: ["EmbedResources"]),
+        coreModule("PortcullisCore", folders: ["Engine", "Auth", "Monitor", "Operations", "Demo"], dependencies: [
+            "PortcullisModel", "PortcullisPolicy", "PortcullisSQLite", "PortcullisCache", "PortcullisStore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // Embeds schema/*.sql and web/ into the binary, so one file is the whole appliance.
         .executableTarget(name: "embed-resources", path: "Sources/embed-resources"),
         .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["embed-resources"]),
@@ -84,7 +107,7 @@ let package = Package(
         .target(name: "PortcullisTestSupport", path: "Tests/PortcullisTestSupport"),
         .testTarget(
             name: "PortcullisCoreTests",
-            dependencies: ["PortcullisCore"],
+            dependencies: ["PortcullisCore", "PortcullisModel", "PortcullisPolicy", "PortcullisSQLite", "PortcullisCache", "PortcullisStore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

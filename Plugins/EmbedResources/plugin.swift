@@ -3,14 +3,14 @@ import PackagePlugin
 
 /// Embeds a top-level folder of the package into the target as base64 string literals.
 ///
-/// `PortcullisCore` gets `schema/` (the SQL migrations), `PortcullisHTTP` gets `web/` (the dashboard) and
+/// `PortcullisStore` gets `schema/` (the SQL migrations), `PortcullisHTTP` gets `web/` (the dashboard) and
 /// `docs/openapi.yaml` (served at `/api/v1/openapi.yaml`), and the `portcullis` command gets `bench/` (the load scripts
 /// of `portcullis bench`), so the release binary carries them and needs no resource bundle beside it.
 @main
 struct EmbedResources: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         switch target.name {
-        case "PortcullisCore": return [try embed("schema", context: context, target: target)]
+        case "PortcullisStore": return [try embed("schema", context: context, target: target)]
         // The OpenAPI document is served at /api/v1/openapi.yaml; the rest of docs/ stays out of the binary.
         case "PortcullisHTTP":
             return [try embed("web", context: context, target: target),

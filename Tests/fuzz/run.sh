@@ -58,7 +58,7 @@ sources() {
         forwarded) files=("$h/forwarded.swift" "$h/common/Invariant.swift" "$CORE/Auth/ClientAddress.swift") ;;
     esac
 }
-max_len() { case "$1" in json) echo 4096 ;; ndjson) echo 8192 ;; media) echo 2048 ;; forwarded) echo 1024 ;; esac; }
+max_len() { case "$1" in json) echo 4096 ;; ndjson) echo 8192 ;; media) echo 2048 ;; forwarded) echo 512 ;; esac; }
 
 # --- toolchain and fuzzer runtime -------------------------------------------------------------------------------------
 SWIFTC="${SWIFTC:-$(command -v swiftc || echo /opt/swift/usr/bin/swiftc)}"

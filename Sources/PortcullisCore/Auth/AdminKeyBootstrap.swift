@@ -1,3 +1,6 @@
+import PortcullisModel
+import PortcullisCache
+import PortcullisStore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,3 +1,6 @@
+import PortcullisModel
+import PortcullisCache
+import PortcullisStore
 import Synchronization
 
 /// Resolves a bearer credential to an identity, through the cache's one sequence when there is a cache.

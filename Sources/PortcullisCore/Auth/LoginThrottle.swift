@@ -1,3 +1,6 @@
+import PortcullisModel
+import PortcullisCache
+import PortcullisStore
 import Synchronization
 
 /// Limits failed sign-ins per account and per client address, in fixed windows, with bounded memory (SPEC 8.1).

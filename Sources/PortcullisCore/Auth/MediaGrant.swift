@@ -1,3 +1,7 @@
+import PortcullisModel
+import PortcullisCache
+import PortcullisStore
+
 /// The claims of a signed media URL, read from the bytes a client or reverse proxy sent.
 ///
 /// Parsing is strict, so that one URL has exactly one spelling: the path must be exactly `<base path>/media/<key>` with

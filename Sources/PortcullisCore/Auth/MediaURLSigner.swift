@@ -1,3 +1,7 @@
+import PortcullisModel
+import PortcullisCache
+import PortcullisStore
+
 /// Signs and verifies media URLs: `<public-base>/media/<media_key>?expires=&kid=&uid=&gid=&sig=`.
 ///
 /// The MAC (HMAC-SHA256, base64url) covers the media key, expiry, key id, and the user and generation the URL was

@@ -1,3 +1,6 @@
+import PortcullisModel
+import PortcullisCache
+import PortcullisStore
 import Dispatch
 import Synchronization
 

@@ -1,3 +1,7 @@
+import PortcullisModel
+import PortcullisCache
+import PortcullisStore
+
 /// Email and password sign-in: throttled per account and address, constant in its answers and comparable in its timing.
 public struct SignIn: Sendable {
     public struct Result: Sendable {

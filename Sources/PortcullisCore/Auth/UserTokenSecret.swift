@@ -1,3 +1,7 @@
+import PortcullisModel
+import PortcullisCache
+import PortcullisStore
+
 /// A sign-in token: 256 random bits, shown to the user once, stored only as its SHA-256.
 public struct UserTokenSecret: Sendable {
     public static let prefix = "pct_"

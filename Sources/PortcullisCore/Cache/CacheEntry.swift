@@ -1,3 +1,6 @@
+import PortcullisModel
+import PortcullisSQLite
+
 /// A cached answer: a small text payload, the dependencies it was computed at, and its bookkeeping.
 ///
 /// Payloads are text so that the same entry moves between memory (L1) and the SQLite layers (L2, L3) unchanged:
@@ -42,9 +45,4 @@ public enum CachePriority: Int, Sendable, Comparable {
     case low = 0, normal = 1, high = 2
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
-}
-
-/// The layer that answered.
-public enum CacheLayer: String, Sendable, CaseIterable {
-    case l1, l2, l3, miss
 }

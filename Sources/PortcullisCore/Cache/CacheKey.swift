@@ -1,3 +1,6 @@
+import PortcullisModel
+import PortcullisSQLite
+
 /// What a cached answer is an answer to: a namespace and the question's text.
 ///
 /// Namespaces keep answers of different kinds apart (a decision, a user token's identity, an API key's identity, a

@@ -1,3 +1,5 @@
+import PortcullisModel
+import PortcullisSQLite
 import Logging
 import ServiceLifecycle
 

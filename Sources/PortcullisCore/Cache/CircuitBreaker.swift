@@ -1,3 +1,5 @@
+import PortcullisModel
+import PortcullisSQLite
 import Synchronization
 
 /// Protects the request path from a failing or slow cache layer: after `failureThreshold` consecutive failures

@@ -1,3 +1,6 @@
+import PortcullisModel
+import PortcullisSQLite
+
 /// The cache's background work, run by `CacheWriter` (and by `portcullis bench-cache` to measure it): warming L1 from
 /// L3, recording the hot set, sweeping expired entries, committing queued L2/L3 writes.
 extension DecisionCache {

@@ -1,3 +1,6 @@
+import PortcullisModel
+import PortcullisSQLite
+
 /// What the cache reports about itself: per layer hits, misses, latency, size and breaker; overall figures.
 extension DecisionCache {
     /// Per layer: hits, misses, hit rate, lookup latency, entries, bytes, evictions, breaker state.

@@ -1,3 +1,6 @@
+import PortcullisModel
+import PortcullisSQLite
+
 /// Synthetic timings of the layers themselves, for `GET /api/v1/performance/test`: a private key is written into
 /// each layer, read `iterations` times, and removed, so the live entries and figures are not disturbed.
 extension DecisionCache {

@@ -1,3 +1,5 @@
+import PortcullisModel
+import PortcullisSQLite
 import Synchronization
 
 /// The cache of SPEC section 3: L1 in memory, L2 and L3 in a SQLite file behind circuit breakers, every entry

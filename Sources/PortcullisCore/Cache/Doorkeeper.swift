@@ -1,3 +1,5 @@
+import PortcullisModel
+import PortcullisSQLite
 import Synchronization
 
 /// Admission to L1: an answer is cached the second time its key is seen within a while, not the first.

@@ -1,3 +1,5 @@
+import PortcullisModel
+import PortcullisSQLite
 import Synchronization
 
 /// L1: entries in process memory, lock-striped over shards, within a byte budget. Times (`now`, expiry, last use) are

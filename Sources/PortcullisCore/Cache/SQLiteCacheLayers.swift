@@ -1,3 +1,5 @@
+import PortcullisModel
+import PortcullisSQLite
 import Synchronization
 
 /// L2 (the session cache: emptied at every start) and L3 (survives restarts) as tables of one SQLite file beside the
@@ -47,7 +49,7 @@ final class SQLiteCacheLayers: Sendable {
     init(path: String, maxPending: Int = 50_000, now: Int64) throws {
         self.path = path
         self.maxPending = maxPending
-        let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1_000, readOnly: false)
+        let connection = try PreparedConnection(path: path, busyTimeoutMilliseconds: 1_000, readOnly: false)
         try connection.execute("PRAGMA journal_mode = WAL")
         try connection.execute("PRAGMA synchronous = OFF")
         try connection.execute(Self.schema)
@@ -201,9 +203,9 @@ final class SQLiteCacheLayers: Sendable {
 
 /// The single writing connection. `@unchecked Sendable`: it is only used inside `SQLiteCacheLayers.writer`'s mutex.
 final class WriterConnection: @unchecked Sendable {
-    let connection: SQLiteConnection
+    let connection: PreparedConnection
 
-    init(connection: SQLiteConnection) {
+    init(connection: PreparedConnection) {
         self.connection = connection
     }
 }

@@ -1,3 +1,5 @@
+import PortcullisModel
+import PortcullisSQLite
 import Synchronization
 
 /// The current version of every dependency, in memory: the cache's view of what the store has committed.

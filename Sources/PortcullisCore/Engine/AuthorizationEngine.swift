@@ -1,3 +1,8 @@
+import PortcullisModel
+import PortcullisPolicy
+import PortcullisCache
+import PortcullisStore
+
 /// Answers authorization questions: from the decision cache when it holds a valid answer, otherwise from one
 /// consistent snapshot per question (or per batch), caching what it evaluated.
 ///

@@ -24,7 +24,7 @@ public enum Identifier {
 }
 
 extension String {
-    func leftPadded(to length: Int, with pad: Character = "0") -> String {
+    package func leftPadded(to length: Int, with pad: Character = "0") -> String {
         count >= length ? self : String(repeating: pad, count: length - count) + self
     }
 }

@@ -1,3 +1,7 @@
+import PortcullisModel
+import PortcullisSQLite
+import PortcullisCache
+import PortcullisStore
 import Logging
 import ServiceLifecycle
 

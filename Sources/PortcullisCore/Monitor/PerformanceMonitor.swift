@@ -1,3 +1,7 @@
+import PortcullisModel
+import PortcullisSQLite
+import PortcullisCache
+import PortcullisStore
 import Synchronization
 
 /// The operations the monitor times (SPEC section 5).

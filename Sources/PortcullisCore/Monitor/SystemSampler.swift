@@ -1,3 +1,7 @@
+import PortcullisModel
+import PortcullisSQLite
+import PortcullisCache
+import PortcullisStore
 #if canImport(Glibc)
 import Glibc
 #endif

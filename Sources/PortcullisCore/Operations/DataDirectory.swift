@@ -1,3 +1,5 @@
+import PortcullisModel
+import PortcullisStore
 import Foundation
 
 #if canImport(Glibc)

@@ -1,3 +1,5 @@
+import PortcullisModel
+import PortcullisStore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,3 +1,5 @@
+import PortcullisModel
+
 /// Why a decision came out as it did; `code` is the spec's reason string.
 public enum Reason: Sendable, Equatable {
     case userInactive, notFound, admin, owner, projectOwner

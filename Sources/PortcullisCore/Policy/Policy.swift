@@ -1,3 +1,5 @@
+import PortcullisModel
+
 /// SPEC section 2 as a pure function of facts read from one snapshot. No I/O, no clock.
 ///
 /// The evaluation order is the spec's: the first rule that allows or denies decides; with `explain`, every rule

@@ -1,3 +1,7 @@
+import PortcullisModel
+import PortcullisPolicy
+import PortcullisSQLite
+
 /// The SQL of every statement a decision runs, in one place so tests can `EXPLAIN QUERY PLAN` each of them.
 ///
 /// Each is a primary-key lookup (plus joins on primary keys); none may scan a table.

@@ -1,3 +1,7 @@
+import PortcullisModel
+import PortcullisPolicy
+import PortcullisSQLite
+
 /// Reads the facts decisions are made of. Every method of a snapshot sees the same committed state.
 public protocol AuthorizationStore: Sendable {
     /// Runs `body` against one consistent snapshot of the data.

@@ -1,3 +1,7 @@
+import PortcullisModel
+import PortcullisPolicy
+import PortcullisSQLite
+
 /// The user behind a live sign-in token.
 public struct TokenUser: Sendable, Equatable {
     public var userId: String

@@ -1,3 +1,7 @@
+import PortcullisModel
+import PortcullisPolicy
+import PortcullisSQLite
+
 /// The result of a committed write: the stored value and the revision the write produced.
 public struct Written<Value: Sendable>: Sendable {
     public var value: Value

@@ -1,3 +1,7 @@
+import PortcullisModel
+import PortcullisPolicy
+import PortcullisSQLite
+
 /// Counts of entities stored by an import.
 public struct ImportCounts: Sendable, Equatable, Codable {
     public var users = 0

@@ -1,3 +1,7 @@
+import PortcullisModel
+import PortcullisPolicy
+import PortcullisSQLite
+
 /// Service credentials (SPEC section 4 and 8.1). Secrets arrive as `APIKeySecret` and are stored only as hashes.
 public protocol APIKeyStore: Sendable {
     func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource) async throws -> Written<APIKey>

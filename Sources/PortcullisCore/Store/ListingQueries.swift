@@ -1,3 +1,7 @@
+import PortcullisModel
+import PortcullisPolicy
+import PortcullisSQLite
+
 /// The SQL behind `resources` and `subjects`: the rules of SPEC section 2 read backwards, in id order for cursor paging.
 ///
 /// `AuthorizationListingTests` checks these against `check` on every resource and user of a test directory.

@@ -1,3 +1,6 @@
+import PortcullisModel
+import PortcullisPolicy
+import PortcullisSQLite
 import Foundation
 import GRDB
 

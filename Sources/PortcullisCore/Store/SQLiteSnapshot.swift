@@ -1,3 +1,7 @@
+import PortcullisModel
+import PortcullisPolicy
+import PortcullisSQLite
+
 extension SQLiteStore: AuthorizationStore {
     public func withSnapshot<T>(_ body: (any AuthorizationSnapshot) throws -> T) throws -> T {
         // Typed throws cannot carry `body`'s untyped error through the pool, so it travels in a box.
@@ -17,7 +21,7 @@ extension SQLiteStore: AuthorizationStore {
 
 /// One read transaction on a reader connection. Statements are prepared once per connection.
 struct SQLiteSnapshot: AuthorizationSnapshot {
-    let connection: SQLiteConnection
+    let connection: PreparedConnection
 
     func revision() throws -> Int64 {
         let statement = try connection.statement(AuthorizationQueries.revision)
@@ -68,7 +72,7 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
     }
 
     /// Columns `role, is_active, permits, role_grants` starting at `column`; nil when the user is no member.
-    private static func membership(_ statement: SQLiteStatement, from column: Int32) -> MembershipFacts? {
+    private static func membership(_ statement: PreparedStatement, from column: Int32) -> MembershipFacts? {
         guard !statement.isNull(column), let role = TeamRole(rawValue: statement.text(column) ?? "") else { return nil }
         return MembershipFacts(role: role, roleGrantsAction: statement.bool(column + 3), permitsAction: statement.bool(column + 2),
                                isActive: statement.bool(column + 1))
@@ -148,7 +152,7 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
 
     /// A listing that is one query in id order: parameters before `firstParameter` are bound by `bind`,
     /// then the cursor's id and the limit.
-    private func simplePage(_ sql: String, _ page: PageRequest, firstParameter: Int32 = 1, bind: (SQLiteStatement) -> Void) throws
+    private func simplePage(_ sql: String, _ page: PageRequest, firstParameter: Int32 = 1, bind: (PreparedStatement) -> Void) throws
         -> Page<String>
     {
         let after = try Cursor.decode(page.cursor, parts: 1)?[0] ?? ""

@@ -1,7 +1,10 @@
+import PortcullisModel
+import PortcullisPolicy
+import PortcullisSQLite
 import Foundation
 import GRDB
 
-extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, APIKeyStore, ImportStore {
+extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, ImportStore {
     // MARK: Users
 
     public func createUser(_ input: NewUser, passwordHash: String?) async throws -> Written<User> {
@@ -16,7 +19,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, APIK
     }
 
     /// A live user, read on a reader connection (end-user requests and `/me` read users on every miss).
-    static func liveUser(_ id: String, on connection: SQLiteConnection) throws(PortcullisError) -> User? {
+    static func liveUser(_ id: String, on connection: PreparedConnection) throws(PortcullisError) -> User? {
         let statement = try connection.statement(Self.userByIdSQL)
         statement.bind(1, id)
         guard try statement.step() else { return nil }
@@ -227,88 +230,6 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, APIK
 
     public func generations(_ page: PageRequest) async throws -> Page<Generation> {
         try await read { db in try Self.page(db, .generations, columns: Self.generationColumns, page, Self.generation, id: \.id) }
-    }
-
-    // MARK: API keys
-
-    public func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource) async throws -> Written<APIKey> {
-        let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: scopes, createdAt: WallClock.system.timestamp(), source: source)
-        let hash = secret.hash
-        return try await write { db, _ in
-            try Self.insertAPIKey(db, key, hash: hash)
-            return key
-        }
-    }
-
-    public func replaceEnvironmentKey(_ secret: APIKeySecret, name: String) async throws -> Bool {
-        let hash = Data(secret.hash)
-        // The usual start: the same key as last time. Nothing to write, so the revision does not move.
-        let current = try await read { db in
-            try Bool.fetchOne(db, sql: """
-                SELECT EXISTS (SELECT 1 FROM api_keys WHERE key_hash = ?)
-                   AND NOT EXISTS (SELECT 1 FROM api_keys WHERE source = 'environment' AND key_hash <> ?)
-                """, arguments: [hash, hash]) ?? false
-        }
-        if current { return false }
-        let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: [.admin], createdAt: WallClock.system.timestamp(), source: .environment)
-        return try await write { db, changed in
-            // The previous environment key stops working the moment another one is configured.
-            try db.execute(sql: "DELETE FROM api_keys WHERE source = 'environment' AND key_hash <> ?", arguments: [hash])
-            let removed = db.changesCount > 0
-            if removed { changed.append(.apiKeys) }
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM api_keys WHERE key_hash = ?", arguments: [hash]) == nil else { return removed }
-            try Self.insertAPIKey(db, key, hash: secret.hash)
-            return true
-        }.value
-    }
-
-    private static func insertAPIKey(_ db: Database, _ key: APIKey, hash: [UInt8]) throws {
-        try db.execute(sql: "INSERT INTO api_keys (id, name, key_hash, scopes, created_at, source) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [key.id, key.name, Data(hash), key.scopes.map(\.rawValue).joined(separator: " "), key.createdAt,
-                                   key.source.rawValue])
-    }
-
-    public func deleteAPIKey(_ id: String) async throws -> Int64 {
-        try await write { db, changed in
-            changed.append(.apiKeys)
-            try db.execute(sql: "DELETE FROM api_keys WHERE id = ?", arguments: [id])
-            guard db.changesCount == 1 else { throw PortcullisError.notFound("API key", id) }
-        }.revision
-    }
-
-    public func apiKeys() async throws -> [APIKey] {
-        try await read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, scopes, created_at, last_used_at, source FROM api_keys ORDER BY created_at, id").map { row in
-                APIKey(id: row["id"], name: row["name"], scopes: Self.scopes(row["scopes"]), createdAt: row["created_at"],
-                       lastUsedAt: row["last_used_at"], source: APIKeySource(rawValue: row["source"]) ?? .api)
-            }
-        }
-    }
-
-    /// Bookkeeping, not data: no revision, no version, so a busy key costs no cache invalidation.
-    public func recordAPIKeyUse(id: String, at timestamp: String) async throws {
-        try await pool.write { db in
-            try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?", arguments: [timestamp, id])
-        }
-    }
-
-    public func apiKey(hash: [UInt8]) throws -> APIKey? {
-        try readers.read { connection throws(PortcullisError) in
-            let statement = try connection.statement(Self.apiKeyByHashSQL)
-            statement.bind(1, hash)
-            guard try statement.step() else { return nil }
-            return APIKey(id: statement.text(0) ?? "", name: statement.text(1) ?? "", scopes: Self.scopes(statement.text(2) ?? ""),
-                          createdAt: statement.text(3) ?? "", lastUsedAt: statement.text(4),
-                          source: APIKeySource(rawValue: statement.text(5) ?? "") ?? .api)
-        }
-    }
-
-    static func scopes(_ text: String) -> [APIKeyScope] {
-        text.split(separator: " ").compactMap { APIKeyScope(rawValue: String($0)) }
-    }
-
-    public func hasAPIKeys() async throws -> Bool {
-        try await read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM api_keys)") ?? false }
     }
 }
 

@@ -1,3 +1,6 @@
+import PortcullisModel
+import PortcullisPolicy
+import PortcullisSQLite
 import Foundation
 
 /// The query optimizer's half in the store: every statement the reader connections run, registered with its class,

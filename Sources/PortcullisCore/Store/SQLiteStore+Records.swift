@@ -1,3 +1,6 @@
+import PortcullisModel
+import PortcullisPolicy
+import PortcullisSQLite
 import GRDB
 
 /// Row mapping and the existence checks shared by management writes and import.

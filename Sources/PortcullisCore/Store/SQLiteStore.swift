@@ -1,3 +1,6 @@
+import PortcullisModel
+import PortcullisPolicy
+import PortcullisSQLite
 import GRDB
 
 /// The SQLite backend: one database file in WAL mode.

@@ -1,3 +1,7 @@
+import PortcullisModel
+import PortcullisPolicy
+import PortcullisSQLite
+
 /// Opens the configured backend and hands it out as the protocols only: the composition root, the monitor and the
 /// controllers never name a backend type. SQLite is the embedded default; `MemoryStore` serves tests.
 public enum StoreBackend {

@@ -1,3 +1,7 @@
+import PortcullisModel
+import PortcullisPolicy
+import PortcullisSQLite
+
 /// How the SQLite store opens its database.
 public struct StoreConfiguration: Sendable {
     /// `FULL` makes every acknowledged write survive power loss; `NORMAL` survives a process crash only.

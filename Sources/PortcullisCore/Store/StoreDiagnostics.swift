@@ -1,3 +1,7 @@
+import PortcullisModel
+import PortcullisPolicy
+import PortcullisSQLite
+
 /// What a backend tells the monitor about itself: the revision, its statements and their plans, its size on disk.
 public protocol StoreDiagnostics: Sendable {
     /// The current data revision.
@@ -92,27 +96,6 @@ public struct IndexRecommendation: Sendable, Codable, Equatable {
         self.reason = reason
         self.suggestion = suggestion
     }
-}
-
-/// The prepared-statement cache's figures (capacity 500 per connection in the SQLite backend).
-public struct StatementCacheReport: Sendable, Codable, Equatable {
-    public var capacity: Int
-    public var size: Int
-    public var hits: Int
-    public var misses: Int
-    public var evictions: Int
-    public var hitRate: Double
-
-    public init(capacity: Int, size: Int, hits: Int, misses: Int, evictions: Int, hitRate: Double) {
-        self.capacity = capacity
-        self.size = size
-        self.hits = hits
-        self.misses = misses
-        self.evictions = evictions
-        self.hitRate = hitRate
-    }
-
-    enum CodingKeys: String, CodingKey { case capacity, size, hits, misses, evictions, hitRate = "hit_rate" }
 }
 
 /// Where a starting process learns the versions committed before it: the persisted version of every dependency a

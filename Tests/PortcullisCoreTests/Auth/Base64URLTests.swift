@@ -1,6 +1,7 @@
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisModel
 
 @Suite("Base64URL")
 struct Base64URLTests {

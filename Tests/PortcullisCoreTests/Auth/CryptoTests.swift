@@ -1,6 +1,7 @@
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisModel
 
 /// Known answers for the primitives behind tokens, API keys, media URL signatures and password hashes.
 @Suite("Crypto")

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisModel
 
 @Suite("Sign-in throttling: per account, per address, distributed, atomic, bounded")
 struct LoginThrottleTests {

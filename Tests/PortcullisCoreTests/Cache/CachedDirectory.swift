@@ -1,6 +1,8 @@
 import Foundation
 
 @testable import PortcullisCore
+@testable import PortcullisCache
+@testable import PortcullisStore
 
 /// A `TestDirectory` with the full cache hierarchy over files in its folder, and the means to make each layer answer:
 /// `onlyInL2()` and `onlyInL3()` empty the layers above; `restart()` reopens store and cache as a new process would.

@@ -3,6 +3,8 @@ import Synchronization
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisCache
+@testable import PortcullisStore
 
 @Suite("Randomized races: writers against cached checkers, every decision checked against an uncached evaluation")
 struct ConcurrentConsistencyTests {

@@ -3,6 +3,8 @@ import GRDB
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisCache
+@testable import PortcullisStore
 
 @Suite("Decision cache: exact invalidation in every layer, before and after a restart")
 struct DecisionCacheTests {

@@ -1,6 +1,8 @@
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisCache
+@testable import PortcullisStore
 
 @Suite("L1 admission: an answer is cached on its second sighting")
 struct DoorkeeperTests {

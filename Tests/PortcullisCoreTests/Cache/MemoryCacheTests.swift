@@ -1,6 +1,8 @@
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisCache
+@testable import PortcullisStore
 
 @Suite("L1 memory cache: budget, eviction, TTL")
 struct MemoryCacheTests {

@@ -1,6 +1,8 @@
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisCache
+@testable import PortcullisStore
 
 /// `AuthorizationEngine.check` end to end through a real SQLite store: the rule matrix, then consistency after writes.
 @Suite("AuthorizationEngine")

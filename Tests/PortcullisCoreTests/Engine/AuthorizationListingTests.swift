@@ -1,6 +1,8 @@
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisCache
+@testable import PortcullisStore
 
 /// `resources` and `subjects` must list exactly what `check` allows, page by page, with no duplicates.
 @Suite("AuthorizationEngine listings")

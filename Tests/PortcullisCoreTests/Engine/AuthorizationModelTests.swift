@@ -2,6 +2,8 @@ import Foundation
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisCache
+@testable import PortcullisStore
 
 /// Model-based test of the whole decision path: random sequences of writes (every entity kind, memberships with roles,
 /// extra permissions and inactive ones, visibility changes, team moves, owner changes, deletes), cache-layer moves and

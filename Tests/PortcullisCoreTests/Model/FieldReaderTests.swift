@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisModel
 
 @Suite("FieldReader")
 struct FieldReaderTests {

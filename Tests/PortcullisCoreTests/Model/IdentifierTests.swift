@@ -1,6 +1,7 @@
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisModel
 
 @Suite("Identifier")
 struct IdentifierTests {

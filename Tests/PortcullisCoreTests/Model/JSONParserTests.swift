@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisModel
 
 @Suite("JSONParser: strict JSON from bytes")
 struct JSONParserTests {

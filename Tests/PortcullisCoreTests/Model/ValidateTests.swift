@@ -1,6 +1,7 @@
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisModel
 
 @Suite("Validate")
 struct ValidateTests {

@@ -3,6 +3,8 @@ import Synchronization
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisStore
+@testable import PortcullisSQLite
 
 /// A log handler that keeps every message, to check each alert is logged once when raised and once when cleared.
 final class CapturedLog: Sendable {

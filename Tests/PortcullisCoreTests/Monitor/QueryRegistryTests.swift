@@ -1,6 +1,8 @@
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisStore
+@testable import PortcullisSQLite
 
 @Suite("Query registry: statement figures, the prepared-statement cache, plans and recommendations")
 struct QueryRegistryTests {
@@ -37,7 +39,7 @@ struct QueryRegistryTests {
     func capacity() throws {
         let directory = try TestDirectory()
         let registry = QueryRegistry(statementCacheCapacity: 3)
-        let connection = try SQLiteConnection(path: directory.path, busyTimeoutMilliseconds: 1000, registry: registry)
+        let connection = try PreparedConnection(path: directory.path, busyTimeoutMilliseconds: 1000, registry: registry)
         for value in 1...5 {
             let statement = try connection.statement("SELECT \(value)")
             _ = try statement.step()

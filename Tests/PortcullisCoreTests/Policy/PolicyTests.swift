@@ -1,6 +1,7 @@
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisPolicy
 
 /// SPEC section 2 as a pure function: every rule × role × action × visibility, with expectations from `SpecRules`.
 @Suite("Policy")

@@ -3,6 +3,8 @@ import GRDB
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisStore
+@testable import PortcullisSQLite
 
 /// SPEC section 1: no authorization query scans a table. Checked with `EXPLAIN QUERY PLAN` on the migrated schema.
 @Suite("Query plans")

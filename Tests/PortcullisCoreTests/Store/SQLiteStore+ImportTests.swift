@@ -2,6 +2,8 @@ import Foundation
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisStore
+@testable import PortcullisSQLite
 
 /// NDJSON import: every line stored in one transaction, or nothing at all with the bad lines named.
 @Suite("SQLiteStore import")

@@ -3,6 +3,8 @@ import GRDB
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisStore
+@testable import PortcullisSQLite
 
 @Suite("Seeding: the direct writer stores exactly what importing the same NDJSON stores")
 struct SQLiteStoreSeedTests {

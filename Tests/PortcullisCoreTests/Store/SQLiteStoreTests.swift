@@ -1,6 +1,8 @@
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisStore
+@testable import PortcullisSQLite
 
 /// The SQLite store across a restart: what was acknowledged is what is read back.
 @Suite("SQLiteStore")

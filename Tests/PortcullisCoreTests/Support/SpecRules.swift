@@ -1,6 +1,8 @@
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisStore
+@testable import PortcullisCache
 
 /// SPEC section 2 written out again from the spec's text, as the tests' oracle.
 ///

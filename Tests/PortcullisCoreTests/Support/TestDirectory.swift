@@ -2,6 +2,8 @@ import Foundation
 import GRDB
 
 @testable import PortcullisCore
+@testable import PortcullisStore
+@testable import PortcullisCache
 
 /// A real SQLite store in a fresh temporary folder, with short-hands that write through the public `DirectoryStore` API.
 ///

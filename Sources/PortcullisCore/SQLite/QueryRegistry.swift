@@ -1,25 +1,5 @@
+import PortcullisModel
 import Synchronization
-
-/// How much a statement matters, and how slow is too slow for it.
-public enum QueryClass: String, Sendable, Codable, CaseIterable {
-    /// On the authorization and authentication path: every decision waits for it.
-    case critical
-    /// On an end user's request path (generation access, `/me`).
-    case high
-    case normal
-    /// Transaction control and housekeeping.
-    case low
-
-    /// An execution slower than this counts as slow.
-    public var slowThresholdNanoseconds: Int64 {
-        switch self {
-        case .critical: 5_000_000
-        case .high: 20_000_000
-        case .normal: 100_000_000
-        case .low: 1_000_000_000
-        }
-    }
-}
 
 /// Every SQL statement the store runs on its raw connections, registered by name and class, with its calls,
 /// latency and slow count; and the prepared-statement cache's hit rate.
@@ -43,7 +23,7 @@ public final class QueryRegistry: Sendable {
         }
 
         @inline(__always)
-        func record(nanoseconds: Int64) {
+        package func record(nanoseconds: Int64) {
             calls.add(1, ordering: .relaxed)
             if nanoseconds > queryClass.slowThresholdNanoseconds { slow.add(1, ordering: .relaxed) }
             latency.record(nanoseconds: nanoseconds)
@@ -84,7 +64,7 @@ public final class QueryRegistry: Sendable {
     }
 
     /// The entry for `sql`, registering it as `unregistered` (class normal) if nobody named it, so nothing runs unseen.
-    func entry(for sql: String) -> Entry {
+    package func entry(for sql: String) -> Entry {
         if let entry = entries.withLock({ $0.bySQL[sql] }) { return entry }
         return register("unregistered", sql, class: .normal)
     }

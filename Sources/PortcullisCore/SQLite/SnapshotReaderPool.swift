@@ -1,17 +1,18 @@
+import PortcullisModel
 import Synchronization
 
 /// Read connections for decisions: each read runs in one transaction, so it sees one consistent snapshot.
 ///
 /// Connections are handed out exclusively and returned after use; the pool grows on demand up to
 /// `capacity` kept connections (extra ones under a burst are closed after use).
-final class SnapshotReaderPool: Sendable {
+package final class SnapshotReaderPool: Sendable {
     private let path: String
     private let capacity: Int
     private let busyTimeoutMilliseconds: Int32
     private let idle: Mutex<[ReaderConnection]>
-    let registry: QueryRegistry
+    package let registry: QueryRegistry
 
-    init(path: String, capacity: Int, busyTimeoutMilliseconds: Int32, registry: QueryRegistry = QueryRegistry()) {
+    package init(path: String, capacity: Int, busyTimeoutMilliseconds: Int32, registry: QueryRegistry = QueryRegistry()) {
         self.registry = registry
         self.path = path
         self.capacity = capacity
@@ -21,7 +22,7 @@ final class SnapshotReaderPool: Sendable {
 
     /// Runs `body` on a connection without an explicit transaction: for a single statement, which SQLite runs
     /// in its own implicit read transaction (one snapshot) anyway, saving the BEGIN/COMMIT round.
-    func withConnection<T>(_ body: (SQLiteConnection) throws(PortcullisError) -> T) throws(PortcullisError) -> T {
+    package func withConnection<T>(_ body: (PreparedConnection) throws(PortcullisError) -> T) throws(PortcullisError) -> T {
         try withReader { reader throws(PortcullisError) in try body(reader.connection) }
     }
 
@@ -43,7 +44,7 @@ final class SnapshotReaderPool: Sendable {
     }
 
     /// Runs `body` inside one read transaction on a connection held for the duration.
-    func read<T>(_ body: (SQLiteConnection) throws(PortcullisError) -> T) throws(PortcullisError) -> T {
+    package func read<T>(_ body: (PreparedConnection) throws(PortcullisError) -> T) throws(PortcullisError) -> T {
         try withReader { reader throws(PortcullisError) in
             try reader.connection.statement("BEGIN DEFERRED").stepToEnd()
             do throws(PortcullisError) {
@@ -70,15 +71,15 @@ final class SnapshotReaderPool: Sendable {
 /// Owns one connection. `@unchecked Sendable` because the pool hands each one to a single caller at a time:
 /// it is only ever used between `popLast()` and `release(_:)`, never concurrently.
 final class ReaderConnection: @unchecked Sendable {
-    let connection: SQLiteConnection
+    let connection: PreparedConnection
 
     init(path: String, busyTimeoutMilliseconds: Int32, registry: QueryRegistry) throws(PortcullisError) {
-        connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, registry: registry)
+        connection = try PreparedConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, registry: registry)
     }
 }
 
-extension SQLiteStatement {
-    func stepToEnd() throws(PortcullisError) {
+extension PreparedStatement {
+    package func stepToEnd() throws(PortcullisError) {
         while try step() {}
     }
 }

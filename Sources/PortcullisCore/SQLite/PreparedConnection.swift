@@ -1,3 +1,4 @@
+import PortcullisModel
 import GRDBSQLite
 
 /// A raw SQLite connection with prepared statements, for the authorization hot path.
@@ -5,19 +6,19 @@ import GRDBSQLite
 /// GRDB serves everything else; here a check must cost its indexed lookups (about 1–6 µs) rather than a
 /// `DatabasePool.read {}` hand-off (20–45 µs), so reads step prepared statements on a connection the caller
 /// holds exclusively (see `SnapshotReaderPool`).
-final class SQLiteConnection {
+package final class PreparedConnection {
     private let handle: OpaquePointer
     /// Prepared statements by SQL, at most `registry.statementCacheCapacity`; the least recently used is finalized first.
-    private var statements: [String: SQLiteStatement] = [:]
+    private var statements: [String: PreparedStatement] = [:]
     private var uses: UInt64 = 0
-    let registry: QueryRegistry
+    package let registry: QueryRegistry
     /// Statements stepped since the last `resetActive()`. A statement that returned a row but was not stepped to its
     /// end keeps the connection's read transaction (and so its WAL snapshot) open past `COMMIT`: the next "fresh"
     /// transaction would still see the old snapshot. So every one is reset before a transaction ends and before the
     /// connection goes back to the pool.
-    private var active: [SQLiteStatement] = []
+    private var active: [PreparedStatement] = []
 
-    init(path: String, busyTimeoutMilliseconds: Int32, readOnly: Bool = true, registry: QueryRegistry = QueryRegistry()) throws(PortcullisError) {
+    package init(path: String, busyTimeoutMilliseconds: Int32, readOnly: Bool = true, registry: QueryRegistry = QueryRegistry()) throws(PortcullisError) {
         self.registry = registry
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
@@ -42,13 +43,13 @@ final class SQLiteConnection {
         sqlite3_close_v2(handle)
     }
 
-    func execute(_ sql: String) throws(PortcullisError) {
+    package func execute(_ sql: String) throws(PortcullisError) {
         let status = sqlite3_exec(handle, sql, nil, nil, nil)
         guard status == SQLITE_OK else { throw error(status, sql) }
     }
 
     /// The prepared statement for `sql`, compiled once per connection and reset before reuse.
-    func statement(_ sql: String) throws(PortcullisError) -> SQLiteStatement {
+    package func statement(_ sql: String) throws(PortcullisError) -> PreparedStatement {
         uses &+= 1
         if let cached = statements[sql] {
             registry.cacheHits.add(1, ordering: .relaxed)
@@ -62,7 +63,7 @@ final class SQLiteConnection {
         let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &pointer, nil)
         guard status == SQLITE_OK, let pointer else { throw error(status, sql) }
         if statements.count >= registry.statementCacheCapacity { evictLeastRecentlyUsed() }
-        let statement = SQLiteStatement(pointer, connection: self, entry: registry.entry(for: sql))
+        let statement = PreparedStatement(pointer, connection: self, entry: registry.entry(for: sql))
         statement.lastUse = uses
         statements[sql] = statement
         registry.cachedStatements.add(1, ordering: .relaxed)
@@ -80,7 +81,7 @@ final class SQLiteConnection {
     }
 
     /// Runs `EXPLAIN QUERY PLAN` on `sql` with no parameters bound: the `detail` column of each row.
-    func queryPlan(_ sql: String) throws(PortcullisError) -> [String] {
+    package func queryPlan(_ sql: String) throws(PortcullisError) -> [String] {
         var pointer: OpaquePointer?
         let status = sqlite3_prepare_v2(handle, "EXPLAIN QUERY PLAN " + sql, -1, &pointer, nil)
         guard status == SQLITE_OK, let pointer else { throw error(status, sql) }
@@ -93,12 +94,12 @@ final class SQLiteConnection {
     }
 
     /// Resets every statement used since the last call, releasing the snapshot they hold.
-    func resetActive() {
+    package func resetActive() {
         for statement in active { statement.reset() }
         active.removeAll(keepingCapacity: true)
     }
 
-    func error(_ status: Int32, _ sql: String) -> PortcullisError {
+    package func error(_ status: Int32, _ sql: String) -> PortcullisError {
         let message = String(cString: sqlite3_errmsg(handle))
         return PortcullisError(.storeError, "SQLite error \(status) (\(message)) in: \(sql.prefix(80))")
     }
@@ -108,16 +109,16 @@ final class SQLiteConnection {
 ///
 /// Each execution is timed for the query registry: the time spent inside `sqlite3_step` is summed across its rows
 /// and reported once, when the statement is reset for its next use or at the end of the transaction.
-final class SQLiteStatement {
+package final class PreparedStatement {
     private let pointer: OpaquePointer
-    private unowned let connection: SQLiteConnection
+    private unowned let connection: PreparedConnection
     private let entry: QueryRegistry.Entry
     private var executionNanoseconds: Int64 = 0
     private var executing = false
     var lastUse: UInt64 = 0
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    init(_ pointer: OpaquePointer, connection: SQLiteConnection, entry: QueryRegistry.Entry) {
+    init(_ pointer: OpaquePointer, connection: PreparedConnection, entry: QueryRegistry.Entry) {
         self.pointer = pointer
         self.connection = connection
         self.entry = entry
@@ -125,7 +126,7 @@ final class SQLiteStatement {
 
     deinit { sqlite3_finalize(pointer) }
 
-    func reset() {
+    package func reset() {
         if executing {
             entry.record(nanoseconds: executionNanoseconds)
             executing = false
@@ -135,7 +136,7 @@ final class SQLiteStatement {
         sqlite3_clear_bindings(pointer)
     }
 
-    func bind(_ index: Int32, _ text: String) {
+    package func bind(_ index: Int32, _ text: String) {
         var text = text
         text.withUTF8 { buffer in
             _ = sqlite3_bind_text(pointer, index, buffer.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
@@ -143,20 +144,20 @@ final class SQLiteStatement {
         }
     }
 
-    func bind(_ index: Int32, _ bytes: [UInt8]) {
+    package func bind(_ index: Int32, _ bytes: [UInt8]) {
         bytes.withUnsafeBytes { buffer in
             _ = sqlite3_bind_blob(pointer, index, buffer.baseAddress, Int32(buffer.count), Self.transient)
         }
     }
 
-    func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(pointer, index, value) }
+    package func bind(_ index: Int32, _ value: Int64) { sqlite3_bind_int64(pointer, index, value) }
 
-    func bind(_ index: Int32, _ text: String?) {
+    package func bind(_ index: Int32, _ text: String?) {
         if let text { bind(index, text) } else { sqlite3_bind_null(pointer, index) }
     }
 
     /// Advances to the next row; false when done.
-    func step() throws(PortcullisError) -> Bool {
+    package func step() throws(PortcullisError) -> Bool {
         let start = monotonicNanoseconds()
         let status = sqlite3_step(pointer)
         executionNanoseconds += monotonicNanoseconds() - start
@@ -168,13 +169,13 @@ final class SQLiteStatement {
         }
     }
 
-    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(pointer, column) == SQLITE_NULL }
+    package func isNull(_ column: Int32) -> Bool { sqlite3_column_type(pointer, column) == SQLITE_NULL }
 
-    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(pointer, column) }
+    package func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(pointer, column) }
 
-    func bool(_ column: Int32) -> Bool { sqlite3_column_int64(pointer, column) != 0 }
+    package func bool(_ column: Int32) -> Bool { sqlite3_column_int64(pointer, column) != 0 }
 
-    func text(_ column: Int32) -> String? {
+    package func text(_ column: Int32) -> String? {
         guard let bytes = sqlite3_column_text(pointer, column) else { return nil }
         let count = Int(sqlite3_column_bytes(pointer, column))
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)

@@ -99,7 +99,7 @@ public enum Base64URL {
 
 extension Array where Element == UInt8 {
     /// Lowercase hexadecimal, two digits per byte.
-    var hexString: String {
+    package var hexString: String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(count * 2)

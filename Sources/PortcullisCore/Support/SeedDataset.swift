@@ -1,3 +1,4 @@
+
 /// A deterministic benchmark dataset of configurable size (SPEC section 6 scale by default):
 /// users, teams, memberships with mixed roles (some inactive, some with extra permissions),
 /// projects of every visibility, and generations (some deleted).
@@ -67,7 +68,7 @@ public struct SeedDataset: Sendable {
 }
 
 extension SeedDataset.Record {
-    static let deletedAt = "2026-01-01T00:00:00Z"
+    package static let deletedAt = "2026-01-01T00:00:00Z"
 
     var ndjson: String {
         switch self {

@@ -1,0 +1,112 @@
+/// Field rules shared by requests and import lines.
+public enum Validate {
+    /// Longest accepted media key, in bytes.
+    public static let maxMediaKeyLength = 512
+
+    /// Trims and lowercases (full Unicode) an email once, as it is stored and compared everywhere (SPEC 8.1), and checks
+    /// its shape: one `@` with text on both sides, no whitespace, no control, zero-width or bidi characters.
+    public static func email(_ value: String) throws(PortcullisError) -> String {
+        let email = try normalizedEmail(value)
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, !email.contains(where: { $0.isWhitespace }) else {
+            throw .invalidField("email", "must be an address like name@example.com")
+        }
+        return email
+    }
+
+    /// The stored form of an email as typed at sign-in: trimmed and lowercased, refusing invisible characters, without
+    /// judging its shape (a malformed address simply matches no account).
+    public static func normalizedEmail(_ value: String, field: String = "email") throws(PortcullisError) -> String {
+        try identifierText(value, field: field)
+        return value.trimmingWhitespace.lowercased()
+    }
+
+    /// Free text (names): no C0 or C1 control characters.
+    @discardableResult
+    public static func text(_ value: String, field: String) throws(PortcullisError) -> String {
+        if let bad = value.unicodeScalars.first(where: isControl) {
+            throw .invalidField(field, "must not contain control characters (found U+\(bad.hexCode))")
+        }
+        return value
+    }
+
+    /// Text that identifies something (emails, ids): no control characters and no zero-width or bidi controls, which
+    /// would make two values look alike or cut a value short in another system.
+    @discardableResult
+    public static func identifierText(_ value: String, field: String) throws(PortcullisError) -> String {
+        try text(value, field: field)
+        if let bad = value.unicodeScalars.first(where: isInvisible) {
+            throw .invalidField(field, "must not contain zero-width or bidirectional control characters (found U+\(bad.hexCode))")
+        }
+        return value
+    }
+
+    /// C0 (U+0000–U+001F), DEL and C1 (U+007F–U+009F).
+    package static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    }
+
+    /// Zero-width and bidi controls: U+200B–U+200F, U+202A–U+202E, U+2066–U+2069.
+    package static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+        (0x200B...0x200F).contains(scalar.value) || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
+    }
+
+    public static func password(_ value: String) throws(PortcullisError) -> String {
+        guard value.count >= 8 else { throw .invalidField("password", "must be at least 8 characters") }
+        return value
+    }
+
+    /// Media keys become URL paths: 1–512 characters of `A-Z a-z 0-9 . _ ~ / -`, no leading `/`, and no empty, `.` or
+    /// `..` segment, so a key names exactly one file under the media root and needs no escaping in a URL.
+    public static func mediaKey(_ value: String) throws(PortcullisError) -> String {
+        let allowed = value.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+            case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "-"), UInt8(ascii: "/"): true
+            default: false
+            }
+        }
+        let segments = value.split(separator: "/", omittingEmptySubsequences: false)
+        guard !value.isEmpty, value.utf8.count <= maxMediaKeyLength, allowed,
+              !segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
+        else {
+            throw .invalidField("media_key", "must be 1–\(maxMediaKeyLength) characters of A-Z a-z 0-9 . _ ~ - / forming a relative path "
+                + "without empty, '.' or '..' segments")
+        }
+        return value
+    }
+
+    /// Timestamps are RFC 3339 in UTC, e.g. `2026-01-31T12:00:00Z` or `2026-01-31T12:00:00.123Z`.
+    public static func timestamp(_ value: String, field: String) throws(PortcullisError) -> String {
+        let bytes = Array(value.utf8)
+        let digitPositions = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+        let shapeOK = bytes.count >= 20 && bytes.count <= 30
+            && bytes[4] == UInt8(ascii: "-") && bytes[7] == UInt8(ascii: "-") && bytes[10] == UInt8(ascii: "T")
+            && bytes[13] == UInt8(ascii: ":") && bytes[16] == UInt8(ascii: ":") && bytes.last == UInt8(ascii: "Z")
+            && digitPositions.allSatisfy { bytes[$0] >= UInt8(ascii: "0") && bytes[$0] <= UInt8(ascii: "9") }
+            && (bytes.count == 20 || (bytes.count >= 22 && bytes[19] == UInt8(ascii: ".") && bytes[20..<(bytes.count - 1)].allSatisfy { $0 >= 48 && $0 <= 57 }))
+        guard shapeOK else { throw .invalidField(field, "must be an RFC 3339 UTC timestamp like 2026-01-31T12:00:00Z") }
+        // The shape alone lets "2026-13-45T99:99:99Z" through; RFC 3339 bounds each part (second 60 is a leap second).
+        func number(_ at: Int) -> Int { Int(bytes[at] - 48) * 10 + Int(bytes[at + 1] - 48) }
+        guard (1...12).contains(number(5)), (1...31).contains(number(8)), number(11) <= 23, number(14) <= 59, number(17) <= 60 else {
+            throw .invalidField(field, "must be an RFC 3339 UTC timestamp like 2026-01-31T12:00:00Z")
+        }
+        return value
+    }
+}
+
+extension String {
+    /// Without leading and trailing whitespace (Unicode's definition).
+    package var trimmingWhitespace: String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+}
+
+extension Unicode.Scalar {
+    /// `001F`: the code point as at least four hex digits, for messages.
+    var hexCode: String { String(value, radix: 16, uppercase: true).leftPadded(to: 4) }
+}
