@@ -103,6 +103,17 @@ let package = Package(
             swiftSettings: swiftSettings,
             plugins: ["EmbedResources"]
         ),
+        // The floor: a bare SwiftNIO HTTP/1.1 server that `portcullis bench` measures beside Portcullis (bench only;
+        // packaging/build-deb.sh builds and ships the portcullis product alone).
+        .executableTarget(
+            name: "portcullis-floor",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Shared by the test targets: raw loopback sockets for HTTP at the byte level.
         .target(name: "PortcullisTestSupport", path: "Tests/PortcullisTestSupport"),
         .testTarget(
@@ -122,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "portcullisTests",
-            dependencies: ["portcullis", "PortcullisCore", "PortcullisHTTP", "PortcullisTestSupport"],
+            dependencies: ["portcullis", "portcullis-floor", "PortcullisCore", "PortcullisHTTP", "PortcullisTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

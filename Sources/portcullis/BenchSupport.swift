@@ -95,11 +95,23 @@ struct BenchResult: Codable {
     var denials: Int?
     var writes: Int?
     var rate: Int?
+    /// Which round of an alternated run this is (the per-round results of the JSON report).
+    var round: Int?
+    /// A summary over rounds: how many, and each round's throughput and p99 (the summary holds their medians).
+    var rounds: Int?
+    var roundsRequestsPerSecond: [Double]?
+    var roundsP99Milliseconds: [Double]?
+    /// Throughput as a fraction of the floor server's, and p99 as a multiple of the floor's, at the same connection
+    /// count in the same run (medians over the rounds).
+    var throughputOfFloor: Double?
+    var p99OverFloor: Double?
 
     enum CodingKeys: String, CodingKey {
         case scenario, connections, requests, durationSeconds = "duration_s", requestsPerSecond = "requests_per_second"
         case p50Milliseconds = "p50_ms", p90Milliseconds = "p90_ms", p99Milliseconds = "p99_ms", p999Milliseconds = "p99_9_ms"
         case maxMilliseconds = "max_ms", errors, serverRSSMegabytes = "server_rss_mb", violations, denials, writes, rate = "fixed_rate"
+        case round, rounds, roundsRequestsPerSecond = "rounds_requests_per_second", roundsP99Milliseconds = "rounds_p99_ms"
+        case throughputOfFloor = "throughput_of_floor", p99OverFloor = "p99_over_floor"
     }
 
     /// Parses the `RESULT` (and `MIXED`) lines the scripts print.
@@ -152,28 +164,109 @@ struct BenchResult: Codable {
         var cells = [scenario.padding(toLength: 16, withPad: " ", startingAt: 0), String(format: "%11d", connections),
                      String(format: "%8.0f", requestsPerSecond), ms(p50Milliseconds), ms(p90Milliseconds), ms(p99Milliseconds),
                      ms(p999Milliseconds), String(format: "%9.2f", maxMilliseconds), String(format: "%7d", errors),
-                     serverRSSMegabytes.map { String(format: "%6.1f", $0) } ?? "     -"]
+                     serverRSSMegabytes.map { String(format: "%6.1f", $0) } ?? "     -",
+                     throughputOfFloor.map { String(format: "%6.1f %%", $0 * 100) } ?? "       -",
+                     p99OverFloor.map { String(format: "%8.2fx", $0) } ?? "        -"]
         if let violations { cells.append("stale allows \(violations), lost grants \(denials ?? 0), writes \(writes ?? 0)") }
         if let rate { cells.append("fixed rate \(rate)/s") }
         return cells.map { "\($0)" }.joined(separator: " ")
     }
 
     static func table(_ results: [BenchResult]) -> String {
-        let header = "scenario         connections    req/s   p50 ms   p90 ms   p99 ms p99.9 ms    max ms  errors RSS MB"
+        let header = "scenario         connections    req/s   p50 ms   p90 ms   p99 ms p99.9 ms    max ms  errors RSS MB of floor p99/floor"
         return ([header] + results.map(\.row)).joined(separator: "\n")
     }
 }
 
 struct BenchReport: Codable {
     var url: String
+    /// The first of `connectionCounts` (the only one before several could be given).
     var connections: Int
+    var connectionCounts: [Int]
     var threads: Int
     var durationSeconds: Int
     var users: Int
     var generations: Int
+    var rounds: Int
+    var floorBinary: String?
+    var floorThreads: Int?
+    var loadAverageStart: Double?
+    var loadAverageEnd: Double?
+    /// One per scenario and connection count: the medians over the rounds, with the ratios to the floor.
     var results: [BenchResult]
+    /// Every run, in the order they ran.
+    var roundResults: [BenchResult]
 
     enum CodingKeys: String, CodingKey {
-        case url, connections, threads, durationSeconds = "duration_s", users, generations, results
+        case url, connections, connectionCounts = "connection_counts", threads, durationSeconds = "duration_s", users, generations, rounds
+        case floorBinary = "floor_binary", floorThreads = "floor_threads", loadAverageStart = "load_average_1m_start"
+        case loadAverageEnd = "load_average_1m_end", results, roundResults = "round_results"
+    }
+}
+
+/// Medians over alternated rounds, and each scenario's figures relative to the floor's.
+enum BenchSummary {
+    /// Which results are the same measurement in different rounds: scenario, connection count asked for, fixed rate.
+    struct Key: Hashable {
+        var scenario: String
+        var connections: Int
+        var rate: Int?
+    }
+
+    /// One summary per key, in the order the keys first ran: each figure the median of its rounds (errors and the
+    /// mixed scenario's counts summed, RSS the largest), then throughput and p99 relative to the floor's summary at the
+    /// same connection count.
+    static func summarize(_ runs: [(key: Key, result: BenchResult)]) -> [BenchResult] {
+        var order: [Key] = []
+        var groups: [Key: [BenchResult]] = [:]
+        for (key, result) in runs {
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(result)
+        }
+        var summaries = order.map { key in (key, merge(groups[key]!)) }
+        let floors = Dictionary(summaries.filter { $0.0.scenario == "floor" }.map { ($0.0.connections, $0.1) }, uniquingKeysWith: { first, _ in first })
+        for index in summaries.indices where summaries[index].0.rate == nil {
+            guard let floor = floors[summaries[index].0.connections] else { continue }
+            let result = summaries[index].1
+            if floor.requestsPerSecond > 0 { summaries[index].1.throughputOfFloor = result.requestsPerSecond / floor.requestsPerSecond }
+            if floor.p99Milliseconds > 0 { summaries[index].1.p99OverFloor = result.p99Milliseconds / floor.p99Milliseconds }
+        }
+        return summaries.map(\.1)
+    }
+
+    static func merge(_ results: [BenchResult]) -> BenchResult {
+        var merged = results[0]
+        merged.round = nil
+        guard results.count > 1 else { return merged }
+        func median(_ value: (BenchResult) -> Double) -> Double { Self.median(results.map(value)) }
+        func sum(_ value: (BenchResult) -> Int?) -> Int? {
+            let values = results.compactMap(value)
+            return values.isEmpty ? nil : values.reduce(0, +)
+        }
+        merged.connections = results.map(\.connections).min()!
+        merged.requests = Int(median { Double($0.requests) }.rounded())
+        merged.requestsPerSecond = median(\.requestsPerSecond)
+        merged.p50Milliseconds = median(\.p50Milliseconds)
+        merged.p90Milliseconds = median(\.p90Milliseconds)
+        merged.p99Milliseconds = median(\.p99Milliseconds)
+        merged.p999Milliseconds = median(\.p999Milliseconds)
+        merged.maxMilliseconds = median(\.maxMilliseconds)
+        merged.errors = results.map(\.errors).reduce(0, +)
+        merged.serverRSSMegabytes = results.compactMap(\.serverRSSMegabytes).max()
+        merged.violations = sum(\.violations)
+        merged.denials = sum(\.denials)
+        merged.writes = sum(\.writes)
+        merged.rounds = results.count
+        merged.roundsRequestsPerSecond = results.map(\.requestsPerSecond)
+        merged.roundsP99Milliseconds = results.map(\.p99Milliseconds)
+        return merged
+    }
+
+    /// The middle value, or the mean of the two middle values of an even count.
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 }

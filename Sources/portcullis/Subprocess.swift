@@ -65,3 +65,74 @@ final class LockedData: @unchecked Sendable {
     func set(_ value: Data) { lock.withLock { data = value } }
     var value: Data { lock.withLock { data ?? Data() } }
 }
+
+/// A program left running while the caller works (the floor server of `portcullis bench`): standard input from
+/// /dev/null, standard output piped to the caller (read with `readLine`), standard error shared with the caller.
+final class BackgroundProcess {
+    let processIdentifier: pid_t
+    private let output: Int32
+    private var exited = false
+
+    init(_ arguments: [String]) throws {
+        var outputPipe: [Int32] = [0, 0]
+        guard pipe(&outputPipe) == 0 else { throw ValidationError("cannot create a pipe") }
+        // The read end stays with us alone: a child that inherited it would keep its own pipe open.
+        _ = fcntl(outputPipe[0], F_SETFD, FD_CLOEXEC)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
+        close(outputPipe[1])
+        guard spawned == 0 else {
+            close(outputPipe[0])
+            throw ValidationError("cannot run \(arguments[0]): \(String(cString: strerror(spawned)))")
+        }
+        processIdentifier = pid
+        output = outputPipe[0]
+    }
+
+    deinit {
+        stop()
+        close(output)
+    }
+
+    /// The next line of standard output, or nil when none came within `timeout` seconds (or the program exited).
+    func readLine(timeout: Double) -> String? {
+        var line: [UInt8] = []
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
+        while true {
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard now < deadline else { return nil }
+            var descriptor = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, Int32((deadline - now) / 1_000_000) + 1)
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0 else { return nil }
+            var byte: UInt8 = 0
+            guard read(output, &byte, 1) == 1 else { return nil }
+            if byte == 0x0A { return String(decoding: line, as: UTF8.self) }
+            line.append(byte)
+        }
+    }
+
+    /// SIGTERM, then SIGKILL if the program has not exited within `grace` seconds; reaps it either way.
+    func stop(grace: Double = 10) {
+        guard !exited else { return }
+        exited = true
+        kill(processIdentifier, SIGTERM)
+        var status: Int32 = 0
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(grace * 1e9)
+        while waitpid(processIdentifier, &status, WNOHANG) == 0 {
+            if DispatchTime.now().uptimeNanoseconds > deadline {
+                kill(processIdentifier, SIGKILL)
+                waitpid(processIdentifier, &status, 0)
+                return
+            }
+            usleep(10_000)
+        }
+    }
+}
