@@ -28,7 +28,8 @@ enum ListingQueries {
         """
 
     /// Projects through which a user may act (rules 5–7). ?1 user, ?2 action, ?3 public opens it (0/1),
-    /// ?4 resource type whose role grants count, ?5 after id, ?6 limit.
+    /// ?4 resource type whose role grants count, ?5 after id, ?6 limit, ?7 a project to include too if it qualifies
+    /// (the one a generation cursor stopped in; NULL for none).
     static let accessibleProjects = """
         SELECT id FROM (
             SELECT p.id FROM projects p WHERE p.owner_id = ?1 AND p.deleted_at IS NULL
@@ -41,7 +42,7 @@ enum ListingQueries {
                    OR instr(' ' || m.permissions || ' ', ' ' || ?2 || ' ') > 0)
             UNION
             SELECT p.id FROM projects p WHERE ?3 AND p.visibility = 'public' AND p.deleted_at IS NULL
-        ) WHERE id > ?5 ORDER BY id LIMIT ?6
+        ) WHERE id > ?5 OR id = ?7 ORDER BY id LIMIT ?6
         """
 
     /// Every live project (administrators). ?1 after id, ?2 limit.

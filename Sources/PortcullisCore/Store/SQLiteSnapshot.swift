@@ -98,6 +98,7 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
                 statement.bind(2, action.rawValue)
                 statement.bind(3, Int64(action == .read ? 1 : 0))
                 statement.bind(4, ResourceType.project.rawValue)
+                statement.bind(7, nil as String?)
             }
         case (.team, true):
             return try simplePage(ListingQueries.allTeams, page) { _ in }
@@ -183,11 +184,14 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
             statement.bind(3, Int64(wanted))
             while try statement.step() { found.append((statement.text(0) ?? "", "owned", "")) }
         }
-        var project = position[0] == "shared" ? position[1] : ""
-        var after = position[0] == "shared" ? position[2] : ""
-        // Finish the project the cursor stopped in, then walk the accessible projects in id order.
-        var pendingProjects: [String] = project.isEmpty ? [] : [project]
-        var projectCursor = project
+        // The project the cursor stopped in is finished only if it still grants the action: a cursor comes from the
+        // client and is no grant (a forged or stale one must not list another project's generations). So it is looked
+        // up with the accessible projects, which then go on in id order after it.
+        let resumed = position[0] == "shared" ? position[1] : ""
+        let after = position[0] == "shared" ? position[2] : ""
+        var pendingProjects: [String] = []
+        var projectCursor = resumed
+        var includeResumed = !resumed.isEmpty
         var projectsExhausted = false
         while found.count < wanted {
             if pendingProjects.isEmpty {
@@ -199,19 +203,20 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
                 statement.bind(4, ResourceType.generation.rawValue)
                 statement.bind(5, projectCursor)
                 statement.bind(6, Int64(100))
+                statement.bind(7, includeResumed ? resumed : nil)
+                includeResumed = false
                 while try statement.step() { pendingProjects.append(statement.text(0) ?? "") }
                 projectsExhausted = pendingProjects.count < 100
                 guard let last = pendingProjects.last else { break }
                 projectCursor = last
             }
-            project = pendingProjects.removeFirst()
+            let project = pendingProjects.removeFirst()
             let statement = try connection.statement(ListingQueries.projectGenerations)
             statement.bind(1, project)
             statement.bind(2, userId)
-            statement.bind(3, after)
+            statement.bind(3, project == resumed ? after : "")
             statement.bind(4, Int64(wanted - found.count))
             while try statement.step() { found.append((statement.text(0) ?? "", "shared", project)) }
-            after = ""
         }
         guard found.count > page.limit else { return Page(items: found.map(\.id), nextCursor: nil) }
         found.removeLast()

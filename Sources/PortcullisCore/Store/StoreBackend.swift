@@ -13,4 +13,13 @@ public enum StoreBackend {
                             onCommit: @escaping @Sendable (Commit) -> Void) throws -> any Store {
         try SQLiteStore(configuration, queries: queries, onCommit: onCommit)
     }
+
+    /// A fresh, empty in-memory store (`MemoryStore`), for tests and experiments only: nothing is written to disk, so
+    /// nothing survives the process, and it reports no statements or storage to the monitor.
+    /// - Parameters:
+    ///   - clock: what its timestamps and token sweeps read (default: the system clock).
+    ///   - onCommit: told of every committed write, before the write returns.
+    public static func memory(clock: WallClock = .system, onCommit: @escaping @Sendable (Commit) -> Void = { _ in }) -> any Store {
+        MemoryStore(clock: clock, onCommit: onCommit)
+    }
 }

@@ -1,0 +1,133 @@
+/// API keys, sign-in sessions and the credential reads of the request path (compare `SQLiteStore+Directory.swift`'s
+/// API keys and `SQLiteStore+Tokens.swift`).
+extension MemoryStore {
+    // MARK: API keys
+
+    public func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource) async throws -> Written<APIKey> {
+        let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: scopes, createdAt: clock.timestamp(), source: source)
+        let hash = secret.hash
+        return try write { state, _ in
+            try state.insertAPIKey(key, hash: hash)
+            return key
+        }
+    }
+
+    public func replaceEnvironmentKey(_ secret: APIKeySecret, name: String) async throws -> Bool {
+        let hash = secret.hash
+        // The usual start: the same key as last time. Nothing to write, so the revision does not move.
+        let keys = current().apiKeys.values
+        if keys.contains(where: { $0.hash == hash }) && !keys.contains(where: { $0.key.source == .environment && $0.hash != hash }) {
+            return false
+        }
+        let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: [.admin], createdAt: clock.timestamp(), source: .environment)
+        return try write { state, changed in
+            // The previous environment key stops working the moment another one is configured.
+            let stale = state.apiKeys.values.filter { $0.key.source == .environment && $0.hash != hash }.map(\.key.id)
+            for id in stale { state.apiKeys[id] = nil }
+            if !stale.isEmpty { changed.append(.apiKeys) }
+            guard !state.apiKeys.values.contains(where: { $0.hash == hash }) else { return !stale.isEmpty }
+            try state.insertAPIKey(key, hash: hash)
+            return true
+        }.value
+    }
+
+    public func deleteAPIKey(_ id: String) async throws -> Int64 {
+        try write { state, changed in
+            changed.append(.apiKeys)
+            guard state.apiKeys.removeValue(forKey: id) != nil else { throw PortcullisError.notFound("API key", id) }
+        }.revision
+    }
+
+    /// Oldest first (`created_at`, then id), as the SQL backend orders them.
+    public func apiKeys() async throws -> [APIKey] {
+        current().apiKeys.values.map(\.key).sorted { left, right in
+            left.createdAt == right.createdAt ? MemoryState.precedes(left.id, right.id) : MemoryState.precedes(left.createdAt, right.createdAt)
+        }
+    }
+
+    public func hasAPIKeys() async throws -> Bool {
+        !current().apiKeys.isEmpty
+    }
+
+    /// Bookkeeping, not data: no revision, no version.
+    public func recordAPIKeyUse(id: String, at timestamp: String) async throws {
+        touch { state in state.apiKeys[id]?.key.lastUsedAt = timestamp }
+    }
+
+    public func apiKey(hash: [UInt8]) -> APIKey? {
+        current().apiKeys.values.first { $0.hash == hash }?.key
+    }
+
+    // MARK: Sessions
+
+    public func createToken(userId: String, hash: [UInt8], expiresAt: Int64) async throws {
+        let now = clock.seconds()
+        _ = try write { state, _ in
+            // Expired tokens are swept on sign-in, so the table holds live sessions only.
+            state.tokens = state.tokens.filter { $0.value.expiresAt > now }
+            // The SQL backend's foreign key and primary key, with the messages its constraint errors map to.
+            guard state.users[userId] != nil else { throw PortcullisError(.unknownReference, "a referenced id does not exist") }
+            guard state.tokens[hash] == nil else { throw PortcullisError(.conflict, "already exists") }
+            state.tokens[hash] = MemoryState.StoredToken(userId: userId, createdAt: clock.timestamp(), expiresAt: expiresAt)
+        }
+    }
+
+    public func deleteToken(hash: [UInt8]) async throws -> Bool {
+        try write { state, changed in
+            // Logout moves the owner's version, so a cached identity for the token is never served again.
+            guard let token = state.tokens.removeValue(forKey: hash) else { return false }
+            changed.append(.user(token.userId))
+            return true
+        }.value
+    }
+
+    public func endSessions(userId: String) async throws -> Int64 {
+        try write { state, changed in
+            state.endSessions(userId: userId)
+            changed.append(.user(userId))
+        }.revision
+    }
+
+    // MARK: Credentials
+
+    public func tokenUser(hash: [UInt8], now: Int64) -> TokenUser? {
+        let state = current()
+        guard let token = state.tokens[hash], token.expiresAt > now, let user = state.users[token.userId]?.user,
+              user.status == .active, user.deletedAt == nil
+        else { return nil }
+        return TokenUser(userId: user.id, isAdmin: user.isAdmin, expiresAt: token.expiresAt)
+    }
+
+    public func userCredentials(email: String) -> UserCredentials? {
+        guard let email = try? Validate.normalizedEmail(email) else { return nil }
+        guard let stored = current().users.values.first(where: { $0.user.deletedAt == nil && $0.user.email == email }) else { return nil }
+        return UserCredentials(user: stored.user, passwordHash: stored.passwordHash)
+    }
+
+    /// The user and their active memberships of live teams, in team id order, from one state.
+    public func profile(userId: String) -> Profile? {
+        let state = current()
+        guard let user = try? state.liveUser(userId) else { return nil }
+        let memberships = state.members.compactMap { teamId, members -> UserMembership? in
+            guard let member = members[userId], member.isActive, let team = state.teams[teamId], team.deletedAt == nil else { return nil }
+            return UserMembership(teamId: teamId, name: team.name, role: member.role)
+        }
+        return Profile(user: user, teams: memberships.sorted { MemoryState.precedes($0.teamId, $1.teamId) })
+    }
+}
+
+extension MemoryStore {
+    /// Every line applied to one copy of the state, which replaces the current one only when no line failed; like the
+    /// SQL backend's bulk write it moves the epoch rather than listing what changed.
+    public func importRecords(from lines: some Sequence<(line: Int, text: Substring)>, hasher: PasswordHasher) throws
+        -> Written<ImportCounts>
+    {
+        try write { state, changed in
+            let counts = try ImportRecord.run(lines, hasher: hasher, mapError: { PortcullisError(.storeError, "\($0)") }) { record in
+                try state.insert(record, clock: clock)
+            }
+            changed.append(.epoch)
+            return counts
+        }
+    }
+}

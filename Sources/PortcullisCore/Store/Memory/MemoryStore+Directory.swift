@@ -1,0 +1,194 @@
+/// Users, teams, memberships, projects and generations, with the SQL backend's checks, errors and dependency keys
+/// (compare `SQLiteStore+Directory.swift`).
+extension MemoryStore {
+    // MARK: Users
+
+    public func createUser(_ input: NewUser, passwordHash: String?) async throws -> Written<User> {
+        try write { state, _ in try state.insertUser(input, passwordHash: passwordHash, clock: clock) }
+    }
+
+    public func user(_ id: String) async throws -> User {
+        try current().liveUser(id)
+    }
+
+    public func updateUser(_ id: String, _ patch: UserPatch, passwordHash: String?) async throws -> Written<User> {
+        try write { state, changed in
+            changed.append(.user(id))
+            var user = try state.liveUser(id)
+            if let email = patch.email {
+                try state.requireEmailFree(email, except: id)
+                user.email = email
+            }
+            if let displayName = patch.displayName { user.displayName = displayName }
+            if let isAdmin = patch.isAdmin { user.isAdmin = isAdmin }
+            if let status = patch.status { user.status = status }
+            // A new password or a disabled account ends every session.
+            if passwordHash != nil || user.status == .disabled { state.endSessions(userId: id) }
+            state.users[id]?.user = user
+            if let passwordHash { state.users[id]?.passwordHash = passwordHash }
+            return user
+        }
+    }
+
+    public func deleteUser(_ id: String) async throws -> Int64 {
+        try write { state, changed in
+            try state.softDelete(.users, id, clock: clock)
+            state.endSessions(userId: id)
+            changed.append(.user(id))
+        }.revision
+    }
+
+    public func users(_ page: PageRequest) async throws -> Page<User> {
+        try MemoryState.page(current().users.values.filter { $0.user.deletedAt == nil }.map { (id: $0.user.id, value: $0.user) }, page)
+    }
+
+    // MARK: Teams and members
+
+    public func createTeam(_ input: NewTeam) async throws -> Written<Team> {
+        try write { state, changed in
+            let team = try state.insertTeam(input, clock: clock)
+            changed.append(.user(team.ownerId))
+            return team
+        }
+    }
+
+    public func team(_ id: String) async throws -> Team {
+        try current().liveTeam(id)
+    }
+
+    public func updateTeam(_ id: String, _ patch: TeamPatch) async throws -> Written<Team> {
+        try write { state, changed in
+            changed.append(.team(id))
+            var team = try state.liveTeam(id)
+            if let name = patch.name { team.name = name }
+            if let ownerId = patch.ownerId, ownerId != team.ownerId {
+                try state.requireReference(.users, ownerId, field: "owner_id")
+                team.ownerId = ownerId
+                changed.append(.user(ownerId))
+                // A new owner holds the owner role; the previous owner keeps their membership as it was.
+                state.upsertMember(teamId: id, userId: ownerId, MembershipInput(role: .owner), clock: clock)
+            }
+            state.teams[id] = team
+            return team
+        }
+    }
+
+    public func deleteTeam(_ id: String) async throws -> Int64 {
+        try write { state, changed in
+            try state.softDelete(.teams, id, clock: clock)
+            changed.append(.team(id))
+        }.revision
+    }
+
+    public func teams(_ page: PageRequest) async throws -> Page<Team> {
+        try MemoryState.page(current().teams.values.filter { $0.deletedAt == nil }.map { (id: $0.id, value: $0) }, page)
+    }
+
+    public func putMember(teamId: String, userId: String, _ input: MembershipInput) async throws -> (member: Written<TeamMember>, created: Bool) {
+        let written = try write { state, changed in
+            guard state.isLive(.teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
+            try state.requireReference(.users, userId, field: "user_id")
+            changed.append(.user(userId))
+            return state.upsertMember(teamId: teamId, userId: userId, input, clock: clock)
+        }
+        return (Written(written.value.0, revision: written.revision), written.value.1)
+    }
+
+    public func deleteMember(teamId: String, userId: String) async throws -> Int64 {
+        try write { state, changed in
+            guard state.isLive(.teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
+            changed.append(.user(userId))
+            guard state.members[teamId]?.removeValue(forKey: userId) != nil else {
+                throw PortcullisError(.notFound, "user '\(userId)' is not a member of team '\(teamId)'")
+            }
+        }.revision
+    }
+
+    public func members(teamId: String) async throws -> [TeamMember] {
+        let state = current()
+        guard state.isLive(.teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
+        return (state.members[teamId] ?? [:]).values
+            .filter { state.isLive(.users, $0.userId) }
+            .sorted { MemoryState.precedes($0.userId, $1.userId) }
+    }
+
+    // MARK: Projects
+
+    public func createProject(_ input: NewProject) async throws -> Written<Project> {
+        try write { state, _ in try state.insertProject(input, clock: clock) }
+    }
+
+    public func project(_ id: String) async throws -> Project {
+        try current().liveProject(id)
+    }
+
+    public func updateProject(_ id: String, _ patch: ProjectPatch) async throws -> Written<Project> {
+        try write { state, changed in
+            changed.append(.project(id))
+            var project = try state.liveProject(id)
+            if let name = patch.name { project.name = name }
+            if let ownerId = patch.ownerId {
+                try state.requireReference(.users, ownerId, field: "owner_id")
+                project.ownerId = ownerId
+            }
+            if case .some(let teamId) = patch.teamId {
+                try state.requireReference(.teams, teamId, field: "team_id")
+                project.teamId = teamId
+            }
+            if let visibility = patch.visibility { project.visibility = visibility }
+            state.projects[id] = project
+            return project
+        }
+    }
+
+    public func deleteProject(_ id: String) async throws -> Int64 {
+        try write { state, changed in
+            try state.softDelete(.projects, id, clock: clock)
+            changed.append(.project(id))
+        }.revision
+    }
+
+    public func projects(_ page: PageRequest) async throws -> Page<Project> {
+        try MemoryState.page(current().projects.values.filter { $0.deletedAt == nil }.map { (id: $0.id, value: $0) }, page)
+    }
+
+    // MARK: Generations
+
+    public func createGeneration(_ input: NewGeneration) async throws -> Written<Generation> {
+        try write { state, _ in try state.insertGeneration(input, clock: clock) }
+    }
+
+    public func generation(_ id: String) async throws -> Generation {
+        try current().liveGeneration(id)
+    }
+
+    public func updateGeneration(_ id: String, _ patch: GenerationPatch) async throws -> Written<Generation> {
+        try write { state, changed in
+            changed.append(.generation(id))
+            var generation = try state.liveGeneration(id)
+            if let ownerId = patch.ownerId {
+                try state.requireReference(.users, ownerId, field: "owner_id")
+                generation.ownerId = ownerId
+            }
+            if case .some(let projectId) = patch.projectId {
+                try state.requireReference(.projects, projectId, field: "project_id")
+                generation.projectId = projectId
+            }
+            if let status = patch.status { generation.status = status }
+            if case .some(let mediaKey) = patch.mediaKey { generation.mediaKey = mediaKey }
+            state.generations[id] = generation
+            return generation
+        }
+    }
+
+    public func deleteGeneration(_ id: String) async throws -> Int64 {
+        try write { state, changed in
+            try state.softDelete(.generations, id, clock: clock)
+            changed.append(.generation(id))
+        }.revision
+    }
+
+    public func generations(_ page: PageRequest) async throws -> Page<Generation> {
+        try MemoryState.page(current().generations.values.filter { $0.deletedAt == nil }.map { (id: $0.id, value: $0) }, page)
+    }
+}
