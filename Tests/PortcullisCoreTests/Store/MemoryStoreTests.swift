@@ -2,6 +2,8 @@ import GRDB
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisStore
+@testable import PortcullisSQLite
 
 /// What only the memory backend has: its copy of the role grants, its injected clock, and what it tells the monitor.
 /// Behaviour shared with SQLite is in `StoreConformanceTests`.

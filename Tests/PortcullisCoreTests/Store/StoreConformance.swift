@@ -3,6 +3,8 @@ import Synchronization
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisStore
+@testable import PortcullisSQLite
 
 /// Makes a fresh, empty store of one backend for each test, and records the commits it announces.
 ///

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisStore
+@testable import PortcullisSQLite
 
 /// Decisions, facts and listings through `AuthorizationStore`, on every backend.
 extension StoreConformanceTests {

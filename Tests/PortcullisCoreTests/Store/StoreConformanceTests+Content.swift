@@ -1,6 +1,8 @@
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisStore
+@testable import PortcullisSQLite
 
 /// Projects, generations and the management listings, on every backend.
 extension StoreConformanceTests {

@@ -1,6 +1,8 @@
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisStore
+@testable import PortcullisSQLite
 
 /// Sessions, API keys, credential reads, import and versions, on every backend.
 extension StoreConformanceTests {

@@ -1,6 +1,8 @@
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisStore
+@testable import PortcullisSQLite
 
 /// Import and persisted versions, on every backend.
 extension StoreConformanceTests {

@@ -1,6 +1,8 @@
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisStore
+@testable import PortcullisSQLite
 
 /// `resources` and `subjects` against `check`, on every backend and across them.
 extension StoreConformanceTests {

@@ -1,6 +1,8 @@
 import Testing
 
 @testable import PortcullisCore
+@testable import PortcullisStore
+@testable import PortcullisSQLite
 
 /// One behaviour for every backend: each test runs once per entry of `backends`, through the store protocols only.
 /// SQLite-only concerns (query plans, migrations, restarts) stay in the SQLite suites.

@@ -1,3 +1,6 @@
+import PortcullisModel
+import PortcullisPolicy
+
 /// `resources` and `subjects` by brute force: every candidate resource (or user) is decided by `Policy` on facts read
 /// from the snapshot, exactly as `check` decides it. Nothing here restates the rules, so these listings are an
 /// independent oracle for the SQL backend's (`ListingQueries`), which read the rules backwards.

@@ -1,3 +1,6 @@
+import PortcullisModel
+import PortcullisPolicy
+
 /// Everything a `MemoryStore` holds, as one value.
 ///
 /// A write builds the next state from a copy of the current one and swaps it in only when nothing failed; a snapshot

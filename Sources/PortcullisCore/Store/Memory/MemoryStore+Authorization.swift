@@ -1,3 +1,6 @@
+import PortcullisModel
+import PortcullisPolicy
+
 extension MemoryStore {
     /// `body` reads a copy of the state: one committed revision, whatever is written meanwhile.
     public func withSnapshot<T>(_ body: (any AuthorizationSnapshot) throws -> T) throws -> T {

@@ -1,3 +1,6 @@
+import PortcullisModel
+import PortcullisPolicy
+
 /// API keys, sign-in sessions and the credential reads of the request path (compare `SQLiteStore+Directory.swift`'s
 /// API keys and `SQLiteStore+Tokens.swift`).
 extension MemoryStore {

@@ -1,3 +1,6 @@
+import PortcullisModel
+import PortcullisPolicy
+
 /// Users, teams, memberships, projects and generations, with the SQL backend's checks, errors and dependency keys
 /// (compare `SQLiteStore+Directory.swift`).
 extension MemoryStore {

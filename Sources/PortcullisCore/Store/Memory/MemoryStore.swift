@@ -1,3 +1,5 @@
+import PortcullisModel
+import PortcullisPolicy
 import Synchronization
 
 /// The in-memory backend: every entity, session, key and version in one `MemoryState` value. Nothing survives the
