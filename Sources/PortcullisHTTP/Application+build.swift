@@ -50,21 +50,29 @@ public func buildApplication(
     let idleTimeout: TimeAmount? = settings.idleTimeoutSeconds > 0 ? .seconds(Int64(settings.idleTimeoutSeconds)) : nil
     let requestTimeout: TimeAmount? = settings.requestTimeoutSeconds > 0 ? .seconds(Int64(settings.requestTimeoutSeconds)) : nil
     let server = HTTPServerBuilder.portcullisHTTP1(configuration: .init(idleTimeout: idleTimeout), requestTimeout: requestTimeout,
-                                                    classifier: settings.routeClassifier)
+                                                    classifier: settings.routeClassifier, fastPath: router.fastPath)
     return Application(
         router: router.router, server: server, configuration: configuration, services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger)
 }
 
-/// The router with every route, and the table of those routes.
+/// What `buildRouter` assembles: the router, the table of its routes, and the fast path that answers cached checks
+/// on the event loop with the same pieces (nil when `server.fast_path` is off).
+struct Routing {
+    let router: Router<AppRequestContext>
+    let routes: RouteTable
+    let fastPath: FastCheckService?
+}
+
+/// The router with every route, the table of those routes, and the fast path.
 ///
 /// Middleware, outermost first, one job each: the client's address (behind a trusted proxy); the request id; the
 /// route class; timing and the monitor; the access log; errors rendered in the spec's shape; load shedding before any
 /// work; the body limit; the caller's identity. Administrators' routes sit in a group behind `RequireAdminMiddleware`.
 func buildRouter(
     _ settings: ServerSettings, store: any Store, cache: DecisionCache?, keyring: SigningKeyring, instruments: Instruments, logger: Logger
-) -> (router: Router<AppRequestContext>, routes: RouteTable) {
+) -> Routing {
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()
     let hasher = PasswordHasher(iterations: settings.passwordIterations)
@@ -79,14 +87,13 @@ func buildRouter(
     router.add(middleware: RequestIdMiddleware())
     router.add(middleware: RouteClassMiddleware(classifier: settings.routeClassifier))
     router.add(middleware: MetricsMiddleware(metrics: monitor.map(RequestMetrics.init)))
-    if settings.monitorEnabled && settings.accessLog != .off {
-        router.add(middleware: AccessLogMiddleware(log: AccessLog(mode: settings.accessLog, logger: accessLogger)))
-    }
+    let accessLog = settings.monitorEnabled && settings.accessLog != .off ? AccessLog(mode: settings.accessLog, logger: accessLogger) : nil
+    if let accessLog { router.add(middleware: AccessLogMiddleware(log: accessLog)) }
     router.add(middleware: ErrorMiddleware(routes: routes))
     if let shedder { router.add(middleware: LoadSheddingMiddleware(shedder: shedder)) }
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: settings.maxBodyBytes))
-    router.add(middleware: AuthenticationMiddleware(authenticator: Authenticator(directory: store, cache: cache, clock: settings.clock),
-                                                    monitor: monitor))
+    let authenticator = Authenticator(directory: store, cache: cache, clock: settings.clock)
+    router.add(middleware: AuthenticationMiddleware(authenticator: authenticator, monitor: monitor))
     let admin = router.group().add(middleware: RequireAdminMiddleware())
 
     HealthController().addRoutes(to: router, table: routes)
@@ -98,10 +105,16 @@ func buildRouter(
         .addRoutes(to: admin, table: routes)
     let engine = AuthorizationEngine(store: store, cache: cache, monitor: monitor)
     AuthorizationController(engine: engine).addRoutes(to: router, table: routes)
-    let performance = PerformanceRoutes(instruments: instruments, shedder: shedder, engine: engine, monitorEnabled: settings.monitorEnabled)
+    let fastPath = settings.fastPath && cache != nil
+        ? FastCheckService(engine: engine, authenticator: authenticator, classifier: settings.routeClassifier, shedder: shedder,
+                           metrics: monitor.map(RequestMetrics.init), accessLog: accessLog, monitor: monitor, trustedProxies: settings.trustedProxies,
+                           maxBodyBytes: settings.maxBodyBytes, serverName: "Portcullis")
+        : nil
+    let performance = PerformanceRoutes(instruments: instruments, shedder: shedder, engine: engine, monitorEnabled: settings.monitorEnabled,
+                                        fastPath: fastPath?.figures)
     performance.addPublicRoutes(to: router, table: routes)
     performance.addAdminRoutes(to: admin, table: routes)
-    MetricsController(instruments: instruments, shedder: shedder, peaks: performance.peaks)
+    MetricsController(instruments: instruments, shedder: shedder, peaks: performance.peaks, fastPath: fastPath?.figures)
         .addRoutes(to: settings.metricsPublic ? router.group() : admin, table: routes)
     let throttle = LoginThrottle(
         perAccount: .init(failures: settings.loginFailuresPerEmail, windowSeconds: Int64(settings.loginEmailWindowSeconds)),
@@ -115,5 +128,5 @@ func buildRouter(
     let signer = MediaURLSigner(keyring: keyring, publicBase: settings.mediaPublicBase, lifetimeSeconds: Int64(settings.mediaURLLifetimeSeconds))
     MediaController(directory: store, engine: engine, signer: signer, generations: generations, clock: settings.clock)
         .addRoutes(to: router, table: routes)
-    return (router, routes)
+    return Routing(router: router, routes: routes, fastPath: fastPath)
 }

@@ -34,6 +34,9 @@ public struct ServerSettings: Sendable {
     /// A request's head must arrive within this many seconds, and its body within the same time or, for bodies over
     /// 1 MiB, at 64 KiB/s on average; otherwise the connection is closed (408 when the head had arrived). 0 disables it.
     public var requestTimeoutSeconds = 30
+    /// Answer cached `authz/check` and `check-batch` requests on the event loop (`FastPathHandler`); off sends every
+    /// request through Hummingbird (to compare the two, or to rule the fast path out).
+    public var fastPath = true
     /// Prefix of signed media URLs (e.g. `https://media.example.com`); empty gives `/media/...` paths.
     public var mediaPublicBase = ""
     /// How long a signed media URL is valid.

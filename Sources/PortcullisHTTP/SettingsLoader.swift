@@ -73,6 +73,9 @@ public enum SettingsLoader {
                 return range
             }
         },
+        Option(key: "server.fast_path", environment: "PORTCULLIS_SERVER_FAST_PATH") { settings, value throws(PortcullisError) in
+            settings.fastPath = try boolean(value, "fast_path")
+        },
         Option(key: "server.request_timeout_seconds", environment: "PORTCULLIS_SERVER_REQUEST_TIMEOUT_SECONDS") { settings, value throws(PortcullisError) in
             settings.requestTimeoutSeconds = try integer(value, "request_timeout_seconds", in: 0...86_400)
         },

@@ -137,8 +137,10 @@ public final class DecisionCache: Sendable {
     /// A valid, decodable entry for `key` and the layer it came from, promoting lower-layer hits upward.
     private func find<Value>(_ key: CacheKey, _ codec: CacheCodec<Value>, memoryOnly: Bool = false) -> (Value, CacheLayer)? {
         let started = lookupObserver == nil ? 0 : monotonicNanoseconds()
-        defer { if let lookupObserver { lookupObserver(monotonicNanoseconds() - started) } }
-        guard let (entry, layer) = lookup(key.rawValue, memoryOnly: memoryOnly) else { return nil }
+        let found = lookup(key.rawValue, memoryOnly: memoryOnly)
+        // A memory-only miss is looked up again in full by the caller: that lookup is the one the monitor counts.
+        if let lookupObserver, found != nil || !memoryOnly { lookupObserver(monotonicNanoseconds() - started) }
+        guard let (entry, layer) = found else { return nil }
         guard let value = codec.decode(entry.payload) else {
             l1.remove(key.rawValue)
             return nil

@@ -8,6 +8,7 @@ struct MetricsController {
     let instruments: Instruments
     let shedder: LoadShedder?
     let peaks: Peaks
+    let fastPath: FastPathFigures?
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
         let controller = self
@@ -15,7 +16,7 @@ struct MetricsController {
             let (resources, alerts) = controller.instruments.refresh()
             controller.peaks.observe(sockets: SystemSampler.openSockets())
             let text = PrometheusExposition.render(instruments: controller.instruments, resources: resources, alerts: alerts,
-                                                   shedder: controller.shedder?.report)
+                                                   shedder: controller.shedder?.report, fastPath: controller.fastPath?.report)
             return Response(status: .ok, headers: [.contentType: PrometheusExposition.contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
     }

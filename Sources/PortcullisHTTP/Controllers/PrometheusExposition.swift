@@ -8,7 +8,8 @@ import Prometheus
 enum PrometheusExposition {
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    static func render(instruments: Instruments, resources: SystemResources, alerts: [Alert], shedder: LoadShedder.Report?) -> String {
+    static func render(instruments: Instruments, resources: SystemResources, alerts: [Alert], shedder: LoadShedder.Report?,
+                       fastPath: FastPathFigures.Report? = nil) -> String {
         let registry = PrometheusCollectorRegistry()
         func gauge(_ name: String, _ help: String, _ labels: [(String, String)] = [], _ value: Double) {
             registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "portcullis", metricName: name, unitName: "", helpText: help), labels: labels)
@@ -76,6 +77,12 @@ enum PrometheusExposition {
         if let size = resources.databaseBytes { gauge("database_bytes", "Size of the database file.", [], Double(size)) }
         if let size = resources.walBytes { gauge("database_wal_bytes", "Size of the write-ahead log.", [], Double(size)) }
 
+        if let fastPath {
+            counter("fast_path_requests", "Check requests the event-loop fast path answered, or passed on to the full path.",
+                    [("outcome", "answered")], fastPath.answered)
+            counter("fast_path_requests", "Check requests the event-loop fast path answered, or passed on to the full path.",
+                    [("outcome", "passed_on")], fastPath.passedOn)
+        }
         if let shedder {
             gauge("in_flight_requests", "Requests in progress.", [], Double(shedder.inFlight))
             gauge("overload_breaker_open", "1 while the overload breaker is open or half-open.", [], shedder.state == "closed" ? 0 : 1)

@@ -3,8 +3,10 @@ import HummingbirdCore
 import Logging
 import NIOCore
 
-/// Hummingbird's HTTP/1.1 child channel with Portcullis' own handlers around the HTTP decoder: request deadlines
-/// (`RequestDeadline`), which need to see the raw bytes before the decoder as well as the decoded parts after it.
+/// Hummingbird's HTTP/1.1 child channel with Portcullis' own handlers: request deadlines (`RequestDeadline`), which
+/// need the raw bytes before the HTTP decoder as well as the decoded parts after it, and the check fast path
+/// (`FastPathHandler`), placed after Hummingbird's connection-state handler so idle timeouts and graceful shutdown see
+/// the requests it answers.
 struct PortcullisHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
@@ -13,6 +15,8 @@ struct PortcullisHTTP1Channel: ServerChildChannel {
     /// Nil disables the request deadlines.
     let requestTimeout: TimeAmount?
     let classifier: RouteClassifier
+    /// Nil disables the fast path: every request goes to Hummingbird.
+    let fastPath: FastCheckService?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         var configuration = configuration
@@ -27,7 +31,13 @@ struct PortcullisHTTP1Channel: ServerChildChannel {
                 return channel.eventLoop.makeFailedFuture(error)
             }
         }
-        return HTTP1Channel(responder: responder, configuration: configuration).setup(channel: channel, logger: logger)
+        let setUp = HTTP1Channel(responder: responder, configuration: configuration).setup(channel: channel, logger: logger)
+        guard let fastPath else { return setUp }
+        return setUp.flatMapThrowing { value in
+            let operations = channel.pipeline.syncOperations
+            try operations.addHandler(FastPathHandler(service: fastPath), position: .after(try operations.handler(type: HTTPConnectionStateHandler.self)))
+            return value
+        }
     }
 
     func handle(value: Value, logger: Logger) async {
@@ -37,11 +47,11 @@ struct PortcullisHTTP1Channel: ServerChildChannel {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 with Portcullis' request deadlines (SPEC 8.1).
-    static func portcullisHTTP1(configuration: HTTP1Channel.Configuration, requestTimeout: TimeAmount?, classifier: RouteClassifier)
-        -> HTTPServerBuilder
-    {
+    static func portcullisHTTP1(configuration: HTTP1Channel.Configuration, requestTimeout: TimeAmount?, classifier: RouteClassifier,
+                                fastPath: FastCheckService?) -> HTTPServerBuilder {
         .init { responder in
-            PortcullisHTTP1Channel(responder: responder, configuration: configuration, requestTimeout: requestTimeout, classifier: classifier)
+            PortcullisHTTP1Channel(responder: responder, configuration: configuration, requestTimeout: requestTimeout, classifier: classifier,
+                                   fastPath: fastPath)
         }
     }
 }

@@ -21,7 +21,7 @@ struct OpenAPIContractTests {
             monitor: monitor, alerts: AlertCenter(thresholds: settings.alertThresholds, clock: settings.clock, logger: logger),
             sampler: SystemSampler(storageBytes: store.storageBytes), cache: nil, store: store)
         let keyring = try SigningKeyring(path: settings.signingKeysPath)
-        let (_, table) = buildRouter(settings, store: store, cache: nil, keyring: keyring, instruments: instruments, logger: logger)
+        let table = buildRouter(settings, store: store, cache: nil, keyring: keyring, instruments: instruments, logger: logger).routes
         return Set(table.routes.map { "\($0.method.rawValue) \($0.path)" })
     }
 

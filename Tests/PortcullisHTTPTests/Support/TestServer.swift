@@ -12,10 +12,31 @@ struct TestServer {
     /// A fixed admin key, registered through PORTCULLIS_ADMIN_KEY's code path.
     static let adminKey = "pcs_test-admin-key-0123456789abcdefghijklmnopqrstuvwxyz"
 
-    /// Runs `body` against a started server; the data directory is kept when `dataDirectory` is given.
+    /// The request paths every HTTP test runs against: the event-loop fast path for cached checks, and the full path
+    /// (Hummingbird) alone. `PORTCULLIS_TEST_PATHS=fast` or `=full` keeps one, to tell which one a failure is on.
+    static let paths: [Bool] = {
+        switch ProcessInfo.processInfo.environment["PORTCULLIS_TEST_PATHS"] {
+        case "fast": [true]
+        case "full": [false]
+        default: [true, false]
+        }
+    }()
+
+    /// Runs `body` against a started server, once per request path (`paths`), each on a fresh data directory; with a
+    /// `dataDirectory` (kept, e.g. across restarts) it runs once, with the fast path on.
     static func run<T: Sendable>(
         dataDirectory: String? = nil, configure: (inout ServerSettings) -> Void = { _ in },
         _ body: @Sendable (HTTPClient) async throws -> T
+    ) async throws -> T {
+        var result: T?
+        for fastPath in dataDirectory == nil ? paths : [true] {
+            result = try await run(dataDirectory: dataDirectory, fastPath: fastPath, configure: configure, body)
+        }
+        return result!
+    }
+
+    private static func run<T: Sendable>(
+        dataDirectory: String?, fastPath: Bool, configure: (inout ServerSettings) -> Void, _ body: @Sendable (HTTPClient) async throws -> T
     ) async throws -> T {
         let directory = dataDirectory ?? makeDataDirectory()
         defer { if dataDirectory == nil { try? FileManager.default.removeItem(atPath: directory) } }
@@ -24,6 +45,7 @@ struct TestServer {
         settings.dataDirectory = directory
         settings.adminKey = adminKey
         settings.passwordIterations = 100_000
+        settings.fastPath = fastPath
         configure(&settings)
         var logger = Logger(label: "test")
         logger.logLevel = .warning

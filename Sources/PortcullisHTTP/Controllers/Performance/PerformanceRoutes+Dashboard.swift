@@ -17,6 +17,7 @@ extension PerformanceRoutes {
         var cache: DecisionCache.Report?
         var database: Database
         var loadShedding: LoadShedder.Report?
+        var fastPath: FastPathFigures.Report?
         var alerts: Alerts
         var recommendations: [String]
         var system: SystemResources
@@ -41,7 +42,7 @@ extension PerformanceRoutes {
 
         enum CodingKeys: String, CodingKey {
             case generatedAt = "generated_at", monitorEnabled = "monitor_enabled", uptimeSeconds = "uptime_seconds", windowSeconds = "window_seconds"
-            case operations, routeClasses = "route_classes", endpoints, responses, cache, database, loadShedding = "load_shedding", alerts
+            case operations, routeClasses = "route_classes", endpoints, responses, cache, database, loadShedding = "load_shedding", fastPath = "fast_path", alerts
             case recommendations, system
         }
     }
@@ -57,7 +58,7 @@ extension PerformanceRoutes {
             database: .init(statementCache: statements.statementCache, statements: statements.queries.count,
                             calls: statements.queries.reduce(0) { $0 + $1.calls }, slowCalls: statements.queries.reduce(0) { $0 + $1.slowCount },
                             databaseBytes: resources.databaseBytes, walBytes: resources.walBytes),
-            loadShedding: shedder?.report,
+            loadShedding: shedder?.report, fastPath: fastPath?.report,
             alerts: .init(active: active, history: instruments.alerts.history, thresholds: instruments.alerts.thresholds),
             recommendations: recommendations(resources: resources), system: resources)
     }

@@ -13,6 +13,8 @@ struct PerformanceRoutes {
     let shedder: LoadShedder?
     let engine: AuthorizationEngine
     let monitorEnabled: Bool
+    /// The fast path's counts; nil when it is off.
+    let fastPath: FastPathFigures?
     /// Peaks the capacity targets are judged by, shared with `/metrics`.
     let peaks = Peaks()
 

@@ -1,0 +1,104 @@
+import HTTPTypes
+import NIOCore
+import PortcullisCore
+
+/// Answers `POST /api/v1/authz/check` and `check-batch` on the event loop when everything it needs is in memory: the
+/// caller's identity in L1, every decision in L1. Otherwise it answers nil and the request takes the full path
+/// (Hummingbird, its middleware and controllers), which produces every error and every uncached answer.
+///
+/// It holds the contract of the full path by calling the same pieces: `Authenticator.cachedIdentity`,
+/// `AuthorizationEngine.cachedCheck`, `AuthorizationController`'s field rules and authorization of the caller,
+/// `DecisionJSON`, `RequestIdentifier`, `RouteClassifier`, `LoadShedder`, `RequestMetrics` and `AccessLog`. So the JSON,
+/// the headers, the monitor's counts and the access log are the same whichever path answered, and a request is
+/// counted once, by the path that answered it.
+struct FastCheckService: Sendable {
+    let engine: AuthorizationEngine
+    let authenticator: Authenticator
+    let classifier: RouteClassifier
+    let shedder: LoadShedder?
+    let metrics: RequestMetrics?
+    let accessLog: AccessLog?
+    let monitor: PerformanceMonitor?
+    let trustedProxies: [AddressRange]
+    let maxBodyBytes: Int
+    let serverName: String
+    let figures = FastPathFigures()
+
+    static let checkPath = "/api/v1/authz/check"
+    static let batchPath = "/api/v1/authz/check-batch"
+
+    /// Whether a request head may be answered here (its body is then collected): a POST to one of the two paths, with
+    /// a body within the limit, on a connection that stays open.
+    func accepts(_ head: HTTPRequest) -> Bool {
+        guard head.method == .post, let path = head.path, path == Self.checkPath || path == Self.batchPath else { return false }
+        if let length = head.headerFields[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes { return false }
+        if let connection = head.headerFields[.connection], connection.lowercased().contains("close") { return false }
+        // Only a class that is never shed: a shed answer (503) comes from the full path.
+        switch classifier.classify(path) {
+        case .ultraFast, .criticalAuth, .fast: return true
+        case .normal, .background: return false
+        }
+    }
+
+    /// The response to a collected request, or nil to take the full path. `started` is when its head arrived.
+    func answer(_ head: HTTPRequest, body: ByteBuffer, peer: String, started: Int64) -> (head: HTTPResponse, body: ByteBuffer)? {
+        guard let path = head.path, let bearer = Self.bearer(head.headerFields[.authorization]) else { return nil }
+        let authenticationStart = monotonicNanoseconds()
+        guard let identity = authenticator.cachedIdentity(bearer: bearer) else { return nil }
+        monitor?.record(.authentication, nanoseconds: monotonicNanoseconds() - authenticationStart)
+        guard var fields = Self.fields(body) else { return nil }
+        let verdict = shedder?.admit(.criticalAuth)
+        defer { if verdict != nil { shedder?.finish(probe: verdict == .probe) } }
+        guard let json = path == Self.checkPath ? check(&fields, identity) : batch(&fields, identity) else { return nil }
+
+        let routeClass = classifier.classify(path)
+        let requestId = RequestIdentifier.id(for: head.headerFields[.requestId])
+        let elapsed = monotonicNanoseconds() - started
+        var response = HTTPResponse(status: .ok)
+        response.headerFields[.contentType] = "application/json"
+        response.headerFields[.contentLength] = String(json.utf8.count)
+        response.headerFields[.requestId] = requestId
+        response.headerFields[.routeClass] = routeClass.rawValue
+        response.headerFields[.responseTime] = ResponseTime.format(nanoseconds: elapsed)
+        response.headerFields[.date] = HTTPDate.now()
+        response.headerFields[.server] = serverName
+        metrics?.record(method: .post, path: path, routeClass: routeClass, status: 200, nanoseconds: elapsed)
+        if let accessLog {
+            let client = trustedProxies.isEmpty ? peer
+                : ClientAddress.resolve(peer: peer, forwardedFor: head.headerFields[values: .xForwardedFor], trusted: trustedProxies)
+            accessLog.record(method: .post, path: path, status: 200, routeClass: routeClass, nanoseconds: elapsed, requestId: requestId, client: client)
+        }
+        return (response, ByteBuffer(string: json))
+    }
+
+    private func check(_ fields: inout FieldReader, _ identity: Identity) -> String? {
+        guard let request = try? CheckRequest(&fields), (try? AuthorizationController.authorize(identity, toAskAbout: request.userId)) != nil else {
+            return nil
+        }
+        let start = monotonicNanoseconds()
+        // A user token's denial may need SPEC 8.1's concealment, which reads more: the full path decides it.
+        guard let decision = engine.cachedCheck(request), decision.allowed || identity.mayCheckAnyUser else { return nil }
+        return DecisionJSON.encode(decision, tookMicroseconds: (monotonicNanoseconds() - start) / 1000)
+    }
+
+    private func batch(_ fields: inout FieldReader, _ identity: Identity) -> String? {
+        guard let checks = try? AuthorizationController.batch(&fields), !checks.isEmpty,
+              checks.allSatisfy({ (try? AuthorizationController.authorize(identity, toAskAbout: $0.userId)) != nil })
+        else { return nil }
+        let start = monotonicNanoseconds()
+        guard let decisions = engine.cachedCheck(batch: checks), identity.mayCheckAnyUser || decisions.allSatisfy(\.allowed) else { return nil }
+        let took = (monotonicNanoseconds() - start) / 1000
+        return #"{"results":["# + decisions.map { DecisionJSON.encode($0, tookMicroseconds: took) }.joined(separator: ",") + "]}"
+    }
+
+    /// The credential of `Authorization: Bearer <credential>` (the scheme in any case), as `AuthenticationMiddleware` reads it.
+    static func bearer(_ header: String?) -> String? {
+        guard let header, let space = header.firstIndex(of: " "), header[..<space].lowercased() == "bearer" else { return nil }
+        return String(header[header.index(after: space)...])
+    }
+
+    static func fields(_ body: ByteBuffer) -> FieldReader? {
+        let parsed = try? body.withUnsafeReadableBytes { raw throws(JSONParser.Failure) in try JSONParser.parse(raw.bindMemory(to: UInt8.self)) }
+        return parsed.flatMap { try? FieldReader($0) }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import PortcullisTestSupport
+import Testing
+
+/// The event-loop fast path keeps the full path's contract: same answers, same headers, same counts, same order.
+@Suite("Fast path: cached checks answered on the event loop")
+struct FastPathTests {
+    static var check: [String: Any] { ["user_id": "m1", "action": "read", "resource_type": "generation", "resource_id": "g1"] }
+
+    /// The fast path's counts from the dashboard: (answered, passed on).
+    static func figures(_ client: HTTPClient) async throws -> (answered: Int, passedOn: Int) {
+        let fastPath = try await client.get("/api/v1/performance/dashboard").json["fast_path"] as? [String: Int]
+        return (fastPath?["answered"] ?? -1, fastPath?["passed_on"] ?? -1)
+    }
+
+    @Test("a warm check is answered on the fast path with the full path's body and headers")
+    func parity() async throws {
+        /// The body (canonical JSON, without `took_us`), the header names, and the fast path's (answered, passed on).
+        func answer(fastPath: Bool) async throws -> (body: String, headers: Set<String>, answered: Int, passedOn: Int) {
+            try await TestServer.run(configure: { $0.fastPath = fastPath }) { client in
+                try await client.seedSmallDirectory()
+                // The second sighting of a decision is what the cache keeps; the third is served from L1.
+                for _ in 0..<3 { _ = try await client.post("/api/v1/authz/check", json: Self.check) }
+                let response = try await client.send("POST", "/api/v1/authz/check", body: Array(try JSONSerialization.data(withJSONObject: Self.check)),
+                                                     headers: ["X-Request-Id": "parity-1"])
+                #expect(response.status == 200)
+                #expect(response.header("X-Request-Id") == "parity-1")
+                #expect(response.header("X-Route-Class") == "critical_auth")
+                #expect(response.header("X-Response-Time")?.hasSuffix("ms") == true)
+                #expect(response.header("Content-Type") == "application/json")
+                var body = response.json
+                body["took_us"] = nil
+                let figures = try await Self.figures(client)
+                let text = String(decoding: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]), as: UTF8.self)
+                return (text, Set(response.headers.keys), figures.answered, figures.passedOn)
+            }
+        }
+        let fast = try await answer(fastPath: true), full = try await answer(fastPath: false)
+        #expect(fast.body.contains(#""cache":"l1""#) && fast.body.contains(#""allowed":true"#), "\(fast.body)")
+        #expect(fast.body == full.body)
+        #expect(fast.headers == full.headers, "header names differ: \(fast.headers.symmetricDifference(full.headers))")
+        #expect(fast.answered >= 1, "the warm check was not answered on the fast path")
+        #expect(full.answered == -1 && full.passedOn == -1, "with the fast path off there are no fast-path figures")
+    }
+
+    @Test("a request is counted once, by the path that answered it")
+    func countedOnce() async throws {
+        try await TestServer.run(configure: { $0.fastPath = true }) { client in
+            try await client.seedSmallDirectory()
+            for _ in 0..<3 { _ = try await client.post("/api/v1/authz/check", json: Self.check) }
+            func counts() async throws -> (requests: Int, decisions: Int) {
+                let dashboard = try await client.get("/api/v1/performance/dashboard").json
+                let classes = dashboard["route_classes"] as? [String: [String: Any]]
+                let operations = dashboard["operations"] as? [String: [String: Any]]
+                return (classes?["critical_auth"]?["count"] as? Int ?? -1, operations?["authorization"]?["count"] as? Int ?? -1)
+            }
+            let before = try await counts(), figuresBefore = try await Self.figures(client)
+            for _ in 0..<25 { #expect(try await client.post("/api/v1/authz/check", json: Self.check).json["cache"] as? String == "l1") }
+            let batch = try await client.post("/api/v1/authz/check-batch", json: ["checks": [Self.check, Self.check]])
+            #expect(batch.status == 200 && (batch.json["results"] as? [[String: Any]])?.count == 2)
+            let after = try await counts(), figuresAfter = try await Self.figures(client)
+            #expect(figuresAfter.answered - figuresBefore.answered == 26, "\(figuresBefore) → \(figuresAfter)")
+            #expect(after.requests - before.requests == 26, "critical_auth requests \(before.requests) → \(after.requests)")
+            #expect(after.decisions - before.decisions == 26, "authorization decisions \(before.decisions) → \(after.decisions)")
+        }
+    }
+
+    @Test("what the fast path cannot answer takes the full path: misses, errors, other users, a user's denial")
+    func fallbacks() async throws {
+        try await TestServer.run(configure: { $0.fastPath = true }) { client in
+            try await client.seedSmallDirectory()
+            let before = try await Self.figures(client)
+            #expect(try await client.post("/api/v1/authz/check", json: Self.check).json["cache"] as? String == "miss")
+            let invalid = try await client.send("POST", "/api/v1/authz/check", body: Array("{not json".utf8))
+            #expect(invalid.status == 400 && invalid.errorCode == "invalid_json" && invalid.header("X-Request-Id") != nil)
+            #expect(try await client.withBearer("pcs_unknown-key-000000000000000000000000").post("/api/v1/authz/check", json: Self.check).status == 401)
+            let user = try await EndUserTests.signedIn(client, "outsider")
+            let hidden: [String: Any] = ["user_id": "outsider", "action": "read", "resource_type": "generation", "resource_id": "g1"]
+            for _ in 0..<4 {
+                let denied = try await user.post("/api/v1/authz/check", json: hidden)
+                #expect(denied.json["reason"] as? String == "no_grant" && denied.json["cache"] as? String == "miss", "\(denied.text)")
+            }
+            #expect(try await user.post("/api/v1/authz/check", json: Self.check).status == 403)
+            let after = try await Self.figures(client)
+            #expect(after.passedOn - before.passedOn >= 8, "\(before) → \(after)")
+        }
+    }
+
+    @Test("pipelined requests are answered in order even when the fast path could answer a later one first")
+    func pipelinedOrder() async throws {
+        try await TestServer.run(configure: { $0.fastPath = true }) { client in
+            try await client.seedSmallDirectory()
+            for _ in 0..<3 { _ = try await client.post("/api/v1/authz/check", json: Self.check) }
+            let check = Array(try JSONSerialization.data(withJSONObject: Self.check))
+            func request(_ method: String, _ path: String, _ id: String, _ body: [UInt8]) -> [UInt8] {
+                Array("\(method) \(path) HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestServer.adminKey)\r\nX-Request-Id: \(id)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
+            }
+            // A write (slow: Hummingbird, a transaction), then a cached check, then a close, all in one send.
+            let user = Array(#"{"id":"pipelined","email":"pipelined@example.com"}"#.utf8)
+            let bytes = request("POST", "/api/v1/users", "first", user) + request("POST", "/api/v1/authz/check", "second", check)
+                + Array("GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Request-Id: third\r\nConnection: close\r\n\r\n".utf8)
+            let data = try await SecurityTransportTests.onThread { try LoopbackSocket.exchange(port: client.port, bytes) }
+            let text = String(decoding: data, as: UTF8.self)
+            let ids = text.components(separatedBy: "\r\n").filter { $0.lowercased().hasPrefix("x-request-id:") }
+                .map { $0.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces) }
+            #expect(ids == ["first", "second", "third"], "\(text)")
+        }
+    }
+}
