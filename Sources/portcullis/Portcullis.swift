@@ -8,8 +8,10 @@ struct Portcullis: AsyncParsableCommand {
         commandName: "portcullis",
         abstract: "A self-contained authentication and authorization appliance: one binary, one SQLite file.",
         version: PortcullisVersion.current,
-        subcommands: [Serve.self, Check.self, Import.self, Keys.self, Seed.self, Bench.self, BenchDecisions.self, BenchTokens.self, BenchCache.self,
-                      Backup.self, Restore.self, Doctor.self],
+        subcommands: [
+            Serve.self, Check.self, Import.self, Keys.self, Seed.self, Bench.self, BenchDecisions.self,
+            BenchTokens.self, BenchCache.self, BenchParsers.self, Backup.self, Restore.self, Doctor.self,
+        ],
         defaultSubcommand: nil
     )
 }

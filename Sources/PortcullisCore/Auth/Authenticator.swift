@@ -43,13 +43,6 @@ public struct Authenticator: Sendable {
         return identity
     }
 
-    /// The identity L1 holds for `bearer`, or nil (not known, or not cached): for callers that must not block.
-    public func cachedIdentity(bearer: String) -> Identity? {
-        guard let cache, let (key, _) = Self.key(bearer), let identity = cache.cachedAnswer(key, codec)?.value ?? nil else { return nil }
-        noteUse(identity)
-        return identity
-    }
-
     /// The cache key of a bearer credential and its SHA-256; nil for a credential too long to be one.
     static func key(_ bearer: String) -> (CacheKey, [UInt8])? {
         guard (1...APIKeySecret.maximumLength).contains(bearer.utf8.count) else { return nil }

@@ -127,7 +127,8 @@ public final class SigningKeyring: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(contents)
-        let temporary = path + ".tmp"
+        // A unique name per write, so two concurrent rotations cannot interleave in one temporary file.
+        let temporary = path + ".tmp-" + Identifier.generate(prefix: "w")
         guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
             throw PortcullisError(.signingKeysUnwritable, "cannot write \(temporary)")
         }

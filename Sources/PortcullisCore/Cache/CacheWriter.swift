@@ -19,10 +19,10 @@ public struct CacheWriter: Service {
     }
 
     public func run() async throws {
-        let started = ContinuousClock.now
+        let started = monotonicNanoseconds()
         let warmed = cache.warm(limit: warmLimit)
         logger.info("warmed the decision cache from L3", metadata: [
-            "entries": "\(warmed)", "ms": "\((ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)",
+            "entries": "\(warmed)", "ms": "\((monotonicNanoseconds() - started) / 1_000_000)",
         ])
         var lastHotSet = ContinuousClock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {

@@ -121,25 +121,16 @@ public final class DecisionCache: Sendable {
         return found.map { Answer(value: $0!.value, layer: $0!.layer, revision: revision) }
     }
 
-    /// The answer L1 holds for `key`, validated, or nil: no SQLite read, no computation. For callers that must not
-    /// block (the event-loop fast path) and take the full path on nil.
-    public func cachedAnswer<Value>(_ key: CacheKey, _ codec: CacheCodec<Value>) -> Answer<Value>? {
-        let revision = versions.revision
-        guard let (value, _) = find(key, codec, memoryOnly: true) else { return nil }
-        return Answer(value: value, layer: .l1, revision: revision)
-    }
-
     /// The revision up to which every committed write's versions are applied.
     public var revision: Int64 { versions.revision }
 
     // MARK: Lookup and store
 
     /// A valid, decodable entry for `key` and the layer it came from, promoting lower-layer hits upward.
-    private func find<Value>(_ key: CacheKey, _ codec: CacheCodec<Value>, memoryOnly: Bool = false) -> (Value, CacheLayer)? {
+    private func find<Value>(_ key: CacheKey, _ codec: CacheCodec<Value>) -> (Value, CacheLayer)? {
         let started = lookupObserver == nil ? 0 : monotonicNanoseconds()
-        let found = lookup(key.rawValue, memoryOnly: memoryOnly)
-        // A memory-only miss is looked up again in full by the caller: that lookup is the one the monitor counts.
-        if let lookupObserver, found != nil || !memoryOnly { lookupObserver(monotonicNanoseconds() - started) }
+        let found = lookup(key.rawValue)
+        if let lookupObserver { lookupObserver(monotonicNanoseconds() - started) }
         guard let (entry, layer) = found else { return nil }
         guard let value = codec.decode(entry.payload) else {
             l1.remove(key.rawValue)
@@ -149,7 +140,7 @@ public final class DecisionCache: Sendable {
     }
 
     /// A valid entry for `key` and the layer it came from; nil on a miss.
-    func lookup(_ key: String, memoryOnly: Bool = false) -> (entry: CacheEntry, layer: CacheLayer)? {
+    func lookup(_ key: String) -> (entry: CacheEntry, layer: CacheLayer)? {
         let now = clock.milliseconds()
         var start = monotonicNanoseconds()
         if let (entry, hits) = l1.getCounting(key, now: now) {
@@ -163,8 +154,6 @@ public final class DecisionCache: Sendable {
             l1.remove(key)
             staleRejections.add(1, ordering: .relaxed)
         }
-        // A memory-only look is followed by the full one on a miss: that one counts it.
-        guard !memoryOnly else { return nil }
         statistics[.l1]!.miss(nanoseconds: monotonicNanoseconds() - start)
         guard let layers else {
             statistics[.miss]!.hit(nanoseconds: 0)

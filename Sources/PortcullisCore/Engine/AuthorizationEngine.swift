@@ -99,33 +99,6 @@ public struct AuthorizationEngine: Sendable {
         }
     }
 
-    /// The decision L1 holds for `request`, or nil: no SQLite read, no evaluation (for the event-loop fast path, which
-    /// takes the full path on nil). Timed like `check` when it answers.
-    public func cachedCheck(_ request: CheckRequest) -> Decision? {
-        guard let cache, !request.explain else { return nil }
-        let start = monitor == nil ? 0 : monotonicNanoseconds()
-        guard let answer = cache.cachedAnswer(Self.cacheKey(request), DecisionCodec.codec) else { return nil }
-        monitor?.record(.authorization, nanoseconds: monotonicNanoseconds() - start)
-        return Self.reported(answer)
-    }
-
-    /// Every decision of a batch from L1, reporting one revision, or nil unless L1 holds them all.
-    public func cachedCheck(batch requests: [CheckRequest]) -> [Decision]? {
-        guard let cache, !requests.isEmpty else { return nil }
-        let start = monitor == nil ? 0 : monotonicNanoseconds()
-        let revision = cache.revision
-        var decisions: [Decision] = []
-        decisions.reserveCapacity(requests.count)
-        for request in requests {
-            guard !request.explain, let answer = cache.cachedAnswer(Self.cacheKey(request), DecisionCodec.codec) else { return nil }
-            var decision = Self.reported(answer)
-            decision.revision = revision
-            decisions.append(decision)
-        }
-        monitor?.record(.authorization, nanoseconds: monotonicNanoseconds() - start)
-        return decisions
-    }
-
     /// Decides a request a user asks about themselves (a user token): SPEC 8.1's view. A resource the user cannot read
     /// is `no_grant` whether it exists or not, with the same explanation and `cache: miss` either way (answers about
     /// absent resources are never cached, so a cached one would tell them apart).

@@ -27,18 +27,19 @@ public final class Instruments: Sendable {
     @discardableResult
     public func refresh() -> (resources: SystemResources, alerts: [Alert]) {
         let resources = sampler.sample()
-        if let cache {
-            let report = cache.report()
+        // One report per refresh: it counts the cache file's rows, which can be millions.
+        let report = cache?.report()
+        if let report {
             let misses = report.lookups - Int((report.overallHitRate * Double(report.lookups)).rounded())
             monitor.observeCache(lookups: report.lookups, misses: misses)
         }
-        return (resources, alerts.evaluate(alertInputs(resources)))
+        return (resources, alerts.evaluate(alertInputs(resources, cache: report)))
     }
 
-    func alertInputs(_ resources: SystemResources) -> AlertInputs {
+    func alertInputs(_ resources: SystemResources, cache report: DecisionCache.Report?) -> AlertInputs {
         let window = monitor.window(.authorization)
         var breakers: [String: String] = [:]
-        for layer in cache?.report().layers ?? [] {
+        for layer in report?.layers ?? [] {
             if let breaker = layer.breaker { breakers[layer.layer] = breaker }
         }
         return AlertInputs(

@@ -34,7 +34,8 @@ public struct PageRequest: Sendable, Equatable {
 
     public init(cursor: String? = nil, limit: Int = PageRequest.defaultLimit) {
         self.cursor = cursor
-        self.limit = limit
+        // A page holds at least one item and at most `maxLimit`: listings rely on it.
+        self.limit = min(max(1, limit), PageRequest.maxLimit)
     }
 }
 

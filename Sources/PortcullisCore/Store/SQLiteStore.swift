@@ -35,6 +35,8 @@ public final class SQLiteStore: VersionStore, Sendable {
             pool = try DatabasePool(path: configuration.path, configuration: config)
             try Migrations.migrator.migrate(pool)
         } catch {
+            // A migration's own refusal (two users sharing an email) is more useful than "cannot open".
+            if let error = error as? PortcullisError { throw error }
             throw PortcullisError(.storeUnavailable, "cannot open database \(configuration.path): \(error)")
         }
         readers = SnapshotReaderPool(
@@ -65,17 +67,26 @@ public final class SQLiteStore: VersionStore, Sendable {
     /// Runs a write transaction that advances the revision and sets the versions of what `body` reports it changed,
     /// then announces the commit before returning (so before any response), mapping SQLite failures to the spec's
     /// errors.
+    ///
+    /// The announcement happens after the commit (a reader must never see the new versions before the new data) and
+    /// while GRDB's writer is still held, so commits are announced in revision order: `VersionClock.revision` never
+    /// passes a revision whose versions are not yet applied.
     func write<T: Sendable>(_ body: @Sendable @escaping (Database, inout [DependencyKey]) throws -> T) async throws -> Written<T> {
+        let onCommit = onCommit
         do {
-            let (written, changed) = try await pool.write { db in
+            return try await pool.writeWithoutTransaction { db in
+                var written: Written<T>?
                 var changed: [DependencyKey] = []
-                let value = try body(db, &changed)
-                let revision = try Self.advanceRevision(db)
-                try Self.setVersions(db, changed, revision: revision)
-                return (Written(value, revision: revision), changed)
+                try db.inTransaction {
+                    let value = try body(db, &changed)
+                    let revision = try Self.advanceRevision(db)
+                    try Self.setVersions(db, changed, revision: revision)
+                    written = Written(value, revision: revision)
+                    return .commit
+                }
+                onCommit(Commit(revision: written!.revision, changed: changed))
+                return written!
             }
-            onCommit(Commit(revision: written.revision, changed: changed))
-            return written
         } catch let error as PortcullisError {
             throw error
         } catch {
@@ -87,14 +98,19 @@ public final class SQLiteStore: VersionStore, Sendable {
     /// so instead of listing what changed it moves the epoch, and every cached answer goes.
     func bulkWrite<T: Sendable>(_ body: (Database) throws -> T) throws -> Written<T> {
         do {
-            let written = try pool.write { db in
-                let value = try body(db)
-                let revision = try Self.advanceRevision(db)
-                try Self.setVersions(db, [.epoch], revision: revision)
-                return Written(value, revision: revision)
+            return try pool.writeWithoutTransaction { db in
+                var written: Written<T>?
+                try db.inTransaction {
+                    let value = try body(db)
+                    let revision = try Self.advanceRevision(db)
+                    try Self.setVersions(db, [.epoch], revision: revision)
+                    written = Written(value, revision: revision)
+                    return .commit
+                }
+                // After the commit, under the writer: in revision order (see `write`).
+                onCommit(Commit(revision: written!.revision, changed: [.epoch]))
+                return written!
             }
-            onCommit(Commit(revision: written.revision, changed: [.epoch]))
-            return written
         } catch let error as PortcullisError {
             throw error
         } catch {

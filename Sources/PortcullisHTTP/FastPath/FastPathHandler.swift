@@ -7,8 +7,10 @@ import PortcullisCore
 /// graceful shutdown see every request, and before the handler that feeds requests to Hummingbird.
 ///
 /// A request `FastCheckService` accepts is collected here (head and body, up to the body limit) and answered on the
-/// event loop — no task hop, no router — when the service can answer it; otherwise the collected parts are passed on
-/// unchanged and Hummingbird answers as if this handler were not there. Every other request passes straight through.
+/// event loop — no task hop, no router — when the service answers it with a 200; otherwise the collected parts are
+/// passed on unchanged and Hummingbird answers as if this handler were not there. Every other request passes straight
+/// through. Requests answered here never grow the connection task's async stack, so idle keep-alive connections
+/// that only ask checks stay small.
 /// Responses on one connection stay in order: while a request passed to Hummingbird is unanswered, nothing is answered
 /// here (HTTP/1.1 pipelining).
 final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {

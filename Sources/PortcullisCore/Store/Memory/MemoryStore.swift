@@ -40,9 +40,10 @@ public final class MemoryStore: Store {
 
     /// Runs `body` on a copy of the state; when it returns, advances the revision, sets the versions of what it
     /// reported changed, swaps the copy in and announces the commit, as `SQLiteStore.write` does in a transaction.
-    /// When it throws, nothing changes and nothing is announced.
+    /// When it throws, nothing changes and nothing is announced. The announcement is made under the writer lock,
+    /// after the swap, so commits are announced in revision order.
     func write<T: Sendable>(_ body: (inout MemoryState, inout [DependencyKey]) throws -> T) throws -> Written<T> {
-        let (written, changed) = try writer.withLock { _ throws -> (Written<T>, [DependencyKey]) in
+        try writer.withLock { _ throws -> Written<T> in
             var next = current()
             var changed: [DependencyKey] = []
             let value = try body(&next, &changed)
@@ -50,10 +51,9 @@ public final class MemoryStore: Store {
             for key in changed { next.versions[key] = next.revision }
             let revision = next.revision
             state.withLock { $0 = next }
-            return (Written(value, revision: revision), changed)
+            onCommit(Commit(revision: revision, changed: changed))
+            return Written(value, revision: revision)
         }
-        onCommit(Commit(revision: written.revision, changed: changed))
-        return written
     }
 
     /// Changes bookkeeping that is not data (an API key's last use): no revision, no version, no commit.
