@@ -14,8 +14,8 @@ import PortcullisStore
 /// // https://cdn.example.com/files/media/g42.png?expires=…&kid=…&uid=u1&gid=g42&sig=…
 ///
 /// // Later, when the proxy asks whether to serve it:
-/// guard let grant = MediaGrant(originalURI: originalURI, basePath: signer.basePath) else { /* malformed */ }
-/// if let rejection = signer.verifySignature(grant, now: clock.seconds()) { /* 403 with rejection.code */ }
+/// guard let grant = MediaGrant(originalURI: originalURI, basePath: signer.basePath) else { throw PortcullisError(.malformed, "…") }
+/// if let rejection = signer.verifySignature(grant, now: clock.seconds()) { throw PortcullisError(rejection.code, "…") }
 /// // then ask the engine whether grant.userId may still `download` grant.generationId
 /// ```
 public struct MediaURLSigner: Sendable {
