@@ -9,6 +9,7 @@ import Darwin
 
 /// Makes sure an administrator can reach a new installation (SPEC section 4, credentials).
 public enum AdminKeyBootstrap {
+    /// What `run` did, for the start-up log.
     public enum Outcome: Sendable, Equatable {
         /// A new key was written to this file (mode 0600).
         case createdFile(String)

@@ -19,6 +19,8 @@ public struct Authenticator: Sendable {
     /// `last_used_at` bookkeeping, at most once a minute per key.
     private let usage = APIKeyUsage()
 
+    /// An authenticator reading `directory`; with `cache`, identities go through it at high priority (admitted to L1 at
+    /// once). `clock` decides token expiry and when a key's use is next recorded.
     public init(directory: any CredentialStore & APIKeyStore, cache: DecisionCache? = nil, clock: WallClock = .system) {
         self.directory = directory
         self.cache = cache
@@ -31,6 +33,13 @@ public struct Authenticator: Sendable {
     ///
     /// A bearer starting with `pct_` is a user token; anything else of a plausible length is looked up as an API key
     /// (generated keys start with `pcs_`, but `PORTCULLIS_ADMIN_KEY` may be any secret of 32 characters or more).
+    ///
+    /// ```swift
+    /// let authenticator = Authenticator(directory: store, cache: cache)
+    /// guard let identity = try authenticator.identity(bearer: bearer) else { throw PortcullisError(.unauthorized, "unknown credential") }
+    /// if identity.isAdmin { /* management allowed */ }
+    /// ```
+    /// - Throws: the store's errors; an unknown credential is nil, not an error.
     public func identity(bearer: String) throws -> Identity? {
         guard let (key, hash) = Self.key(bearer) else { return nil }
         let identity: Identity?

@@ -41,6 +41,7 @@ public struct AddressRange: Sendable, Equatable, CustomStringConvertible {
         return true
     }
 
+    /// `address/prefix` as parsed (host bits are kept, so `10.1.2.3/8` prints as given), e.g. `10.0.0.0/8`.
     public var description: String { "\(Self.text(network))/\(prefixLength)" }
 
     /// The 4 or 16 bytes of a textual IPv4 or IPv6 address.

@@ -17,10 +17,14 @@ import Synchronization
 /// to none, so answers never tell an unknown email from a known one. At most `capacity` keys are tracked per table;
 /// when one is full, expired windows go first, then the oldest.
 public final class LoginThrottle: Sendable {
+    /// A number of failures per fixed window.
     public struct Limit: Sendable {
+        /// Failures that fill a window: once that many are counted, further attempts are refused until the window ends.
         public var failures: Int
+        /// The window's length, in **seconds**, from the first failure counted in it (fixed, not sliding).
         public var windowSeconds: Int64
 
+        /// `failures` per `windowSeconds` seconds.
         public init(failures: Int, windowSeconds: Int64) {
             self.failures = failures
             self.windowSeconds = windowSeconds
@@ -53,13 +57,17 @@ public final class LoginThrottle: Sendable {
         var addresses: [String: Window] = [:]
     }
 
+    /// Failures per account before the addresses that took part in them are refused (default 5 per 15 minutes).
     public let perAccount: Limit
+    /// Failures per client address, over all accounts, before that address is refused (default 20 per minute).
     public let perAddress: Limit
     /// Failures per account from all addresses together past which everyone is refused (same window as `perAccount`).
     public let distributedFailures: Int
     let capacity: Int
     private let tables = Mutex(Tables())
 
+    /// A throttle with SPEC 8.1's defaults; `distributedFailures` is raised to at least `perAccount.failures`, and
+    /// `capacity` bounds each table (accounts, account–address pairs, addresses).
     public init(perAccount: Limit = Limit(failures: 5, windowSeconds: 900), perAddress: Limit = Limit(failures: 20, windowSeconds: 60),
                 distributedFailures: Int = 100, capacity: Int = 100_000) {
         self.perAccount = perAccount
@@ -69,7 +77,16 @@ public final class LoginThrottle: Sendable {
     }
 
     /// Checks the limits for an attempt on `account` from `address` and, when it may go on, counts it as a failure
-    /// until it ends: both under one lock.
+    /// until it ends: both under one lock. `now` is Unix **seconds**.
+    ///
+    /// ```swift
+    /// switch throttle.begin(account: "user:" + user.id, address: clientAddress, now: clock.seconds()) {
+    /// case .throttled(let seconds):
+    ///     throw PortcullisError(.rateLimited, "too many failed sign-ins; retry later", retryAfterSeconds: seconds)
+    /// case .proceed(let ticket):
+    ///     if passwordMatches { throttle.succeeded(ticket) }   // a wrong password leaves the failure counted
+    /// }
+    /// ```
     public func begin(account: String, address: String, now: Int64) -> Verdict {
         let pairKey = account + "\u{1F}" + address
         return tables.withLock { tables in

@@ -8,13 +8,20 @@ import PortcullisStore
 /// a key that `Validate.mediaKey` accepts, and the query exactly the five signed parameters, each once, with nothing
 /// percent-encoded and `expires` in plain decimal digits (no sign, no leading zero). Anything else is not a grant.
 public struct MediaGrant: Sendable, Equatable {
+    /// The media key the URL names (its path after `/media/`, or the `key` parameter).
     public var mediaKey: String
+    /// When the URL stops working, Unix **seconds** (`expires`).
     public var expires: Int64
+    /// The id of the signing key (`kid`).
     public var kid: String
+    /// The user the URL was issued to (`uid`); verification asks the engine whether they may still `download`.
     public var userId: String
+    /// The generation whose media it is (`gid`).
     public var generationId: String
+    /// The HMAC as sent (`sig`, base64url); compared, never decoded.
     public var signature: String
 
+    /// A grant built in code (tests); requests are parsed by `init?(originalURI:basePath:)` and `init?(verifyQuery:)`.
     public init(mediaKey: String, expires: Int64, kid: String, userId: String, generationId: String, signature: String) {
         self.mediaKey = mediaKey
         self.expires = expires

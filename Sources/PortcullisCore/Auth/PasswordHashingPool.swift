@@ -19,11 +19,19 @@ public final class PasswordHashingPool: Sendable {
         var waiting: [CheckedContinuation<Bool, Never>] = []
     }
 
+    /// Runs allowed at once (at least 1).
     public let workers: Int
+    /// Calls allowed to wait for a slot (at least 0); the next one is refused with `overloaded`.
     public let queueLimit: Int
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "portcullis.password-hashing", attributes: .concurrent)
 
+    /// A pool of `workers` slots (one per core by default) and a queue of `queueLimit` (16).
+    ///
+    /// ```swift
+    /// let pool = PasswordHashingPool()
+    /// let matches = try await pool.run { PasswordHasher.verify(password, against: storedHash) }
+    /// ```
     public init(workers: Int = PasswordHashingPool.cores, queueLimit: Int = 16) {
         self.workers = max(1, workers)
         self.queueLimit = max(0, queueLimit)

@@ -4,9 +4,13 @@ import PortcullisStore
 
 /// Email and password sign-in: throttled per account and address, constant in its answers and comparable in its timing.
 public struct SignIn: Sendable {
+    /// A successful sign-in.
     public struct Result: Sendable {
+        /// The bearer token (`pct_…`), to hand to the user once: only its SHA-256 is stored.
         public var token: String
+        /// When the token expires, Unix **seconds**.
         public var expiresAt: Int64
+        /// The user who signed in.
         public var user: User
     }
 
@@ -18,6 +22,12 @@ public struct SignIn: Sendable {
     /// Verified against when the email is unknown or has no password, so every failure costs one KDF run.
     let decoyHash: String
 
+    /// A sign-in service.
+    /// - Parameters:
+    ///   - hasher: makes, once, the decoy hash that unknown emails are verified against; pass the server's hasher, so a
+    ///     failure for an unknown email costs what a wrong password costs.
+    ///   - tokenLifetimeSeconds: how long a token lives, in seconds.
+    ///   - clock: read in seconds, for throttling windows and token expiry.
     public init(directory: any CredentialStore & SessionStore, hasher: PasswordHasher, throttle: LoginThrottle, hashing: PasswordHashingPool,
                 tokenLifetimeSeconds: Int64, clock: WallClock = .system) {
         self.clock = clock
@@ -31,6 +41,11 @@ public struct SignIn: Sendable {
     /// Signs in, or throws `invalid_credentials` (401) — the same for an unknown email, a wrong password, a user
     /// without a password and a disabled user — `rate_limited` (429) once failures pile up, `overloaded` (503) when
     /// the hashing pool is full, or `invalid_field` (400) for an email with control or invisible characters.
+    ///
+    /// ```swift
+    /// let result = try await signIn.login(email: "ada@example.com", password: password, clientAddress: address)
+    /// // result.token ("pct_…", shown once), result.expiresAt (Unix seconds)
+    /// ```
     public func login(email: String, password: String, clientAddress: String) async throws -> Result {
         let email = try Validate.normalizedEmail(email)
         let now = clock.seconds()

@@ -12,10 +12,15 @@ import Synchronization
 /// unreadable or invalid, no key verifies and nothing is signed until it is readable again — a retired key never
 /// comes back because the file that retired it cannot be read.
 public final class SigningKeyring: Sendable {
+    /// One key as the file stores it.
     public struct Key: Sendable, Codable, Equatable {
+        /// The key id URLs carry (`k` and 8 base64url characters for generated keys).
         public var kid: String
+        /// The HMAC secret, base64url: at least 32 bytes decoded (generated keys have 32).
         public var secret: String
+        /// When the key was made (RFC 3339 UTC).
         public var createdAt: String
+        /// A retired key verifies nothing; it stays listed in the file.
         public var retired: Bool
 
         enum CodingKeys: String, CodingKey {
@@ -26,13 +31,17 @@ public final class SigningKeyring: Sendable {
         var secretBytes: [UInt8] { Base64URL.decode(secret) ?? [] }
     }
 
+    /// The file's contents: which key signs, and every key.
     public struct Contents: Sendable, Codable, Equatable {
+        /// The `kid` of the key that signs; it must be present and not retired.
         public var active: String
+        /// Every key, retired ones included, in the order they were added.
         public var keys: [Key]
     }
 
     /// Shorter secrets are refused: an HMAC key must not be guessable.
     public static let minimumSecretBytes = 32
+    /// The key file, `<data-dir>/signing-keys`.
     public let path: String
     private struct Cache {
         /// Nil while the file cannot be read or is invalid.
@@ -86,6 +95,9 @@ public final class SigningKeyring: Sendable {
         try write(contents, to: path)
     }
 
+    /// Reads and validates a key file (for `portcullis keys` and `doctor`; the running keyring reads through it too).
+    /// - Throws: `signing_keys_unreadable`, `signing_keys_invalid` (bad JSON, a short or non-base64url secret, an active key
+    ///   missing or retired) or `signing_keys_empty`.
     public static func read(_ path: String) throws -> Contents {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PortcullisError(.signingKeysUnreadable, "cannot read \(path)")

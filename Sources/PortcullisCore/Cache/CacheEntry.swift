@@ -42,7 +42,10 @@ struct CacheEntry: Sendable, Equatable {
 
 /// How much an entry is worth keeping, besides its recency and frequency.
 public enum CachePriority: Int, Sendable, Comparable {
+    /// `low`: only the synthetic timing probe; `normal`: decisions and `/me` bodies; `high`: identities behind tokens and
+    /// API keys, reused on every request of their holder and so admitted to L1 at once. L1's eviction score adds 4 per step.
     case low = 0, normal = 1, high = 2
 
+    /// Orders by weight: `low < normal < high`.
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }

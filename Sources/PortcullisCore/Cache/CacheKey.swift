@@ -12,20 +12,28 @@ import PortcullisSQLite
 public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
     /// The kinds of answer the cache holds.
     public enum Namespace: String, Sendable, CaseIterable {
+        /// An authorization decision: `userId␟type␟resourceId␟action` (␟ is U+001F).
         case decision = "d"
+        /// The identity behind a user token: the hex SHA-256 of the token.
         case userToken = "t"
+        /// The identity behind an API key: the hex SHA-256 of the key.
         case apiKey = "k"
+        /// A user's `/api/v1/me` body: the user id.
         case profile = "m"
+        /// Reserved: nothing in this version caches under it.
         case jwt = "j"
     }
 
     /// `<namespace>\u{1F}<text>`: the form stored in every layer.
     public let rawValue: String
 
+    /// The key of question `text` in `namespace`. Build `text` so that different questions never share it: separate
+    /// parts with U+001F, which ids cannot contain.
     public init(_ namespace: Namespace, _ text: String) {
         rawValue = namespace.rawValue + "\u{1F}" + text
     }
 
+    /// The raw value, for logs.
     public var description: String { rawValue }
 }
 
@@ -34,9 +42,16 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
 /// Entries are text so the same entry moves between memory (L1) and the SQLite layers (L2, L3) unchanged. `decode`
 /// returning nil drops the entry (a payload from an older version of the program), which costs a recomputation.
 public struct CacheCodec<Value>: Sendable {
+    /// The payload stored for a value.
     public let encode: @Sendable (Value) -> String
+    /// The value of a payload, or nil for one this version cannot read (the entry is then dropped and recomputed).
     public let decode: @Sendable (String) -> Value?
 
+    /// A codec from a pair of functions that must round-trip: `decode(encode(v))` gives back `v`.
+    ///
+    /// ```swift
+    /// let flag = CacheCodec<Bool>(encode: { $0 ? "1" : "0" }, decode: { ["1": true, "0": false][$0] })
+    /// ```
     public init(encode: @escaping @Sendable (Value) -> String, decode: @escaping @Sendable (String) -> Value?) {
         self.encode = encode
         self.decode = decode
@@ -50,6 +65,7 @@ extension CacheCodec where Value == String {
 
 /// An answer computed from the data, with what it depended on.
 public struct Computed<Value> {
+    /// The answer.
     public var value: Value
     /// The dependencies the answer read, or nil when it must not be cached (an answer about an absent entity, whose
     /// later creation moves no version).
@@ -59,6 +75,13 @@ public struct Computed<Value> {
     /// Eviction weight; `.high` also skips second-sighting admission (identities are reused at once).
     public var priority: CachePriority
 
+    /// What `compute` returns to `DecisionCache.answer(_:_:compute:)`.
+    ///
+    /// - Parameters:
+    ///   - dependencies: every entity whose change could change the answer (the epoch is added by the cache); nil for
+    ///     an answer that must not be cached.
+    ///   - validUntil: Unix **milliseconds** after which the answer must not be served (e.g. a token's expiry × 1000).
+    ///   - priority: `.high` for answers reused at once (identities), which skip L1's second-sighting admission.
     public init(_ value: Value, dependencies: [DependencyKey]?, validUntil: Int64? = nil, priority: CachePriority = .normal) {
         self.value = value
         self.dependencies = dependencies
@@ -69,6 +92,7 @@ public struct Computed<Value> {
 
 /// An answer and where it came from.
 public struct Answer<Value> {
+    /// The answer, cached or computed.
     public var value: Value
     /// The layer that held it, or `.miss` when it was computed now.
     public var layer: CacheLayer
@@ -76,6 +100,7 @@ public struct Answer<Value> {
     /// reflects at least as much).
     public var revision: Int64
 
+    /// An answer as the cache hands it out.
     public init(value: Value, layer: CacheLayer, revision: Int64) {
         self.value = value
         self.layer = layer

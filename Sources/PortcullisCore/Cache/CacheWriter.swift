@@ -13,11 +13,19 @@ public struct CacheWriter: Service {
     var hotSetInterval: Duration = .seconds(30)
     var warmLimit = 100_000
 
+    /// The writer of `cache`: flushes every 100 ms, records the hot set and sweeps expired entries every 30 s. Failures
+    /// are logged to `logger`, never thrown: the cache is best effort.
+    ///
+    /// ```swift
+    /// var services: [any Service] = [CacheWriter(cache: cache, logger: logger)]
+    /// ```
     public init(cache: DecisionCache, logger: Logger) {
         self.cache = cache
         self.logger = logger
     }
 
+    /// Warms L1 (up to 100,000 entries), then loops until graceful shutdown or cancellation; either ends with a last
+    /// hot-set record and flush, so a restart warms from what was hot.
     public func run() async throws {
         let started = monotonicNanoseconds()
         let warmed = cache.warm(limit: warmLimit)

@@ -6,8 +6,11 @@ import Synchronization
 /// (errors, or calls slower than `slowThresholdNanoseconds`) it opens and the layer is skipped; after `openSeconds`
 /// it lets one call through (half-open) and closes again if that call succeeds.
 final class CircuitBreaker: Sendable {
+    /// Where the breaker stands, as reports show it (`closed`, `open`, `half_open`).
     public enum State: String, Sendable {
+        /// `closed`: calls go through; `open`: the layer is skipped until `openSeconds` have passed.
         case closed, open
+        /// One probe call is let through; its success closes the breaker, its failure opens it again.
         case halfOpen = "half_open"
     }
 
@@ -19,11 +22,15 @@ final class CircuitBreaker: Sendable {
         var probing = false
     }
 
+    /// Consecutive failures that open a closed breaker.
     public let failureThreshold: Int
+    /// Seconds an open breaker waits before letting a probe through; `now` in `allow(now:)` is in seconds too.
     public let openSeconds: Int64
+    /// A call slower than this, in nanoseconds, counts as a failure even when it succeeded.
     public let slowThresholdNanoseconds: Int64
     private let status = Mutex(Status())
 
+    /// A closed breaker: 5 consecutive failures (or calls slower than 50 ms) open it for 30 s by default.
     public init(failureThreshold: Int = 5, openSeconds: Int64 = 30, slowThresholdNanoseconds: Int64 = 50_000_000) {
         self.failureThreshold = failureThreshold
         self.openSeconds = openSeconds
@@ -67,6 +74,8 @@ final class CircuitBreaker: Sendable {
         }
     }
 
+    /// The state now (an open breaker reads `open` until a call asks `allow(now:)` after `openSeconds`).
     public var state: State { status.withLock { $0.state } }
+    /// How many times the breaker has opened from closed or half-open.
     public var trips: Int { status.withLock { $0.trips } }
 }

@@ -5,13 +5,21 @@ import PortcullisSQLite
 extension DecisionCache {
     /// Per layer: hits, misses, hit rate, lookup latency, entries, bytes, evictions, breaker state.
     public struct LayerReport: Sendable, Codable, Equatable {
+        /// `l1`, `l2` or `l3`.
         public var layer: String
+        /// Lookups this layer answered with a valid entry.
         public var hits: Int
+        /// Lookups that reached this layer and found nothing valid (absent, expired, or stale and dropped).
         public var misses: Int
+        /// `hits / (hits + misses)`, 0...1; 0 before any lookup reached the layer.
         public var hitRate: Double
+        /// Lookup latency in this layer (microseconds in the summary).
         public var latency: LatencyHistogram.Summary
+        /// Entries held: in memory for L1, rows of the cache file for L2 and L3; nil when the count failed.
         public var entries: Int?
+        /// L1's approximate bytes, counted against its budget; nil for L2 and L3.
         public var bytes: Int?
+        /// Entries L1 evicted to stay within its budget; nil for L2 and L3.
         public var evictions: Int?
         /// `closed`, `open` or `half_open` for L2 and L3 when they exist; nil for L1.
         public var breaker: String?
@@ -23,14 +31,21 @@ extension DecisionCache {
         }
     }
 
+    /// The cache's figures since start, as `GET /api/v1/performance/cache` shows them.
     public struct Report: Sendable, Codable, Equatable {
+        /// `l1`, then `l2` and `l3` when the cache has its file.
         public var layers: [LayerReport]
         /// Lookups answered by any layer over all lookups.
         public var overallHitRate: Double
+        /// Lookups, counted at L1 (its hits plus misses); a memory-only look that misses is counted by the full lookup after it.
         public var lookups: Int
+        /// Entries found but dropped because a dependency's version had moved since they were stored.
         public var staleRejections: Int
+        /// L2 and L3 reads that failed (each also counts against its breaker).
         public var layerErrors: Int
+        /// L2/L3 writes dropped because the queue was full (50,000 pending); a dropped write costs a later miss.
         public var droppedWrites: Int
+        /// Dependencies with a version in `VersionClock` (every entity a write has moved since the database began).
         public var trackedVersions: Int
         /// Answers seen once and therefore not cached (L1 admission).
         public var notAdmitted: Int

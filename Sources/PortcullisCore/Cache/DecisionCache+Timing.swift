@@ -6,10 +6,16 @@ import PortcullisSQLite
 extension DecisionCache {
     /// The durations of reading one present entry from a layer, in nanoseconds, one per iteration.
     public struct LayerTiming: Sendable {
+        /// The layer timed.
         public var layer: CacheLayer
+        /// One read's duration per iteration, in nanoseconds, in order.
         public var nanoseconds: [Int64]
     }
 
+    /// Times `iterations` reads of one probe entry in L1, then (when the cache has its file) in L2 and L3.
+    ///
+    /// The L2/L3 reads go straight to SQLite, bypassing the breakers and validation. Writing the probe flushes the
+    /// write queue, so queued live entries are committed at that moment too.
     public func timeLayers(iterations: Int) throws -> [LayerTiming] {
         let key = "perf-test\u{1F}" + Identifier.generate(prefix: "probe")
         let entry = CacheEntry(payload: "probe", dependencies: [], expiresAt: Int64.max, priority: .low)

@@ -21,12 +21,19 @@ import Synchronization
 /// answer.layer     // .l1, .l2, .l3 or .miss
 /// ```
 public final class DecisionCache: Sendable {
+    /// The cache's sizes, lifetimes and breaker settings (`[cache]` in the configuration file).
     public struct Configuration: Sendable {
+        /// Memory L1 may hold, in bytes (approximate, per entry), split evenly over its 16 shards.
         public var l1BudgetBytes = 300 * 1024 * 1024
+        /// Seconds an entry may live in L1.
         public var l1TTLSeconds: Int64 = 300
+        /// Seconds an entry may live in L2 (the session cache, emptied at start).
         public var l2TTLSeconds: Int64 = 900
+        /// Seconds an entry may live in L3 (kept across restarts).
         public var l3TTLSeconds: Int64 = 3600
+        /// Seconds an open L2 or L3 breaker skips its layer before letting one probe read through.
         public var breakerOpenSeconds: Int64 = 30
+        /// Consecutive failed (or slow) reads of a layer that open its breaker.
         public var breakerFailureThreshold = 5
         /// A lower-layer read slower than this counts as a breaker failure.
         public var breakerSlowNanoseconds: Int64 = 50_000_000
@@ -34,9 +41,11 @@ public final class DecisionCache: Sendable {
         /// (see `Doorkeeper`); for tests that look at the layers themselves.
         public var admitOnFirstSighting = false
 
+        /// The defaults docs/caching.md describes.
         public init() {}
     }
 
+    /// The configuration the cache was made with.
     public let configuration: Configuration
     let versions: VersionClock
     let l1: MemoryCache
@@ -83,6 +92,17 @@ public final class DecisionCache: Sendable {
     /// `compute` must read the data after it is called (from a snapshot it begins then): the cache has read the
     /// applied revision before the lookup, and stores the answer only if none of its dependencies moved past that
     /// revision, so an entry never records versions newer than the data it was computed from.
+    ///
+    /// `compute` declares what its answer read; forgetting a dependency is how a stale answer gets served:
+    ///
+    /// ```swift
+    /// let body = try cache.answer(CacheKey(.profile, userId), .text) {
+    ///     guard let profile = try store.profile(userId: userId) else { throw PortcullisError.notFound("user", userId) }
+    ///     return Computed(try render(profile), dependencies: [.user(userId)] + profile.teams.map { .team($0.teamId) })
+    /// }.value
+    /// ```
+    ///
+    /// Errors thrown by `compute` propagate and nothing is cached.
     public func answer<Value>(_ key: CacheKey, _ codec: CacheCodec<Value>, compute: () throws -> Computed<Value>) rethrows -> Answer<Value> {
         let revision = versions.revision
         if let (value, layer) = find(key, codec) { return Answer(value: value, layer: layer, revision: revision) }

@@ -9,11 +9,18 @@ import Synchronization
 /// `stamp` of the versions *before* reading the data their answer is computed from. So an answer is stored with
 /// versions no newer than the data it saw, and it is served only while those versions are current: after a write has
 /// returned, its new versions are here and every older answer fails validation.
+///
+/// ```swift
+/// let versions = VersionClock()
+/// let store = try StoreBackend.open(configuration, onCommit: versions.apply)
+/// versions.load(try store.persistedVersions())   // before the first request
+/// ```
 public final class VersionClock: Sendable {
     private let versions = Mutex<[String: Int64]>([:])
     /// The highest revision whose versions have all been applied.
     private let appliedRevision = Atomic<Int64>(0)
 
+    /// An empty clock at revision 0; `load` it from the store before anything is served.
     public init() {}
 
     /// Loads the persisted versions (at start, before anything is served) and the revision they are current for.
@@ -21,6 +28,7 @@ public final class VersionClock: Sendable {
         load(persisted.versions, revision: persisted.revision)
     }
 
+    /// Sets the versions of `rows` (keeping the others) and the applied revision to `revision`.
     public func load(_ rows: [(key: DependencyKey, version: Int64)], revision: Int64) {
         versions.withLock { table in
             for row in rows { table[row.key.rawValue] = row.version }
@@ -70,9 +78,12 @@ public final class VersionClock: Sendable {
 
 /// A dependency and the version an answer was computed at.
 public struct Dependency: Sendable, Equatable {
+    /// What the answer depended on.
     public var key: DependencyKey
+    /// Its version when the answer was stored; 0 when nothing had ever moved it.
     public var version: Int64
 
+    /// A recorded dependency.
     public init(key: DependencyKey, version: Int64) {
         self.key = key
         self.version = version

@@ -5,8 +5,11 @@ import PortcullisStore
 ///
 /// It is produced as NDJSON lines and stored through the import, so the demo exercises the same path as real data.
 public enum DemoDirectory {
+    /// The demo administrator (user `admin`), who signs in with `password`.
     public static let adminEmail = "admin@demo.portcullis"
+    /// Alice, owner of the `studio` team, who signs in with `password`; the other demo users have no password.
     public static let memberEmail = "alice@demo.portcullis"
+    /// The password of the two demo accounts that have one. Public by design: never load the demo into a real directory.
     public static let password = "portcullis-demo"
 
     /// NDJSON lines for a demo of `generations` generations (default about 10,000).

@@ -11,12 +11,14 @@ import PortcullisStore
 /// let decision = try engine.check(CheckRequest(userId: "u1", action: .read, resourceType: .generation, resourceId: "g1"))
 /// ```
 public struct AuthorizationEngine: Sendable {
+    /// Where facts are read from, one snapshot per question (or per batch).
     public let store: any AuthorizationStore
     /// Nil: every decision is evaluated.
     public let cache: DecisionCache?
     /// Times each decision (`authorization`) and cache lookup (`cache_operation`); nil measures nothing.
     public let monitor: PerformanceMonitor?
 
+    /// An engine over `store`; without `cache` every decision is evaluated, without `monitor` nothing is timed.
     public init(store: any AuthorizationStore, cache: DecisionCache? = nil, monitor: PerformanceMonitor? = nil) {
         self.store = store
         self.cache = cache
@@ -24,6 +26,16 @@ public struct AuthorizationEngine: Sendable {
     }
 
     /// Decides one request. Explanations are always evaluated fresh (the rule path is not cached).
+    ///
+    /// The decision's `revision` is the snapshot's for an evaluated answer, and for a cached one the revision the cache
+    /// read before its lookup: either way it reflects every write that had returned before the check began.
+    /// `cacheLayer` says which layer answered.
+    ///
+    /// ```swift
+    /// let decision = try engine.check(CheckRequest(userId: "u1", action: .download, resourceType: .generation, resourceId: "g42"))
+    /// if decision.allowed { /* serve */ } else { print(decision.reason.code) }   // e.g. "no_grant"
+    /// ```
+    /// - Throws: the store's errors (`store_error`, `store_unavailable`); a denial is a decision, not an error.
     public func check(_ request: CheckRequest) throws -> Decision {
         guard let monitor else { return try decide(request) }
         let start = monotonicNanoseconds()

@@ -4,8 +4,10 @@ public struct APIKeySecret: Sendable {
     public static let prefix = "pcs_"
     /// Longer bearer credentials are refused before they are hashed.
     public static let maximumLength = 512
+    /// The whole secret as the client presents it (a `Bearer` credential); never stored, only its `hash`.
     public let key: String
 
+    /// Wraps a key the caller already has (a bearer credential, `PORTCULLIS_ADMIN_KEY`); use `generate()` for a new one.
     public init(key: String) {
         self.key = key
     }

@@ -1,11 +1,22 @@
 /// One authorization question: may `userId` perform `action` on the resource?
 public struct CheckRequest: Sendable, Equatable {
+    /// The user the question is about (not necessarily the caller: an `authz` API key asks about anyone).
     public var userId: String
+    /// What the user wants to do; one of `resourceType.actions`.
     public var action: Action
+    /// The kind of resource `resourceId` names.
     public var resourceType: ResourceType
+    /// The resource's id.
     public var resourceId: String
+    /// Whether to record every rule reached (`Decision.explanation`); an explained check bypasses the decision cache.
     public var explain: Bool
 
+    /// A question built in code. It is not validated: `action(_:for:field:)` and `init(_:)` are where input is checked.
+    ///
+    /// ```swift
+    /// let request = CheckRequest(userId: "u1", action: .download, resourceType: .generation, resourceId: "g42")
+    /// let decision = try engine.check(request)
+    /// ```
     public init(userId: String, action: Action, resourceType: ResourceType, resourceId: String, explain: Bool = false) {
         self.userId = userId
         self.action = action

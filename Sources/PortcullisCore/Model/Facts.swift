@@ -1,9 +1,11 @@
 /// What a decision needs to know about the acting user, read from one snapshot.
 public struct SubjectFacts: Sendable, Equatable {
+    /// Whether the user is an administrator (rule 3: allowed everything on a live resource).
     public var isAdmin: Bool
     /// Present, not deleted, and `active`.
     public var isActive: Bool
 
+    /// Facts as a backend reads them (`AuthorizationSnapshot.subject(_:)`), or as a test states them.
     public init(isAdmin: Bool, isActive: Bool) {
         self.isAdmin = isAdmin
         self.isActive = isActive
@@ -12,13 +14,16 @@ public struct SubjectFacts: Sendable, Equatable {
 
 /// The acting user's membership of the team that owns the resource.
 public struct MembershipFacts: Sendable, Equatable {
+    /// The membership's role.
     public var role: TeamRole
     /// Whether the role grants the requested action (from the `role_grants` table).
     public var roleGrantsAction: Bool
     /// Whether the membership lists the requested action as an extra permission.
     public var permitsAction: Bool
+    /// Whether the membership is active; an inactive one grants nothing.
     public var isActive: Bool
 
+    /// Facts for one action: `roleGrantsAction` and `permitsAction` answer for the action the snapshot was asked about.
     public init(role: TeamRole, roleGrantsAction: Bool, permitsAction: Bool, isActive: Bool) {
         self.role = role
         self.roleGrantsAction = roleGrantsAction
@@ -29,14 +34,20 @@ public struct MembershipFacts: Sendable, Equatable {
 
 /// A project as a decision sees it, with its team's state and the acting user's membership.
 public struct ProjectFacts: Sendable, Equatable {
+    /// The project's owner (rule 5 allows them everything).
     public var ownerId: String
+    /// The project's team, if any.
     public var teamId: String?
+    /// The project's visibility: `private` keeps the team's memberships from counting; `public` opens reading to everyone.
     public var visibility: Visibility
+    /// Whether the project is soft-deleted (then it, and its generations, are `not_found`).
     public var isDeleted: Bool
     /// Whether the project's team is deleted (a deleted team grants nothing through its memberships).
     public var teamIsDeleted: Bool
+    /// The acting user's membership of the project's team; nil when they are not a member or the project has no team.
     public var membership: MembershipFacts?
 
+    /// Facts as a backend reads them (`AuthorizationSnapshot.project(_:userId:action:)`), or as a test states them.
     public init(ownerId: String, teamId: String?, visibility: Visibility, isDeleted: Bool, teamIsDeleted: Bool, membership: MembershipFacts?) {
         self.ownerId = ownerId
         self.teamId = teamId
@@ -49,12 +60,17 @@ public struct ProjectFacts: Sendable, Equatable {
 
 /// A generation as a decision sees it. `project` is nil when the generation is in no project.
 public struct GenerationFacts: Sendable, Equatable {
+    /// The generation's owner (rule 4 allows them everything).
     public var ownerId: String
+    /// Whether the generation is soft-deleted (then it is `not_found`).
     public var isDeleted: Bool
+    /// The generation's project with its team and the user's membership; nil when the generation is in no project.
     public var project: ProjectFacts?
     /// The project's id (what a cached decision depends on besides the project's state).
     public var projectId: String?
 
+    /// Facts as a backend reads them (`AuthorizationSnapshot.generation(_:userId:action:)`); pass `projectId` whenever
+    /// `project` is set, or cached decisions will not depend on the project's version.
     public init(ownerId: String, isDeleted: Bool, project: ProjectFacts?, projectId: String? = nil) {
         self.ownerId = ownerId
         self.isDeleted = isDeleted
@@ -65,9 +81,12 @@ public struct GenerationFacts: Sendable, Equatable {
 
 /// A team as a decision sees it, with the acting user's membership.
 public struct TeamFacts: Sendable, Equatable {
+    /// Whether the team is soft-deleted (then it is `not_found`).
     public var isDeleted: Bool
+    /// The acting user's membership of the team; nil when they are not a member.
     public var membership: MembershipFacts?
 
+    /// Facts as a backend reads them (`AuthorizationSnapshot.team(_:userId:action:)`), or as a test states them.
     public init(isDeleted: Bool, membership: MembershipFacts?) {
         self.isDeleted = isDeleted
         self.membership = membership

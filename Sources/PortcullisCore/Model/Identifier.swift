@@ -1,5 +1,6 @@
 /// Client-visible ids: 1–128 characters of `[A-Za-z0-9._:-]`.
 public enum Identifier {
+    /// The longest id accepted, in bytes (ids are ASCII, so also in characters).
     public static let maxLength = 128
 
     /// Whether `id` is a well-formed entity id.

@@ -5,10 +5,14 @@
 /// parser does one pass with no exceptions on the happy path, rejects invalid UTF-8, trailing garbage and nesting
 /// deeper than `maxDepth` (so hostile input cannot exhaust the stack).
 public struct JSONParser {
+    /// The deepest nesting of arrays and objects accepted; deeper input fails instead of recursing further.
     public static let maxDepth = 64
 
+    /// Why the bytes are not one JSON document, and where: callers turn it into `invalid_json` with both.
     public struct Failure: Error, Sendable, Equatable {
+        /// The byte offset (from 0) at which parsing stopped.
         public var offset: Int
+        /// What was wrong there, for people (`"expected ':'"`, `"invalid UTF-8 in a string"`).
         public var reason: String
     }
 

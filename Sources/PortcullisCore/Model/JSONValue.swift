@@ -1,13 +1,20 @@
 /// A parsed JSON value, used to validate request bodies and import lines field by field,
 /// so that every error names the field it is about.
 public enum JSONValue: Sendable, Equatable, Codable {
+    /// JSON `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// Any JSON number, as a finite `Double` (`FieldReader.int(_:in:)` checks for integers).
     case number(Double)
+    /// A string, escapes resolved.
     case string(String)
+    /// An array, in order.
     case array([JSONValue])
+    /// An object; a field name appears once (`JSONParser` refuses duplicates).
     case object([String: JSONValue])
 
+    /// Decodes any JSON value through `Codable`; request bodies go through the faster `JSONParser` instead.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
@@ -25,6 +32,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
+    /// Encodes the value as the JSON it represents.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
@@ -64,7 +72,7 @@ public struct FieldReader {
     /// Whether the field is present (even as null).
     public func has(_ name: String) -> Bool { fields[name] != nil }
 
-    /// A string field; nil when absent. Null counts as absent unless `allowNull` is false.
+    /// A string field of at most `maxLength` UTF-8 bytes; nil when absent or null (`nullableString(_:maxLength:)` tells null apart).
     public mutating func string(_ name: String, maxLength: Int = 1024) throws(PortcullisError) -> String? {
         switch fields.removeValue(forKey: name) {
         case nil, .null?: return nil
@@ -81,6 +89,7 @@ public struct FieldReader {
         return try Validate.text(value, field: name)
     }
 
+    /// A required free-text field: `text(_:maxLength:)`, but absence (or null) is an `invalid_field` error.
     public mutating func requiredText(_ name: String, maxLength: Int = 1024) throws(PortcullisError) -> String {
         guard let value = try text(name, maxLength: maxLength) else { throw .invalidField(name, "is required") }
         return value
@@ -98,6 +107,7 @@ public struct FieldReader {
         }
     }
 
+    /// A required string field of at most `maxLength` UTF-8 bytes; absence (or null) is an `invalid_field` error.
     public mutating func requiredString(_ name: String, maxLength: Int = 1024) throws(PortcullisError) -> String {
         guard let value = try string(name, maxLength: maxLength) else { throw .invalidField(name, "is required") }
         return value
@@ -110,6 +120,7 @@ public struct FieldReader {
         return value
     }
 
+    /// A required entity id field (`Identifier.isValid`); absence (or null) is an `invalid_field` error.
     public mutating func requiredID(_ name: String) throws(PortcullisError) -> String {
         guard let value = try id(name) else { throw .invalidField(name, "is required") }
         return value
@@ -126,6 +137,7 @@ public struct FieldReader {
         }
     }
 
+    /// A boolean field; nil when absent or null; any other type is an `invalid_field` error.
     public mutating func bool(_ name: String) throws(PortcullisError) -> Bool? {
         switch fields.removeValue(forKey: name) {
         case nil, .null?: return nil
@@ -134,6 +146,7 @@ public struct FieldReader {
         }
     }
 
+    /// An integer field within `range` (`3.0` counts, `3.5` does not); nil when absent or null.
     public mutating func int(_ name: String, in range: ClosedRange<Int>) throws(PortcullisError) -> Int? {
         switch fields.removeValue(forKey: name) {
         case nil, .null?: return nil
@@ -156,6 +169,7 @@ public struct FieldReader {
         return value
     }
 
+    /// A required enumeration field; the error for a wrong value lists the accepted ones.
     public mutating func requiredEnumeration<E: RawRepresentable & CaseIterable>(_ name: String, _ type: E.Type) throws(PortcullisError) -> E
     where E.RawValue == String {
         guard let value = try enumeration(name, type) else { throw .invalidField(name, "is required") }

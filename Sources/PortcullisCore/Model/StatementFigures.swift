@@ -7,6 +7,7 @@ public enum QueryClass: String, Sendable, Codable, CaseIterable {
     case critical
     /// On an end user's request path (generation access, `/me`).
     case high
+    /// Everything else, including statements run without being registered (the registry files them as `unregistered`).
     case normal
     /// Transaction control and housekeeping.
     case low
@@ -24,13 +25,20 @@ public enum QueryClass: String, Sendable, Codable, CaseIterable {
 
 /// The prepared-statement cache's figures (capacity 500 per connection in the SQLite backend).
 public struct StatementCacheReport: Sendable, Codable, Equatable {
+    /// Statements kept prepared per connection before the least recently used is finalized.
     public var capacity: Int
+    /// Statements prepared now, across every connection of the pool.
     public var size: Int
+    /// Executions that found their statement already prepared.
     public var hits: Int
+    /// Executions that had to prepare (compile) their statement.
     public var misses: Int
+    /// Prepared statements finalized to make room.
     public var evictions: Int
+    /// `hits / (hits + misses)`, 0...1 to four decimals; 0 before any execution.
     public var hitRate: Double
 
+    /// Figures as a backend measures them (`QueryRegistry.statementCache`).
     public init(capacity: Int, size: Int, hits: Int, misses: Int, evictions: Int, hitRate: Double) {
         self.capacity = capacity
         self.size = size

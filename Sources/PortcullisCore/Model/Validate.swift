@@ -51,6 +51,7 @@ public enum Validate {
         (0x200B...0x200F).contains(scalar.value) || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
     }
 
+    /// A new password: at least 8 characters (counted as grapheme clusters, not bytes); no other rule is imposed.
     public static func password(_ value: String) throws(PortcullisError) -> String {
         guard value.count >= 8 else { throw .invalidField("password", "must be at least 8 characters") }
         return value

@@ -11,13 +11,18 @@ public struct AlertThresholds: Sendable, Codable, Equatable {
     public var authorizationP99CriticalMilliseconds = 200.0
     /// Warning when the authorization P99 exceeds this in every completed bucket of `sustainSeconds`.
     public var authorizationP99WarningMilliseconds = 150.0
+    /// How long, in seconds, the warning P99 must hold, rounded up to whole buckets; beyond the monitor's window it never can.
     public var sustainSeconds = 300
     /// Info when the decision cache's hit rate over the window falls below this (with at least `cacheMinimumLookups`).
     public var cacheHitRatePercent = 85.0
+    /// Lookups the window must hold before a low hit rate alerts (a quiet server is not a cold cache).
     public var cacheMinimumLookups = 100
+    /// Warning when the process's CPU, as a percentage of all cores, exceeds this.
     public var cpuPercent = 80.0
+    /// Warning when the process's resident memory, as a percentage of the machine's, exceeds this.
     public var memoryPercent = 85.0
 
+    /// The SPEC section 5 defaults.
     public init() {}
 
     enum CodingKeys: String, CodingKey {
@@ -29,17 +34,25 @@ public struct AlertThresholds: Sendable, Codable, Equatable {
 
 /// One alert: raised when its rule starts to hold, cleared when it stops.
 public struct Alert: Sendable, Codable, Equatable {
+    /// How urgent: `critical` (authorization P99 over its limit), `warning` (sustained P99, CPU, memory, an open breaker)
+    /// or `info` (a low cache hit rate); the log level of the raise matches.
     public enum Severity: String, Sendable, Codable { case critical, warning, info }
 
     /// The rule's id, e.g. `authorization_p99_critical` or `breaker_open:l2`.
     public var id: String
+    /// How urgent the alert is.
     public var severity: Severity
     /// `performance`, `cache` or `system`.
     public var category: String
+    /// A sentence for people, with the value that fired it.
     public var message: String
+    /// The measured value, updated at each evaluation while the alert fires (two decimals; 1 for a breaker).
     public var value: Double
+    /// The threshold it crossed.
     public var threshold: Double
+    /// When the alert was raised (RFC 3339 UTC).
     public var raisedAt: String
+    /// When it cleared; nil while active.
     public var clearedAt: String?
 
     enum CodingKeys: String, CodingKey {
@@ -53,14 +66,18 @@ public struct AlertInputs: Sendable {
     public var authorizationP99Milliseconds: Double?
     /// Authorization P99 of each completed bucket, oldest first; nil for a bucket without samples.
     public var authorizationBucketP99Milliseconds: [Double?]
+    /// The width of one bucket, in seconds (to turn `sustainSeconds` into a bucket count).
     public var bucketSeconds: Int
     /// Hit rate (0...1) and lookups over the window.
     public var cacheHitRate: (rate: Double, lookups: Int)?
+    /// The process's CPU over the last sampling interval, percent of all cores; nil before a rate exists.
     public var cpuPercent: Double?
+    /// The process's resident memory, percent of the machine's; nil where /proc cannot tell.
     public var memoryPercent: Double?
     /// Breaker name → state (`closed`, `open`, `half_open`).
     public var breakers: [String: String]
 
+    /// Inputs as `Instruments` gathers them, or as a test states them.
     public init(authorizationP99Milliseconds: Double? = nil, authorizationBucketP99Milliseconds: [Double?] = [], bucketSeconds: Int = 30,
                 cacheHitRate: (rate: Double, lookups: Int)? = nil, cpuPercent: Double? = nil, memoryPercent: Double? = nil,
                 breakers: [String: String] = [:]) {
@@ -77,12 +94,20 @@ public struct AlertInputs: Sendable {
 /// Evaluates the alert rules, keeps the active alerts and a bounded history of cleared ones, and logs each alert
 /// once when it is raised and once when it clears.
 public final class AlertCenter: Sendable {
+    /// The thresholds the rules compare against.
     public let thresholds: AlertThresholds
+    /// Cleared alerts kept, newest last; older ones are forgotten.
     public let historyLimit: Int
     let clock: WallClock
     let logger: Logger
     private let state = Mutex<(active: [String: Alert], history: [Alert])>(([:], []))
 
+    /// An alert center with no alert yet; `clock` stamps raise and clear times.
+    ///
+    /// ```swift
+    /// let alerts = AlertCenter(logger: logger)
+    /// let active = alerts.evaluate(AlertInputs(authorizationP99Milliseconds: 250))  // [authorization_p99_critical]
+    /// ```
     public init(thresholds: AlertThresholds = AlertThresholds(), clock: WallClock = .system, logger: Logger, historyLimit: Int = 100) {
         self.thresholds = thresholds
         self.clock = clock
@@ -126,6 +151,7 @@ public final class AlertCenter: Sendable {
         return active
     }
 
+    /// The alerts firing now, by id.
     public var active: [Alert] { state.withLock { $0.active.values.sorted { $0.id < $1.id } } }
 
     /// Cleared alerts, oldest first, at most `historyLimit`.

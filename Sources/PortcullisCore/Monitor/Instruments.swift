@@ -9,12 +9,18 @@ import ServiceLifecycle
 /// the decision cache and the store's query registry. `refresh()` samples what needs sampling and evaluates the
 /// alert rules; `MonitorService` calls it every few seconds, and the endpoints call it before they answer.
 public final class Instruments: Sendable {
+    /// Latency windows by operation, route class and endpoint.
     public let monitor: PerformanceMonitor
+    /// The alert rules and their state.
     public let alerts: AlertCenter
+    /// CPU, memory, files and storage.
     public let sampler: SystemSampler
+    /// The decision cache, when enabled.
     public let cache: DecisionCache?
+    /// The store, for its revision, statements and plans.
     public let store: any Store
 
+    /// The instruments of one server, assembled by the composition root.
     public init(monitor: PerformanceMonitor, alerts: AlertCenter, sampler: SystemSampler, cache: DecisionCache?, store: any Store) {
         self.monitor = monitor
         self.alerts = alerts
@@ -55,11 +61,17 @@ public struct MonitorService: Service {
     let instruments: Instruments
     var interval: Duration
 
+    /// A service refreshing `instruments` every `interval` (5 s by default).
+    ///
+    /// ```swift
+    /// services.append(MonitorService(instruments: instruments))
+    /// ```
     public init(instruments: Instruments, interval: Duration = .seconds(5)) {
         self.instruments = instruments
         self.interval = interval
     }
 
+    /// Refreshes until graceful shutdown or cancellation; a shutdown interrupts the sleep rather than waiting it out.
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             // A plain sleep would hold SIGTERM's exit back by up to `interval`: graceful shutdown is not cancellation.

@@ -20,7 +20,9 @@ public enum MonitoredOperation: String, Sendable, CaseIterable, Codable {
 
 /// Endpoints the SPEC section 6 targets name on their own.
 public enum MonitoredEndpoint: String, Sendable, CaseIterable, Codable {
+    /// `GET /api/v1/generations/{id}` requests, whole (SPEC section 6 targets a P99 of 100 ms).
     case generationAccess = "generation_access"
+    /// `GET /api/v1/generations/{id}/media-url` requests, whole (SPEC section 6 targets a P99 of 200 ms).
     case mediaURL = "media_url"
 }
 
@@ -33,6 +35,7 @@ public enum MonitoredEndpoint: String, Sendable, CaseIterable, Codable {
 /// monitor?.record(.authorization, nanoseconds: monotonicNanoseconds() - start)
 /// ```
 public final class PerformanceMonitor: Sendable {
+    /// The clock buckets and rates are read from (milliseconds).
     public let clock: WallClock
     /// When the monitor began (clock milliseconds).
     public let startedAt: Int64
@@ -44,6 +47,11 @@ public final class PerformanceMonitor: Sendable {
     let responses = ResponseCounts()
     private let cacheSamples = Mutex<[(at: Int64, lookups: Int, misses: Int)]>([])
 
+    /// A monitor with one series per operation, per route class and per endpoint.
+    /// - Parameters:
+    ///   - routeClassNames: the route classes, in the order `recordRequest(routeClass:status:nanoseconds:endpoint:)` indexes them.
+    ///   - bucketSeconds: width of a bucket, in seconds (30).
+    ///   - windowBuckets: buckets per window (10: five minutes).
     public init(clock: WallClock = .system, routeClassNames: [String], bucketSeconds: Int64 = 30, windowBuckets: Int = 10) {
         self.clock = clock
         self.routeClassNames = routeClassNames
@@ -53,9 +61,12 @@ public final class PerformanceMonitor: Sendable {
         endpoints = MonitoredEndpoint.allCases.map { _ in RollingHistogram(bucketSeconds: bucketSeconds, windowBuckets: windowBuckets) }
     }
 
+    /// The window's length, in seconds.
     public var windowSeconds: Int { Int(operations[0].bucketSeconds) * operations[0].windowBuckets }
+    /// One bucket's width, in seconds.
     public var bucketSeconds: Int64 { operations[0].bucketSeconds }
 
+    /// Records one sample of `operation`, a duration in **nanoseconds** (from `monotonicNanoseconds()`).
     @inline(__always)
     public func record(_ operation: MonitoredOperation, nanoseconds: Int64) {
         operations[operation.index].record(nanoseconds: nanoseconds, now: clock.milliseconds())
@@ -74,14 +85,17 @@ public final class PerformanceMonitor: Sendable {
 
     // MARK: Reading
 
+    /// An operation's figures over the window.
     public func window(_ operation: MonitoredOperation) -> LatencyWindow {
         operations[operation.index].window(now: clock.milliseconds(), since: startedAt)
     }
 
+    /// A named endpoint's figures over the window.
     public func window(endpoint: MonitoredEndpoint) -> LatencyWindow {
         endpoints[endpoint.index].window(now: clock.milliseconds(), since: startedAt)
     }
 
+    /// A route class's figures over the window; nil for a name the monitor was not given.
     public func window(routeClass name: String) -> LatencyWindow? {
         routeClassNames.firstIndex(of: name).map { routeClasses[$0].window(now: clock.milliseconds(), since: startedAt) }
     }
@@ -101,13 +115,20 @@ public final class PerformanceMonitor: Sendable {
             responses: responses.totals)
     }
 
+    /// Seconds since the monitor began.
     public var uptimeSeconds: Double { Double(clock.milliseconds() - startedAt) / 1000 }
 
+    /// Every series at once, as `GET /api/v1/performance` shows them.
     public struct Snapshot: Sendable, Codable {
+        /// The window's length, in seconds.
         public var windowSeconds: Int
+        /// Seconds since the monitor began.
         public var uptimeSeconds: Double
+        /// By `MonitoredOperation` raw value.
         public var operations: [String: LatencyWindow]
+        /// By route class name.
         public var routeClasses: [String: LatencyWindow]
+        /// By `MonitoredEndpoint` raw value.
         public var endpoints: [String: LatencyWindow]
         /// Responses since start by status class (`2xx`, `3xx`, `4xx`, `5xx`, and `503` on its own).
         public var responses: [String: Int]

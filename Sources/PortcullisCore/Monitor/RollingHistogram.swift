@@ -13,7 +13,9 @@ import Synchronization
 /// "sustained" judgements look at `windowBuckets` completed buckets, so a rule that must hold for five minutes
 /// does not flap each time a fresh, empty bucket begins.
 public final class RollingHistogram: Sendable {
+    /// One bucket's width, in seconds.
     public let bucketSeconds: Int64
+    /// Buckets per window.
     public let windowBuckets: Int
     private let state: Mutex<State>
 
@@ -38,6 +40,7 @@ public final class RollingHistogram: Sendable {
         Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .two)
     }
 
+    /// Records a duration in **nanoseconds** (clamped to 1 ns...60 s) in the bucket of `now`, Unix **milliseconds**.
     @inline(__always)
     public func record(nanoseconds: Int64, now milliseconds: Int64) {
         let epoch = milliseconds / 1000 / bucketSeconds
@@ -81,13 +84,19 @@ public final class RollingHistogram: Sendable {
 
 /// Percentiles and rate of one series over a window, in milliseconds.
 public struct LatencyWindow: Sendable, Codable, Equatable {
+    /// Samples in the window.
     public var count: UInt64
     /// Samples per second over the part of the window the process has been up.
     public var perSecond: Double
+    /// Median, in milliseconds (three decimals); 0 without samples.
     public var p50Milliseconds: Double
+    /// 95th percentile, in milliseconds.
     public var p95Milliseconds: Double
+    /// 99th percentile, in milliseconds.
     public var p99Milliseconds: Double
+    /// Longest sample, in milliseconds.
     public var maxMilliseconds: Double
+    /// The window the figures cover, in seconds (a bucket's width for one completed bucket).
     public var windowSeconds: Int
 
     enum CodingKeys: String, CodingKey {

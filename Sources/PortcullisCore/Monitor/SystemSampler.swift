@@ -12,17 +12,25 @@ import Synchronization
 public struct SystemResources: Sendable, Codable, Equatable {
     /// CPU used by this process over the last sampling interval, as a percentage of all the machine's cores.
     public var cpuPercent: Double?
+    /// Online processors.
     public var cpuCores: Int
+    /// The process's resident memory (`VmRSS`), in bytes.
     public var residentBytes: Int?
+    /// The machine's memory (`MemTotal`), in bytes.
     public var memoryTotalBytes: Int?
     /// Resident memory as a percentage of the machine's memory.
     public var memoryPercent: Double?
+    /// File descriptors the process has open.
     public var openFiles: Int?
+    /// The soft limit on open files (`RLIMIT_NOFILE`).
     public var openFilesLimit: Int?
     /// Bytes this process caused to be read from and written to storage since it started (/proc/self/io).
     public var diskReadBytes: Int?
+    /// Bytes this process caused to be written to storage since it started.
     public var diskWriteBytes: Int?
+    /// The database file's size, in bytes.
     public var databaseBytes: Int?
+    /// The write-ahead log's size, in bytes; nil when there is none.
     public var walBytes: Int?
 
     enum CodingKeys: String, CodingKey {
@@ -39,8 +47,10 @@ public final class SystemSampler: Sendable {
     let storageBytes: @Sendable () -> (database: Int?, log: Int?)
     private let last: Mutex<(cpuTicks: Int64, nanoseconds: Int64, percent: Double?)>
     private let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+    /// Online processors, read once.
     public let cores = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 
+    /// A sampler; `storageBytes` is asked for the store's sizes at each sample (pass `store.storageBytes`).
     public init(storageBytes: @escaping @Sendable () -> (database: Int?, log: Int?) = { (nil, nil) }) {
         self.storageBytes = storageBytes
         last = Mutex((Self.cpuTicks() ?? 0, monotonicNanoseconds(), nil))

@@ -9,20 +9,26 @@ import Foundation
 
 /// One line of `portcullis doctor`: what was checked and how it went.
 public struct DoctorFinding: Sendable, Equatable {
+    /// How a check went, ordered `ok < warn < fail` so the worst finding sums up a run (`doctor` exits 1 on any `fail`).
     public enum Verdict: String, Sendable, Comparable {
+        /// `ok`: as it should be; `warn`: works, but look at it; `fail`: the server cannot run (or run safely) like this.
         case ok, warn, fail
 
+        /// `ok < warn < fail`.
         public static func < (lhs: Verdict, rhs: Verdict) -> Bool {
             let order: [Verdict] = [.ok, .warn, .fail]
             return order.firstIndex(of: lhs)! < order.firstIndex(of: rhs)!
         }
     }
 
+    /// How the check went.
     public var verdict: Verdict
     /// What was checked, e.g. `database`, `admin.key`.
     public var subject: String
+    /// What was found, and for a problem the command that fixes it (`chmod 600 …`, `chown …`).
     public var detail: String
 
+    /// A finding.
     public init(_ verdict: Verdict, _ subject: String, _ detail: String) {
         self.verdict = verdict
         self.subject = subject
@@ -36,6 +42,13 @@ public enum DataDirectoryDoctor {
     /// A WAL above this means checkpoints are not keeping up (SQLite folds it back at about 4 MiB when it can).
     public static let walWarningBytes: Int64 = 64 << 20
 
+    /// Checks the directory, the server's lock, the database (integrity, migrations, WAL size, ownership), `admin.key`
+    /// and `signing-keys` (mode 0600, owner), in that order.
+    ///
+    /// ```swift
+    /// let findings = DataDirectoryDoctor.examine(dataDirectory: "/var/lib/portcullis")
+    /// let worst = findings.map(\.verdict).max() ?? .ok
+    /// ```
     public static func examine(dataDirectory: String) -> [DoctorFinding] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dataDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {

@@ -14,6 +14,7 @@ import Foundation
 /// stale, unlike a PID file; and it works without the server listening yet, unlike probing the port. The file holds
 /// the holder's PID, for messages only.
 public final class DataDirectoryLock: Sendable {
+    /// The lock file's name inside the data directory.
     public static let fileName = "serve.lock"
     private let descriptor: Int32
 
@@ -26,7 +27,8 @@ public final class DataDirectoryLock: Sendable {
     }
 
     /// Takes the lock, creating the data directory if needed.
-    /// - Throws: `conflict` naming the holder's PID when another process holds it.
+    /// - Throws: `data_dir_in_use` (409) naming the holder's PID when another process holds it; `lock_unavailable` when
+    ///   the lock file cannot be opened.
     public static func acquire(dataDirectory: String) throws -> DataDirectoryLock {
         try DataDirectory.prepare(dataDirectory)
         let path = dataDirectory + "/" + fileName
@@ -53,7 +55,8 @@ public final class DataDirectoryLock: Sendable {
     }
 
     /// The PID of the process holding the lock, or nil when nobody holds it (a probe that takes no lock of its own
-    /// for longer than the call).
+    /// for longer than the call). Also nil when the lock file cannot be opened (absent, or unreadable to this user);
+    /// 0 when it is held but the PID in it cannot be read.
     public static func holder(dataDirectory: String) -> Int32? {
         let path = dataDirectory + "/" + fileName
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)

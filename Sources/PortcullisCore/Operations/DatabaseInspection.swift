@@ -17,6 +17,7 @@ public struct DatabaseInspection: Sendable {
     /// The data revision, nil when the file has no `revision` table.
     public var revision: Int64?
 
+    /// Whether the integrity check found nothing wrong.
     public var isIntact: Bool { integrity == ["ok"] }
     /// Looks like a Portcullis database: GRDB's migration table and the revision table are there.
     public var isPortcullisDatabase: Bool { revision != nil && !applied.isEmpty }

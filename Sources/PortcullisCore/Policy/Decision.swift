@@ -2,9 +2,16 @@ import PortcullisModel
 
 /// Why a decision came out as it did; `code` is the spec's reason string.
 public enum Reason: Sendable, Equatable {
+    /// `user_inactive` (denied: the user is absent, deleted or disabled), `not_found` (denied: the resource is absent or
+    /// deleted, or the generation's project is), `admin` (allowed: an administrator), `owner` (allowed: the generation's
+    /// owner), `project_owner` (allowed: the owner of the project the resource is or belongs to).
     case userInactive, notFound, admin, owner, projectOwner
+    /// Allowed by the role of an active membership of the project's team (or of the team itself): `team_role:<role>`.
     case teamRole(TeamRole)
+    /// Allowed by an extra permission listed on an active membership: `team_permission:<action>`.
     case teamPermission(Action)
+    /// `public_project` (allowed: reading a public project, or reading or downloading one of its generations), and
+    /// `no_grant` (denied: no rule allows it).
     case publicProject, noGrant
 
     /// Parses a reason string (`team_role:editor`, …); nil for anything else.
@@ -28,6 +35,7 @@ public enum Reason: Sendable, Equatable {
         }
     }
 
+    /// The spec's reason string (`owner`, `team_role:editor`, …), as responses carry it and `init?(code:)` reads it back.
     public var code: String {
         switch self {
         case .userInactive: "user_inactive"
@@ -45,14 +53,21 @@ public enum Reason: Sendable, Equatable {
 
 /// One rule of the evaluation order and what it did.
 public struct RuleOutcome: Sendable, Equatable, Codable {
+    /// What one rule did.
     public enum Outcome: String, Sendable, Codable {
+        /// `allow` or `deny` decides (and is the last entry); `skip` passes to the next rule.
         case allow, deny, skip
     }
 
+    /// The rule's name, in evaluation order: `user_active`, `resource_exists`, `admin`, `owner`, `project_owner`,
+    /// `team_membership`, `public_project`, `no_grant`.
     public var rule: String
+    /// Whether the rule allowed, denied or passed.
     public var outcome: Outcome
+    /// Why, in a sentence for people; it names a team only to its members.
     public var detail: String
 
+    /// One recorded rule outcome.
     public init(rule: String, outcome: Outcome, detail: String) {
         self.rule = rule
         self.outcome = outcome
@@ -62,7 +77,9 @@ public struct RuleOutcome: Sendable, Equatable, Codable {
 
 /// The answer to "may this user do this action on this resource?".
 public struct Decision: Sendable, Equatable {
+    /// Whether the action is allowed.
     public var allowed: Bool
+    /// The rule that decided.
     public var reason: Reason
     /// The data revision the decision was evaluated at.
     public var revision: Int64
@@ -71,6 +88,7 @@ public struct Decision: Sendable, Equatable {
     /// The cache layer that answered, or `.miss` when the decision was evaluated.
     public var cacheLayer: CacheLayer
 
+    /// A decision as `Policy` produces it, or as the cache decodes it (whose `revision` the engine then sets).
     public init(allowed: Bool, reason: Reason, revision: Int64, explanation: [RuleOutcome]? = nil, cacheLayer: CacheLayer = .miss) {
         self.allowed = allowed
         self.reason = reason

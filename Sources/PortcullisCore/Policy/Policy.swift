@@ -4,6 +4,16 @@ import PortcullisModel
 ///
 /// The evaluation order is the spec's: the first rule that allows or denies decides; with `explain`, every rule
 /// reached is recorded in order, and the rules after the deciding one are not evaluated.
+///
+/// Being pure, it is where a rule is tested without a database:
+///
+/// ```swift
+/// let editor = MembershipFacts(role: .editor, roleGrantsAction: true, permitsAction: false, isActive: true)
+/// let project = ProjectFacts(ownerId: "u2", teamId: "t1", visibility: .team, isDeleted: false, teamIsDeleted: false, membership: editor)
+/// let decision = Policy.decide(user: SubjectFacts(isAdmin: false, isActive: true), action: .createGeneration, project: project,
+///                              userId: "u1", revision: 7, explain: false)
+/// decision.reason  // .teamRole(.editor)
+/// ```
 public enum Policy {
     /// Decides `action` on a generation for a user.
     public static func decide(

@@ -9,8 +9,11 @@ import Synchronization
 public final class QueryRegistry: Sendable {
     /// One statement's figures.
     public final class Entry: Sendable {
+        /// The statement's name in reports, e.g. `authz.generation`; `unregistered` for SQL nobody named.
         public let name: String
+        /// The statement's SQL, as prepared.
         public let sql: String
+        /// How much the statement matters; sets the threshold past which an execution counts as slow.
         public let queryClass: QueryClass
         let calls = Atomic<Int>(0)
         let slow = Atomic<Int>(0)
@@ -29,8 +32,11 @@ public final class QueryRegistry: Sendable {
             latency.record(nanoseconds: nanoseconds)
         }
 
+        /// Executions recorded so far.
         public var callCount: Int { calls.load(ordering: .relaxed) }
+        /// Executions slower than `queryClass.slowThresholdNanoseconds`.
         public var slowCount: Int { slow.load(ordering: .relaxed) }
+        /// Execution latency: time spent inside `sqlite3_step`, summed over the rows of one execution.
         public var summary: LatencyHistogram.Summary { latency.summary }
     }
 
@@ -46,6 +52,13 @@ public final class QueryRegistry: Sendable {
     /// monitor's `database_query` series.
     let transactionObserver: (@Sendable (Int64) -> Void)?
 
+    /// An empty registry. A backend creates one when none is given; the composition root passes its own to hear
+    /// `transactionObserver` (nanoseconds per read transaction on the decision path) and to show the figures.
+    ///
+    /// ```swift
+    /// let queries = QueryRegistry(transactionObserver: { nanoseconds in monitor.record(.databaseQuery, nanoseconds: nanoseconds) })
+    /// let store = try StoreBackend.open(configuration, queries: queries, onCommit: versions.apply)
+    /// ```
     public init(statementCacheCapacity: Int = 500, transactionObserver: (@Sendable (Int64) -> Void)? = nil) {
         self.statementCacheCapacity = statementCacheCapacity
         self.transactionObserver = transactionObserver
@@ -69,6 +82,7 @@ public final class QueryRegistry: Sendable {
         return register("unregistered", sql, class: .normal)
     }
 
+    /// Every entry, in the order first registered.
     public var all: [Entry] { entries.withLock { $0.ordered } }
 
     /// `capacity` is per connection; `size` counts prepared statements across the pool's connections.

@@ -6,6 +6,7 @@ import PortcullisSQLite
 ///
 /// Each is a primary-key lookup (plus joins on primary keys); none may scan a table.
 public enum AuthorizationQueries {
+    /// The data revision of the snapshot: the value every committed write increments.
     public static let revision = "SELECT value FROM revision WHERE id = 1"
 
     /// ?1 user id → is_admin, is_active.

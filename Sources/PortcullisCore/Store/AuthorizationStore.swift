@@ -3,6 +3,18 @@ import PortcullisPolicy
 import PortcullisSQLite
 
 /// Reads the facts decisions are made of. Every method of a snapshot sees the same committed state.
+///
+/// Synchronous on purpose: a decision is a few indexed lookups of microseconds, less than an `await` hop costs.
+/// Read everything one answer needs inside one `withSnapshot`, so no write can fall between two reads:
+///
+/// ```swift
+/// let decision = try store.withSnapshot { snapshot in
+///     let user = try snapshot.subject("u1")
+///     let generation = try snapshot.generation("g42", userId: "u1", action: .download)
+///     return Policy.decide(user: user, action: .download, generation: generation, userId: "u1",
+///                          revision: try snapshot.revision(), explain: false)
+/// }
+/// ```
 public protocol AuthorizationStore: Sendable {
     /// Runs `body` against one consistent snapshot of the data.
     func withSnapshot<T>(_ body: (any AuthorizationSnapshot) throws -> T) throws -> T
@@ -16,7 +28,9 @@ public protocol AuthorizationSnapshot {
     func subject(_ userId: String) throws -> SubjectFacts?
     /// A generation with its project, team and the user's membership; nil when absent.
     func generation(_ id: String, userId: String, action: Action) throws -> GenerationFacts?
+    /// A project with its team's state and the user's membership (for `action`); nil when absent.
     func project(_ id: String, userId: String, action: Action) throws -> ProjectFacts?
+    /// A team with the user's membership (for `action`); nil when absent.
     func team(_ id: String, userId: String, action: Action) throws -> TeamFacts?
     /// Ids of every resource of `type` on which `userId` may perform `action`, one page at a time.
     func resources(userId: String, type: ResourceType, action: Action, page: PageRequest) throws -> Page<String>
@@ -26,12 +40,16 @@ public protocol AuthorizationSnapshot {
 
 /// Where a listing starts and how much it returns.
 public struct PageRequest: Sendable, Equatable {
+    /// The largest page a listing returns.
     public static let maxLimit = 1000
+    /// The page size when the client names none.
     public static let defaultLimit = 100
     /// The opaque cursor from the previous page, or nil for the first page.
     public var cursor: String?
+    /// How many items to return, in `1...maxLimit`: the HTTP layer refuses anything else, and backends assume it.
     public var limit: Int
 
+    /// A page request; the first page when `cursor` is nil.
     public init(cursor: String? = nil, limit: Int = PageRequest.defaultLimit) {
         self.cursor = cursor
         // A page holds at least one item and at most `maxLimit`: listings rely on it.
@@ -41,9 +59,13 @@ public struct PageRequest: Sendable, Equatable {
 
 /// One page of a listing; `nextCursor` is nil on the last page.
 public struct Page<Item: Sendable>: Sendable {
+    /// The page's items in the listing's order: by id, except a non-administrator's generations (their own first, then
+    /// project by project).
     public var items: [Item]
+    /// Where the next page starts: pass it back as `PageRequest.cursor`; nil on the last page.
     public var nextCursor: String?
 
+    /// A page as a backend builds it.
     public init(items: [Item], nextCursor: String?) {
         self.items = items
         self.nextCursor = nextCursor

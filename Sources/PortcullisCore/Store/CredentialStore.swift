@@ -4,11 +4,14 @@ import PortcullisSQLite
 
 /// The user behind a live sign-in token.
 public struct TokenUser: Sendable, Equatable {
+    /// The token's user.
     public var userId: String
+    /// Whether the user was an administrator when the token was looked up.
     public var isAdmin: Bool
     /// Unix seconds.
     public var expiresAt: Int64
 
+    /// A token's user as a backend reads it; `expiresAt` in Unix seconds.
     public init(userId: String, isAdmin: Bool, expiresAt: Int64) {
         self.userId = userId
         self.isAdmin = isAdmin
@@ -18,10 +21,12 @@ public struct TokenUser: Sendable, Equatable {
 
 /// What sign-in checks a password against.
 public struct UserCredentials: Sendable, Equatable {
+    /// The live user the email belongs to.
     public var user: User
     /// Nil when the user has no password (they cannot sign in).
     public var passwordHash: String?
 
+    /// Credentials as a backend reads them.
     public init(user: User, passwordHash: String?) {
         self.user = user
         self.passwordHash = passwordHash
@@ -30,9 +35,12 @@ public struct UserCredentials: Sendable, Equatable {
 
 /// A user and their active memberships of live teams, read together (`GET /api/v1/me`).
 public struct Profile: Sendable, Equatable {
+    /// The live user.
     public var user: User
+    /// The user's active memberships of live teams, in team id order.
     public var teams: [UserMembership]
 
+    /// A profile as a backend reads it.
     public init(user: User, teams: [UserMembership]) {
         self.user = user
         self.teams = teams
@@ -41,10 +49,14 @@ public struct Profile: Sendable, Equatable {
 
 /// A team as `/api/v1/me` shows it.
 public struct UserMembership: Sendable, Equatable, Codable {
+    /// The team's id.
     public var teamId: String
+    /// The team's name.
     public var name: String
+    /// The user's role in it.
     public var role: TeamRole
 
+    /// One line of the profile.
     public init(teamId: String, name: String, role: TeamRole) {
         self.teamId = teamId
         self.name = name
@@ -60,6 +72,13 @@ public struct UserMembership: Sendable, Equatable, Codable {
 ///
 /// Synchronous on purpose, like `AuthorizationStore`: each is one or two indexed lookups of a few microseconds,
 /// less than the hop an `await` would cost, and they run on every authenticated request.
+///
+/// ```swift
+/// let bearer = UserTokenSecret(token: presented)
+/// if let user = try store.tokenUser(hash: bearer.hash, now: WallClock.system.seconds()) {
+///     // user.userId, user.isAdmin; the token expires at user.expiresAt (Unix seconds)
+/// }
+/// ```
 public protocol CredentialStore: Sendable {
     /// The key whose SHA-256 this is, or nil.
     func apiKey(hash: [UInt8]) throws -> APIKey?

@@ -4,9 +4,12 @@ import PortcullisSQLite
 
 /// The result of a committed write: the stored value and the revision the write produced.
 public struct Written<Value: Sendable>: Sendable {
+    /// What the write stored, as it now reads (ids and timestamps filled in).
     public var value: Value
+    /// The revision the write produced, sent to the client as `X-Portcullis-Revision`; a later check reports at least this.
     public var revision: Int64
 
+    /// A write's result as a backend returns it.
     public init(_ value: Value, revision: Int64) {
         self.value = value
         self.revision = revision
@@ -18,6 +21,13 @@ public struct Written<Value: Sendable>: Sendable {
 /// Management protocols are `async`: a write waits for the database (a commit, `fsync`), and their callers — the
 /// management routes — run on tasks that can wait. Every write runs in one transaction that also advances the data
 /// revision and announces its `Commit`; a write that throws changed nothing.
+///
+/// ```swift
+/// let hash = try await hashing.run { hasher.hash("s3cret-pass") }
+/// let created = try await store.createUser(NewUser(email: "ada@example.com"), passwordHash: hash)
+/// let disabled = try await store.updateUser(created.value.id, UserPatch(status: .disabled), passwordHash: nil)
+/// // disabled.revision > created.revision; every session of the user has ended
+/// ```
 public protocol UserStore: Sendable {
     /// Creates a user (409 on a taken id or email, ids are never reused).
     func createUser(_ input: NewUser, passwordHash: String?) async throws -> Written<User>
@@ -32,16 +42,25 @@ public protocol UserStore: Sendable {
 }
 
 /// Teams and their memberships.
+///
+/// ```swift
+/// let team = try await store.createTeam(NewTeam(name: "Studio", ownerId: "alice")).value   // alice: owner
+/// let (member, created) = try await store.putMember(teamId: team.id, userId: "bob", MembershipInput(role: .editor))
+/// ```
 public protocol TeamStore: Sendable {
     /// Creates a team; its owner becomes a member with role `owner`.
     func createTeam(_ input: NewTeam) async throws -> Written<Team>
+    /// A live team, or `not_found`.
     func team(_ id: String) async throws -> Team
     /// Renames a team or changes its owner (who then holds the owner role).
     func updateTeam(_ id: String, _ patch: TeamPatch) async throws -> Written<Team>
+    /// Soft-deletes a team (its memberships stay, granting nothing); returns the revision.
     func deleteTeam(_ id: String) async throws -> Int64
+    /// One page of live teams in id order.
     func teams(_ page: PageRequest) async throws -> Page<Team>
     /// Creates or replaces a membership; `created` tells which.
     func putMember(teamId: String, userId: String, _ input: MembershipInput) async throws -> (member: Written<TeamMember>, created: Bool)
+    /// Removes a membership of a live team; `not_found` for no such team or membership. Returns the revision.
     func deleteMember(teamId: String, userId: String) async throws -> Int64
     /// Every membership of a live team, inactive ones included, deleted users left out, in user id order.
     func members(teamId: String) async throws -> [TeamMember]
@@ -49,20 +68,29 @@ public protocol TeamStore: Sendable {
 
 /// Projects.
 public protocol ProjectStore: Sendable {
+    /// Creates a project (409 on a taken id; 422 when the owner or team is not live).
     func createProject(_ input: NewProject) async throws -> Written<Project>
+    /// A live project, or `not_found`.
     func project(_ id: String) async throws -> Project
+    /// Changes a project's name, owner, team or visibility (422 for an owner or team that is not live).
     func updateProject(_ id: String, _ patch: ProjectPatch) async throws -> Written<Project>
+    /// Soft-deletes a project (decisions then treat its generations as absent too); returns the revision.
     func deleteProject(_ id: String) async throws -> Int64
+    /// One page of live projects in id order.
     func projects(_ page: PageRequest) async throws -> Page<Project>
 }
 
 /// Generations.
 public protocol GenerationStore: Sendable {
+    /// Creates a generation (409 on a taken id; 422 when the owner or project is not live).
     func createGeneration(_ input: NewGeneration) async throws -> Written<Generation>
     /// A live generation (even in a deleted project), or `not_found`.
     func generation(_ id: String) async throws -> Generation
+    /// Changes a generation's owner, project, status or media key (422 for an owner or project that is not live).
     func updateGeneration(_ id: String, _ patch: GenerationPatch) async throws -> Written<Generation>
+    /// Soft-deletes a generation; returns the revision.
     func deleteGeneration(_ id: String) async throws -> Int64
+    /// One page of live generations in id order (those of deleted projects included).
     func generations(_ page: PageRequest) async throws -> Page<Generation>
 }
 

@@ -4,12 +4,18 @@ import PortcullisSQLite
 
 /// Counts of entities stored by an import.
 public struct ImportCounts: Sendable, Equatable, Codable {
+    /// User lines stored.
     public var users = 0
+    /// Team lines stored (each also creates its owner's membership, not counted in `members`).
     public var teams = 0
+    /// Membership lines stored (created or replaced).
     public var members = 0
+    /// Project lines stored.
     public var projects = 0
+    /// Generation lines stored.
     public var generations = 0
 
+    /// All zero.
     public init() {}
 }
 
@@ -20,16 +26,26 @@ public protocol ImportStore: Sendable {
     ///
     /// Synchronous: it streams a file through one transaction and is run off the request executor by its callers.
     /// - Parameter hasher: hashes a clear-text `password` field (slow by design).
+    ///
+    /// ```swift
+    /// let written = try store.importRecords(from: LineReader(path: "directory.ndjson"), hasher: PasswordHasher())
+    /// print(written.value.users, written.revision)
+    /// ```
     func importRecords(from lines: some Sequence<(line: Int, text: Substring)>, hasher: PasswordHasher) throws
         -> Written<ImportCounts>
 }
 
 /// One line of the import format, parsed and validated; what each backend inserts.
 public enum ImportRecord: Sendable {
+    /// A user, with the PHC hash to store: `password_hash` as given, or the hash of a clear `password`, or nil.
     case user(NewUser, passwordHash: String?)
+    /// A team (its owner becomes a member with role `owner`).
     case team(NewTeam)
+    /// A membership of `userId` in `teamId`, created or replaced.
     case member(teamId: String, userId: String, MembershipInput)
+    /// A project.
     case project(NewProject)
+    /// A generation.
     case generation(NewGeneration)
 
     /// At most this many line errors are reported; the import stops looking after that.

@@ -4,6 +4,13 @@ import PortcullisSQLite
 
 /// Service credentials (SPEC section 4 and 8.1). Secrets arrive as `APIKeySecret` and are stored only as hashes.
 public protocol APIKeyStore: Sendable {
+    /// Stores a new key (only `secret.hash`) under a generated id; the caller shows `secret.key` once and forgets it.
+    ///
+    /// ```swift
+    /// let secret = APIKeySecret.generate()
+    /// let key = try await store.createAPIKey(name: "billing", scopes: [.authz], secret: secret, source: .api).value
+    /// // hand secret.key to the client now: it cannot be recovered
+    /// ```
     func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource) async throws -> Written<APIKey>
     /// Registers `secret` as the environment's admin key, removing any other environment key; true when anything
     /// changed (the same key as at the previous start writes nothing).

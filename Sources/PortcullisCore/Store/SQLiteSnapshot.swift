@@ -3,6 +3,8 @@ import PortcullisPolicy
 import PortcullisSQLite
 
 extension SQLiteStore: AuthorizationStore {
+    /// Runs `body` inside one read transaction (`BEGIN DEFERRED` … `COMMIT`) on a pooled raw connection whose statements
+    /// are prepared once; an error `body` throws is rethrown once the transaction has ended.
     public func withSnapshot<T>(_ body: (any AuthorizationSnapshot) throws -> T) throws -> T {
         // Typed throws cannot carry `body`'s untyped error through the pool, so it travels in a box.
         var failure: (any Error)?

@@ -6,6 +6,7 @@ import GRDB
 
 /// API keys: stored as SHA-256, listed without secrets, the environment key replaced when it changes.
 extension SQLiteStore: APIKeyStore {
+    /// Inserts the key under a new `key_…` id. Moves no version: a key nobody has used has no cached answer to contradict.
     public func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource) async throws -> Written<APIKey> {
         let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: scopes, createdAt: WallClock.system.timestamp(), source: source)
         let hash = secret.hash
@@ -15,6 +16,9 @@ extension SQLiteStore: APIKeyStore {
         }
     }
 
+    /// Reads first, so the usual start (the same key as last time) writes nothing and leaves the revision alone; otherwise
+    /// one write deletes every other `environment` key (moving `apikeys`) and inserts this one.
+    /// A secret already stored under another source is not registered again (it keeps that source).
     public func replaceEnvironmentKey(_ secret: APIKeySecret, name: String) async throws -> Bool {
         let hash = Data(secret.hash)
         // The usual start: the same key as last time. Nothing to write, so the revision does not move.
@@ -43,6 +47,7 @@ extension SQLiteStore: APIKeyStore {
                                    key.source.rawValue])
     }
 
+    /// Deletes the key and moves the `apikeys` version, so no cached key identity survives; `not_found` for no such key.
     public func deleteAPIKey(_ id: String) async throws -> Int64 {
         try await write { db, changed in
             changed.append(.apiKeys)
@@ -51,6 +56,7 @@ extension SQLiteStore: APIKeyStore {
         }.revision
     }
 
+    /// Every key ordered by creation time, then id.
     public func apiKeys() async throws -> [APIKey] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT id, name, scopes, created_at, last_used_at, source FROM api_keys ORDER BY created_at, id").map { row in
@@ -67,6 +73,7 @@ extension SQLiteStore: APIKeyStore {
         }
     }
 
+    /// One indexed lookup on the reader pool (what a cache miss of API-key authentication costs).
     public func apiKey(hash: [UInt8]) throws -> APIKey? {
         try readers.read { connection throws(PortcullisError) in
             let statement = try connection.statement(Self.apiKeyByHashSQL)
@@ -82,6 +89,7 @@ extension SQLiteStore: APIKeyStore {
         text.split(separator: " ").compactMap { APIKeyScope(rawValue: String($0)) }
     }
 
+    /// Whether the `api_keys` table has any row.
     public func hasAPIKeys() async throws -> Bool {
         try await read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM api_keys)") ?? false }
     }

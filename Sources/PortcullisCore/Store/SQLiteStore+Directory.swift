@@ -7,10 +7,12 @@ import GRDB
 extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, ImportStore {
     // MARK: Users
 
+    /// Inserts the user in one write (409 for a taken id or a live email). Moves no version: nothing cached is about a new id.
     public func createUser(_ input: NewUser, passwordHash: String?) async throws -> Written<User> {
         try await write { db, _ in try Self.insertUser(db, input, passwordHash: passwordHash) }
     }
 
+    /// Reads on the reader pool (one prepared statement), not through GRDB: end-user requests read users on every miss.
     public func user(_ id: String) async throws -> User {
         guard let user = try readers.withConnection({ connection throws(PortcullisError) in try Self.liveUser(id, on: connection) }) else {
             throw PortcullisError.notFound("user", id)
@@ -28,6 +30,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
                     createdAt: statement.text(5) ?? "", deletedAt: statement.text(6))
     }
 
+    /// Normalizes `email` (nil for one with control or invisible characters) and looks the live user up by it.
     public func userCredentials(email: String) throws -> UserCredentials? {
         guard let email = try? Validate.normalizedEmail(email) else { return nil }
         do {
@@ -42,6 +45,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
         }
     }
 
+    /// Applies the patch and moves `user:<id>`; with a new hash, or when the user ends up disabled, also deletes their tokens.
     public func updateUser(_ id: String, _ patch: UserPatch, passwordHash: String?) async throws -> Written<User> {
         try await write { db, changed in
             changed.append(.user(id))
@@ -62,6 +66,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
         }
     }
 
+    /// Soft-deletes the user, deletes their tokens and moves `user:<id>`; `not_found` when absent or already deleted.
     public func deleteUser(_ id: String) async throws -> Int64 {
         try await write { db, changed in
             try Self.softDelete(db, .users, id)
@@ -70,12 +75,14 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
         }.revision
     }
 
+    /// Reads the page through GRDB, keyset-paginated on the id.
     public func users(_ page: PageRequest) async throws -> Page<User> {
         try await read { db in try Self.page(db, .users, columns: Self.userColumns, page, Self.user, id: \.id) }
     }
 
     // MARK: Teams and members
 
+    /// Inserts the team and its owner's `owner` membership, moving the owner's `user:` version (their memberships changed).
     public func createTeam(_ input: NewTeam) async throws -> Written<Team> {
         try await write { db, changed in
             let team = try Self.insertTeam(db, input)
@@ -84,10 +91,13 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
         }
     }
 
+    /// Reads the live team through GRDB.
     public func team(_ id: String) async throws -> Team {
         try await read { db in try Self.fetchLive(db, .teams, columns: Self.teamColumns, id, Self.team) }
     }
 
+    /// Moves `team:<id>`; a new owner also gets an active `owner` membership without extra permissions (replacing any
+    /// they had), and their `user:` version moves.
     public func updateTeam(_ id: String, _ patch: TeamPatch) async throws -> Written<Team> {
         try await write { db, changed in
             changed.append(.team(id))
@@ -105,14 +115,18 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
         }
     }
 
+    /// Soft-deletes the team and moves `team:<id>`.
     public func deleteTeam(_ id: String) async throws -> Int64 {
         try await write { db, changed in try Self.softDelete(db, .teams, id); changed.append(.team(id)) }.revision
     }
 
+    /// Reads the page through GRDB, keyset-paginated on the id.
     public func teams(_ page: PageRequest) async throws -> Page<Team> {
         try await read { db in try Self.page(db, .teams, columns: Self.teamColumns, page, Self.team, id: \.id) }
     }
 
+    /// Upserts the membership (a replaced one keeps its `created_at`) and moves the member's `user:` version;
+    /// `not_found` for a team that is not live, 422 for a user who is not.
     public func putMember(teamId: String, userId: String, _ input: MembershipInput) async throws -> (member: Written<TeamMember>, created: Bool) {
         let written = try await write { db, changed in
             guard try Self.isLive(db, .teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
@@ -124,6 +138,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
         return (Written(written.value.member, revision: written.revision), written.value.created)
     }
 
+    /// Deletes the membership row and moves the member's `user:` version.
     public func deleteMember(teamId: String, userId: String) async throws -> Int64 {
         try await write { db, changed in
             guard try Self.isLive(db, .teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
@@ -135,6 +150,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
         }.revision
     }
 
+    /// Reads the team's memberships through GRDB, joined with users to leave deleted ones out.
     public func members(teamId: String) async throws -> [TeamMember] {
         try await read { db in
             guard try Self.isLive(db, .teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
@@ -148,14 +164,17 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
 
     // MARK: Projects
 
+    /// Inserts the project in one write; moves no version.
     public func createProject(_ input: NewProject) async throws -> Written<Project> {
         try await write { db, _ in try Self.insertProject(db, input) }
     }
 
+    /// Reads the live project through GRDB.
     public func project(_ id: String) async throws -> Project {
         try await read { db in try Self.fetchLive(db, .projects, columns: Self.projectColumns, id, Self.project) }
     }
 
+    /// Applies the patch and moves `project:<id>` (whatever changed: owner, team or visibility all change decisions).
     public func updateProject(_ id: String, _ patch: ProjectPatch) async throws -> Written<Project> {
         try await write { db, changed in
             changed.append(.project(id))
@@ -176,16 +195,19 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
         }
     }
 
+    /// Soft-deletes the project and moves `project:<id>`.
     public func deleteProject(_ id: String) async throws -> Int64 {
         try await write { db, changed in try Self.softDelete(db, .projects, id); changed.append(.project(id)) }.revision
     }
 
+    /// Reads the page through GRDB, keyset-paginated on the id.
     public func projects(_ page: PageRequest) async throws -> Page<Project> {
         try await read { db in try Self.page(db, .projects, columns: Self.projectColumns, page, Self.project, id: \.id) }
     }
 
     // MARK: Generations
 
+    /// Inserts the generation in one write; moves no version.
     public func createGeneration(_ input: NewGeneration) async throws -> Written<Generation> {
         try await write { db, _ in try Self.insertGeneration(db, input) }
     }
@@ -204,6 +226,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
         return generation
     }
 
+    /// Applies the patch and moves `generation:<id>`.
     public func updateGeneration(_ id: String, _ patch: GenerationPatch) async throws -> Written<Generation> {
         try await write { db, changed in
             changed.append(.generation(id))
@@ -224,10 +247,12 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
         }
     }
 
+    /// Soft-deletes the generation and moves `generation:<id>`.
     public func deleteGeneration(_ id: String) async throws -> Int64 {
         try await write { db, changed in try Self.softDelete(db, .generations, id); changed.append(.generation(id)) }.revision
     }
 
+    /// Reads the page through GRDB, keyset-paginated on the id.
     public func generations(_ page: PageRequest) async throws -> Page<Generation> {
         try await read { db in try Self.page(db, .generations, columns: Self.generationColumns, page, Self.generation, id: \.id) }
     }

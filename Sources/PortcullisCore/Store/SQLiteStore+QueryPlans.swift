@@ -58,6 +58,7 @@ extension SQLiteStore: StoreDiagnostics {
         return StatementsReport(queries: reports, statementCache: queries.statementCache, recommendations: recommendations)
     }
 
+    /// The sizes of the database file and of its `-wal`, in bytes; nil for a file that does not exist.
     public func storageBytes() -> (database: Int?, log: Int?) {
         (Self.fileSize(configuration.path), Self.fileSize(configuration.path + "-wal"))
     }

@@ -17,6 +17,8 @@ extension SQLiteStore: SessionStore, CredentialStore {
         WHERE m.user_id = ?1 AND m.is_active = 1 ORDER BY m.team_id
         """
 
+    /// Inserts the token, first deleting every expired one (by the system clock), so the table holds live sessions only.
+    /// A write like any other (the revision advances), but it moves no version: a new token has nothing cached.
     public func createToken(userId: String, hash: [UInt8], expiresAt: Int64) async throws {
         let now = WallClock.system.milliseconds() / 1000
         _ = try await write { db, _ in
@@ -27,6 +29,7 @@ extension SQLiteStore: SessionStore, CredentialStore {
         }
     }
 
+    /// Deletes the token and moves its owner's `user:` version. Even for an unknown token the revision advances.
     public func deleteToken(hash: [UInt8]) async throws -> Bool {
         try await write { db, changed in
             // Logout moves the owner's version rather than one per token: a per-token version would be a key
@@ -39,6 +42,7 @@ extension SQLiteStore: SessionStore, CredentialStore {
         }.value
     }
 
+    /// Deletes every token of the user and moves `user:<id>`.
     public func endSessions(userId: String) async throws -> Int64 {
         try await write { db, changed in
             try Self.endSessions(db, userId: userId)
@@ -46,6 +50,7 @@ extension SQLiteStore: SessionStore, CredentialStore {
         }.revision
     }
 
+    /// One indexed lookup on the reader pool, joined with the user so a disabled or deleted user's token finds nothing.
     public func tokenUser(hash: [UInt8], now: Int64) throws -> TokenUser? {
         try readers.withConnection { connection throws(PortcullisError) in
             let statement = try connection.statement(Self.tokenUserSQL)

@@ -8,6 +8,7 @@ import GRDB
 /// Writes and management reads go through a GRDB `DatabasePool`; decisions read through `SnapshotReaderPool`,
 /// raw connections with prepared statements, each decision inside one read transaction.
 public final class SQLiteStore: VersionStore, Sendable {
+    /// The configuration the store was opened with.
     public let configuration: StoreConfiguration
     /// Told of every committed write, after the commit and before the write returns (the cache applies it).
     let onCommit: @Sendable (Commit) -> Void

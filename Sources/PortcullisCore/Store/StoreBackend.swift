@@ -9,6 +9,14 @@ public enum StoreBackend {
     /// - Parameters:
     ///   - queries: where the backend registers and times its read statements (the monitor reads it).
     ///   - onCommit: told of every committed write, before the write returns (the cache's versions apply it).
+    /// - Throws: `store_unavailable` when the database cannot be opened or a migration fails.
+    ///
+    /// ```swift
+    /// let versions = VersionClock()
+    /// let store = try StoreBackend.open(StoreConfiguration(path: "/var/lib/portcullis/portcullis.sqlite"), onCommit: versions.apply)
+    /// versions.load(try store.persistedVersions())
+    /// let engine = AuthorizationEngine(store: store, cache: try DecisionCache(versions: versions, file: nil))
+    /// ```
     public static func open(_ configuration: StoreConfiguration, queries: QueryRegistry = QueryRegistry(),
                             onCommit: @escaping @Sendable (Commit) -> Void) throws -> any Store {
         try SQLiteStore(configuration, queries: queries, onCommit: onCommit)

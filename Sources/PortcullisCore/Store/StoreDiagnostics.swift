@@ -15,10 +15,14 @@ public protocol StoreDiagnostics: Sendable {
 
 /// The statements a backend runs on the read path, as `GET /api/v1/performance/queries` shows them.
 public struct StatementsReport: Sendable, Codable, Equatable {
+    /// Every registered statement, in registration order.
     public var queries: [StatementReport]
+    /// The prepared-statement cache's figures.
     public var statementCache: StatementCacheReport
+    /// One per table a statement's plan scans in full; empty when every statement uses an index.
     public var recommendations: [IndexRecommendation]
 
+    /// A report as a backend builds it.
     public init(queries: [StatementReport], statementCache: StatementCacheReport, recommendations: [IndexRecommendation]) {
         self.queries = queries
         self.statementCache = statementCache
@@ -30,20 +34,30 @@ public struct StatementsReport: Sendable, Codable, Equatable {
 
 /// One statement with its figures and plan.
 public struct StatementReport: Sendable, Codable, Equatable {
+    /// The statement's registered name, e.g. `authz.generation`.
     public var name: String
+    /// How much the statement matters (`class` in JSON).
     public var queryClass: QueryClass
+    /// The statement's SQL.
     public var sql: String
+    /// Executions since start.
     public var calls: Int
+    /// Median execution time, in milliseconds.
     public var p50Milliseconds: Double
+    /// 99th-percentile execution time, in milliseconds.
     public var p99Milliseconds: Double
+    /// Executions slower than `slowThresholdMilliseconds`.
     public var slowCount: Int
+    /// The class's threshold, in milliseconds (5 for `critical`, 20 `high`, 100 `normal`, 1,000 `low`).
     public var slowThresholdMilliseconds: Double
+    /// `EXPLAIN QUERY PLAN`'s detail lines, parameters unbound; empty when the plan could not be read.
     public var plan: [String]
     /// Whether the plan reaches its rows through an index; nil for a statement that reads no table.
     public var usesIndex: Bool?
     /// Tables the plan reads in full.
     public var scans: [String]
 
+    /// A statement's report as a backend builds it.
     public init(name: String, queryClass: QueryClass, sql: String, calls: Int, p50Milliseconds: Double, p99Milliseconds: Double, slowCount: Int,
                 slowThresholdMilliseconds: Double, plan: [String], usesIndex: Bool?, scans: [String]) {
         self.name = name
@@ -83,12 +97,18 @@ public struct StatementReport: Sendable, Codable, Equatable {
 
 /// An index that would spare a statement its table scan.
 public struct IndexRecommendation: Sendable, Codable, Equatable {
+    /// The name of the statement that scans.
     public var statement: String
+    /// The table it scans (resolved from the plan's alias).
     public var table: String
+    /// The columns the statement compares for equality on that table: the leading columns an index would need.
     public var columns: [String]
+    /// Why, for people (`the plan scans <table> in full`).
     public var reason: String
+    /// A `CREATE INDEX` statement to consider, or advice when no filtered column was found; never applied automatically.
     public var suggestion: String
 
+    /// A recommendation as a backend builds it.
     public init(statement: String, table: String, columns: [String], reason: String, suggestion: String) {
         self.statement = statement
         self.table = table
@@ -101,5 +121,6 @@ public struct IndexRecommendation: Sendable, Codable, Equatable {
 /// Where a starting process learns the versions committed before it: the persisted version of every dependency a
 /// write has moved, and the revision they are current for (what a `VersionClock` loads before anything is served).
 public protocol VersionStore: Sendable {
+    /// Every persisted dependency version and the current revision, read together; feed it to `VersionClock.load(_:)`.
     func persistedVersions() throws -> (versions: [(key: DependencyKey, version: Int64)], revision: Int64)
 }

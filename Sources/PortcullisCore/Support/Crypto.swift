@@ -60,6 +60,7 @@ public enum Crypto {
 public enum Base64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
+    /// The base64url text of `bytes`, without `=` padding.
     public static func encode(_ bytes: [UInt8]) -> String {
         var output: [UInt8] = []
         output.reserveCapacity((bytes.count * 4 + 2) / 3)
@@ -80,6 +81,8 @@ public enum Base64URL {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// The bytes of unpadded base64url text; nil at the first character outside the alphabet (`=` padding included).
+    /// Lenient about the end: leftover bits that do not make a byte are dropped, so compare encodings, not decodings.
     public static func decode(_ string: String) -> [UInt8]? {
         var output: [UInt8] = []
         var buffer: UInt32 = 0

@@ -4,17 +4,21 @@ import Glibc
 import Darwin
 #endif
 
-/// Reads a text file line by line with bounded memory, numbering lines from 1. Lines are split on `\n`; a trailing `\r` is dropped.
+/// Reads a text file line by line with bounded memory, numbering lines from 1. Lines are split on `\n`; trailing `\r` and `\n` are dropped.
 public struct LineReader: Sequence, Sendable {
+    /// The file read.
     public let path: String
 
+    /// Checks that the file is readable now; `unreadable_file` otherwise. The file is opened when iteration starts.
     public init(path: String) throws(PortcullisError) {
         guard access(path, R_OK) == 0 else { throw PortcullisError(.unreadableFile, "cannot read \(path)") }
         self.path = path
     }
 
+    /// Opens the file for one pass; if it cannot be opened any more, the pass yields nothing.
     public func makeIterator() -> Iterator { Iterator(file: fopen(path, "r")) }
 
+    /// One pass over the file, holding it open and one line buffer (reused) until the iterator is released.
     public final class Iterator: IteratorProtocol {
         private let file: UnsafeMutablePointer<FILE>?
         private var buffer: UnsafeMutablePointer<CChar>?
@@ -30,6 +34,7 @@ public struct LineReader: Sequence, Sendable {
             if let file { fclose(file) }
         }
 
+        /// The next line and its number (from 1), or nil at the end; invalid UTF-8 becomes U+FFFD.
         public func next() -> (line: Int, text: Substring)? {
             guard let file else { return nil }
             let length = getline(&buffer, &capacity, file)

@@ -3,13 +3,26 @@
 /// PBKDF2-HMAC-SHA256 at OWASP's current iteration count; the count is stored with each hash so it can be raised
 /// later without invalidating existing passwords.
 public struct PasswordHasher: Sendable {
+    /// The PHC algorithm identifier this hasher writes and verifies.
     public static let algorithm = "pbkdf2-sha256"
+    /// PBKDF2 rounds for new hashes. Verification uses the count stored in each hash, which must be 1,000...10,000,000.
     public var iterations: Int
 
+    /// A hasher writing hashes with `iterations` rounds (OWASP's 600,000 by default; tests use fewer to stay fast).
+    ///
+    /// ```swift
+    /// let hasher = PasswordHasher()
+    /// let phc = hasher.hash("correct horse")          // "$pbkdf2-sha256$i=600000$…$…"
+    /// PasswordHasher.verify("correct horse", against: phc)  // true
+    /// ```
     public init(iterations: Int = 600_000) {
         self.iterations = iterations
     }
 
+    /// A new PHC string for `password` with a fresh 16-byte salt and a 32-byte key.
+    ///
+    /// Deliberately slow (about a fifth of a second at the default count): on a server, run it on a
+    /// `PasswordHashingPool` rather than on a request's task.
     public func hash(_ password: String) -> String {
         let salt = Crypto.randomBytes(16)
         let derived = Crypto.pbkdf2SHA256(password: Array(password.utf8), salt: salt, iterations: iterations, length: 32)

@@ -6,6 +6,11 @@ import Darwin
 
 /// RFC 3339 UTC timestamps with milliseconds, as stored and returned: `2026-01-31T12:00:00.123Z`.
 public enum Timestamp {
+    /// The RFC 3339 UTC text of a Unix time in milliseconds, always with three fractional digits.
+    ///
+    /// ```swift
+    /// Timestamp.format(epochMilliseconds: 1_769_860_800_123)  // "2026-01-31T12:00:00.123Z"
+    /// ```
     public static func format(epochMilliseconds: Int64) -> String {
         var seconds = time_t(epochMilliseconds / 1000)
         var parts = tm()

@@ -18,6 +18,7 @@ public struct WallClock: Sendable {
     /// Unix time in milliseconds.
     public let milliseconds: @Sendable () -> Int64
 
+    /// A clock reading `milliseconds` (Unix time in milliseconds); tests usually take `ManualClock.clock` instead.
     public init(milliseconds: @escaping @Sendable () -> Int64) {
         self.milliseconds = milliseconds
     }
@@ -40,12 +41,13 @@ public struct WallClock: Sendable {
 ///
 /// ```swift
 /// let time = ManualClock()
-/// let monitor = PerformanceMonitor(clock: time.clock)
+/// let monitor = PerformanceMonitor(clock: time.clock, routeClassNames: ["check"])
 /// time.advance(seconds: 300)
 /// ```
 public final class ManualClock: Sendable {
     private let now: Atomic<Int64>
 
+    /// A clock stopped at `milliseconds` (Unix time; the default is 2023-11-14T22:13:20Z).
     public init(milliseconds: Int64 = 1_700_000_000_000) {
         now = Atomic(milliseconds)
     }
@@ -56,14 +58,17 @@ public final class ManualClock: Sendable {
     /// The current time, in Unix milliseconds.
     public var milliseconds: Int64 { now.load(ordering: .relaxed) }
 
+    /// Moves the time forward by `seconds` (rounded to the millisecond; negative moves it back).
     public func advance(seconds: Double) {
         now.add(Int64((seconds * 1000).rounded()), ordering: .relaxed)
     }
 
+    /// Moves the time forward by `milliseconds` (negative moves it back).
     public func advance(milliseconds: Int64) {
         now.add(milliseconds, ordering: .relaxed)
     }
 
+    /// Sets the time to `milliseconds`, Unix time.
     public func set(milliseconds: Int64) {
         now.store(milliseconds, ordering: .relaxed)
     }
