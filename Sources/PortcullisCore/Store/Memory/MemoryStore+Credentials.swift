@@ -6,6 +6,7 @@ import PortcullisPolicy
 extension MemoryStore {
     // MARK: API keys
 
+    /// Stores the key's hash with its name, scopes and source (`APIKeyStore.createAPIKey`).
     public func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource) async throws -> Written<APIKey> {
         let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: scopes, createdAt: clock.timestamp(), source: source)
         let hash = secret.hash
@@ -15,6 +16,7 @@ extension MemoryStore {
         }
     }
 
+    /// Makes `secret` the only environment key, writing nothing when it already is (`APIKeyStore.replaceEnvironmentKey`).
     public func replaceEnvironmentKey(_ secret: APIKeySecret, name: String) async throws -> Bool {
         let hash = secret.hash
         // The usual start: the same key as last time. Nothing to write, so the revision does not move.
@@ -34,6 +36,7 @@ extension MemoryStore {
         }.value
     }
 
+    /// Revokes a key and moves the version all API keys share (`APIKeyStore.deleteAPIKey`).
     public func deleteAPIKey(_ id: String) async throws -> Int64 {
         try write { state, changed in
             changed.append(.apiKeys)
@@ -48,6 +51,7 @@ extension MemoryStore {
         }
     }
 
+    /// Whether any API key exists.
     public func hasAPIKeys() async throws -> Bool {
         !current().apiKeys.isEmpty
     }
@@ -57,12 +61,14 @@ extension MemoryStore {
         touch { state in state.apiKeys[id]?.key.lastUsedAt = timestamp }
     }
 
+    /// The key whose SHA-256 this is, or nil (`CredentialStore.apiKey`).
     public func apiKey(hash: [UInt8]) -> APIKey? {
         current().apiKeys.values.first { $0.hash == hash }?.key
     }
 
     // MARK: Sessions
 
+    /// Stores a token's hash until `expiresAt` (Unix seconds), dropping expired ones (`SessionStore.createToken`).
     public func createToken(userId: String, hash: [UInt8], expiresAt: Int64) async throws {
         let now = clock.seconds()
         _ = try write { state, _ in
@@ -75,6 +81,7 @@ extension MemoryStore {
         }
     }
 
+    /// Removes a token and moves its user's version; false when there was none.
     public func deleteToken(hash: [UInt8]) async throws -> Bool {
         try write { state, changed in
             // Logout moves the owner's version, so a cached identity for the token is never served again.
@@ -84,6 +91,7 @@ extension MemoryStore {
         }.value
     }
 
+    /// Removes every token of the user and moves the user's version; returns the revision.
     public func endSessions(userId: String) async throws -> Int64 {
         try write { state, changed in
             state.endSessions(userId: userId)
@@ -93,6 +101,7 @@ extension MemoryStore {
 
     // MARK: Credentials
 
+    /// The active user behind a live token at `now` (Unix seconds), or nil (`CredentialStore.tokenUser`).
     public func tokenUser(hash: [UInt8], now: Int64) -> TokenUser? {
         let state = current()
         guard let token = state.tokens[hash], token.expiresAt > now, let user = state.users[token.userId]?.user,
@@ -101,6 +110,7 @@ extension MemoryStore {
         return TokenUser(userId: user.id, isAdmin: user.isAdmin, expiresAt: token.expiresAt)
     }
 
+    /// The live user with this email (in its normalized form) and their password hash, or nil.
     public func userCredentials(email: String) -> UserCredentials? {
         guard let email = try? Validate.normalizedEmail(email) else { return nil }
         guard let stored = current().users.values.first(where: { $0.user.deletedAt == nil && $0.user.email == email }) else { return nil }

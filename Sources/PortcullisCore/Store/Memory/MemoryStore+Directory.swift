@@ -6,14 +6,17 @@ import PortcullisPolicy
 extension MemoryStore {
     // MARK: Users
 
+    /// Creates a user (409 on a taken id or live email; ids are never reused).
     public func createUser(_ input: NewUser, passwordHash: String?) async throws -> Written<User> {
         try write { state, _ in try state.insertUser(input, passwordHash: passwordHash, clock: clock) }
     }
 
+    /// A live user, or `not_found`.
     public func user(_ id: String) async throws -> User {
         try current().liveUser(id)
     }
 
+    /// Changes a user; a new password, disabling or deleting ends their sessions (`UserStore.updateUser`).
     public func updateUser(_ id: String, _ patch: UserPatch, passwordHash: String?) async throws -> Written<User> {
         try write { state, changed in
             changed.append(.user(id))
@@ -33,6 +36,7 @@ extension MemoryStore {
         }
     }
 
+    /// Soft-deletes a user and ends their sessions; returns the revision.
     public func deleteUser(_ id: String) async throws -> Int64 {
         try write { state, changed in
             try state.softDelete(.users, id, clock: clock)
@@ -41,12 +45,14 @@ extension MemoryStore {
         }.revision
     }
 
+    /// One page of live users in id order.
     public func users(_ page: PageRequest) async throws -> Page<User> {
         try MemoryState.page(current().users.values.filter { $0.user.deletedAt == nil }.map { (id: $0.user.id, value: $0.user) }, page)
     }
 
     // MARK: Teams and members
 
+    /// Creates a team and its owner's `owner` membership.
     public func createTeam(_ input: NewTeam) async throws -> Written<Team> {
         try write { state, changed in
             let team = try state.insertTeam(input, clock: clock)
@@ -55,10 +61,12 @@ extension MemoryStore {
         }
     }
 
+    /// A live team, or `not_found`.
     public func team(_ id: String) async throws -> Team {
         try current().liveTeam(id)
     }
 
+    /// Renames a team or changes its owner (who then holds the owner role).
     public func updateTeam(_ id: String, _ patch: TeamPatch) async throws -> Written<Team> {
         try write { state, changed in
             changed.append(.team(id))
@@ -76,6 +84,7 @@ extension MemoryStore {
         }
     }
 
+    /// Soft-deletes a team (its memberships then grant nothing); returns the revision.
     public func deleteTeam(_ id: String) async throws -> Int64 {
         try write { state, changed in
             try state.softDelete(.teams, id, clock: clock)
@@ -83,10 +92,12 @@ extension MemoryStore {
         }.revision
     }
 
+    /// One page of live teams in id order.
     public func teams(_ page: PageRequest) async throws -> Page<Team> {
         try MemoryState.page(current().teams.values.filter { $0.deletedAt == nil }.map { (id: $0.id, value: $0) }, page)
     }
 
+    /// Creates or replaces a membership; `created` tells which (`TeamStore.putMember`).
     public func putMember(teamId: String, userId: String, _ input: MembershipInput) async throws -> (member: Written<TeamMember>, created: Bool) {
         let written = try write { state, changed in
             guard state.isLive(.teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
@@ -97,6 +108,7 @@ extension MemoryStore {
         return (Written(written.value.0, revision: written.revision), written.value.1)
     }
 
+    /// Removes a membership; returns the revision.
     public func deleteMember(teamId: String, userId: String) async throws -> Int64 {
         try write { state, changed in
             guard state.isLive(.teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
@@ -107,6 +119,7 @@ extension MemoryStore {
         }.revision
     }
 
+    /// Every membership of a live team, deleted users left out, in user id order.
     public func members(teamId: String) async throws -> [TeamMember] {
         let state = current()
         guard state.isLive(.teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
@@ -117,14 +130,17 @@ extension MemoryStore {
 
     // MARK: Projects
 
+    /// Creates a project.
     public func createProject(_ input: NewProject) async throws -> Written<Project> {
         try write { state, _ in try state.insertProject(input, clock: clock) }
     }
 
+    /// A live project, or `not_found`.
     public func project(_ id: String) async throws -> Project {
         try current().liveProject(id)
     }
 
+    /// Changes a project's name, owner, team or visibility.
     public func updateProject(_ id: String, _ patch: ProjectPatch) async throws -> Written<Project> {
         try write { state, changed in
             changed.append(.project(id))
@@ -144,6 +160,7 @@ extension MemoryStore {
         }
     }
 
+    /// Soft-deletes a project (its generations then answer `not_found` to checks); returns the revision.
     public func deleteProject(_ id: String) async throws -> Int64 {
         try write { state, changed in
             try state.softDelete(.projects, id, clock: clock)
@@ -151,20 +168,24 @@ extension MemoryStore {
         }.revision
     }
 
+    /// One page of live projects in id order.
     public func projects(_ page: PageRequest) async throws -> Page<Project> {
         try MemoryState.page(current().projects.values.filter { $0.deletedAt == nil }.map { (id: $0.id, value: $0) }, page)
     }
 
     // MARK: Generations
 
+    /// Creates a generation.
     public func createGeneration(_ input: NewGeneration) async throws -> Written<Generation> {
         try write { state, _ in try state.insertGeneration(input, clock: clock) }
     }
 
+    /// A live generation, or `not_found`.
     public func generation(_ id: String) async throws -> Generation {
         try current().liveGeneration(id)
     }
 
+    /// Changes a generation's owner, project, status or media key.
     public func updateGeneration(_ id: String, _ patch: GenerationPatch) async throws -> Written<Generation> {
         try write { state, changed in
             changed.append(.generation(id))
@@ -184,6 +205,7 @@ extension MemoryStore {
         }
     }
 
+    /// Soft-deletes a generation; returns the revision.
     public func deleteGeneration(_ id: String) async throws -> Int64 {
         try write { state, changed in
             try state.softDelete(.generations, id, clock: clock)
@@ -191,6 +213,7 @@ extension MemoryStore {
         }.revision
     }
 
+    /// One page of live generations in id order.
     public func generations(_ page: PageRequest) async throws -> Page<Generation> {
         try MemoryState.page(current().generations.values.filter { $0.deletedAt == nil }.map { (id: $0.id, value: $0) }, page)
     }

@@ -67,6 +67,7 @@ public final class MemoryStore: Store {
 }
 
 extension MemoryStore {
+    /// The current data revision.
     public func revision() -> Int64 {
         state.withLock { $0.revision }
     }
