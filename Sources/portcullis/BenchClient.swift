@@ -1,10 +1,15 @@
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 
-/// A minimal blocking HTTP/1.1 client for `portcullis bench`'s set-up requests (fixtures, sign-in).
+/// A small blocking HTTP/1.1 client for `portcullis bench`'s set-up requests (fixtures, sign-in), on SwiftNIO's HTTP
+/// codec: one connection per request, `Connection: close`.
 struct BenchClient {
     let host: String
     let port: Int
+    private static let group = MultiThreadedEventLoopGroup.singleton
 
     init(url: String) throws {
         guard let components = URLComponents(string: url), components.scheme == "http", let host = components.host else {
@@ -16,42 +21,72 @@ struct BenchClient {
 
     /// Sends one request and returns the status and body.
     func send(_ method: String, _ path: String, bearer: String? = nil, json: String? = nil) throws -> (status: Int, body: String) {
-        var addresses: UnsafeMutablePointer<addrinfo>?
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        guard getaddrinfo(host, String(port), &hints, &addresses) == 0, let address = addresses else {
-            throw ValidationError("cannot resolve \(host)")
-        }
-        defer { freeaddrinfo(addresses) }
-        let fd = socket(address.pointee.ai_family, address.pointee.ai_socktype, address.pointee.ai_protocol)
-        defer { close(fd) }
-        guard fd >= 0, connect(fd, address.pointee.ai_addr, address.pointee.ai_addrlen) == 0 else {
+        let response = Self.group.next().makePromise(of: (Int, String).self)
+        let channel: any Channel
+        do {
+            channel = try ClientBootstrap(group: Self.group).channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: response))
+                }
+            }.connect(host: host, port: port).wait()
+        } catch {
             throw ValidationError("cannot connect to \(host):\(port) — is the server running?")
         }
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n"
-        if let bearer { head += "Authorization: Bearer \(bearer)\r\n" }
-        let body = Array((json ?? "").utf8)
-        if json != nil { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
-        let request = Array((head + "\r\n").utf8) + body
-        var sent = 0
-        while sent < request.count {
-            let count = request[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard count > 0 else { throw ValidationError("connection to \(host):\(port) closed") }
-            sent += count
+        var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: path)
+        head.headers.add(name: "Host", value: host)
+        head.headers.add(name: "Connection", value: "close")
+        if let bearer { head.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
+        if let json {
+            head.headers.add(name: "Content-Type", value: "application/json")
+            head.headers.add(name: "Content-Length", value: String(json.utf8.count))
         }
-        var response: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16_384)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { break }
-            response += buffer[0..<count]
+        channel.write(HTTPClientRequestPart.head(head), promise: nil)
+        if let json { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: json))), promise: nil) }
+        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        defer { channel.close(promise: nil) }
+        do {
+            let (status, body) = try response.futureResult.wait()
+            return (status, body)
+        } catch {
+            throw ValidationError("no HTTP response from \(host):\(port)")
         }
-        let text = String(decoding: response, as: UTF8.self)
-        guard let statusLine = text.split(separator: "\r\n").first, statusLine.split(separator: " ").count >= 2,
-              let status = Int(statusLine.split(separator: " ")[1])
-        else { throw ValidationError("no HTTP response from \(host):\(port)") }
-        let bodyText = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
-        return (status, bodyText)
+    }
+
+    /// Collects one response and fulfils the promise with its status and body.
+    private final class ResponseCollector: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = HTTPClientResponsePart
+        let promise: EventLoopPromise<(Int, String)>
+        var status = 0
+        var body = ""
+        var done = false
+
+        init(promise: EventLoopPromise<(Int, String)>) {
+            self.promise = promise
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let head): status = Int(head.status.code)
+            case .body(let buffer): body += String(buffer: buffer)
+            case .end: finish(.success((status, body)))
+            }
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            finish(.failure(error))
+            context.close(promise: nil)
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            finish(.failure(ChannelError.eof))
+        }
+
+        /// A promise is completed once: the first outcome wins.
+        private func finish(_ result: Result<(Int, String), any Error>) {
+            guard !done else { return }
+            done = true
+            promise.completeWith(result)
+        }
     }
 }

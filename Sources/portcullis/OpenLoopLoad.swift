@@ -50,7 +50,10 @@ final class OpenLoopLoad: Sendable {
         let bootstrap = ClientBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { channel in
-                channel.pipeline.addHTTPClientHandlers().flatMap { channel.pipeline.addHandler(ResponseTimer(load: self)) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(ResponseTimer(load: self))
+                }
             }
         // Connect in waves so the server's accept backlog is never the bottleneck being measured.
         var channels: [any Channel] = []

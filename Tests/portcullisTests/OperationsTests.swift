@@ -97,7 +97,7 @@ struct OperationsTests {
         server.stop()
         #expect(server.process.terminationStatus == 0)
 
-        FileManager.default.createFile(atPath: server.directory + "/decision-cache.sqlite", contents: Data("stale".utf8))
+        _ = FileManager.default.createFile(atPath: server.directory + "/decision-cache.sqlite", contents: Data("stale".utf8))
         // Stopped: the restore goes through; writes after the backup are gone, the old database is kept aside.
         let restored = try await CommandRunner.run(["restore", "--data-dir", server.directory, file])
         #expect(restored.status == 0, "\(restored.error)")

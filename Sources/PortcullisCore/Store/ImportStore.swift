@@ -31,6 +31,7 @@ public protocol ImportStore: Sendable {
     /// let written = try store.importRecords(from: LineReader(path: "directory.ndjson"), hasher: PasswordHasher())
     /// print(written.value.users, written.revision)
     /// ```
+    @discardableResult
     func importRecords(from lines: some Sequence<(line: Int, text: Substring)>, hasher: PasswordHasher) throws
         -> Written<ImportCounts>
 }

@@ -11,11 +11,14 @@ public protocol APIKeyStore: Sendable {
     /// let key = try await store.createAPIKey(name: "billing", scopes: [.authz], secret: secret, source: .api).value
     /// // hand secret.key to the client now: it cannot be recovered
     /// ```
+    @discardableResult
     func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource) async throws -> Written<APIKey>
     /// Registers `secret` as the environment's admin key, removing any other environment key; true when anything
     /// changed (the same key as at the previous start writes nothing).
+    @discardableResult
     func replaceEnvironmentKey(_ secret: APIKeySecret, name: String) async throws -> Bool
     /// Revokes a key, effective on the next request; returns the revision.
+    @discardableResult
     func deleteAPIKey(_ id: String) async throws -> Int64
     /// Every API key, oldest first, without secrets.
     func apiKeys() async throws -> [APIKey]
@@ -31,7 +34,9 @@ public protocol SessionStore: Sendable {
     /// Stores a token's hash for a user until `expiresAt` (Unix seconds).
     func createToken(userId: String, hash: [UInt8], expiresAt: Int64) async throws
     /// Removes a token; false when there was none.
+    @discardableResult
     func deleteToken(hash: [UInt8]) async throws -> Bool
     /// Ends every session of a user; returns the revision.
+    @discardableResult
     func endSessions(userId: String) async throws -> Int64
 }

@@ -7,6 +7,7 @@ import GRDB
 /// API keys: stored as SHA-256, listed without secrets, the environment key replaced when it changes.
 extension SQLiteStore: APIKeyStore {
     /// Inserts the key under a new `key_…` id. Moves no version: a key nobody has used has no cached answer to contradict.
+    @discardableResult
     public func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource) async throws -> Written<APIKey> {
         let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: scopes, createdAt: WallClock.system.timestamp(), source: source)
         let hash = secret.hash
@@ -19,6 +20,7 @@ extension SQLiteStore: APIKeyStore {
     /// Reads first, so the usual start (the same key as last time) writes nothing and leaves the revision alone; otherwise
     /// one write deletes every other `environment` key (moving `apikeys`) and inserts this one.
     /// A secret already stored under another source is not registered again (it keeps that source).
+    @discardableResult
     public func replaceEnvironmentKey(_ secret: APIKeySecret, name: String) async throws -> Bool {
         let hash = Data(secret.hash)
         // The usual start: the same key as last time. Nothing to write, so the revision does not move.
@@ -48,6 +50,7 @@ extension SQLiteStore: APIKeyStore {
     }
 
     /// Deletes the key and moves the `apikeys` version, so no cached key identity survives; `not_found` for no such key.
+    @discardableResult
     public func deleteAPIKey(_ id: String) async throws -> Int64 {
         try await write { db, changed in
             changed.append(.apiKeys)

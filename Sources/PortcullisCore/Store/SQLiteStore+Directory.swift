@@ -8,6 +8,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     // MARK: Users
 
     /// Inserts the user in one write (409 for a taken id or a live email). Moves no version: nothing cached is about a new id.
+    @discardableResult
     public func createUser(_ input: NewUser, passwordHash: String?) async throws -> Written<User> {
         try await write { db, _ in try Self.insertUser(db, input, passwordHash: passwordHash) }
     }
@@ -46,6 +47,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     }
 
     /// Applies the patch and moves `user:<id>`; with a new hash, or when the user ends up disabled, also deletes their tokens.
+    @discardableResult
     public func updateUser(_ id: String, _ patch: UserPatch, passwordHash: String?) async throws -> Written<User> {
         try await write { db, changed in
             changed.append(.user(id))
@@ -67,6 +69,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     }
 
     /// Soft-deletes the user, deletes their tokens and moves `user:<id>`; `not_found` when absent or already deleted.
+    @discardableResult
     public func deleteUser(_ id: String) async throws -> Int64 {
         try await write { db, changed in
             try Self.softDelete(db, .users, id)
@@ -83,6 +86,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     // MARK: Teams and members
 
     /// Inserts the team and its owner's `owner` membership, moving the owner's `user:` version (their memberships changed).
+    @discardableResult
     public func createTeam(_ input: NewTeam) async throws -> Written<Team> {
         try await write { db, changed in
             let team = try Self.insertTeam(db, input)
@@ -98,6 +102,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
 
     /// Moves `team:<id>`; a new owner also gets an active `owner` membership without extra permissions (replacing any
     /// they had), and their `user:` version moves.
+    @discardableResult
     public func updateTeam(_ id: String, _ patch: TeamPatch) async throws -> Written<Team> {
         try await write { db, changed in
             changed.append(.team(id))
@@ -116,6 +121,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     }
 
     /// Soft-deletes the team and moves `team:<id>`.
+    @discardableResult
     public func deleteTeam(_ id: String) async throws -> Int64 {
         try await write { db, changed in try Self.softDelete(db, .teams, id); changed.append(.team(id)) }.revision
     }
@@ -127,6 +133,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
 
     /// Upserts the membership (a replaced one keeps its `created_at`) and moves the member's `user:` version;
     /// `not_found` for a team that is not live, 422 for a user who is not.
+    @discardableResult
     public func putMember(teamId: String, userId: String, _ input: MembershipInput) async throws -> (member: Written<TeamMember>, created: Bool) {
         let written = try await write { db, changed in
             guard try Self.isLive(db, .teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
@@ -139,6 +146,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     }
 
     /// Deletes the membership row and moves the member's `user:` version.
+    @discardableResult
     public func deleteMember(teamId: String, userId: String) async throws -> Int64 {
         try await write { db, changed in
             guard try Self.isLive(db, .teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
@@ -165,6 +173,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     // MARK: Projects
 
     /// Inserts the project in one write; moves no version.
+    @discardableResult
     public func createProject(_ input: NewProject) async throws -> Written<Project> {
         try await write { db, _ in try Self.insertProject(db, input) }
     }
@@ -175,6 +184,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     }
 
     /// Applies the patch and moves `project:<id>` (whatever changed: owner, team or visibility all change decisions).
+    @discardableResult
     public func updateProject(_ id: String, _ patch: ProjectPatch) async throws -> Written<Project> {
         try await write { db, changed in
             changed.append(.project(id))
@@ -196,6 +206,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     }
 
     /// Soft-deletes the project and moves `project:<id>`.
+    @discardableResult
     public func deleteProject(_ id: String) async throws -> Int64 {
         try await write { db, changed in try Self.softDelete(db, .projects, id); changed.append(.project(id)) }.revision
     }
@@ -208,6 +219,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     // MARK: Generations
 
     /// Inserts the generation in one write; moves no version.
+    @discardableResult
     public func createGeneration(_ input: NewGeneration) async throws -> Written<Generation> {
         try await write { db, _ in try Self.insertGeneration(db, input) }
     }
@@ -227,6 +239,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     }
 
     /// Applies the patch and moves `generation:<id>`.
+    @discardableResult
     public func updateGeneration(_ id: String, _ patch: GenerationPatch) async throws -> Written<Generation> {
         try await write { db, changed in
             changed.append(.generation(id))
@@ -248,6 +261,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     }
 
     /// Soft-deletes the generation and moves `generation:<id>`.
+    @discardableResult
     public func deleteGeneration(_ id: String) async throws -> Int64 {
         try await write { db, changed in try Self.softDelete(db, .generations, id); changed.append(.generation(id)) }.revision
     }

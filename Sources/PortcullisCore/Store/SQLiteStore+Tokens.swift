@@ -30,6 +30,7 @@ extension SQLiteStore: SessionStore, CredentialStore {
     }
 
     /// Deletes the token and moves its owner's `user:` version. Even for an unknown token the revision advances.
+    @discardableResult
     public func deleteToken(hash: [UInt8]) async throws -> Bool {
         try await write { db, changed in
             // Logout moves the owner's version rather than one per token: a per-token version would be a key
@@ -43,6 +44,7 @@ extension SQLiteStore: SessionStore, CredentialStore {
     }
 
     /// Deletes every token of the user and moves `user:<id>`.
+    @discardableResult
     public func endSessions(userId: String) async throws -> Int64 {
         try await write { db, changed in
             try Self.endSessions(db, userId: userId)

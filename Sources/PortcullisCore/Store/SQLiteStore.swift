@@ -127,6 +127,7 @@ public final class SQLiteStore: VersionStore, Sendable {
     }
 
     /// Marks a user's cached answers stale (their version moves to a new revision); no cache is scanned.
+    @discardableResult
     public func invalidateUser(_ userId: String) async throws -> Int64 {
         try await write { _, changed in changed.append(.user(userId)) }.revision
     }

@@ -57,18 +57,18 @@ struct SQLiteStoreImportTests {
     func passwords() async throws {
         let directory = try TestDirectory()
         _ = try directory.store.importRecords(from: Self.numbered(Self.goodLines), hasher: Self.hasher)
-        let bob = try #require(try await directory.store.userCredentials(email: "BOB@example.com"))
+        let bob = try #require(try directory.store.userCredentials(email: "BOB@example.com"))
         #expect(bob.user.id == "bob")
         #expect(bob.passwordHash == Self.bobHash)
         #expect(PasswordHasher.verify(Self.bobPassword, against: try #require(bob.passwordHash)))
         #expect(!PasswordHasher.verify("not bob's password", against: try #require(bob.passwordHash)))
 
-        let alice = try #require(try await directory.store.userCredentials(email: "alice@example.com"))
+        let alice = try #require(try directory.store.userCredentials(email: "alice@example.com"))
         let aliceHash = try #require(alice.passwordHash)
         #expect(aliceHash.hasPrefix("$pbkdf2-sha256$i=1000$"))
         #expect(PasswordHasher.verify("correct horse battery", against: aliceHash))
         #expect(!PasswordHasher.verify("correct horse battery!", against: aliceHash))
-        let root = try #require(try await directory.store.userCredentials(email: "root@example.com"))
+        let root = try #require(try directory.store.userCredentials(email: "root@example.com"))
         #expect(root.passwordHash == nil)
     }
 

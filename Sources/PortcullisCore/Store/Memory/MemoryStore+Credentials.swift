@@ -7,6 +7,7 @@ extension MemoryStore {
     // MARK: API keys
 
     /// Stores the key's hash with its name, scopes and source (`APIKeyStore.createAPIKey`).
+    @discardableResult
     public func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource) async throws -> Written<APIKey> {
         let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: scopes, createdAt: clock.timestamp(), source: source)
         let hash = secret.hash
@@ -17,6 +18,7 @@ extension MemoryStore {
     }
 
     /// Makes `secret` the only environment key, writing nothing when it already is (`APIKeyStore.replaceEnvironmentKey`).
+    @discardableResult
     public func replaceEnvironmentKey(_ secret: APIKeySecret, name: String) async throws -> Bool {
         let hash = secret.hash
         // The usual start: the same key as last time. Nothing to write, so the revision does not move.
@@ -37,6 +39,7 @@ extension MemoryStore {
     }
 
     /// Revokes a key and moves the version all API keys share (`APIKeyStore.deleteAPIKey`).
+    @discardableResult
     public func deleteAPIKey(_ id: String) async throws -> Int64 {
         try write { state, changed in
             changed.append(.apiKeys)
@@ -82,6 +85,7 @@ extension MemoryStore {
     }
 
     /// Removes a token and moves its user's version; false when there was none.
+    @discardableResult
     public func deleteToken(hash: [UInt8]) async throws -> Bool {
         try write { state, changed in
             // Logout moves the owner's version, so a cached identity for the token is never served again.
@@ -92,6 +96,7 @@ extension MemoryStore {
     }
 
     /// Removes every token of the user and moves the user's version; returns the revision.
+    @discardableResult
     public func endSessions(userId: String) async throws -> Int64 {
         try write { state, changed in
             state.endSessions(userId: userId)
@@ -132,6 +137,7 @@ extension MemoryStore {
 extension MemoryStore {
     /// Every line applied to one copy of the state, which replaces the current one only when no line failed; like the
     /// SQL backend's bulk write it moves the epoch rather than listing what changed.
+    @discardableResult
     public func importRecords(from lines: some Sequence<(line: Int, text: Substring)>, hasher: PasswordHasher) throws
         -> Written<ImportCounts>
     {

@@ -7,6 +7,7 @@ extension MemoryStore {
     // MARK: Users
 
     /// Creates a user (409 on a taken id or live email; ids are never reused).
+    @discardableResult
     public func createUser(_ input: NewUser, passwordHash: String?) async throws -> Written<User> {
         try write { state, _ in try state.insertUser(input, passwordHash: passwordHash, clock: clock) }
     }
@@ -17,6 +18,7 @@ extension MemoryStore {
     }
 
     /// Changes a user; a new password, disabling or deleting ends their sessions (`UserStore.updateUser`).
+    @discardableResult
     public func updateUser(_ id: String, _ patch: UserPatch, passwordHash: String?) async throws -> Written<User> {
         try write { state, changed in
             changed.append(.user(id))
@@ -37,6 +39,7 @@ extension MemoryStore {
     }
 
     /// Soft-deletes a user and ends their sessions; returns the revision.
+    @discardableResult
     public func deleteUser(_ id: String) async throws -> Int64 {
         try write { state, changed in
             try state.softDelete(.users, id, clock: clock)
@@ -53,6 +56,7 @@ extension MemoryStore {
     // MARK: Teams and members
 
     /// Creates a team and its owner's `owner` membership.
+    @discardableResult
     public func createTeam(_ input: NewTeam) async throws -> Written<Team> {
         try write { state, changed in
             let team = try state.insertTeam(input, clock: clock)
@@ -67,6 +71,7 @@ extension MemoryStore {
     }
 
     /// Renames a team or changes its owner (who then holds the owner role).
+    @discardableResult
     public func updateTeam(_ id: String, _ patch: TeamPatch) async throws -> Written<Team> {
         try write { state, changed in
             changed.append(.team(id))
@@ -85,6 +90,7 @@ extension MemoryStore {
     }
 
     /// Soft-deletes a team (its memberships then grant nothing); returns the revision.
+    @discardableResult
     public func deleteTeam(_ id: String) async throws -> Int64 {
         try write { state, changed in
             try state.softDelete(.teams, id, clock: clock)
@@ -98,6 +104,7 @@ extension MemoryStore {
     }
 
     /// Creates or replaces a membership; `created` tells which (`TeamStore.putMember`).
+    @discardableResult
     public func putMember(teamId: String, userId: String, _ input: MembershipInput) async throws -> (member: Written<TeamMember>, created: Bool) {
         let written = try write { state, changed in
             guard state.isLive(.teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
@@ -109,6 +116,7 @@ extension MemoryStore {
     }
 
     /// Removes a membership; returns the revision.
+    @discardableResult
     public func deleteMember(teamId: String, userId: String) async throws -> Int64 {
         try write { state, changed in
             guard state.isLive(.teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
@@ -131,6 +139,7 @@ extension MemoryStore {
     // MARK: Projects
 
     /// Creates a project.
+    @discardableResult
     public func createProject(_ input: NewProject) async throws -> Written<Project> {
         try write { state, _ in try state.insertProject(input, clock: clock) }
     }
@@ -141,6 +150,7 @@ extension MemoryStore {
     }
 
     /// Changes a project's name, owner, team or visibility.
+    @discardableResult
     public func updateProject(_ id: String, _ patch: ProjectPatch) async throws -> Written<Project> {
         try write { state, changed in
             changed.append(.project(id))
@@ -161,6 +171,7 @@ extension MemoryStore {
     }
 
     /// Soft-deletes a project (its generations then answer `not_found` to checks); returns the revision.
+    @discardableResult
     public func deleteProject(_ id: String) async throws -> Int64 {
         try write { state, changed in
             try state.softDelete(.projects, id, clock: clock)
@@ -176,6 +187,7 @@ extension MemoryStore {
     // MARK: Generations
 
     /// Creates a generation.
+    @discardableResult
     public func createGeneration(_ input: NewGeneration) async throws -> Written<Generation> {
         try write { state, _ in try state.insertGeneration(input, clock: clock) }
     }
@@ -186,6 +198,7 @@ extension MemoryStore {
     }
 
     /// Changes a generation's owner, project, status or media key.
+    @discardableResult
     public func updateGeneration(_ id: String, _ patch: GenerationPatch) async throws -> Written<Generation> {
         try write { state, changed in
             changed.append(.generation(id))
@@ -206,6 +219,7 @@ extension MemoryStore {
     }
 
     /// Soft-deletes a generation; returns the revision.
+    @discardableResult
     public func deleteGeneration(_ id: String) async throws -> Int64 {
         try write { state, changed in
             try state.softDelete(.generations, id, clock: clock)
