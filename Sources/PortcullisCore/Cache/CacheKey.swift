@@ -33,6 +33,12 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
         rawValue = namespace.rawValue + "\u{1F}" + text
     }
 
+    /// A key from its parts, built in one pass (`<namespace>\u{1F}<part>\u{1F}<part>…`): what a hot caller uses,
+    /// sparing the intermediate string of `init(_:_:)`.
+    public init(_ namespace: Namespace, _ first: String, _ second: String, _ third: String, _ fourth: String) {
+        rawValue = "\(namespace.rawValue)\u{1F}\(first)\u{1F}\(second)\u{1F}\(third)\u{1F}\(fourth)"
+    }
+
     /// The raw value, for logs.
     public var description: String { rawValue }
 }

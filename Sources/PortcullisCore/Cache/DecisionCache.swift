@@ -103,22 +103,33 @@ public final class DecisionCache: Sendable {
     /// ```
     ///
     /// Errors thrown by `compute` propagate and nothing is cached.
+    ///
+    /// Inlinable, so the generic steps (decoding, the closure) are specialized where it is called; the lookup and the
+    /// store stay in this module, behind `find` and `keep`.
+    @inlinable
     public func answer<Value>(_ key: CacheKey, _ codec: CacheCodec<Value>, compute: () throws -> Computed<Value>) rethrows -> Answer<Value> {
-        let revision = versions.revision
-        if let (value, layer) = find(key, codec) { return Answer(value: value, layer: layer, revision: revision) }
+        let revision = appliedRevision
+        if let (payload, layer) = find(key), let value = decoded(payload, key, codec) {
+            return Answer(value: value, layer: layer, revision: revision)
+        }
         let computed = try compute()
-        keep(key, codec, computed, computedAfter: revision)
+        keep(key, computed.dependencies.map { _ in codec.encode(computed.value) }, dependencies: computed.dependencies,
+             validUntil: computed.validUntil, priority: computed.priority, computedAfter: revision)
         return Answer(value: computed.value, layer: .miss, revision: revision)
     }
 
     /// `answer(_:_:compute:)` for answers computed asynchronously.
+    @inlinable
     public func answer<Value>(_ key: CacheKey, _ codec: CacheCodec<Value>, compute: () async throws -> Computed<Value>) async rethrows
         -> Answer<Value>
     {
-        let revision = versions.revision
-        if let (value, layer) = find(key, codec) { return Answer(value: value, layer: layer, revision: revision) }
+        let revision = appliedRevision
+        if let (payload, layer) = find(key), let value = decoded(payload, key, codec) {
+            return Answer(value: value, layer: layer, revision: revision)
+        }
         let computed = try await compute()
-        keep(key, codec, computed, computedAfter: revision)
+        keep(key, computed.dependencies.map { _ in codec.encode(computed.value) }, dependencies: computed.dependencies,
+             validUntil: computed.validUntil, priority: computed.priority, computedAfter: revision)
         return Answer(value: computed.value, layer: .miss, revision: revision)
     }
 
@@ -127,14 +138,18 @@ public final class DecisionCache: Sendable {
     public func answers<Value>(_ keys: [CacheKey], _ codec: CacheCodec<Value>, compute: ([Int]) throws -> [Computed<Value>]) rethrows
         -> [Answer<Value>]
     {
-        let revision = versions.revision
-        var found: [(value: Value, layer: CacheLayer)?] = keys.map { find($0, codec) }
+        let revision = appliedRevision
+        var found: [(value: Value, layer: CacheLayer)?] = keys.map { key in
+            guard let (payload, layer) = find(key), let value = decoded(payload, key, codec) else { return nil }
+            return (value, layer)
+        }
         let missing = found.indices.filter { found[$0] == nil }
         if !missing.isEmpty {
             let computed = try compute(missing)
             precondition(computed.count == missing.count, "compute must answer every missing key, in order")
             for (index, answer) in zip(missing, computed) {
-                keep(keys[index], codec, answer, computedAfter: revision)
+                keep(keys[index], answer.dependencies.map { _ in codec.encode(answer.value) }, dependencies: answer.dependencies,
+                     validUntil: answer.validUntil, priority: answer.priority, computedAfter: revision)
                 found[index] = (answer.value, .miss)
             }
         }
@@ -146,17 +161,29 @@ public final class DecisionCache: Sendable {
 
     // MARK: Lookup and store
 
-    /// A valid, decodable entry for `key` and the layer it came from, promoting lower-layer hits upward.
-    private func find<Value>(_ key: CacheKey, _ codec: CacheCodec<Value>) -> (Value, CacheLayer)? {
+    @usableFromInline
+    var appliedRevision: Int64 { versions.revision }
+
+    /// The payload of a valid entry for `key` and the layer it came from, promoting lower-layer hits upward.
+    @usableFromInline
+    func find(_ key: CacheKey) -> (payload: String, layer: CacheLayer)? {
         let started = lookupObserver == nil ? 0 : monotonicNanoseconds()
         let found = lookup(key.rawValue)
         if let lookupObserver { lookupObserver(monotonicNanoseconds() - started) }
-        guard let (entry, layer) = found else { return nil }
-        guard let value = codec.decode(entry.payload) else {
-            l1.remove(key.rawValue)
-            return nil
-        }
-        return (value, layer)
+        return found.map { ($0.entry.payload, $0.layer) }
+    }
+
+    /// The payload decoded; an entry that does not decode (written by an older version) is dropped and missed.
+    @inlinable
+    func decoded<Value>(_ payload: String, _ key: CacheKey, _ codec: CacheCodec<Value>) -> Value? {
+        if let value = codec.decode(payload) { return value }
+        drop(key)
+        return nil
+    }
+
+    @usableFromInline
+    func drop(_ key: CacheKey) {
+        l1.remove(key.rawValue)
     }
 
     /// A valid entry for `key` and the layer it came from; nil on a miss.
@@ -212,12 +239,14 @@ public final class DecisionCache: Sendable {
         return nil
     }
 
-    /// Caches a computed answer if it may be: it has dependencies, it is admitted, and none of its dependencies
-    /// changed after `revisionBefore` (so its recorded versions are never newer than the data it was computed from).
-    private func keep<Value>(_ key: CacheKey, _ codec: CacheCodec<Value>, _ computed: Computed<Value>, computedAfter revisionBefore: Int64) {
-        guard let dependencies = computed.dependencies else { return }
-        store(key.rawValue, payload: codec.encode(computed.value), dependencies: dependencies, computedAfter: revisionBefore,
-              expiresAt: computed.validUntil, priority: computed.priority)
+    /// Caches a computed answer (its encoded `payload`) if it may be: it has dependencies, it is admitted, and none of
+    /// its dependencies changed after `revisionBefore` (so its recorded versions are never newer than the data it was
+    /// computed from).
+    @usableFromInline
+    func keep(_ key: CacheKey, _ payload: String?, dependencies: [DependencyKey]?, validUntil: Int64?, priority: CachePriority,
+              computedAfter revisionBefore: Int64) {
+        guard let payload, let dependencies else { return }
+        store(key.rawValue, payload: payload, dependencies: dependencies, computedAfter: revisionBefore, expiresAt: validUntil, priority: priority)
     }
 
     /// Stores an entry with the current versions of its dependencies (and the epoch's) if none is newer than

@@ -219,7 +219,7 @@ public struct AuthorizationEngine: Sendable {
     }
 
     static func cacheKey(_ request: CheckRequest) -> CacheKey {
-        CacheKey(.decision, "\(request.userId)\u{1F}\(request.resourceType.rawValue)\u{1F}\(request.resourceId)\u{1F}\(request.action.rawValue)")
+        CacheKey(.decision, request.userId, request.resourceType.rawValue, request.resourceId, request.action.rawValue)
     }
 }
 
