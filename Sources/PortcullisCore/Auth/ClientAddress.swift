@@ -18,7 +18,11 @@ public struct AddressRange: Sendable, Equatable, CustomStringConvertible {
         guard let address = Self.bytes(String(parts[0])) else { return nil }
         let bits = address.count * 8
         if parts.count == 2 {
-            guard !parts[1].isEmpty, parts[1].allSatisfy(\.isASCII), let length = Int(parts[1]), (0...bits).contains(length) else { return nil }
+            // Plain decimal, the one way prefixes are written: no sign, no leading zero (`/+8` and `/008` are typos).
+            let digits = parts[1].utf8
+            guard !digits.isEmpty, digits.count <= 3, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                  digits.count == 1 || digits.first != UInt8(ascii: "0"), let length = Int(parts[1]), (0...bits).contains(length)
+            else { return nil }
             prefixLength = length
         } else {
             prefixLength = bits
@@ -66,17 +70,32 @@ public struct AddressRange: Sendable, Equatable, CustomStringConvertible {
 public enum ClientAddress {
     /// The TCP peer; when the peer is a trusted proxy, the right-most `X-Forwarded-For` entry that is not itself a
     /// trusted proxy (entries to its left are whatever the client chose to send, so they are never believed).
+    ///
+    /// Entries are read from the right and only as far as needed (usually one), so a long header the client wrote
+    /// costs nothing; spaces and tabs around an entry are allowed, inside it they make it malformed.
     /// - Parameter forwardedFor: every `X-Forwarded-For` header value, in order.
     public static func resolve(peer: String, forwardedFor: [String], trusted: [AddressRange]) -> String {
         guard !trusted.isEmpty, trusted.contains(where: { $0.contains(peer) }) else { return peer }
-        let hops: [String] = forwardedFor.flatMap { value in
-            value.split(separator: ",").map { String($0.unicodeScalars.filter { $0 != " " && $0 != "\t" }) }
-        }
-        for hop in hops.reversed() {
-            // A malformed entry means the proxy passed on something it did not write: believe nothing past the peer.
-            guard AddressRange.bytes(hop) != nil else { return peer }
-            if !trusted.contains(where: { $0.contains(hop) }) { return hop }
+        for value in forwardedFor.reversed() {
+            var rest = Substring(value)
+            while true {
+                let comma = rest.utf8.lastIndex(of: UInt8(ascii: ","))
+                let hop = trimmed(comma.map { rest[rest.index(after: $0)...] } ?? rest)
+                // A malformed entry means the proxy passed on something it did not write: believe nothing past the peer.
+                guard AddressRange.bytes(hop) != nil else { return peer }
+                if !trusted.contains(where: { $0.contains(hop) }) { return hop }
+                guard let comma else { break }
+                rest = rest[..<comma]
+            }
         }
         return peer
+    }
+
+    /// Without the spaces and tabs around it.
+    private static func trimmed(_ entry: Substring) -> String {
+        let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        let bytes = entry.utf8
+        guard let first = bytes.firstIndex(where: { !blank($0) }), let last = bytes.lastIndex(where: { !blank($0) }) else { return "" }
+        return String(entry[first...last])
     }
 }

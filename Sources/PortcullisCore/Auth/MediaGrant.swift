@@ -5,8 +5,8 @@ import PortcullisStore
 /// The claims of a signed media URL, read from the bytes a client or reverse proxy sent.
 ///
 /// Parsing is strict, so that one URL has exactly one spelling: the path must be exactly `<base path>/media/<key>` with
-/// a key that `Validate.mediaKey` accepts, and the query exactly the five signed parameters, each once, with nothing
-/// percent-encoded and `expires` in plain decimal digits (no sign, no leading zero). Anything else is not a grant.
+/// a key that `Validate.mediaKey` accepts (the base path compared byte for byte), and the query exactly the five signed
+/// parameters, once each and in the order they are issued in, with nothing percent-encoded and `expires` in plain decimal digits (no sign, no leading zero). Anything else is not a grant.
 public struct MediaGrant: Sendable, Equatable {
     /// The media key the URL names (its path after `/media/`, or the `key` parameter).
     public var mediaKey: String
@@ -40,9 +40,10 @@ public struct MediaGrant: Sendable, Equatable {
         guard let question = originalURI.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
         let path = Substring(originalURI.utf8[..<question])
         let query = Substring(originalURI.utf8[originalURI.utf8.index(after: question)...])
-        let prefix = basePath + "/media/"
-        guard path.hasPrefix(prefix), let parameters = Self.parameters(query, names: Self.signedParameters) else { return nil }
-        self.init(key: String(path.dropFirst(prefix.count)), parameters)
+        // Compared as bytes: String comparison is by Unicode equivalence, which would give a base path a second spelling.
+        let prefix = (basePath + "/media/").utf8
+        guard path.utf8.starts(with: prefix), let parameters = Self.parameters(query, names: Self.signedParameters) else { return nil }
+        self.init(key: String(Substring(path.utf8.dropFirst(prefix.count))), parameters)
     }
 
     /// Reads the query of `GET /api/v1/media/verify?key=&expires=&kid=&uid=&gid=&sig=` (raw, before percent-decoding).
@@ -59,18 +60,20 @@ public struct MediaGrant: Sendable, Equatable {
         self.init(mediaKey: key, expires: expires, kid: kid, userId: userId, generationId: generationId, signature: signature)
     }
 
-    /// `name=value` pairs joined by `&`: exactly the names given, each once, values free of `%`, `+` and `=`.
+    /// `name=value` pairs joined by `&`: exactly the names given, in that order, values free of `%`, `+` and `=`.
     static func parameters(_ query: Substring, names: [String]) -> [String: String]? {
+        let pairs = query.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: false)
+        guard pairs.count == names.count else { return nil }
         var found: [String: String] = [:]
-        for pair in query.split(separator: "&", omittingEmptySubsequences: false) {
-            guard let equals = pair.firstIndex(of: "=") else { return nil }
-            let name = String(pair[..<equals]), value = String(pair[pair.index(after: equals)...])
-            guard names.contains(name), found[name] == nil, !value.isEmpty,
-                  !value.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "=") })
+        for (pair, expected) in zip(pairs, names) {
+            guard let equals = pair.firstIndex(of: UInt8(ascii: "=")), pair[..<equals].elementsEqual(expected.utf8) else { return nil }
+            let value = pair[pair.index(after: equals)...]
+            guard !value.isEmpty, !value.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "=") }),
+                  let text = String(value)
             else { return nil }
-            found[name] = value
+            found[expected] = text
         }
-        return found.count == names.count ? found : nil
+        return found
     }
 
     /// Unix seconds written the one way they are issued: 1–19 decimal digits, no sign, no leading zero.

@@ -3,14 +3,19 @@ public enum Validate {
     /// Longest accepted media key, in bytes.
     public static let maxMediaKeyLength = 512
 
+    /// Longest stored email, in UTF-8 bytes (after lowercasing, which can lengthen a string: `İ` becomes `i̇`).
+    public static let maxEmailLength = 320
+
     /// Trims and lowercases (full Unicode) an email once, as it is stored and compared everywhere (SPEC 8.1), and checks
-    /// its shape: one `@` with text on both sides, no whitespace, no control, zero-width or bidi characters.
+    /// its shape: one `@` (counted in bytes: an `@` followed by a combining mark is still an `@`) with text on both
+    /// sides, no whitespace, no control, zero-width or bidi characters, at most `maxEmailLength` bytes as stored.
     public static func email(_ value: String) throws(PortcullisError) -> String {
         let email = try normalizedEmail(value)
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, !email.contains(where: { $0.isWhitespace }) else {
+        let parts = email.utf8.split(separator: UInt8(ascii: "@"), omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, !email.unicodeScalars.contains(where: \.properties.isWhitespace) else {
             throw .invalidField("email", "must be an address like name@example.com")
         }
+        guard email.utf8.count <= maxEmailLength else { throw .invalidField("email", "must be at most \(maxEmailLength) bytes") }
         return email
     }
 
@@ -89,10 +94,22 @@ public enum Validate {
         guard shapeOK else { throw .invalidField(field, "must be an RFC 3339 UTC timestamp like 2026-01-31T12:00:00Z") }
         // The shape alone lets "2026-13-45T99:99:99Z" through; RFC 3339 bounds each part (second 60 is a leap second).
         func number(_ at: Int) -> Int { Int(bytes[at] - 48) * 10 + Int(bytes[at + 1] - 48) }
-        guard (1...12).contains(number(5)), (1...31).contains(number(8)), number(11) <= 23, number(14) <= 59, number(17) <= 60 else {
+        let year = Int(bytes[0] - 48) * 1000 + Int(bytes[1] - 48) * 100 + number(2), month = number(5)
+        guard (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(number(8)), number(11) <= 23, number(14) <= 59,
+              number(17) <= 60
+        else {
             throw .invalidField(field, "must be an RFC 3339 UTC timestamp like 2026-01-31T12:00:00Z")
         }
         return value
+    }
+
+    /// Days in a month of the proleptic Gregorian calendar.
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 }
 

@@ -23,6 +23,7 @@ public struct ImportCounts: Sendable, Equatable, Codable {
 public protocol ImportStore: Sendable {
     /// Stores every record of an NDJSON stream in one transaction, or nothing: any bad line is a 422
     /// `invalid_import` listing (up to 100) line errors, and nothing is stored, not even a revision.
+    /// A line whose text is nil was not valid UTF-8 (`LineReader`); it is an error like any other bad line.
     ///
     /// Synchronous: it streams a file through one transaction and is run off the request executor by its callers.
     /// - Parameter hasher: hashes a clear-text `password` field (slow by design).
@@ -32,7 +33,7 @@ public protocol ImportStore: Sendable {
     /// print(written.value.users, written.revision)
     /// ```
     @discardableResult
-    func importRecords(from lines: some Sequence<(line: Int, text: Substring)>, hasher: PasswordHasher) throws
+    func importRecords(from lines: some Sequence<(line: Int, text: Substring?)>, hasher: PasswordHasher) throws
         -> Written<ImportCounts>
 }
 
@@ -91,11 +92,16 @@ public enum ImportRecord: Sendable {
     /// Runs an import: parses each non-blank line and hands it to `insert` (the backend's, inside its transaction),
     /// collecting line errors; throws `invalid_import` when there were any, so the backend rolls back.
     /// - Parameter mapError: turns a backend's own error (a constraint) into the spec's, for the line's message.
-    public static func run(_ lines: some Sequence<(line: Int, text: Substring)>, hasher: PasswordHasher,
+    public static func run(_ lines: some Sequence<(line: Int, text: Substring?)>, hasher: PasswordHasher,
                            mapError: (any Error) -> PortcullisError, insert: (ImportRecord) throws -> Void) throws -> ImportCounts {
         var counts = ImportCounts()
         var errors: [PortcullisError.LineError] = []
         for (number, text) in lines {
+            guard let text else {
+                errors.append(.init(line: number, message: "not valid UTF-8"))
+                if errors.count >= maxErrors { break }
+                continue
+            }
             if text.allSatisfy(\.isWhitespace) { continue }
             do {
                 let record = try parse(text, hasher: hasher)

@@ -7,7 +7,7 @@ extension SQLiteStore {
     /// Runs the whole import in one GRDB write transaction on the calling thread (it blocks); a success advances the
     /// revision once and moves the `epoch`, so every cached answer is recomputed.
     @discardableResult
-    public func importRecords(from lines: some Sequence<(line: Int, text: Substring)>, hasher: PasswordHasher) throws
+    public func importRecords(from lines: some Sequence<(line: Int, text: Substring?)>, hasher: PasswordHasher) throws
         -> Written<ImportCounts>
     {
         try bulkWrite { db in

@@ -4,7 +4,9 @@ import Glibc
 import Darwin
 #endif
 
-/// Reads a text file line by line with bounded memory, numbering lines from 1. Lines are split on `\n`; trailing `\r` and `\n` are dropped.
+/// Reads a text file line by line with bounded memory, numbering lines from 1. Lines are split on `\n`; one trailing
+/// `\r` (a CRLF line end) is dropped. A line that is not valid UTF-8 comes with a nil text, so that an import refuses it
+/// as the same JSON sent as a request body is refused (never silently replaced with U+FFFD).
 public struct LineReader: Sequence, Sendable {
     /// The file read.
     public let path: String
@@ -34,16 +36,19 @@ public struct LineReader: Sequence, Sendable {
             if let file { fclose(file) }
         }
 
-        /// The next line and its number (from 1), or nil at the end; invalid UTF-8 becomes U+FFFD.
-        public func next() -> (line: Int, text: Substring)? {
+        /// The next line and its number (from 1), or nil at the end; the text is nil when the line is not valid UTF-8.
+        public func next() -> (line: Int, text: Substring?)? {
             guard let file else { return nil }
             let length = getline(&buffer, &capacity, file)
             guard length >= 0, let buffer else { return nil }
             number += 1
             var count = length
-            while count > 0, buffer[count - 1] == 0x0A || buffer[count - 1] == 0x0D { count -= 1 }
-            let text = buffer.withMemoryRebound(to: UInt8.self, capacity: count) { String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self) }
-            return (number, Substring(text))
+            if count > 0, buffer[count - 1] == 0x0A { count -= 1 }
+            if count > 0, buffer[count - 1] == 0x0D { count -= 1 }
+            let text: String? = buffer.withMemoryRebound(to: UInt8.self, capacity: count) { start in
+                String(validating: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
+            }
+            return (number, text.map { Substring($0) })
         }
     }
 }

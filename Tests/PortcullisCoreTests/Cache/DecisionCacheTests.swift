@@ -155,7 +155,7 @@ struct DecisionCacheTests {
         try await cached.directory.user("z")
         #expect(try cached.check("z", .read, .generation, "g").allowed == false)
         let lines = [#"{"type":"member","team_id":"t","user_id":"z","role":"viewer"}"#]
-        _ = try cached.directory.store.importRecords(from: lines.enumerated().map { ($0.offset + 1, Substring($0.element)) }, hasher: PasswordHasher(iterations: 1000))
+        _ = try cached.directory.store.importRecords(from: lines.enumerated().map { (line: $0.offset + 1, text: Optional(Substring($0.element))) }, hasher: PasswordHasher(iterations: 1000))
         let after = try cached.check("z", .read, .generation, "g")
         #expect(after.allowed && after.cacheLayer == .miss)
     }

@@ -7,12 +7,15 @@ import Testing
 struct ValidateTests {
     static let goodTimestamps = [
         "2026-01-31T12:00:00Z", "2026-01-31T12:00:00.1Z", "2026-01-31T12:00:00.123Z", "1999-12-31T23:59:59.999999999Z", "2016-12-31T23:59:60Z",
+        "2024-02-29T00:00:00Z", "2000-02-29T00:00:00Z", "2026-04-30T00:00:00Z",
     ]
     static let badTimestamps = [
         "", "2026-01-31", "2026-01-31 12:00:00Z", "2026-01-31T12:00:00", "2026-01-31T12:00:00+01:00", "2026-01-31T12:00:00.Z",
         "2026-1-31T12:00:00Z", "20260131T120000Z", "2026-01-31T12:00:00.12aZ", "yesterday", "2026-01-31T12:00:00.1234567890Z",
         "2026-0a-31T12:00:00Z", "2026-13-01T12:00:00Z", "2026-00-01T12:00:00Z", "2026-01-00T12:00:00Z", "2026-01-32T12:00:00Z",
         "2026-01-31T24:00:00Z", "2026-01-31T12:60:00Z", "2026-01-31T12:00:61Z",
+        // Days the month does not have (found by fuzzing).
+        "2026-02-31T23:59:60Z", "2026-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-11-31T00:00:00Z",
     ]
 
     @Test("RFC 3339 UTC timestamps pass unchanged", arguments: goodTimestamps)
@@ -39,7 +42,13 @@ struct ValidateTests {
         #expect((try? Validate.mediaKey(value)) == (valid ? value : nil))
     }
 
-    @Test("emails need one @ with text on both sides", arguments: [("a@b", true), ("a@@b", false), ("@b", false), ("a@", false), ("a b@c", false)])
+    @Test("emails need one @ with text on both sides", arguments: [
+        ("a@b", true), ("a@@b", false), ("@b", false), ("a@", false), ("a b@c", false),
+        // An @ followed by a combining mark is one Character but still an @ (found by fuzzing); so is whitespace that
+        // only a combining mark hides.
+        ("a@b@\u{301}c", false), ("@\u{301}a@b", false), ("a \u{301}@b", false),
+        (String(repeating: "a", count: 316) + "@b.c", true), (String(repeating: "a", count: 317) + "@b.c", false),
+    ])
     func email(_ value: String, _ valid: Bool) {
         #expect((try? Validate.email(value)) == (valid ? value : nil))
     }
@@ -49,6 +58,13 @@ struct ValidateTests {
     ])
     func emailNormalized(_ value: String, _ stored: String) throws {
         #expect(try Validate.email(value) == stored)
+    }
+
+    @Test("the length limit applies to the stored, lowercased form (İ lowercases to two scalars)")
+    func emailLengthAfterLowercasing() {
+        let value = String(repeating: "İ", count: 150) + "@b.c"
+        #expect(value.utf8.count <= Validate.maxEmailLength && value.lowercased().utf8.count > Validate.maxEmailLength)
+        #expect(throws: PortcullisError.self) { try Validate.email(value) }
     }
 
     @Test("control, zero-width and bidi characters in an email are a 400 naming the field", arguments: [

@@ -26,7 +26,7 @@ struct SQLiteStoreImportTests {
     ]
 
     /// Lines numbered from 1, as `LineReader` numbers them.
-    static func numbered(_ lines: [String]) -> [(line: Int, text: Substring)] {
+    static func numbered(_ lines: [String]) -> [(line: Int, text: Substring?)] {
         lines.enumerated().map { (line: $0.offset + 1, text: Substring($0.element)) }
     }
 
@@ -79,6 +79,21 @@ struct SQLiteStoreImportTests {
         try Self.goodLines.joined(separator: "\r\n").write(to: file, atomically: true, encoding: .utf8)
         let written = try directory.store.importRecords(from: LineReader(path: file.path), hasher: Self.hasher)
         #expect(written.value.users == 3 && written.value.generations == 3)
+    }
+
+    @Test("a line of a file that is not valid UTF-8 rejects the import, naming the line (never read as U+FFFD)")
+    func invalidUTF8InFile() throws {
+        let directory = try TestDirectory()
+        let file = directory.folder.appendingPathComponent("import.ndjson")
+        var bytes = Array(Self.goodLines.prefix(2).joined(separator: "\n").utf8) + [0x0A]
+        // A Latin-1 "é" (0xE9) where UTF-8 needs two bytes.
+        bytes += Array(#"{"type":"team","id":"t9","name":"Caf"#.utf8) + [0xE9] + Array(#"","owner_id":"alice"}"#.utf8) + [0x0A]
+        try Data(bytes).write(to: file)
+        let error = try #require(throws: PortcullisError.self) {
+            try directory.store.importRecords(from: LineReader(path: file.path), hasher: Self.hasher)
+        }
+        #expect(error.code == .invalidImport && error.details?.map(\.line) == [3] && error.details?.first?.message == "not valid UTF-8")
+        #expect(try directory.store.revision() == 0)
     }
 
     struct BadLine: Sendable, CustomTestStringConvertible {

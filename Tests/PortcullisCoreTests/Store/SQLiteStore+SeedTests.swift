@@ -31,7 +31,7 @@ struct SQLiteStoreSeedTests {
     func seedMatchesImport() throws {
         let seeded = try TestDirectory(), imported = try TestDirectory()
         let counts = try seeded.store.seed(Self.small()).value
-        var lines: [(line: Int, text: Substring)] = []
+        var lines: [(line: Int, text: Substring?)] = []
         Self.small().lines { lines.append((lines.count + 1, Substring($0))) }
         let importedCounts = try imported.store.importRecords(from: lines, hasher: PasswordHasher(iterations: 1000)).value
         #expect(counts == importedCounts)

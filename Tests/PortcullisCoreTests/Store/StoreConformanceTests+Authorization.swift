@@ -153,7 +153,7 @@ extension StoreConformanceTests {
             #expect(try snapshot.subject("alice") != nil)
             // The import is synchronous; run it on another thread while this snapshot stays open.
             let done = DispatchSemaphore(value: 0)
-            let lines = [(line: 1, text: Substring(#"{"type":"user","id":"bob","email":"bob@example.com"}"#))]
+            let lines: [(line: Int, text: Substring?)] = [(1, Substring(#"{"type":"user","id":"bob","email":"bob@example.com"}"#))]
             let thread = Thread {
                 _ = try? store.importRecords(from: lines, hasher: PasswordHasher(iterations: 1000))
                 done.signal()

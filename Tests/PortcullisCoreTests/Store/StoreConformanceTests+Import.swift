@@ -10,7 +10,7 @@ extension StoreConformanceTests {
 
     static let importHasher = PasswordHasher(iterations: 1000)
 
-    static func numbered(_ lines: [String]) -> [(line: Int, text: Substring)] {
+    static func numbered(_ lines: [String]) -> [(line: Int, text: Substring?)] {
         lines.enumerated().map { (line: $0.offset + 1, text: Substring($0.element)) }
     }
 

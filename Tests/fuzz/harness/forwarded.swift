@@ -41,7 +41,7 @@ func checkAddress(_ text: String, against ranges: [AddressRange]) {
     }
 }
 
-/// `hops`: every header entry without spaces and tabs, as `resolve` reads them.
+/// `hops`: every header entry without the spaces and tabs around it, as `resolve` reads them.
 func checkResolve(peer: String, forwardedFor: [String], hops: Set<String>, trusted: [AddressRange]) {
     let result = ClientAddress.resolve(peer: peer, forwardedFor: forwardedFor, trusted: trusted)
     if result == peer { return }
@@ -62,7 +62,9 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let trusted = rangeLine.split(whereSeparator: { $0 == " " || $0 == "," }).compactMap { checkRange(String($0)) }
     let allTrusted = trusted + fixedTrusted
     let hops = Set(forwardedFor.flatMap { value in
-        value.split(separator: ",").map { String($0.unicodeScalars.filter { $0 != " " && $0 != "\t" }) }
+        value.split(separator: ",", omittingEmptySubsequences: false).map { entry in
+            String(String.UnicodeScalarView(entry.unicodeScalars.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()))
+        }
     })
     checkAddress(peer, against: allTrusted)
     for hop in hops { checkAddress(hop, against: allTrusted) }

@@ -6,11 +6,11 @@
 //
 // Checks: no crash, trap or AddressSanitizer report; an accepted document is valid UTF-8, no deeper than maxDepth and
 // survives re-serialisation; a rejection carries an offset inside the input; every field error is a PortcullisError of
-// kind .invalid (only GenerationPatch for end users may answer .forbidden); accepted inputs satisfy their validators
+// code invalid_field or invalid_json, HTTP 400 (only GenerationPatch for end users may answer forbidden); accepted inputs satisfy their validators
 // (ids, media keys, timestamps, text without controls, emails normalised idempotently). See common/JSONChecks.swift.
 //
-// Built with: Tests/fuzz/harness/common/*.swift + Sources/PortcullisCore/Model/*.swift
-//             + Sources/PortcullisCore/Engine/CheckRequest.swift   (see Tests/fuzz/run.sh)
+// Built with: Tests/fuzz/harness/common/*.swift + the Model files listed in Tests/fuzz/run.sh (JSONParser, JSONValue,
+//             PortcullisError, Identifier, Action, Entities, Inputs, Validate, CheckRequest).
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

@@ -13,8 +13,8 @@
 //    `media-base-equivalence` (for base paths whose characters have other canonically equivalent spellings, the path
 //    prefix is compared by String ==, i.e. by Unicode canonical equivalence, not by bytes).
 //
-// Built with: Tests/fuzz/harness/common/Invariant.swift + Sources/PortcullisCore/Auth/MediaGrant.swift
-//             + Sources/PortcullisCore/Model/*.swift (Validate.mediaKey, Identifier.isValid)
+// Built with: Tests/fuzz/harness/common/Invariant.swift + Sources/PortcullisCore/Auth/MediaGrant.swift + the Model files
+//             it needs (Validate.mediaKey, Identifier.isValid; see Tests/fuzz/run.sh).
 
 /// Base paths as MediaURLSigner.path(of:) derives them. The last two contain characters with other canonically
 /// equivalent spellings (U+212A KELVIN SIGN ≡ "K"; "é" ≡ "e" + U+0301).

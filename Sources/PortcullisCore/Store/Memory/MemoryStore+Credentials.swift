@@ -138,7 +138,7 @@ extension MemoryStore {
     /// Every line applied to one copy of the state, which replaces the current one only when no line failed; like the
     /// SQL backend's bulk write it moves the epoch rather than listing what changed.
     @discardableResult
-    public func importRecords(from lines: some Sequence<(line: Int, text: Substring)>, hasher: PasswordHasher) throws
+    public func importRecords(from lines: some Sequence<(line: Int, text: Substring?)>, hasher: PasswordHasher) throws
         -> Written<ImportCounts>
     {
         try write { state, changed in

@@ -12,7 +12,7 @@ import Darwin
 
 /// Named contract checks that are switched off, from the environment variable `FUZZ_SKIP` (comma-separated names).
 /// Only checks that describe a *documented behaviour the code does not have yet* are named; memory safety, traps, error
-/// kinds and round trips are never skippable. `run.sh` sets the default list (known, reported, unfixed findings).
+/// codes and round trips are never skippable. `run.sh` sets the default list (known, reported, unfixed findings).
 let fuzzSkippedChecks: Set<String> = {
     guard let raw = getenv("FUZZ_SKIP") else { return [] }
     return Set(String(cString: raw).split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty })

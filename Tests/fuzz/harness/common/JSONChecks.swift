@@ -1,7 +1,7 @@
 // Shared by the `json` and `ndjson` harnesses: JSONParser invariants, and every request input type that reads fields
 // from a parsed body, with the properties its result must have.
 //
-// Compiled together with Sources/PortcullisCore/Model/*.swift and Sources/PortcullisCore/Engine/CheckRequest.swift.
+// Compiled together with the Model files listed for `json` in Tests/fuzz/run.sh.
 
 // MARK: - JSONParser
 
@@ -123,14 +123,15 @@ enum JSONChecks {
 
 /// Every input type that reads a request body or an import line, run on one parsed value.
 enum FieldChecks {
-    /// The error contract of field reading: a malformed body is a 400 (`.invalid`) naming the field.
+    /// The error contract of field reading: a malformed body is a 400, `invalid_field` naming the field or `invalid_json`.
     static func checkRejection(_ error: PortcullisError, _ what: String, forbiddenAllowed: Bool = false) {
-        if forbiddenAllowed, error.kind == .forbidden, error.code == "forbidden" { return }
-        fuzzRequire(error.kind == .invalid, "\(what): rejected with kind \(error.kind), not .invalid: \(error)")
-        fuzzRequire(error.code == "invalid_field" || error.code == "invalid_json", "\(what): unexpected error code \(error.code.quoted)")
+        if forbiddenAllowed, error.code == .forbidden { return }
+        fuzzRequire(error.code == .invalidField || error.code == .invalidJSON,
+                    "\(what): rejected with \(error.code.rawValue) (HTTP \(error.code.status)), not invalid_field or invalid_json: \(error)")
+        fuzzRequire(error.code.status == 400, "\(what): \(error.code.rawValue) answers \(error.code.status), not 400")
         fuzzRequire(error.details == nil, "\(what): line details on a field error")
         fuzzRequire(!error.message.isEmpty, "\(what): empty error message")
-        if error.code == "invalid_field" {
+        if error.code == .invalidField {
             fuzzRequire(error.message.contains(": "), "\(what): field error that names no field: \(error.message.quoted)")
         }
     }
