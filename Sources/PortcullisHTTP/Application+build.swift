@@ -62,7 +62,7 @@ public func buildApplication(
 struct Routing {
     let router: Router<AppRequestContext>
     let routes: RouteTable
-    let fastPath: FastCheckService?
+    let fastPath: FastPathService?
 }
 
 /// The router with every route, the table of those routes, and the fast path.
@@ -106,7 +106,7 @@ func buildRouter(
     let engine = AuthorizationEngine(store: store, cache: cache, monitor: monitor)
     AuthorizationController(engine: engine).addRoutes(to: router, table: routes)
     let fastPath = settings.fastPath && cache != nil
-        ? FastCheckService(engine: engine, authenticator: authenticator, classifier: settings.routeClassifier, shedder: shedder,
+        ? FastPathService(engine: engine, authenticator: authenticator, classifier: settings.routeClassifier, shedder: shedder,
                            metrics: monitor.map(RequestMetrics.init), accessLog: accessLog, monitor: monitor, trustedProxies: settings.trustedProxies,
                            maxBodyBytes: settings.maxBodyBytes, serverName: "Portcullis")
         : nil

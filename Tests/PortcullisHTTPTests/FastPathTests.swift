@@ -107,4 +107,53 @@ struct FastPathTests {
             #expect(ids == ["first", "second", "third"], "\(text)")
         }
     }
+
+    @Test("health is answered on the fast path with the full path's body and headers")
+    func health() async throws {
+        func answer(fastPath: Bool) async throws -> (body: String, headers: Set<String>, answered: Int) {
+            try await TestServer.run(configure: { $0.fastPath = fastPath }) { client in
+                let response = try await client.send("GET", "/api/v1/health", headers: ["X-Request-Id": "health-1"])
+                #expect(response.status == 200 && response.header("X-Request-Id") == "health-1")
+                #expect(response.header("X-Route-Class") == "ultra_fast")
+                return (response.text, Set(response.headers.keys), try await Self.figures(client).answered)
+            }
+        }
+        let fast = try await answer(fastPath: true), full = try await answer(fastPath: false)
+        #expect(fast.body == #"{"status":"ok"}"# && fast.body == full.body)
+        #expect(fast.headers == full.headers, "header names differ: \(fast.headers.symmetricDifference(full.headers))")
+        #expect(fast.answered == 1)
+    }
+
+    /// A connection's task waits until the fast path first passes a request on; these connections must still work,
+    /// move on to Hummingbird when asked something else, and end with the server.
+    @Test("connections the fast path alone has served switch to the full path, and close on shutdown", .timeLimit(.minutes(1)))
+    func waitingConnections() async throws {
+        let connections = try await TestServer.run(configure: { $0.fastPath = true }) { client in
+            try await client.seedSmallDirectory()
+            let check = Array(try JSONSerialization.data(withJSONObject: Self.check))
+            let checkRequest = Array("POST /api/v1/authz/check HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestServer.adminKey)\r\nContent-Length: \(check.count)\r\n\r\n".utf8) + check
+            let silent = try RawConnection(port: client.port), checked = try RawConnection(port: client.port)
+            let switching = try RawConnection(port: client.port)
+            let before = try await Self.figures(client)
+            let (statuses, user) = try await SecurityTransportTests.onThread {
+                checked.send(checkRequest)
+                let first = try checked.readResponse(timeout: 10).status
+                switching.send(checkRequest)
+                let second = try switching.readResponse(timeout: 10).status
+                switching.send(Array("GET /api/v1/users/m1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestServer.adminKey)\r\n\r\n".utf8))
+                let user = try switching.readResponse(timeout: 10)
+                switching.send(checkRequest)
+                return ([first, second, try switching.readResponse(timeout: 10).status], user)
+            }
+            #expect(statuses == [200, 200, 200])
+            #expect(user.status == 200 && user.json["id"] as? String == "m1", "\(user.status) \(String(decoding: user.body, as: UTF8.self))")
+            let after = try await Self.figures(client)
+            #expect(after.answered - before.answered == 3, "the three checks: \(before) → \(after)")
+            return [silent, checked, switching]
+        }
+        // The server has stopped (graceful shutdown waited for every connection's task): each connection was closed.
+        for connection in connections {
+            #expect(connection.waitForClose(timeout: 5))
+        }
+    }
 }

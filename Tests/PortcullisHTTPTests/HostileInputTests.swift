@@ -240,6 +240,25 @@ final class RawConnection: @unchecked Sendable {
         return LoopbackSocket.readToClose(fd)
     }
 
+    /// One response (head and `Content-Length` body), leaving the connection open.
+    func readResponse(timeout: Int) throws -> Response {
+        var interval = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        while true {
+            if let response = try? Self.parse(data), let head = String(bytes: data, encoding: .utf8)?.components(separatedBy: "\r\n\r\n").first,
+               let length = head.components(separatedBy: "\r\n").first(where: { $0.lowercased().hasPrefix("content-length:") })
+                   .flatMap({ Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }),
+               response.body.count >= length {
+                return response
+            }
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { throw HTTPClient.SocketError(description: "closed after \(data.count) bytes") }
+            data += buffer[..<count]
+        }
+    }
+
     /// True when the server closes the connection (end of stream or reset) within `timeout` seconds.
     func waitForClose(timeout: Int) -> Bool {
         var interval = timeval(tv_sec: timeout, tv_usec: 0)

@@ -6,11 +6,11 @@ import PortcullisCore
 /// The event-loop fast path of a connection: sits after Hummingbird's connection-state handler, so idle timeouts and
 /// graceful shutdown see every request, and before the handler that feeds requests to Hummingbird.
 ///
-/// A request `FastCheckService` accepts is collected here (head and body, up to the body limit) and answered on the
+/// A request `FastPathService` accepts is collected here (head and body, up to the body limit) and answered on the
 /// event loop — no task hop, no router — when the service answers it with a 200; otherwise the collected parts are
 /// passed on unchanged and Hummingbird answers as if this handler were not there. Every other request passes straight
-/// through. Requests answered here never grow the connection task's async stack, so idle keep-alive connections
-/// that only ask checks stay small.
+/// through. The connection's task waits until the first request is passed on (`onFirstPassedOn`), so a connection
+/// that only asks what this path answers never enters Hummingbird's request loop and stays small while idle.
 /// Responses on one connection stay in order: while a request passed to Hummingbird is unanswered, nothing is answered
 /// here (HTTP/1.1 pipelining).
 final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -25,15 +25,18 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case passing
     }
 
-    private let service: FastCheckService
+    private let service: FastPathService
     private var state = State.idle
     /// Requests passed to Hummingbird whose responses have not ended.
     private var passedOn = 0
     private var needsFlush = false
     private var peer = "unknown"
+    /// Wakes the connection's task the first time a request goes to Hummingbird (or the connection ends).
+    private var onFirstPassedOn: EventLoopPromise<Void>?
 
-    init(service: FastCheckService) {
+    init(service: FastPathService, onFirstPassedOn: EventLoopPromise<Void>? = nil) {
         self.service = service
+        self.onFirstPassedOn = onFirstPassedOn
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -43,6 +46,26 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        wakeConnectionTask()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        wakeConnectionTask()
+    }
+
+    /// A malformed request (the HTTP decoder's error) is Hummingbird's to answer: 400, then close.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        wakeConnectionTask()
+        context.fireErrorCaught(error)
+    }
+
+    private func wakeConnectionTask() {
+        onFirstPassedOn?.succeed()
+        onFirstPassedOn = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -95,6 +118,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func pass(_ context: ChannelHandlerContext, _ head: NIOAny) {
         state = .passing
         passedOn += 1
+        wakeConnectionTask()
         context.fireChannelRead(head)
     }
 

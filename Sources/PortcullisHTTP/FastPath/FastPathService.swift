@@ -2,18 +2,21 @@ import HTTPTypes
 import NIOCore
 import PortcullisCore
 
-/// Answers `POST /api/v1/authz/check` and `check-batch` on the event loop: parse, authenticate, decide (from the cache,
-/// or on a miss from one snapshot through the reader pool: a few microseconds of indexed reads from a memory-mapped
-/// file, less than handing the request to a task would cost), encode. Whatever it cannot answer with a 200 — no or an
-/// unknown credential, invalid input, a caller asking about another user, an error — it answers nil, and the request
-/// takes the full path (Hummingbird, its middleware and controllers), which produces every error.
+/// Answers `POST /api/v1/authz/check` and `check-batch`, and `GET /api/v1/health`, on the event loop: parse,
+/// authenticate, decide (from the cache, or on a miss from one snapshot through the reader pool: a few microseconds of
+/// indexed reads from a memory-mapped file, less than handing the request to a task would cost), encode. Whatever it
+/// cannot answer with a 200 — no or an unknown credential, invalid input, a caller asking about another user, an
+/// error — it answers nil, and the request takes the full path (Hummingbird, its middleware and controllers), which
+/// produces every error. Health is here too because load balancers ask it on every connection they keep: a
+/// connection that only asks checks and health never enters Hummingbird's request loop, which keeps idle
+/// connections small (docs/benchmarks.md).
 ///
 /// It holds the contract of the full path by calling the same pieces: `Authenticator.identity`,
 /// `AuthorizationEngine.check` and `checkAsSubject`, `AuthorizationController`'s field rules and authorization of the caller,
 /// `DecisionJSON`, `RequestIdentifier`, `RouteClassifier`, `LoadShedder`, `RequestMetrics` and `AccessLog`. So the JSON,
 /// the headers, the monitor's counts and the access log are the same whichever path answered, and a request is
 /// counted once, by the path that answered it.
-struct FastCheckService: Sendable {
+struct FastPathService: Sendable {
     let engine: AuthorizationEngine
     let authenticator: Authenticator
     let classifier: RouteClassifier
@@ -28,11 +31,19 @@ struct FastCheckService: Sendable {
 
     static let checkPath = "/api/v1/authz/check"
     static let batchPath = "/api/v1/authz/check-batch"
+    static let healthPath = "/api/v1/health"
+    /// `HealthController`'s answer.
+    static let healthy = #"{"status":"ok"}"#
 
-    /// Whether a request head may be answered here (its body is then collected): a POST to one of the two paths, with
-    /// a body within the limit, on a connection that stays open.
+    /// Whether a request head may be answered here (its body is then collected): a POST to one of the check paths with
+    /// a body within the limit, or a GET of health, on a connection that stays open.
     func accepts(_ head: HTTPRequest) -> Bool {
-        guard head.method == .post, let path = head.path, path == Self.checkPath || path == Self.batchPath else { return false }
+        guard let path = head.path else { return false }
+        switch head.method {
+        case .post: guard path == Self.checkPath || path == Self.batchPath else { return false }
+        case .get: guard path == Self.healthPath else { return false }
+        default: return false
+        }
         if let length = head.headerFields[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes { return false }
         if let connection = head.headerFields[.connection], connection.lowercased().contains("close") { return false }
         // Only a class that is never shed: a shed answer (503) comes from the full path.
@@ -44,16 +55,12 @@ struct FastCheckService: Sendable {
 
     /// The response to a collected request, or nil to take the full path. `started` is when its head arrived.
     func answer(_ head: HTTPRequest, body: ByteBuffer, peer: String, started: Int64) -> (head: HTTPResponse, body: ByteBuffer)? {
-        guard let path = head.path, let bearer = Self.bearer(head.headerFields[.authorization]) else { return nil }
-        let authenticationStart = monotonicNanoseconds()
-        guard let identity = try? authenticator.identity(bearer: bearer) else { return nil }
-        monitor?.record(.authentication, nanoseconds: monotonicNanoseconds() - authenticationStart)
-        guard var fields = Self.fields(body) else { return nil }
-        let verdict = shedder?.admit(.criticalAuth)
-        defer { if verdict != nil { shedder?.finish(probe: verdict == .probe) } }
-        guard let json = path == Self.checkPath ? check(&fields, identity) : batch(&fields, identity) else { return nil }
-
+        guard let path = head.path else { return nil }
         let routeClass = classifier.classify(path)
+        let verdict = shedder?.admit(routeClass)
+        defer { if verdict != nil { shedder?.finish(probe: verdict == .probe) } }
+        guard let json = path == Self.healthPath ? Self.healthy : decisions(head, path: path, body: body) else { return nil }
+
         let requestId = RequestIdentifier.id(for: head.headerFields[.requestId])
         let elapsed = monotonicNanoseconds() - started
         var response = HTTPResponse(status: .ok)
@@ -64,13 +71,23 @@ struct FastCheckService: Sendable {
         response.headerFields[.responseTime] = ResponseTime.format(nanoseconds: elapsed)
         response.headerFields[.date] = HTTPDate.now()
         response.headerFields[.server] = serverName
-        metrics?.record(method: .post, path: path, routeClass: routeClass, status: 200, nanoseconds: elapsed)
+        metrics?.record(method: head.method, path: path, routeClass: routeClass, status: 200, nanoseconds: elapsed)
         if let accessLog {
             let client = trustedProxies.isEmpty ? peer
                 : ClientAddress.resolve(peer: peer, forwardedFor: head.headerFields[values: .xForwardedFor], trusted: trustedProxies)
-            accessLog.record(method: .post, path: path, status: 200, routeClass: routeClass, nanoseconds: elapsed, requestId: requestId, client: client)
+            accessLog.record(method: head.method, path: path, status: 200, routeClass: routeClass, nanoseconds: elapsed, requestId: requestId, client: client)
         }
         return (response, ByteBuffer(string: json))
+    }
+
+    /// The JSON of a check or a batch, or nil to take the full path.
+    private func decisions(_ head: HTTPRequest, path: String, body: ByteBuffer) -> String? {
+        guard let bearer = Self.bearer(head.headerFields[.authorization]) else { return nil }
+        let authenticationStart = monotonicNanoseconds()
+        guard let identity = try? authenticator.identity(bearer: bearer) else { return nil }
+        monitor?.record(.authentication, nanoseconds: monotonicNanoseconds() - authenticationStart)
+        guard var fields = Self.fields(body) else { return nil }
+        return path == Self.checkPath ? check(&fields, identity) : batch(&fields, identity)
     }
 
     private func check(_ fields: inout FieldReader, _ identity: Identity) -> String? {
