@@ -36,8 +36,10 @@ struct OpenAPIContractTests {
         #expect(unrouted.isEmpty, "operations in docs/openapi.yaml that no route serves: \(unrouted)")
     }
 
-    @Test("the line parser reads paths and methods, and nothing else")
+    @Test("the document is valid YAML and OpenAPI 3.1; paths and methods are read, and nothing else")
     func parserReadsOperations() throws {
+        let document = try OpenAPIDocument()
+        #expect((document.root["openapi"] as? String)?.hasPrefix("3.1") == true)
         let operations = try OpenAPIDocument().operations
         #expect(operations.contains("GET /api/v1/health"))
         #expect(operations.contains("PUT /api/v1/teams/{id}/members/{user_id}"))

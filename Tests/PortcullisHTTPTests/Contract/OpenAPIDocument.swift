@@ -1,7 +1,8 @@
 import Foundation
+import Yams
 
-/// The operations of `docs/openapi.yaml`, read with a line parser that knows only the document's own layout:
-/// a path is a two-space-indented key under `paths:` starting with `/`, an operation a four-space-indented method key.
+/// `docs/openapi.yaml`, loaded with a YAML parser: a document that is not valid YAML fails here, before any client
+/// or contract fuzzer reads it.
 struct OpenAPIDocument {
     static let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
 
@@ -14,31 +15,33 @@ struct OpenAPIDocument {
         return url.appendingPathComponent("docs/openapi.yaml")
     }
 
-    let text: String
-
-    init(contentsOf url: URL = OpenAPIDocument.fileURL) throws {
-        text = try String(contentsOf: url, encoding: .utf8)
+    struct NotAnOpenAPIDocument: Error, CustomStringConvertible {
+        let description: String
     }
 
-    /// `"GET /api/v1/users/{id}"` for every operation.
-    var operations: Set<String> {
-        var operations: Set<String> = []
-        var inPaths = false
-        var path: String?
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if !line.hasPrefix(" ") && !line.isEmpty && !line.hasPrefix("#") {
-                inPaths = line.hasPrefix("paths:")
-                path = nil
-                continue
-            }
-            guard inPaths else { continue }
-            if line.hasPrefix("  /"), !line.hasPrefix("   "), let colon = line.lastIndex(of: ":") {
-                path = String(line[line.index(line.startIndex, offsetBy: 2)..<colon])
-            } else if line.hasPrefix("    "), !line.hasPrefix("     "), let path {
-                let key = line.dropFirst(4).prefix { $0 != ":" }
-                if Self.methods.contains(String(key)) { operations.insert("\(key.uppercased()) \(path)") }
-            }
+    /// The document's top-level mapping.
+    let root: [String: Any]
+
+    init(contentsOf url: URL = OpenAPIDocument.fileURL) throws {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        guard let root = try Yams.load(yaml: text) as? [String: Any] else {
+            throw NotAnOpenAPIDocument(description: "the top level of \(url.path) is not a mapping")
         }
-        return operations
+        self.root = root
+    }
+
+    /// `"GET /api/v1/users/{id}"` for every operation under `paths`.
+    var operations: Set<String> {
+        get throws {
+            guard let paths = root["paths"] as? [String: Any] else { throw NotAnOpenAPIDocument(description: "no paths mapping") }
+            var operations: Set<String> = []
+            for (path, item) in paths {
+                guard let item = item as? [String: Any] else { throw NotAnOpenAPIDocument(description: "\(path) is not a mapping") }
+                for method in item.keys where Self.methods.contains(method) {
+                    operations.insert("\(method.uppercased()) \(path)")
+                }
+            }
+            return operations
+        }
     }
 }
