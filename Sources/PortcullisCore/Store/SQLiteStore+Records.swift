@@ -39,7 +39,7 @@ extension SQLiteStore {
     }
 
     /// The tables management addresses, with the word used in messages.
-    enum Table: String {
+    enum Table: String, Hashable {
         case users, teams, projects, generations
 
         var noun: String {
@@ -52,25 +52,31 @@ extension SQLiteStore {
         }
     }
 
-    /// Whether a row with this id exists at all (deleted or not): ids are never reused.
-    static func idTaken(_ db: Database, _ table: Table, _ id: String) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM \(table.rawValue) WHERE id = ?"), arguments: [id]) ?? false
-    }
-
     /// Whether a live (not deleted) row with this id exists.
     static func isLive(_ db: Database, _ table: Table, _ id: String) throws -> Bool {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM \(table.rawValue) WHERE id = ? AND deleted_at IS NULL"), arguments: [id])
             ?? false
     }
 
-    static func requireReference(_ db: Database, _ table: Table, _ id: String?, field: String) throws {
-        guard let id else { return }
+    static func requireReference(_ db: Database, _ table: Table, _ id: String?, field: String, known: KnownLiveIds? = nil) throws {
+        guard let id, known?.contains(table, id) != true else { return }
         guard try isLive(db, table, id) else { throw PortcullisError.unknownReference(field, id) }
+        known?.insert(table, id)
     }
 
-    static func requireNewID(_ db: Database, _ table: Table, _ id: String) throws {
-        if try idTaken(db, table, id) {
-            throw PortcullisError(.conflict, "\(table.noun) '\(id)' already exists")
+    /// Runs an INSERT of a new row; its primary key taken (by a live or a deleted row: ids are never reused) is a 409.
+    /// The constraint answers this instead of a lookup before every insert.
+    /// `uniqueTaken` is the message of the table's other unique constraint (users: the live email).
+    /// When both constraints fail, SQLite may name either; the taken id is reported first, as a lookup before the insert would.
+    static func insertNew(_ db: Database, _ table: Table, _ id: String, uniqueTaken: String? = nil, _ insert: () throws -> Void) throws {
+        let idTaken = PortcullisError(.conflict, "\(table.noun) '\(id)' already exists")
+        do {
+            try insert()
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+            throw idTaken
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE && uniqueTaken != nil {
+            let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table.rawValue) WHERE id = ?)", arguments: [id]) ?? false
+            throw exists ? idTaken : PortcullisError(.conflict, uniqueTaken!)
         }
     }
 
@@ -113,37 +119,71 @@ extension SQLiteStore {
 
     // MARK: Inserts shared by management and import
 
-    static func insertUser(_ db: Database, _ input: NewUser, passwordHash: String?) throws -> User {
+    /// What the inserts need besides their input.
+    struct InsertContext {
+        /// `created_at` of a row whose input gives none.
+        let now: String
+        /// Ids known to be live — an import's own rows and the references it has already checked — so that a
+        /// reference seen before is not looked up again; nil for a single write.
+        let known: KnownLiveIds?
+
+        /// A single management write: now, no memory of ids.
+        static func single() -> InsertContext { InsertContext(now: WallClock.system.timestamp(), known: nil) }
+
+        /// One import: one instant for every row without `created_at`, and the ids it has seen live.
+        static func importing() -> InsertContext { InsertContext(now: WallClock.system.timestamp(), known: KnownLiveIds()) }
+    }
+
+    /// The ids an import knows are live in each table (one import, one thread: the writer's).
+    final class KnownLiveIds {
+        private var ids: [Table: Set<String>] = [:]
+
+        func contains(_ table: Table, _ id: String) -> Bool { ids[table]?.contains(id) == true }
+
+        func insert(_ table: Table, _ id: String) { ids[table, default: []].insert(id) }
+
+        /// Remembers a row just inserted, when it is live.
+        func inserted(_ table: Table, _ id: String, deletedAt: String?) {
+            if deletedAt == nil { insert(table, id) }
+        }
+    }
+
+    static func insertUser(_ db: Database, _ input: NewUser, passwordHash: String?, _ context: InsertContext = .single()) throws -> User {
         let id = input.id ?? Identifier.generate(prefix: "usr")
-        try requireNewID(db, .users, id)
-        if input.deletedAt == nil { try requireEmailFree(db, input.email) }
         let user = User(id: id, email: input.email, displayName: input.displayName, isAdmin: input.isAdmin, status: input.status,
-                        createdAt: input.createdAt ?? WallClock.system.timestamp(), deletedAt: input.deletedAt)
-        try db.cachedStatement(sql: """
-            INSERT INTO users (id, email, display_name, password_hash, is_admin, status, created_at, deleted_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [user.id, user.email, user.displayName, passwordHash, user.isAdmin, user.status.rawValue,
-                                     user.createdAt, user.deletedAt])
+                        createdAt: input.createdAt ?? context.now, deletedAt: input.deletedAt)
+        try insertNew(db, .users, id, uniqueTaken: "email '\(input.email)' is already in use") {
+            try db.cachedStatement(sql: """
+                INSERT INTO users (id, email, display_name, password_hash, is_admin, status, created_at, deleted_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [user.id, user.email, user.displayName, passwordHash, user.isAdmin, user.status.rawValue,
+                                         user.createdAt, user.deletedAt])
+        }
+        context.known?.inserted(.users, id, deletedAt: user.deletedAt)
         return user
     }
 
-    static func insertTeam(_ db: Database, _ input: NewTeam) throws -> Team {
+    static func insertTeam(_ db: Database, _ input: NewTeam, _ context: InsertContext = .single()) throws -> Team {
         let id = input.id ?? Identifier.generate(prefix: "team")
-        try requireNewID(db, .teams, id)
-        try requireReference(db, .users, input.ownerId, field: "owner_id")
-        let team = Team(id: id, name: input.name, ownerId: input.ownerId, createdAt: input.createdAt ?? WallClock.system.timestamp(), deletedAt: input.deletedAt)
-        try db.cachedStatement(sql: "INSERT INTO teams (id, name, owner_id, created_at, deleted_at) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [team.id, team.name, team.ownerId, team.createdAt, team.deletedAt])
+        try requireReference(db, .users, input.ownerId, field: "owner_id", known: context.known)
+        let team = Team(id: id, name: input.name, ownerId: input.ownerId, createdAt: input.createdAt ?? context.now, deletedAt: input.deletedAt)
+        try insertNew(db, .teams, id) {
+            try db.cachedStatement(sql: "INSERT INTO teams (id, name, owner_id, created_at, deleted_at) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [team.id, team.name, team.ownerId, team.createdAt, team.deletedAt])
+        }
+        context.known?.inserted(.teams, id, deletedAt: team.deletedAt)
         // The owner is a member with role owner.
-        try upsertMember(db, teamId: team.id, userId: team.ownerId, MembershipInput(role: .owner, createdAt: team.createdAt))
+        try upsertMember(db, teamId: team.id, userId: team.ownerId, MembershipInput(role: .owner, createdAt: team.createdAt), context)
         return team
     }
 
     @discardableResult
-    static func upsertMember(_ db: Database, teamId: String, userId: String, _ input: MembershipInput) throws -> (TeamMember, Bool) {
+    static func upsertMember(_ db: Database, teamId: String, userId: String, _ input: MembershipInput, _ context: InsertContext = .single()) throws
+        -> (TeamMember, Bool)
+    {
         let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT created_at FROM team_members WHERE team_id = ? AND user_id = ?"), arguments: [teamId, userId])
         let member = TeamMember(teamId: teamId, userId: userId, role: input.role, permissions: input.permissions, isActive: input.isActive,
-                                createdAt: existing ?? input.createdAt ?? WallClock.system.timestamp())
+                                createdAt: existing ?? input.createdAt ?? context.now)
         try db.cachedStatement(sql: """
             INSERT INTO team_members (team_id, user_id, role, permissions, is_active, created_at) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role, permissions = excluded.permissions, is_active = excluded.is_active
@@ -152,30 +192,33 @@ extension SQLiteStore {
         return (member, existing == nil)
     }
 
-    static func insertProject(_ db: Database, _ input: NewProject) throws -> Project {
+    static func insertProject(_ db: Database, _ input: NewProject, _ context: InsertContext = .single()) throws -> Project {
         let id = input.id ?? Identifier.generate(prefix: "prj")
-        try requireNewID(db, .projects, id)
-        try requireReference(db, .users, input.ownerId, field: "owner_id")
-        try requireReference(db, .teams, input.teamId, field: "team_id")
+        try requireReference(db, .users, input.ownerId, field: "owner_id", known: context.known)
+        try requireReference(db, .teams, input.teamId, field: "team_id", known: context.known)
         let project = Project(id: id, name: input.name, ownerId: input.ownerId, teamId: input.teamId, visibility: input.visibility,
-                              createdAt: input.createdAt ?? WallClock.system.timestamp(), deletedAt: input.deletedAt)
-        try db.cachedStatement(sql: "INSERT INTO projects (id, name, owner_id, team_id, visibility, created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [project.id, project.name, project.ownerId, project.teamId, project.visibility.rawValue, project.createdAt,
-                                 project.deletedAt])
+                              createdAt: input.createdAt ?? context.now, deletedAt: input.deletedAt)
+        try insertNew(db, .projects, id) {
+            try db.cachedStatement(sql: "INSERT INTO projects (id, name, owner_id, team_id, visibility, created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [project.id, project.name, project.ownerId, project.teamId, project.visibility.rawValue, project.createdAt,
+                                     project.deletedAt])
+        }
+        context.known?.inserted(.projects, id, deletedAt: project.deletedAt)
         return project
     }
 
-    static func insertGeneration(_ db: Database, _ input: NewGeneration) throws -> Generation {
+    static func insertGeneration(_ db: Database, _ input: NewGeneration, _ context: InsertContext = .single()) throws -> Generation {
         let id = input.id ?? Identifier.generate(prefix: "gen")
-        try requireNewID(db, .generations, id)
-        try requireReference(db, .users, input.ownerId, field: "owner_id")
-        try requireReference(db, .projects, input.projectId, field: "project_id")
+        try requireReference(db, .users, input.ownerId, field: "owner_id", known: context.known)
+        try requireReference(db, .projects, input.projectId, field: "project_id", known: context.known)
         let generation = Generation(id: id, ownerId: input.ownerId, projectId: input.projectId, status: input.status, mediaKey: input.mediaKey,
-                                    createdAt: input.createdAt ?? WallClock.system.timestamp(), deletedAt: input.deletedAt)
-        try db.cachedStatement(sql: """
-            INSERT INTO generations (id, owner_id, project_id, status, media_key, created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [generation.id, generation.ownerId, generation.projectId, generation.status.rawValue, generation.mediaKey,
-                                     generation.createdAt, generation.deletedAt])
+                                    createdAt: input.createdAt ?? context.now, deletedAt: input.deletedAt)
+        try insertNew(db, .generations, id) {
+            try db.cachedStatement(sql: """
+                INSERT INTO generations (id, owner_id, project_id, status, media_key, created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [generation.id, generation.ownerId, generation.projectId, generation.status.rawValue, generation.mediaKey,
+                                         generation.createdAt, generation.deletedAt])
+        }
         return generation
     }
 }

@@ -9,9 +9,6 @@ extension SQLiteStore {
     /// Refuses a database that already has users. Moves the epoch like an import (see `bulkWrite`).
     public func seed(_ dataset: SeedDataset) throws -> Written<ImportCounts> {
         try bulkWrite { db -> ImportCounts in
-            // A large page cache keeps the one big transaction from spilling pages to the WAL as it goes.
-            try db.execute(sql: "PRAGMA cache_size = -262144")
-            defer { try? db.execute(sql: "PRAGMA cache_size = -2000") }
             guard try Int.fetchOne(db, sql: "SELECT count(*) FROM users") == 0 else {
                 throw PortcullisError(.conflict, "the database already has users; seed an empty data directory")
             }

@@ -100,6 +100,11 @@ public final class SQLiteStore: VersionStore, Sendable {
     func bulkWrite<T: Sendable>(_ body: (Database) throws -> T) throws -> Written<T> {
         do {
             return try pool.writeWithoutTransaction { db in
+                // A large page cache (256 MiB, allocated as used) keeps the one big transaction from spilling pages to
+                // the WAL and reading them back as its indexes grow; the writer's usual size returns afterwards.
+                let usual = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
+                try db.execute(sql: "PRAGMA cache_size = -262144")
+                defer { try? db.execute(sql: "PRAGMA cache_size = \(usual)") }
                 var written: Written<T>?
                 try db.inTransaction {
                     let value = try body(db)
