@@ -3,6 +3,23 @@ import PortcullisCache
 import PortcullisStore
 import Synchronization
 
+/// A bearer credential with its SHA-256 (how keys and tokens are stored) and its cache key: a pure function of the
+/// credential, so a connection may keep the last one it computed and reuse it while the same credential comes back.
+public struct BearerDigest: Sendable {
+    /// The credential as presented.
+    public let bearer: String
+    let key: CacheKey
+    let hash: [UInt8]
+
+    /// Nil for a credential too long (or too short) to be one.
+    public init?(_ bearer: String) {
+        guard (1...APIKeySecret.maximumLength).contains(bearer.utf8.count) else { return nil }
+        self.bearer = bearer
+        hash = Crypto.sha256(bearer.utf8)
+        key = CacheKey(bearer.hasPrefix(UserTokenSecret.prefix) ? .userToken : .apiKey, hash.hexString)
+    }
+}
+
 /// Resolves a bearer credential to an identity, through the cache's one sequence when there is a cache.
 ///
 /// A cached API key identity depends on the version shared by all API keys (moved by any key's deletion: rare, and
@@ -41,7 +58,18 @@ public struct Authenticator: Sendable {
     /// ```
     /// - Throws: the store's errors; an unknown credential is nil, not an error.
     public func identity(bearer: String) throws -> Identity? {
-        guard let (key, hash) = Self.key(bearer) else { return nil }
+        try BearerDigest(bearer).flatMap(identity)
+    }
+
+    /// The identity behind a digested bearer credential: `identity(bearer:)` for a caller that presents the same
+    /// credential again and again (a keep-alive connection) and keeps its digest rather than hashing it each time.
+    ///
+    /// ```swift
+    /// if digest?.bearer != bearer { digest = BearerDigest(bearer) }
+    /// let identity = try digest.flatMap(authenticator.identity)
+    /// ```
+    public func identity(_ digest: BearerDigest) throws -> Identity? {
+        let (key, hash) = (digest.key, digest.hash)
         let identity: Identity?
         if let cache {
             identity = try cache.answer(key, codec) { try resolve(key, hash) }.value
@@ -52,12 +80,6 @@ public struct Authenticator: Sendable {
         return identity
     }
 
-    /// The cache key of a bearer credential and its SHA-256; nil for a credential too long to be one.
-    static func key(_ bearer: String) -> (CacheKey, [UInt8])? {
-        guard (1...APIKeySecret.maximumLength).contains(bearer.utf8.count) else { return nil }
-        let hash = Crypto.sha256(bearer.utf8)
-        return (CacheKey(bearer.hasPrefix(UserTokenSecret.prefix) ? .userToken : .apiKey, hash.hexString), hash)
-    }
 
     /// Reads the identity from the store. An API key depends on the version all keys share; a token on its user's
     /// version, and is not served past its expiry. An unknown credential is not cached.

@@ -190,8 +190,11 @@ public final class DecisionCache: Sendable {
     func lookup(_ key: String) -> (entry: CacheEntry, layer: CacheLayer)? {
         let now = clock.milliseconds()
         var start = monotonicNanoseconds()
-        if let (entry, hits) = l1.getCounting(key, now: now) {
-            if versions.isCurrent(entry.dependencies) {
+        // Read before validating: an entry validated at this revision stays valid while it is the applied one.
+        let revision = versions.revision
+        if let found = l1.getCounting(key, now: now, revision: revision, isCurrent: { versions.isCurrent($0.dependencies) }) {
+            let (entry, hits) = (found.entry, found.hits)
+            if found.isCurrent {
                 statistics[.l1]!.hit(nanoseconds: monotonicNanoseconds() - start)
                 // Admission: an answer earns a place in L2/L3 by being reused once, so one-off answers
                 // (a uniform workload) cost no SQLite writes.

@@ -15,6 +15,10 @@ final class MemoryCache: Sendable {
         var hits: UInt32
         var lastUsed: Int64
         var position: Int
+        /// The applied revision at which the entry last passed validation; -1 before it has. While the revision stays
+        /// there no version can have moved (a commit's versions are applied before its revision), so the entry is
+        /// current without looking its dependencies up again.
+        var validAt: Int64 = -1
     }
 
     struct Shard {
@@ -44,29 +48,43 @@ final class MemoryCache: Sendable {
         self.shardBudget = max(1, budgetBytes / shardCount)
     }
 
+    /// FNV-1a over the key's bytes picks the shard: only lock striping depends on it (each shard's dictionary hashes
+    /// with the standard library's seeded hasher), and it costs a fraction of a second SipHash pass.
     private func shard(for key: String) -> ShardLock {
-        var hasher = Hasher()
-        hasher.combine(key)
-        return shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(shards.count))]
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return shards[Int(hash % UInt64(shards.count))]
     }
 
-    /// The entry if present and not expired (validation against versions is the caller's).
+    /// The entry if present and not expired, counting the hit (validation against versions is the caller's).
     func get(_ key: String, now: Int64) -> CacheEntry? {
-        getCounting(key, now: now)?.entry
+        getCounting(key, now: now, revision: -1, isCurrent: { _ in false })?.entry
     }
 
-    /// The entry and how many times it has now been hit (1 on its first reuse).
-    func getCounting(_ key: String, now: Int64) -> (entry: CacheEntry, hits: UInt32)? {
+    /// A found entry: how many times it has now been hit (1 on its first reuse) and whether it is current.
+    struct Found {
+        var entry: CacheEntry
+        var hits: UInt32
+        var isCurrent: Bool
+    }
+
+    /// The entry if present and not expired, counting the hit, with whether it is current at `revision` (the applied
+    /// revision, read before this call): known when it was validated at that same revision, else `isCurrent` decides
+    /// (and a current entry remembers the revision). A stale entry is returned as such; removing it is the caller's.
+    func getCounting(_ key: String, now: Int64, revision: Int64, isCurrent: (CacheEntry) -> Bool) -> Found? {
         shard(for: key).mutex.withLock { shard in
-            guard var slot = shard.slots[key] else { return nil }
+            guard let index = shard.slots.index(forKey: key) else { return nil }
+            let slot = shard.slots.values[index]
             guard slot.entry.expiresAt > now else {
                 Self.remove(key, from: &shard)
                 return nil
             }
-            slot.hits &+= 1
-            slot.lastUsed = now
-            shard.slots[key] = slot
-            return (slot.entry, slot.hits)
+            let current = slot.validAt == revision || isCurrent(slot.entry)
+            let hits = slot.hits &+ 1
+            shard.slots.values[index].hits = hits
+            shard.slots.values[index].lastUsed = now
+            if current { shard.slots.values[index].validAt = revision }
+            return Found(entry: slot.entry, hits: hits, isCurrent: current)
         }
     }
 

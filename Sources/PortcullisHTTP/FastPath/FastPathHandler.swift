@@ -1,31 +1,38 @@
-import HTTPTypes
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
 import PortcullisCore
 
-/// The event-loop fast path of a connection: sits after Hummingbird's connection-state handler, so idle timeouts and
-/// graceful shutdown see every request, and before the handler that feeds requests to Hummingbird.
+/// The event-loop fast path of a connection, placed right after the HTTP/1.1 decoder: before the conversion to
+/// swift-http-types, the request deadline and connection-state handlers and Hummingbird's request loop, none of which a
+/// request it answers pays for.
 ///
 /// A request `FastPathService` accepts is collected here (head and body, up to the body limit) and answered on the
-/// event loop — no task hop, no router — when the service answers it with a 200; otherwise the collected parts are
-/// passed on unchanged and Hummingbird answers as if this handler were not there. Every other request passes straight
-/// through. The connection's task waits until the first request is passed on (`onFirstPassedOn`), so a connection
-/// that only asks what this path answers never enters Hummingbird's request loop and stays small while idle.
-/// Responses on one connection stay in order: while a request passed to Hummingbird is unanswered, nothing is answered
-/// here (HTTP/1.1 pipelining).
+/// event loop — no task hop, no router — when the service answers it with a 200: the answer is one buffer holding the
+/// whole response, written below the response encoder. Otherwise the collected parts are passed on unchanged and
+/// Hummingbird answers as if this handler were not there. Every other request passes straight through, and so does a
+/// request still incomplete when a read burst ends (a slow or large body): the full path's request deadlines govern it.
+/// The connection's task waits until the first request is passed on (`onFirstPassedOn`), so a connection that only asks
+/// what this path answers never enters Hummingbird's request loop and stays small while idle.
+///
+/// Since Hummingbird's connection-state handler no longer sees every request, this handler keeps the idle timeout
+/// (`server.idle_timeout_seconds`): a connection with no request in progress on either path for that long is closed.
+/// Graceful shutdown stays Hummingbird's: a request is never half-collected here between read bursts, so at any
+/// shutdown event the connection is idle for this path. Responses on one connection stay in order: while a request
+/// passed to Hummingbird is unanswered, nothing is answered here (HTTP/1.1 pipelining).
 final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private enum State {
         case idle
-        case collecting(head: HTTPRequest, body: ByteBuffer, started: Int64)
+        case collecting(head: HTTPRequestHead, request: FastPathRequest, body: ByteBuffer, started: Int64)
         case passing
     }
 
     private let service: FastPathService
+    private let idleTimeout: TimeAmount?
     private var state = State.idle
     /// Requests passed to Hummingbird whose responses have not ended.
     private var passedOn = 0
@@ -33,10 +40,26 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var peer = "unknown"
     /// Wakes the connection's task the first time a request goes to Hummingbird (or the connection ends).
     private var onFirstPassedOn: EventLoopPromise<Void>?
+    /// The response encoder's context: answers written through it go straight to the socket.
+    private var encoder: ChannelHandlerContext?
+    /// The connection's request deadlines, whose head timer a request answered here ends.
+    private var deadline: RequestDeadline?
+    /// The last credential this connection presented, digested (clients send the same one on every request).
+    private var credential: BearerDigest?
+    private var idleSince = NIODeadline.now()
+    private var idleCheck: Scheduled<Void>?
 
-    init(service: FastPathService, onFirstPassedOn: EventLoopPromise<Void>? = nil) {
+    init(service: FastPathService, idleTimeout: TimeAmount?, onFirstPassedOn: EventLoopPromise<Void>? = nil) {
         self.service = service
+        self.idleTimeout = idleTimeout
         self.onFirstPassedOn = onFirstPassedOn
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+        deadline = try? context.pipeline.syncOperations.handler(type: RequestStartWatcher.self).deadline
+        becameIdle(context)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -44,17 +67,16 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelActive()
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
-    }
-
     func channelInactive(context: ChannelHandlerContext) {
+        stopIdleCheck()
         wakeConnectionTask()
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        stopIdleCheck()
         wakeConnectionTask()
+        encoder = nil
     }
 
     /// A malformed request (the HTTP decoder's error) is Hummingbird's to answer: 400, then close.
@@ -63,55 +85,75 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireErrorCaught(error)
     }
 
-    private func wakeConnectionTask() {
-        onFirstPassedOn?.succeed()
-        onFirstPassedOn = nil
-    }
-
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            if passedOn == 0, service.accepts(head) {
-                state = .collecting(head: head, body: context.channel.allocator.buffer(capacity: 0), started: monotonicNanoseconds())
+            if passedOn == 0, encoder != nil, let request = FastPathRequest(head), service.accepts(request) {
+                deadline?.cancelHeadTimer()
+                state = .collecting(head: head, request: request, body: context.channel.allocator.buffer(capacity: 0), started: monotonicNanoseconds())
             } else {
                 pass(context, data)
             }
         case .body(var chunk):
-            guard case .collecting(let head, var body, let started) = state else {
+            guard case .collecting(let head, let request, var body, let started) = state else {
                 context.fireChannelRead(data)
                 return
             }
             if body.readableBytes + chunk.readableBytes > service.maxBodyBytes {
                 // Too big for this path: Hummingbird answers it (413) from the parts as they came.
-                service.figures.passedOn()
-                pass(context, wrapInboundOut(.head(head)))
-                if body.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(.body(body))) }
+                passCollected(context, head, body)
                 context.fireChannelRead(data)
                 return
             }
             state = .idle
             body.writeBuffer(&chunk)
-            state = .collecting(head: head, body: body, started: started)
+            state = .collecting(head: head, request: request, body: body, started: started)
         case .end:
-            guard case .collecting(let head, let body, let started) = state else {
+            guard case .collecting(let head, let request, let body, let started) = state else {
                 state = .idle
                 context.fireChannelRead(data)
+                if passedOn == 0 { becameIdle(context) }
                 return
             }
             state = .idle
-            if let (responseHead, responseBody) = service.answer(head, body: body, peer: peer, started: started) {
-                context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
-                context.write(wrapOutboundOut(.body(responseBody)), promise: nil)
-                context.write(wrapOutboundOut(.end(nil)), promise: nil)
+            if let response = service.answer(request, body: body, peer: peer, started: started, credential: &credential,
+                                             allocator: context.channel.allocator),
+               let encoder {
+                encoder.write(NIOAny(response), promise: nil)
                 needsFlush = true
                 service.figures.answered()
+                becameIdle(context)
             } else {
-                service.figures.passedOn()
-                pass(context, wrapInboundOut(.head(head)))
-                if body.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(.body(body))) }
+                passCollected(context, head, body)
                 context.fireChannelRead(data)
             }
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        // A request not whole by the end of a read burst goes to the full path, whose deadlines watch slow bodies.
+        if case .collecting(let head, _, let body, _) = state { passCollected(context, head, body) }
+        if needsFlush {
+            needsFlush = false
+            encoder?.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // Hummingbird's responses come through here; this handler's own are written below the encoder.
+        if case .end = unwrapOutboundIn(data) {
+            passedOn = max(0, passedOn - 1)
+            if passedOn == 0, case .idle = state { becameIdle(context) }
+        }
+        context.write(data, promise: promise)
+    }
+
+    /// Hands a collected request (head and the body so far) to Hummingbird.
+    private func passCollected(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ body: ByteBuffer) {
+        service.figures.passedOn()
+        pass(context, wrapInboundOut(.head(head)))
+        if body.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(.body(body))) }
     }
 
     /// Hands a request (from its head on) to Hummingbird.
@@ -122,17 +164,46 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelRead(head)
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
-        if needsFlush {
-            needsFlush = false
-            context.flush()
-        }
-        context.fireChannelReadComplete()
+    private func wakeConnectionTask() {
+        onFirstPassedOn?.succeed()
+        onFirstPassedOn = nil
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        // Hummingbird's responses come through here; this handler's own are written below it.
-        if case .end = unwrapOutboundIn(data) { passedOn = max(0, passedOn - 1) }
-        context.write(data, promise: promise)
+    // MARK: Idle timeout
+
+    private var isIdle: Bool {
+        guard passedOn == 0, case .idle = state else { return false }
+        return true
+    }
+
+    /// Starts the idle clock; one timer per connection at a time, re-armed only when it fires early.
+    private func becameIdle(_ context: ChannelHandlerContext) {
+        guard let idleTimeout else { return }
+        idleSince = .now()
+        if idleCheck == nil { scheduleIdleCheck(context, at: idleSince + idleTimeout) }
+    }
+
+    private func scheduleIdleCheck(_ context: ChannelHandlerContext, at time: NIODeadline) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        idleCheck = context.eventLoop.scheduleTask(deadline: time) {
+            let (handler, context) = loopBound.value
+            handler.idleCheckFired(context)
+        }
+    }
+
+    private func idleCheckFired(_ context: ChannelHandlerContext) {
+        idleCheck = nil
+        guard let idleTimeout, isIdle else { return }
+        let due = idleSince + idleTimeout
+        if due <= .now() {
+            context.close(promise: nil)
+        } else {
+            scheduleIdleCheck(context, at: due)
+        }
+    }
+
+    private func stopIdleCheck() {
+        idleCheck?.cancel()
+        idleCheck = nil
     }
 }

@@ -36,58 +36,54 @@ struct FastPathService: Sendable {
     static let healthy = #"{"status":"ok"}"#
 
     /// Whether a request head may be answered here (its body is then collected): a POST to one of the check paths with
-    /// a body within the limit, or a GET of health, on a connection that stays open.
-    func accepts(_ head: HTTPRequest) -> Bool {
-        guard let path = head.path else { return false }
-        switch head.method {
-        case .post: guard path == Self.checkPath || path == Self.batchPath else { return false }
-        case .get: guard path == Self.healthPath else { return false }
+    /// a body within the limit, or a GET of health.
+    func accepts(_ request: FastPathRequest) -> Bool {
+        switch request.method {
+        case .post: guard request.path == Self.checkPath || request.path == Self.batchPath else { return false }
+        case .get: guard request.path == Self.healthPath else { return false }
         default: return false
         }
-        if let length = head.headerFields[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes { return false }
-        if let connection = head.headerFields[.connection], connection.lowercased().contains("close") { return false }
+        if let length = request.contentLength, Int(length).map({ $0 > maxBodyBytes }) ?? true { return false }
         // Only a class that is never shed: a shed answer (503) comes from the full path.
-        switch classifier.classify(path) {
+        switch classifier.classify(request.path) {
         case .ultraFast, .criticalAuth, .fast: return true
         case .normal, .background: return false
         }
     }
 
-    /// The response to a collected request, or nil to take the full path. `started` is when its head arrived.
-    func answer(_ head: HTTPRequest, body: ByteBuffer, peer: String, started: Int64) -> (head: HTTPResponse, body: ByteBuffer)? {
-        guard let path = head.path else { return nil }
+    /// The whole HTTP/1.1 response to a collected request, or nil to take the full path. `started` is when its head
+    /// arrived; `credential` is the connection's last digested credential, reused while the same one comes back.
+    func answer(_ request: FastPathRequest, body: ByteBuffer, peer: String, started: Int64, credential: inout BearerDigest?,
+                allocator: ByteBufferAllocator) -> ByteBuffer? {
+        let path = request.path
         let routeClass = classifier.classify(path)
         let verdict = shedder?.admit(routeClass)
         defer { if verdict != nil { shedder?.finish(probe: verdict == .probe) } }
-        guard let json = path == Self.healthPath ? Self.healthy : decisions(head, path: path, body: body) else { return nil }
+        guard let json = path == Self.healthPath ? Self.healthy : decisions(request, body: body, credential: &credential) else { return nil }
 
-        let requestId = RequestIdentifier.id(for: head.headerFields[.requestId])
+        let requestId = RequestIdentifier.id(for: request.requestId)
         let elapsed = monotonicNanoseconds() - started
-        var response = HTTPResponse(status: .ok)
-        response.headerFields[.contentType] = "application/json"
-        response.headerFields[.contentLength] = String(json.utf8.count)
-        response.headerFields[.requestId] = requestId
-        response.headerFields[.routeClass] = routeClass.rawValue
-        response.headerFields[.responseTime] = ResponseTime.format(nanoseconds: elapsed)
-        response.headerFields[.date] = HTTPDate.now()
-        response.headerFields[.server] = serverName
-        metrics?.record(method: head.method, path: path, routeClass: routeClass, status: 200, nanoseconds: elapsed)
-        if let accessLog {
+        let response = FastPathResponse.ok(json: json, requestId: requestId, routeClass: routeClass,
+                                           responseTime: ResponseTime.format(nanoseconds: elapsed), server: serverName, allocator: allocator)
+        metrics?.record(method: request.method, path: path, routeClass: routeClass, status: 200, nanoseconds: elapsed)
+        if let accessLog, accessLog.isOn {
             let client = trustedProxies.isEmpty ? peer
-                : ClientAddress.resolve(peer: peer, forwardedFor: head.headerFields[values: .xForwardedFor], trusted: trustedProxies)
-            accessLog.record(method: head.method, path: path, status: 200, routeClass: routeClass, nanoseconds: elapsed, requestId: requestId, client: client)
+                : ClientAddress.resolve(peer: peer, forwardedFor: request.forwardedFor, trusted: trustedProxies)
+            accessLog.record(method: request.method, path: path, status: 200, routeClass: routeClass, nanoseconds: elapsed, requestId: requestId,
+                             client: client)
         }
-        return (response, ByteBuffer(string: json))
+        return response
     }
 
     /// The JSON of a check or a batch, or nil to take the full path.
-    private func decisions(_ head: HTTPRequest, path: String, body: ByteBuffer) -> String? {
-        guard let bearer = Self.bearer(head.headerFields[.authorization]) else { return nil }
+    private func decisions(_ request: FastPathRequest, body: ByteBuffer, credential: inout BearerDigest?) -> String? {
+        guard let bearer = Self.bearer(request.authorization) else { return nil }
         let authenticationStart = monotonicNanoseconds()
-        guard let identity = try? authenticator.identity(bearer: bearer) else { return nil }
+        if credential?.bearer != bearer { credential = BearerDigest(bearer) }
+        guard let digest = credential, let identity = try? authenticator.identity(digest) else { return nil }
         monitor?.record(.authentication, nanoseconds: monotonicNanoseconds() - authenticationStart)
         guard var fields = Self.fields(body) else { return nil }
-        return path == Self.checkPath ? check(&fields, identity) : batch(&fields, identity)
+        return request.path == Self.checkPath ? check(&fields, identity) : batch(&fields, identity)
     }
 
     private func check(_ fields: inout FieldReader, _ identity: Identity) -> String? {

@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 
 /// Hummingbird's HTTP/1.1 child channel with Portcullis' own handlers: request deadlines (`RequestDeadline`), which
@@ -41,6 +42,9 @@ struct PortcullisHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         var configuration = configuration
+        // With the fast path, the idle timeout is its handler's: Hummingbird's sees only the requests passed on.
+        let idleTimeout = configuration.idleTimeout
+        if fastPath != nil { configuration.idleTimeout = nil }
         do {
             try channel.syncOptions?.setOption(
                 ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536))
@@ -58,8 +62,8 @@ struct PortcullisHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
         return setUp.flatMapThrowing { asyncChannel in
             let operations = channel.pipeline.syncOperations
             let passedOn = channel.eventLoop.makePromise(of: Void.self)
-            try operations.addHandler(FastPathHandler(service: fastPath, onFirstPassedOn: passedOn),
-                                      position: .after(try operations.handler(type: HTTPConnectionStateHandler.self)))
+            try operations.addHandler(FastPathHandler(service: fastPath, idleTimeout: idleTimeout, onFirstPassedOn: passedOn),
+                                      position: .after(try operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)))
             return Value(asyncChannel: asyncChannel, firstPassedOn: passedOn.futureResult)
         }
     }

@@ -83,6 +83,23 @@ struct DecisionCacheTests {
         #expect(after.cacheLayer == .miss)
     }
 
+    @Test("an L1 answer validated at one revision is checked again after any write, and kept when the write missed it")
+    func revalidationAfterUnrelatedWrite() async throws {
+        let cached = try CachedDirectory()
+        try await Self.seed(cached.directory)
+        try Self.prime(cached, in: .l1)
+        let before = cached.cache.revision
+        // A write elsewhere moves the revision, not the answer's dependencies: still an L1 hit, and still an allow.
+        try await cached.directory.user("bystander")
+        #expect(cached.cache.revision > before)
+        let kept = try cached.check("m", .read, .generation, "g")
+        #expect(kept.allowed && kept.cacheLayer == .l1 && kept.revision == cached.cache.revision)
+        // The next write that does touch it is seen even though the entry was just validated.
+        try await cached.directory.store.deleteMember(teamId: "t", userId: "m")
+        let after = try cached.check("m", .read, .generation, "g")
+        #expect(!after.allowed && after.cacheLayer == .miss)
+    }
+
     @Test("every revocation made before a restart: L3 entries from before it are never served", arguments: revocations)
     func revocationAcrossRestart(_ revocation: Revocation) async throws {
         let cached = try CachedDirectory()
