@@ -213,6 +213,8 @@ final class RawConnection: @unchecked Sendable {
 
     struct Response {
         var status: Int
+        /// The header lines as sent, in order.
+        var headerLines: [String] = []
         var body: [UInt8]
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
         var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
@@ -289,6 +291,7 @@ final class RawConnection: @unchecked Sendable {
               let line = String(decoding: data[..<end], as: UTF8.self).split(separator: "\r\n").first,
               let status = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
         else { throw HTTPClient.SocketError(description: "no HTTP response (\(data.count) bytes)") }
-        return Response(status: status, body: Array(data[(end + 4)...]))
+        let lines = String(decoding: data[..<end], as: UTF8.self).components(separatedBy: "\r\n").dropFirst()
+        return Response(status: status, headerLines: Array(lines), body: Array(data[(end + 4)...]))
     }
 }

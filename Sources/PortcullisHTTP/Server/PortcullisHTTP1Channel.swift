@@ -7,8 +7,8 @@ import NIOHTTPTypes
 
 /// Hummingbird's HTTP/1.1 child channel with Portcullis' own handlers: request deadlines (`RequestDeadline`), which
 /// need the raw bytes before the HTTP decoder as well as the decoded parts after it, and the check fast path
-/// (`FastPathHandler`), placed after Hummingbird's connection-state handler so idle timeouts and graceful shutdown see
-/// the requests it answers.
+/// (`FastPathHandler`), placed right after NIO's HTTP/1 decoder so the requests it answers skip the conversion to
+/// swift-http-types and everything behind it; it keeps the idle timeout then (docs/architecture.md).
 ///
 /// Memory per idle connection (docs/benchmarks.md): a connection's task keeps every stack slab its deepest request
 /// needed until the connection ends, so each request Hummingbird answers runs in a child task whose slabs go with it;
