@@ -13,8 +13,9 @@
 #
 # Only the binary and a port are needed: the server is started as `BINARY serve --data-dir DIR --port PORT` with
 # PORTCULLIS_ADMIN_KEY set, so any build of Portcullis (or a later server with that command line) can be measured.
-# Defaults: .build/release/portcullis, portcullis-floor beside it, port 18191, N = 20000, W = 2000 (check-hot's 1,000
-# checks seen twice, so all are admitted to the cache), K = 4, a 1,000-user / 10,000-generation dataset seeded
+# Defaults: .build/release/portcullis, portcullis-floor beside it, port 18191, N = 20000, W = 3000 (check-hot's 1,000
+# checks seen three times: admitted to L1 on the second sighting, promoted to L2/L3 on the first reuse, so the measured
+# requests are steady-state L1 hits), K = 4, a 1,000-user / 10,000-generation dataset seeded
 # with the binary itself. Needs valgrind, python3, objcopy and cc. Prints a table; writes results.tsv and the
 # callgrind files (open them with callgrind_annotate to see where the instructions go) to the output folder.
 set -euo pipefail
@@ -24,7 +25,7 @@ floor=
 use_floor=1
 port=18191
 requests=20000
-warmup=2000
+warmup=3000
 connections=4
 scenarios=health,check-hot,check-uniform
 data=

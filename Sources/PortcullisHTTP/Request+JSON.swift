@@ -8,6 +8,7 @@ extension Request {
     mutating func jsonFields(context: AppRequestContext) async throws -> FieldReader {
         try rejectDeclaredLength(over: context.maxUploadSize)
         let buffer = try await collectBody(upTo: context.maxUploadSize)
+        if let flat = buffer.withUnsafeReadableBytes(FlatJSONObject.fields) { return FieldReader(distinctFields: flat) }
         let value: JSONValue
         do {
             value = try buffer.withUnsafeReadableBytes { raw throws(JSONParser.Failure) in try JSONParser.parse(raw.bindMemory(to: UInt8.self)) }

@@ -45,6 +45,8 @@ public enum LoopbackSocket {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            // EINTR: a signal (another test's child process ending) interrupted the wait, not the server.
+            if count < 0 && errno == EINTR { continue }
             if count <= 0 { break }
             data += buffer[0..<count]
         }

@@ -58,23 +58,38 @@ public enum JSONValue: Sendable, Equatable, Codable {
 }
 
 /// Reads typed fields out of a JSON object, naming the field in every error, and rejects fields it was not asked for.
+///
+/// The fields are kept as a short list, searched in order: request bodies have a handful of fields, for which that is
+/// cheaper than hashing every name.
 public struct FieldReader {
-    private var fields: [String: JSONValue]
+    private var fields: [(name: String, value: JSONValue)]
 
     /// Fails unless `value` is a JSON object.
     public init(_ value: JSONValue) throws(PortcullisError) {
         guard case .object(let fields) = value else {
             throw PortcullisError(.invalidJSON, "the body must be a JSON object, not \(value.typeName)")
         }
-        self.fields = fields
+        self.fields = fields.map { (name: $0.key, value: $0.value) }
+    }
+
+    /// The fields of an object whose names are known to be distinct (`FlatJSONObject.fields(_:)`).
+    public init(distinctFields: [(name: String, value: JSONValue)]) {
+        fields = distinctFields
     }
 
     /// Whether the field is present (even as null).
-    public func has(_ name: String) -> Bool { fields[name] != nil }
+    public func has(_ name: String) -> Bool { fields.contains { $0.name == name } }
+
+    /// Takes a field out, so that `finish()` sees only the unread ones.
+    private mutating func removeValue(forKey name: String) -> JSONValue? {
+        guard let index = fields.firstIndex(where: { $0.name == name }) else { return nil }
+        fields.swapAt(index, fields.count - 1)
+        return fields.removeLast().value
+    }
 
     /// A string field of at most `maxLength` UTF-8 bytes; nil when absent or null (`nullableString(_:maxLength:)` tells null apart).
     public mutating func string(_ name: String, maxLength: Int = 1024) throws(PortcullisError) -> String? {
-        switch fields.removeValue(forKey: name) {
+        switch removeValue(forKey: name) {
         case nil, .null?: return nil
         case .string(let value)?:
             guard value.utf8.count <= maxLength else { throw .invalidField(name, "longer than \(maxLength) bytes") }
@@ -97,7 +112,7 @@ public struct FieldReader {
 
     /// A field that may be set to a string or explicitly to null: `.some(nil)` means "clear it".
     public mutating func nullableString(_ name: String, maxLength: Int = 1024) throws(PortcullisError) -> String?? {
-        switch fields.removeValue(forKey: name) {
+        switch removeValue(forKey: name) {
         case nil: return .none
         case .null?: return .some(nil)
         case .string(let value)?:
@@ -139,7 +154,7 @@ public struct FieldReader {
 
     /// A boolean field; nil when absent or null; any other type is an `invalid_field` error.
     public mutating func bool(_ name: String) throws(PortcullisError) -> Bool? {
-        switch fields.removeValue(forKey: name) {
+        switch removeValue(forKey: name) {
         case nil, .null?: return nil
         case .bool(let value)?: return value
         case let other?: throw .invalidField(name, "must be a boolean, not \(other.typeName)")
@@ -148,7 +163,7 @@ public struct FieldReader {
 
     /// An integer field within `range` (`3.0` counts, `3.5` does not); nil when absent or null.
     public mutating func int(_ name: String, in range: ClosedRange<Int>) throws(PortcullisError) -> Int? {
-        switch fields.removeValue(forKey: name) {
+        switch removeValue(forKey: name) {
         case nil, .null?: return nil
         case .number(let value)?:
             guard value.rounded() == value, value >= Double(range.lowerBound), value <= Double(range.upperBound) else {
@@ -179,7 +194,7 @@ public struct FieldReader {
     /// An array of strings, each one of an enumeration's raw values.
     public mutating func enumerationList<E: RawRepresentable & CaseIterable & Equatable>(_ name: String, _: E.Type) throws(PortcullisError) -> [E]?
     where E.RawValue == String {
-        switch fields.removeValue(forKey: name) {
+        switch removeValue(forKey: name) {
         case nil, .null?: return nil
         case .array(let items)?:
             var values: [E] = []
@@ -196,7 +211,7 @@ public struct FieldReader {
 
     /// An array field, required.
     public mutating func array(_ name: String) throws(PortcullisError) -> [JSONValue] {
-        switch fields.removeValue(forKey: name) {
+        switch removeValue(forKey: name) {
         case .array(let items)?: return items
         case nil: throw .invalidField(name, "is required")
         case let other?: throw .invalidField(name, "must be an array, not \(other.typeName)")
@@ -204,10 +219,10 @@ public struct FieldReader {
     }
 
     /// Removes a field without reading it (e.g. a discriminator already looked at).
-    public mutating func ignore(_ name: String) { fields.removeValue(forKey: name) }
+    public mutating func ignore(_ name: String) { _ = removeValue(forKey: name) }
 
     /// Fails if any field was not read: unknown fields are mistakes, not extensions.
     public func finish() throws(PortcullisError) {
-        if let unknown = fields.keys.sorted().first { throw .invalidField(unknown, "is not a known field") }
+        if let unknown = fields.map(\.name).min() { throw .invalidField(unknown, "is not a known field") }
     }
 }

@@ -108,10 +108,18 @@ public final class SystemSampler: Sendable {
         defer { closedir(directory) }
         var count = 0
         while let entry = readdir(directory) {
-            if entry.pointee.d_name.0 != UInt8(ascii: ".") { count += 1 }
+            if entryName(entry).first != "." { count += 1 }
         }
         // The directory handle being read is itself one of the entries.
         return count - 1
+    }
+
+    /// A directory entry's name, read in place up to its NUL. Copying `d_name` (a 256-byte tuple) reads past a short
+    /// record, and past the end of the mapped buffer when the record is the last one there: a crash seen in testing.
+    static func entryName(_ entry: UnsafeMutablePointer<dirent>) -> String {
+        withUnsafeMutablePointer(to: &entry.pointee.d_name) { name in
+            name.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: name.pointee)) { String(cString: $0) }
+        }
     }
 
     /// Open sockets of this process (its client connections, plus the listener): /proc/self/fd links to `socket:[…]`.
@@ -121,7 +129,7 @@ public final class SystemSampler: Sendable {
         var count = 0
         var target = [CChar](repeating: 0, count: 64)
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = entryName(entry)
             guard name.first != "." else { continue }
             let length = readlink("/proc/self/fd/" + name, &target, target.count - 1)
             if length >= 7, target.withUnsafeBufferPointer({ strncmp($0.baseAddress!, "socket:", 7) == 0 }) { count += 1 }

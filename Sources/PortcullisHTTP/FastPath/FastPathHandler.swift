@@ -79,6 +79,17 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         encoder = nil
     }
 
+    /// Graceful shutdown: a connection with nothing in progress on either path closes now. Hummingbird's
+    /// connection-state handler would close it too, but it knows only the requests passed on to it; a request in
+    /// progress there is its to finish before closing.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, isIdle {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     /// A malformed request (the HTTP decoder's error) is Hummingbird's to answer: 400, then close.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         wakeConnectionTask()
@@ -207,3 +218,4 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         idleCheck = nil
     }
 }
+

@@ -112,6 +112,7 @@ struct FastPathService: Sendable {
     }
 
     static func fields(_ body: ByteBuffer) -> FieldReader? {
+        if let flat = body.withUnsafeReadableBytes(FlatJSONObject.fields) { return FieldReader(distinctFields: flat) }
         let parsed = try? body.withUnsafeReadableBytes { raw throws(JSONParser.Failure) in try JSONParser.parse(raw.bindMemory(to: UInt8.self)) }
         return parsed.flatMap { try? FieldReader($0) }
     }

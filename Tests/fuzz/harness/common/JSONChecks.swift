@@ -9,14 +9,21 @@ enum JSONChecks {
     /// Parses `bytes` as a request body is parsed (`Request.jsonFields`), checking the parser's invariants; nil when the
     /// parser rejected the bytes.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> JSONValue? {
+        let flat = FlatJSONObject.fields(UnsafeRawBufferPointer(bytes))
         let value: JSONValue
         do throws(JSONParser.Failure) {
             value = try JSONParser.parse(bytes)
         } catch {
             checkFailure(error, count: bytes.count)
+            fuzzRequire(flat == nil, "FlatJSONObject accepted what JSONParser rejects (\(error.reason)): \(fuzzHex(bytes.prefix(256)))")
             return nil
         }
         checkAccepted(value, bytes: bytes)
+        // The flat reader, where it answers, reads exactly what the parser reads.
+        if let flat {
+            let fields = Dictionary(flat.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+            fuzzRequire(fields.count == flat.count && value == .object(fields), "FlatJSONObject read \(flat) where JSONParser read \(value)")
+        }
         return value
     }
 
