@@ -14,8 +14,9 @@ extension SQLiteStore: ChangeStore {
     /// The changes after a position, in log order, through the primary key, or the `entity_id` index when filtered
     /// by id; `entity` alone filters the key range. (Numbered parameters: the query-plan test binds them all.)
     static func changesSQL(entity: Bool, entityId: Bool, onlyRevision: Bool) -> String {
-        var conditions = ["(revision, seq) > (?1, ?2)"]
-        if onlyRevision { conditions.append("revision = ?3") }
+        // Within one revision the position's revision is that revision: a plain range on `seq` lets the entity_id index
+        // give the order too (a row value beside `revision = ?` made SQLite sort).
+        var conditions = [onlyRevision ? "revision = ?3 AND seq > ?2" : "(revision, seq) > (?1, ?2)"]
         if entity { conditions.append("entity = ?4") }
         if entityId { conditions.append("entity_id = ?5") }
         let index = entityId ? "INDEXED BY changes_by_entity_id" : ""

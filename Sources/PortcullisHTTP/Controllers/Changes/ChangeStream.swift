@@ -44,9 +44,11 @@ struct ChangeStream: Sendable {
         let keepAlive = keepAlive
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
-                // The keep-alive clock: a wake-up with no revision.
-                while !Task.isCancelled {
-                    try await Task.sleep(for: keepAlive)
+                // The keep-alive clock: a wake-up with no revision. Its cancellation, when the stream ends, must not
+                // throw: the group would rethrow it and the response would be cut instead of finished.
+                while true {
+                    try? await Task.sleep(for: keepAlive)
+                    if Task.isCancelled { return }
                     subscription.wake()
                 }
             }
