@@ -22,9 +22,14 @@ public func buildApplication(
     var observer: (@Sendable (Int64) -> Void)?
     if settings.monitorEnabled { observer = { @Sendable nanoseconds in monitor.record(.databaseQuery, nanoseconds: nanoseconds) } }
     let queries = QueryRegistry(transactionObserver: observer)
-    // The store announces every commit; the cache's versions apply it (neither knows the other).
+    // The store announces every commit; the cache's versions apply it (neither knows the other), and the change
+    // signal wakes the change streams.
     let versions = VersionClock()
-    let store = try StoreBackend.open(settings.storeConfiguration, queries: queries, onCommit: versions.apply)
+    let changes = ChangeSignal()
+    let store = try StoreBackend.open(settings.storeConfiguration, queries: queries) { commit in
+        versions.apply(commit)
+        changes.announce(commit)
+    }
     versions.load(try store.persistedVersions())
     var lookupObserver: (@Sendable (Int64) -> Void)?
     if settings.monitorEnabled { lookupObserver = { @Sendable nanoseconds in monitor.record(.cacheOperation, nanoseconds: nanoseconds) } }
@@ -32,7 +37,10 @@ public func buildApplication(
         ? try DecisionCache(configuration: settings.cacheConfiguration, versions: versions, file: settings.cachePath, clock: settings.clock,
                             lookupObserver: lookupObserver)
         : nil
-    switch try await AdminKeyBootstrap.run(directory: store, dataDirectory: settings.dataDirectory, environmentKey: settings.adminKey) {
+    let bootstrap = try await WriteAttribution.$current.withValue(WriteAttribution(actor: .system("bootstrap"))) {
+        try await AdminKeyBootstrap.run(directory: store, dataDirectory: settings.dataDirectory, environmentKey: settings.adminKey)
+    }
+    switch bootstrap {
     case .createdFile(let path): logger.notice("created the administrator API key", metadata: ["path": "\(path)"])
     case .fromEnvironment: logger.info("administrator API key taken from PORTCULLIS_ADMIN_KEY")
     case .existing: break
@@ -40,10 +48,13 @@ public func buildApplication(
     let keyring = try SigningKeyring(path: settings.signingKeysPath)
     let instruments = Instruments(
         monitor: monitor, alerts: AlertCenter(thresholds: settings.alertThresholds, clock: settings.clock, logger: logger),
-        sampler: SystemSampler(storageBytes: store.storageBytes), cache: cache, store: store)
+        sampler: SystemSampler(storageBytes: store.storageBytes), cache: cache, store: store,
+        changes: changes)
     let router = buildRouter(settings, store: store, cache: cache, keyring: keyring, instruments: instruments, logger: logger)
     var services: [any Service] = cache.map { [CacheWriter(cache: $0, logger: logger)] } ?? []
     if settings.monitorEnabled { services.append(MonitorService(instruments: instruments)) }
+    services.append(ChangeRetention(changes: store, days: settings.audit.retentionDays, clock: settings.clock,
+                                    interval: settings.audit.sweepInterval, logger: logger))
     var configuration = ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "Portcullis")
     configuration.backlog = settings.backlog
     // Hummingbird's idle timer restarts on each decoded request part, so a header trickled byte by byte never resets it.
@@ -69,7 +80,7 @@ struct Routing {
 ///
 /// Middleware, outermost first, one job each: the client's address (behind a trusted proxy); the request id; the
 /// route class; timing and the monitor; the access log; errors rendered in the spec's shape; load shedding before any
-/// work; the body limit; the caller's identity. Administrators' routes sit in a group behind `RequireAdminMiddleware`.
+/// work; the body limit; the caller's identity; who the request's writes are attributed to. Administrators' routes sit in a group behind `RequireAdminMiddleware`.
 func buildRouter(
     _ settings: ServerSettings, store: any Store, cache: DecisionCache?, keyring: SigningKeyring, instruments: Instruments, logger: Logger
 ) -> Routing {
@@ -94,6 +105,7 @@ func buildRouter(
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: settings.maxBodyBytes))
     let authenticator = Authenticator(directory: store, cache: cache, clock: settings.clock)
     router.add(middleware: AuthenticationMiddleware(authenticator: authenticator, monitor: monitor))
+    router.add(middleware: WriteAttributionMiddleware())
     let admin = router.group().add(middleware: RequireAdminMiddleware())
 
     HealthController().addRoutes(to: router, table: routes)
@@ -101,6 +113,8 @@ func buildRouter(
     DashboardController().addRoutes(to: router, table: routes)
     ManagementController(directory: store, hasher: hasher, hashing: hashing).addRoutes(to: admin, table: routes)
     APIKeysController(directory: store).addRoutes(to: admin, table: routes)
+    ChangesController(store: store, stream: ChangeStream(store: store, signal: instruments.changes, keepAlive: settings.audit.streamKeepAlive))
+        .addRoutes(to: admin, table: routes)
     ImportController(directory: store, hasher: hasher, spoolDirectory: settings.dataDirectory, maxImportBytes: settings.maxImportBytes)
         .addRoutes(to: admin, table: routes)
     let engine = AuthorizationEngine(store: store, cache: cache, monitor: monitor)

@@ -49,7 +49,8 @@ public struct RouteClassifier: Sendable {
         // SPEC 8.1: /me and API keys are authentication; a generation and its media URL are `fast` whoever calls.
         .criticalAuth: ["/api/v1/authz/*", "/api/v1/auth/*", "/api/v1/me", "/api/v1/api-keys*"],
         .fast: ["/api/v1/media/*", "/api/v1/generations/*"],
-        .background: ["/api/v1/import", "/api/v1/performance/*", "/metrics", "/dashboard*"],
+        // The change log and its stream feed other systems: shed before any request a user waits for.
+        .background: ["/api/v1/import", "/api/v1/changes*", "/api/v1/performance/*", "/metrics", "/dashboard*"],
     ]
 
     public static let defaults = RouteClassifier(patterns: defaultPatterns)

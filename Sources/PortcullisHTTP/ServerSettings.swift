@@ -65,6 +65,8 @@ public struct ServerSettings: Sendable {
     /// `GET /metrics` without credentials.
     public var metricsPublic = false
     public var routeClassifier = RouteClassifier.defaults
+    /// The `[audit]` table of the config file (SPEC 8.2).
+    public var audit = AuditSettings()
     /// The monitor's clock: which window a sample falls in, alert times, the overload breaker. Tests move it by hand.
     public var clock = WallClock.system
 

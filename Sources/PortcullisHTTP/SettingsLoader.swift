@@ -134,7 +134,7 @@ public enum SettingsLoader {
         Option(key: "alerts.memory_percent", environment: "PORTCULLIS_ALERT_MEMORY_PERCENT") { settings, value throws(PortcullisError) in
             settings.alertThresholds.memoryPercent = Double(try integer(value, "memory_percent", in: 1...100))
         },
-    ] + RouteClassifier.order.map { routeClass in
+    ] + auditOptions + RouteClassifier.order.map { routeClass in
         Option(key: "routes.\(routeClass.rawValue)", environment: "PORTCULLIS_ROUTES_\(routeClass.rawValue.uppercased())") { settings, value throws(PortcullisError) in
             let patterns = value.split(separator: ",").map { $0.trimmingSpaces }.filter { !$0.isEmpty }
             guard patterns.allSatisfy({ $0.hasPrefix("/") }) else {
@@ -161,7 +161,7 @@ public enum SettingsLoader {
         return settings
     }
 
-    private static func boolean(_ value: String, _ name: String) throws(PortcullisError) -> Bool {
+    static func boolean(_ value: String, _ name: String) throws(PortcullisError) -> Bool {
         switch value.lowercased() {
         case "true", "1", "yes", "on": return true
         case "false", "0", "no", "off": return false
@@ -169,7 +169,7 @@ public enum SettingsLoader {
         }
     }
 
-    private static func integer(_ value: String, _ name: String, in range: ClosedRange<Int>) throws(PortcullisError) -> Int {
+    static func integer(_ value: String, _ name: String, in range: ClosedRange<Int>) throws(PortcullisError) -> Int {
         guard let number = Int(value), range.contains(number) else {
             throw PortcullisError.invalidField(name, "must be an integer in \(range.lowerBound)...\(range.upperBound)")
         }

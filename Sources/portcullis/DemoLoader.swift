@@ -14,7 +14,10 @@ enum DemoLoader {
             return
         }
         let lines = DemoDirectory.lines(hasher: PasswordHasher(iterations: settings.passwordIterations))
-        let written = try store.importRecords(from: lines.enumerated().map { (line: $0.offset + 1, text: Optional(Substring($0.element))) }, hasher: PasswordHasher())
+        let records = lines.enumerated().map { (line: $0.offset + 1, text: Optional(Substring($0.element))) }
+        let written = try WriteAttribution.$current.withValue(WriteAttribution(actor: .cli("demo"))) {
+            try store.importRecords(from: records, hasher: PasswordHasher())
+        }
         let counts = written.value
         let keyHint = settings.adminKey != nil ? "the key in PORTCULLIS_ADMIN_KEY" : "$(cat \(settings.dataDirectory)/admin.key)"
         print("""

@@ -22,7 +22,9 @@ struct Import: ParsableCommand {
             let lock = try DataDirectoryLock.acquire(dataDirectory: dataDir)
             defer { withExtendedLifetime(lock) {} }
             let store = try SQLiteStore(StoreConfiguration(path: dataDir + "/portcullis.sqlite"))
-            let written = try store.importRecords(from: LineReader(path: file), hasher: PasswordHasher())
+            let written = try WriteAttribution.$current.withValue(WriteAttribution(actor: .cli("import"))) {
+                try store.importRecords(from: LineReader(path: file), hasher: PasswordHasher())
+            }
             let counts = written.value
             let seconds = (ContinuousClock.now - start).components
             print("imported \(counts.users) users, \(counts.teams) teams, \(counts.members) members, \(counts.projects) projects, "

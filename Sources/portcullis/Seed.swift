@@ -42,7 +42,7 @@ struct Seed: ParsableCommand {
             let lock = try DataDirectoryLock.acquire(dataDirectory: directory)
             defer { withExtendedLifetime(lock) {} }
             let store = try SQLiteStore(StoreConfiguration(path: directory + "/portcullis.sqlite"))
-            let counts = try store.seed(dataset).value
+            let counts = try WriteAttribution.$current.withValue(WriteAttribution(actor: .cli("seed"))) { try store.seed(dataset).value }
             print("seeded \(counts.users) users, \(counts.teams) teams, \(counts.members) members, \(counts.projects) projects, "
                 + "\(counts.generations) generations into \(directory) in \(Self.seconds(since: start)) s")
         } catch let error as PortcullisError {

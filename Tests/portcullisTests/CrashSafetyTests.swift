@@ -25,10 +25,13 @@ struct CrashSafetyTests {
     /// What writers had acknowledged: the path to read each entity back, and the highest revision answered.
     final class Acknowledged: Sendable {
         let paths = Mutex<[String]>([])
+        /// Each acknowledged write's read-back path with the revision its response carried.
+        let writes = Mutex<[(path: String, revision: Int64)]>([])
         let maxRevision = Atomic<Int64>(0)
 
         func record(_ path: String, revision: Int64) {
             paths.withLock { $0.append(path) }
+            writes.withLock { $0.append((path, revision)) }
             var current = maxRevision.load(ordering: .relaxed)
             while revision > current {
                 let (exchanged, original) = maxRevision.compareExchange(expected: current, desired: revision, ordering: .relaxed)

@@ -36,10 +36,13 @@ public struct Commit: Sendable, Equatable {
     public var revision: Int64
     /// The dependencies whose versions the write set to `revision`; empty for a write that can contradict no cached answer.
     public var changed: [DependencyKey]
+    /// How many changes the write recorded in the change log, per entity (none for sign-ins and sign-outs).
+    public var changes: ChangeTally
 
     /// A commit as a backend announces it; `VersionClock.apply(_:)` consumes it.
-    public init(revision: Int64, changed: [DependencyKey]) {
+    public init(revision: Int64, changed: [DependencyKey], changes: ChangeTally = ChangeTally()) {
         self.revision = revision
         self.changed = changed
+        self.changes = changes
     }
 }

@@ -19,14 +19,18 @@ public final class Instruments: Sendable {
     public let cache: DecisionCache?
     /// The store, for its revision, statements and plans.
     public let store: any Store
+    /// The change log's wake-ups and counts (`portcullis_changes_total`).
+    public let changes: ChangeSignal
 
     /// The instruments of one server, assembled by the composition root.
-    public init(monitor: PerformanceMonitor, alerts: AlertCenter, sampler: SystemSampler, cache: DecisionCache?, store: any Store) {
+    public init(monitor: PerformanceMonitor, alerts: AlertCenter, sampler: SystemSampler, cache: DecisionCache?, store: any Store,
+                changes: ChangeSignal = ChangeSignal()) {
         self.monitor = monitor
         self.alerts = alerts
         self.sampler = sampler
         self.cache = cache
         self.store = store
+        self.changes = changes
     }
 
     /// Samples system resources and the cache's totals, then evaluates the alert rules.

@@ -112,6 +112,6 @@ public protocol GenerationStore: Sendable {
 public typealias DirectoryStore = UserStore & TeamStore & ProjectStore & GenerationStore & APIKeyStore & SessionStore & ImportStore
 
 /// Everything a server needs from a backend: the directory, the decision and credential reads of the request path,
-/// and the figures the monitor shows. SQLite (`SQLiteStore`) and memory (`MemoryStore`) implement it; the store
+/// the change log, and the figures the monitor shows. SQLite (`SQLiteStore`) and memory (`MemoryStore`) implement it; the store
 /// conformance suite holds both to the same behaviour.
-public typealias Store = DirectoryStore & AuthorizationStore & CredentialStore & StoreDiagnostics & VersionStore
+public typealias Store = DirectoryStore & AuthorizationStore & CredentialStore & StoreDiagnostics & VersionStore & ChangeStore

@@ -11,8 +11,8 @@ extension SQLiteStore: APIKeyStore {
     public func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource) async throws -> Written<APIKey> {
         let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: scopes, createdAt: WallClock.system.timestamp(), source: source)
         let hash = secret.hash
-        return try await write { db, _ in
-            try Self.insertAPIKey(db, key, hash: hash)
+        return try await write { db, _, changes in
+            try Self.insertAPIKey(db, key, hash: hash, changes: &changes)
             return key
         }
     }
@@ -32,40 +32,49 @@ extension SQLiteStore: APIKeyStore {
         }
         if current { return false }
         let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: [.admin], createdAt: WallClock.system.timestamp(), source: .environment)
-        return try await write { db, changed in
+        return try await write { db, changed, changes in
             // The previous environment key stops working the moment another one is configured.
-            try db.execute(sql: "DELETE FROM api_keys WHERE source = 'environment' AND key_hash <> ?", arguments: [hash])
-            let removed = db.changesCount > 0
+            let stale = try Row.fetchAll(db, sql: "DELETE FROM api_keys WHERE source = 'environment' AND key_hash <> ? RETURNING \(Self.apiKeyColumns)",
+                                         arguments: [hash]).map(Self.apiKey)
+            for key in stale.sorted(by: { $0.id < $1.id }) { try changes.removed(key) }
+            let removed = !stale.isEmpty
             if removed { changed.append(.apiKeys) }
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM api_keys WHERE key_hash = ?", arguments: [hash]) == nil else { return removed }
-            try Self.insertAPIKey(db, key, hash: secret.hash)
+            try Self.insertAPIKey(db, key, hash: secret.hash, changes: &changes)
             return true
         }.value
     }
 
-    private static func insertAPIKey(_ db: Database, _ key: APIKey, hash: [UInt8]) throws {
+    private static func insertAPIKey(_ db: Database, _ key: APIKey, hash: [UInt8], changes: inout ChangeRecorder) throws {
         try db.execute(sql: "INSERT INTO api_keys (id, name, key_hash, scopes, created_at, source) VALUES (?, ?, ?, ?, ?, ?)",
                        arguments: [key.id, key.name, Data(hash), key.scopes.map(\.rawValue).joined(separator: " "), key.createdAt,
                                    key.source.rawValue])
+        try changes.created(key)
+    }
+
+    static let apiKeyColumns = "id, name, scopes, created_at, last_used_at, source"
+
+    static func apiKey(_ row: Row) -> APIKey {
+        APIKey(id: row["id"], name: row["name"], scopes: scopes(row["scopes"]), createdAt: row["created_at"], lastUsedAt: row["last_used_at"],
+               source: APIKeySource(rawValue: row["source"]) ?? .api)
     }
 
     /// Deletes the key and moves the `apikeys` version, so no cached key identity survives; `not_found` for no such key.
     @discardableResult
     public func deleteAPIKey(_ id: String) async throws -> Int64 {
-        try await write { db, changed in
+        try await write { db, changed, changes in
             changed.append(.apiKeys)
-            try db.execute(sql: "DELETE FROM api_keys WHERE id = ?", arguments: [id])
-            guard db.changesCount == 1 else { throw PortcullisError.notFound("API key", id) }
+            guard let row = try Row.fetchOne(db, sql: "DELETE FROM api_keys WHERE id = ? RETURNING \(Self.apiKeyColumns)", arguments: [id]) else {
+                throw PortcullisError.notFound("API key", id)
+            }
+            try changes.removed(Self.apiKey(row))
         }.revision
     }
 
     /// Every key ordered by creation time, then id.
     public func apiKeys() async throws -> [APIKey] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, scopes, created_at, last_used_at, source FROM api_keys ORDER BY created_at, id").map { row in
-                APIKey(id: row["id"], name: row["name"], scopes: Self.scopes(row["scopes"]), createdAt: row["created_at"],
-                       lastUsedAt: row["last_used_at"], source: APIKeySource(rawValue: row["source"]) ?? .api)
-            }
+            try Row.fetchAll(db, sql: "SELECT \(Self.apiKeyColumns) FROM api_keys ORDER BY created_at, id").map(Self.apiKey)
         }
     }
 

@@ -4,13 +4,13 @@ import PortcullisSQLite
 import Foundation
 import GRDB
 
-extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, ImportStore {
+extension SQLiteStore: UserStore, TeamStore, ProjectStore, ImportStore {
     // MARK: Users
 
     /// Inserts the user in one write (409 for a taken id or a live email). Moves no version: nothing cached is about a new id.
     @discardableResult
     public func createUser(_ input: NewUser, passwordHash: String?) async throws -> Written<User> {
-        try await write { db, _ in try Self.insertUser(db, input, passwordHash: passwordHash) }
+        try await write { db, _, changes in try Self.insertUser(db, input, passwordHash: passwordHash, changes: &changes) }
     }
 
     /// Reads on the reader pool (one prepared statement), not through GRDB: end-user requests read users on every miss.
@@ -49,9 +49,10 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     /// Applies the patch and moves `user:<id>`; with a new hash, or when the user ends up disabled, also deletes their tokens.
     @discardableResult
     public func updateUser(_ id: String, _ patch: UserPatch, passwordHash: String?) async throws -> Written<User> {
-        try await write { db, changed in
+        try await write { db, changed, changes in
             changed.append(.user(id))
-            var user = try Self.fetchLive(db, .users, columns: Self.userColumns, id, Self.user)
+            let before = try Self.fetchLive(db, .users, columns: Self.userColumns, id, Self.user)
+            var user = before
             if let email = patch.email {
                 try Self.requireEmailFree(db, email, except: id)
                 user.email = email
@@ -64,6 +65,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
             try db.execute(
                 sql: "UPDATE users SET email = ?, display_name = ?, is_admin = ?, status = ?, password_hash = COALESCE(?, password_hash) WHERE id = ?",
                 arguments: [user.email, user.displayName, user.isAdmin, user.status.rawValue, passwordHash, id])
+            try changes.updated(before, user)
             return user
         }
     }
@@ -71,8 +73,8 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     /// Soft-deletes the user, deletes their tokens and moves `user:<id>`; `not_found` when absent or already deleted.
     @discardableResult
     public func deleteUser(_ id: String) async throws -> Int64 {
-        try await write { db, changed in
-            try Self.softDelete(db, .users, id)
+        try await write { db, changed, changes in
+            try Self.softDelete(db, .users, columns: Self.userColumns, id, Self.user, changes: &changes)
             try Self.endSessions(db, userId: id)
             changed.append(.user(id))
         }.revision
@@ -88,8 +90,8 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     /// Inserts the team and its owner's `owner` membership, moving the owner's `user:` version (their memberships changed).
     @discardableResult
     public func createTeam(_ input: NewTeam) async throws -> Written<Team> {
-        try await write { db, changed in
-            let team = try Self.insertTeam(db, input)
+        try await write { db, changed, changes in
+            let team = try Self.insertTeam(db, input, changes: &changes)
             changed.append(.user(team.ownerId))
             return team
         }
@@ -104,18 +106,25 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     /// they had), and their `user:` version moves.
     @discardableResult
     public func updateTeam(_ id: String, _ patch: TeamPatch) async throws -> Written<Team> {
-        try await write { db, changed in
+        try await write { db, changed, changes in
             changed.append(.team(id))
-            var team = try Self.fetchLive(db, .teams, columns: Self.teamColumns, id, Self.team)
+            let before = try Self.fetchLive(db, .teams, columns: Self.teamColumns, id, Self.team)
+            var team = before
             if let name = patch.name { team.name = name }
+            var newOwner: String?
             if let ownerId = patch.ownerId, ownerId != team.ownerId {
                 try Self.requireReference(db, .users, ownerId, field: "owner_id")
                 team.ownerId = ownerId
+                newOwner = ownerId
                 changed.append(.user(ownerId))
-                // A new owner holds the owner role; the previous owner keeps their membership as it was.
-                try Self.upsertMember(db, teamId: id, userId: ownerId, MembershipInput(role: .owner))
             }
             try db.execute(sql: "UPDATE teams SET name = ?, owner_id = ? WHERE id = ?", arguments: [team.name, team.ownerId, id])
+            // The team's change first, then the membership it gives its new owner.
+            try changes.updated(before, team)
+            if let newOwner {
+                // A new owner holds the owner role; the previous owner keeps their membership as it was.
+                try Self.upsertMember(db, teamId: id, userId: newOwner, MembershipInput(role: .owner), changes: &changes)
+            }
             return team
         }
     }
@@ -123,7 +132,10 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     /// Soft-deletes the team and moves `team:<id>`.
     @discardableResult
     public func deleteTeam(_ id: String) async throws -> Int64 {
-        try await write { db, changed in try Self.softDelete(db, .teams, id); changed.append(.team(id)) }.revision
+        try await write { db, changed, changes in
+            try Self.softDelete(db, .teams, columns: Self.teamColumns, id, Self.team, changes: &changes)
+            changed.append(.team(id))
+        }.revision
     }
 
     /// Reads the page through GRDB, keyset-paginated on the id.
@@ -135,11 +147,11 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     /// `not_found` for a team that is not live, 422 for a user who is not.
     @discardableResult
     public func putMember(teamId: String, userId: String, _ input: MembershipInput) async throws -> (member: Written<TeamMember>, created: Bool) {
-        let written = try await write { db, changed in
+        let written = try await write { db, changed, changes in
             guard try Self.isLive(db, .teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
             try Self.requireReference(db, .users, userId, field: "user_id")
             changed.append(.user(userId))
-            let (member, created) = try Self.upsertMember(db, teamId: teamId, userId: userId, input)
+            let (member, created) = try Self.upsertMember(db, teamId: teamId, userId: userId, input, changes: &changes)
             return MemberWrite(member: member, created: created)
         }
         return (Written(written.value.member, revision: written.revision), written.value.created)
@@ -148,13 +160,15 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     /// Deletes the membership row and moves the member's `user:` version.
     @discardableResult
     public func deleteMember(teamId: String, userId: String) async throws -> Int64 {
-        try await write { db, changed in
+        try await write { db, changed, changes in
             guard try Self.isLive(db, .teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
             changed.append(.user(userId))
-            try db.execute(sql: "DELETE FROM team_members WHERE team_id = ? AND user_id = ?", arguments: [teamId, userId])
-            guard db.changesCount == 1 else {
+            guard let row = try Row.fetchOne(db, sql: "DELETE FROM team_members WHERE team_id = ? AND user_id = ? RETURNING \(Self.memberColumns)",
+                                             arguments: [teamId, userId])
+            else {
                 throw PortcullisError(.notFound, "user '\(userId)' is not a member of team '\(teamId)'")
             }
+            try changes.removed(Self.member(row))
         }.revision
     }
 
@@ -175,7 +189,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     /// Inserts the project in one write; moves no version.
     @discardableResult
     public func createProject(_ input: NewProject) async throws -> Written<Project> {
-        try await write { db, _ in try Self.insertProject(db, input) }
+        try await write { db, _, changes in try Self.insertProject(db, input, changes: &changes) }
     }
 
     /// Reads the live project through GRDB.
@@ -186,9 +200,10 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     /// Applies the patch and moves `project:<id>` (whatever changed: owner, team or visibility all change decisions).
     @discardableResult
     public func updateProject(_ id: String, _ patch: ProjectPatch) async throws -> Written<Project> {
-        try await write { db, changed in
+        try await write { db, changed, changes in
             changed.append(.project(id))
-            var project = try Self.fetchLive(db, .projects, columns: Self.projectColumns, id, Self.project)
+            let before = try Self.fetchLive(db, .projects, columns: Self.projectColumns, id, Self.project)
+            var project = before
             if let name = patch.name { project.name = name }
             if let ownerId = patch.ownerId {
                 try Self.requireReference(db, .users, ownerId, field: "owner_id")
@@ -201,6 +216,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
             if let visibility = patch.visibility { project.visibility = visibility }
             try db.execute(sql: "UPDATE projects SET name = ?, owner_id = ?, team_id = ?, visibility = ? WHERE id = ?",
                            arguments: [project.name, project.ownerId, project.teamId, project.visibility.rawValue, id])
+            try changes.updated(before, project)
             return project
         }
     }
@@ -208,67 +224,15 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, GenerationStore, Impo
     /// Soft-deletes the project and moves `project:<id>`.
     @discardableResult
     public func deleteProject(_ id: String) async throws -> Int64 {
-        try await write { db, changed in try Self.softDelete(db, .projects, id); changed.append(.project(id)) }.revision
+        try await write { db, changed, changes in
+            try Self.softDelete(db, .projects, columns: Self.projectColumns, id, Self.project, changes: &changes)
+            changed.append(.project(id))
+        }.revision
     }
 
     /// Reads the page through GRDB, keyset-paginated on the id.
     public func projects(_ page: PageRequest) async throws -> Page<Project> {
         try await read { db in try Self.page(db, .projects, columns: Self.projectColumns, page, Self.project, id: \.id) }
-    }
-
-    // MARK: Generations
-
-    /// Inserts the generation in one write; moves no version.
-    @discardableResult
-    public func createGeneration(_ input: NewGeneration) async throws -> Written<Generation> {
-        try await write { db, _ in try Self.insertGeneration(db, input) }
-    }
-
-    /// On the reader pool rather than GRDB: end-user reads and media URLs fetch generations on every call.
-    public func generation(_ id: String) async throws -> Generation {
-        let generation = try readers.withConnection { connection throws(PortcullisError) -> Generation? in
-            let statement = try connection.statement(Self.generationByIdSQL)
-            statement.bind(1, id)
-            guard try statement.step() else { return nil }
-            return Generation(id: statement.text(0) ?? "", ownerId: statement.text(1) ?? "", projectId: statement.text(2),
-                              status: GenerationStatus(rawValue: statement.text(3) ?? "") ?? .pending, mediaKey: statement.text(4),
-                              createdAt: statement.text(5) ?? "", deletedAt: statement.text(6))
-        }
-        guard let generation else { throw PortcullisError.notFound("generation", id) }
-        return generation
-    }
-
-    /// Applies the patch and moves `generation:<id>`.
-    @discardableResult
-    public func updateGeneration(_ id: String, _ patch: GenerationPatch) async throws -> Written<Generation> {
-        try await write { db, changed in
-            changed.append(.generation(id))
-            var generation = try Self.fetchLive(db, .generations, columns: Self.generationColumns, id, Self.generation)
-            if let ownerId = patch.ownerId {
-                try Self.requireReference(db, .users, ownerId, field: "owner_id")
-                generation.ownerId = ownerId
-            }
-            if case .some(let projectId) = patch.projectId {
-                try Self.requireReference(db, .projects, projectId, field: "project_id")
-                generation.projectId = projectId
-            }
-            if let status = patch.status { generation.status = status }
-            if case .some(let mediaKey) = patch.mediaKey { generation.mediaKey = mediaKey }
-            try db.execute(sql: "UPDATE generations SET owner_id = ?, project_id = ?, status = ?, media_key = ? WHERE id = ?",
-                           arguments: [generation.ownerId, generation.projectId, generation.status.rawValue, generation.mediaKey, id])
-            return generation
-        }
-    }
-
-    /// Soft-deletes the generation and moves `generation:<id>`.
-    @discardableResult
-    public func deleteGeneration(_ id: String) async throws -> Int64 {
-        try await write { db, changed in try Self.softDelete(db, .generations, id); changed.append(.generation(id)) }.revision
-    }
-
-    /// Reads the page through GRDB, keyset-paginated on the id.
-    public func generations(_ page: PageRequest) async throws -> Page<Generation> {
-        try await read { db in try Self.page(db, .generations, columns: Self.generationColumns, page, Self.generation, id: \.id) }
     }
 }
 

@@ -11,18 +11,18 @@ extension SQLiteStore {
     public func importRecords(from lines: some Sequence<(line: Int, text: Substring?)>, hasher: PasswordHasher) throws
         -> Written<ImportCounts>
     {
-        try bulkWrite { db in
+        try bulkWrite { db, changes in
             let context = InsertContext.importing()
             return try ImportRecord.run(lines, hasher: hasher, mapError: Self.mapped) { record in
                 switch record {
-                case .user(let input, let passwordHash): _ = try Self.insertUser(db, input, passwordHash: passwordHash, context)
-                case .team(let input): _ = try Self.insertTeam(db, input, context)
+                case .user(let input, let passwordHash): _ = try Self.insertUser(db, input, passwordHash: passwordHash, changes: &changes, context)
+                case .team(let input): _ = try Self.insertTeam(db, input, changes: &changes, context)
                 case .member(let teamId, let userId, let input):
                     try Self.requireReference(db, .teams, teamId, field: "team_id", known: context.known)
                     try Self.requireReference(db, .users, userId, field: "user_id", known: context.known)
-                    try Self.upsertMember(db, teamId: teamId, userId: userId, input, context)
-                case .project(let input): _ = try Self.insertProject(db, input, context)
-                case .generation(let input): _ = try Self.insertGeneration(db, input, context)
+                    try Self.upsertMember(db, teamId: teamId, userId: userId, input, changes: &changes, context)
+                case .project(let input): _ = try Self.insertProject(db, input, changes: &changes, context)
+                case .generation(let input): _ = try Self.insertGeneration(db, input, changes: &changes, context)
                 }
             }
         }

@@ -98,9 +98,17 @@ extension SQLiteStore {
         try db.cachedStatement(sql: "DELETE FROM user_tokens WHERE user_id = ?").execute(arguments: [userId])
     }
 
-    static func softDelete(_ db: Database, _ table: Table, _ id: String) throws {
-        try db.execute(sql: "UPDATE \(table.rawValue) SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", arguments: [WallClock.system.timestamp(), id])
-        guard db.changesCount == 1 else { throw PortcullisError.notFound(table.noun, id) }
+    /// Sets `deleted_at` on a live row and records the change (`after` read back from the update itself).
+    static func softDelete<T: SoftDeletable>(_ db: Database, _ table: Table, columns: String, _ id: String, _ decode: (Row) -> T,
+                                             changes: inout ChangeRecorder) throws {
+        guard let row = try Row.fetchOne(
+            db, sql: "UPDATE \(table.rawValue) SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL RETURNING \(columns)",
+            arguments: [WallClock.system.timestamp(), id])
+        else { throw PortcullisError.notFound(table.noun, id) }
+        let after = decode(row)
+        var before = after
+        before.deletedAt = nil
+        try changes.deleted(before, after)
     }
 
     /// One page of live rows in id order.
@@ -148,7 +156,8 @@ extension SQLiteStore {
         }
     }
 
-    static func insertUser(_ db: Database, _ input: NewUser, passwordHash: String?, _ context: InsertContext = .single()) throws -> User {
+    static func insertUser(_ db: Database, _ input: NewUser, passwordHash: String?, changes: inout ChangeRecorder,
+                           _ context: InsertContext = .single()) throws -> User {
         let id = input.id ?? Identifier.generate(prefix: "usr")
         let user = User(id: id, email: input.email, displayName: input.displayName, isAdmin: input.isAdmin, status: input.status,
                         createdAt: input.createdAt ?? context.now, deletedAt: input.deletedAt)
@@ -160,10 +169,11 @@ extension SQLiteStore {
                                          user.createdAt, user.deletedAt])
         }
         context.known?.inserted(.users, id, deletedAt: user.deletedAt)
+        try changes.created(user)
         return user
     }
 
-    static func insertTeam(_ db: Database, _ input: NewTeam, _ context: InsertContext = .single()) throws -> Team {
+    static func insertTeam(_ db: Database, _ input: NewTeam, changes: inout ChangeRecorder, _ context: InsertContext = .single()) throws -> Team {
         let id = input.id ?? Identifier.generate(prefix: "team")
         try requireReference(db, .users, input.ownerId, field: "owner_id", known: context.known)
         let team = Team(id: id, name: input.name, ownerId: input.ownerId, createdAt: input.createdAt ?? context.now, deletedAt: input.deletedAt)
@@ -172,27 +182,33 @@ extension SQLiteStore {
                 .execute(arguments: [team.id, team.name, team.ownerId, team.createdAt, team.deletedAt])
         }
         context.known?.inserted(.teams, id, deletedAt: team.deletedAt)
+        try changes.created(team)
         // The owner is a member with role owner.
-        try upsertMember(db, teamId: team.id, userId: team.ownerId, MembershipInput(role: .owner, createdAt: team.createdAt), context)
+        try upsertMember(db, teamId: team.id, userId: team.ownerId, MembershipInput(role: .owner, createdAt: team.createdAt), changes: &changes,
+                         context)
         return team
     }
 
     @discardableResult
-    static func upsertMember(_ db: Database, teamId: String, userId: String, _ input: MembershipInput, _ context: InsertContext = .single()) throws
-        -> (TeamMember, Bool)
+    static func upsertMember(_ db: Database, teamId: String, userId: String, _ input: MembershipInput, changes: inout ChangeRecorder,
+                             _ context: InsertContext = .single()) throws -> (TeamMember, Bool)
     {
-        let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT created_at FROM team_members WHERE team_id = ? AND user_id = ?"), arguments: [teamId, userId])
+        let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(memberColumns) FROM team_members WHERE team_id = ? AND user_id = ?"),
+                                        arguments: [teamId, userId]).map(member)
         let member = TeamMember(teamId: teamId, userId: userId, role: input.role, permissions: input.permissions, isActive: input.isActive,
-                                createdAt: existing ?? input.createdAt ?? context.now)
+                                createdAt: existing?.createdAt ?? input.createdAt ?? context.now)
         try db.cachedStatement(sql: """
             INSERT INTO team_members (team_id, user_id, role, permissions, is_active, created_at) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role, permissions = excluded.permissions, is_active = excluded.is_active
             """).execute(arguments: [teamId, userId, member.role.rawValue, member.permissions.map { $0.rawValue }.joined(separator: " "),
                                      member.isActive, member.createdAt])
+        try changes.put(existing, member)
         return (member, existing == nil)
     }
 
-    static func insertProject(_ db: Database, _ input: NewProject, _ context: InsertContext = .single()) throws -> Project {
+    static func insertProject(_ db: Database, _ input: NewProject, changes: inout ChangeRecorder, _ context: InsertContext = .single()) throws
+        -> Project
+    {
         let id = input.id ?? Identifier.generate(prefix: "prj")
         try requireReference(db, .users, input.ownerId, field: "owner_id", known: context.known)
         try requireReference(db, .teams, input.teamId, field: "team_id", known: context.known)
@@ -204,10 +220,13 @@ extension SQLiteStore {
                                      project.deletedAt])
         }
         context.known?.inserted(.projects, id, deletedAt: project.deletedAt)
+        try changes.created(project)
         return project
     }
 
-    static func insertGeneration(_ db: Database, _ input: NewGeneration, _ context: InsertContext = .single()) throws -> Generation {
+    static func insertGeneration(_ db: Database, _ input: NewGeneration, changes: inout ChangeRecorder, _ context: InsertContext = .single()) throws
+        -> Generation
+    {
         let id = input.id ?? Identifier.generate(prefix: "gen")
         try requireReference(db, .users, input.ownerId, field: "owner_id", known: context.known)
         try requireReference(db, .projects, input.projectId, field: "project_id", known: context.known)
@@ -219,6 +238,7 @@ extension SQLiteStore {
                 """).execute(arguments: [generation.id, generation.ownerId, generation.projectId, generation.status.rawValue, generation.mediaKey,
                                          generation.createdAt, generation.deletedAt])
         }
+        try changes.created(generation)
         return generation
     }
 }

@@ -21,7 +21,7 @@ extension SQLiteStore: SessionStore, CredentialStore {
     /// A write like any other (the revision advances), but it moves no version: a new token has nothing cached.
     public func createToken(userId: String, hash: [UInt8], expiresAt: Int64) async throws {
         let now = WallClock.system.milliseconds() / 1000
-        _ = try await write { db, _ in
+        _ = try await write { db, _, _ in
             // Expired tokens are swept on sign-in, so the table holds live sessions only.
             try db.execute(sql: "DELETE FROM user_tokens WHERE expires_at <= ?", arguments: [now])
             try db.execute(sql: "INSERT INTO user_tokens (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
@@ -32,7 +32,7 @@ extension SQLiteStore: SessionStore, CredentialStore {
     /// Deletes the token and moves its owner's `user:` version. Even for an unknown token the revision advances.
     @discardableResult
     public func deleteToken(hash: [UInt8]) async throws -> Bool {
-        try await write { db, changed in
+        try await write { db, changed, _ in
             // Logout moves the owner's version rather than one per token: a per-token version would be a key
             // kept forever for every logout. The owner's cached answers are recomputed once, which logouts can afford.
             if let owner = try String.fetchOne(db, sql: "SELECT user_id FROM user_tokens WHERE token_hash = ?", arguments: [Data(hash)]) {
@@ -46,7 +46,7 @@ extension SQLiteStore: SessionStore, CredentialStore {
     /// Deletes every token of the user and moves `user:<id>`.
     @discardableResult
     public func endSessions(userId: String) async throws -> Int64 {
-        try await write { db, changed in
+        try await write { db, changed, _ in
             try Self.endSessions(db, userId: userId)
             changed.append(.user(userId))
         }.revision

@@ -65,28 +65,36 @@ public final class SQLiteStore: VersionStore, Sendable {
         try pool.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM revision WHERE id = 1") ?? 0 }
     }
 
-    /// Runs a write transaction that advances the revision and sets the versions of what `body` reports it changed,
-    /// then announces the commit before returning (so before any response), mapping SQLite failures to the spec's
-    /// errors.
+    /// Runs a write transaction that advances the revision, records the changes `body` reports in the change log and
+    /// sets the versions of the dependencies it reports it moved, then announces the commit before returning (so before
+    /// any response), mapping SQLite failures to the spec's errors.
+    ///
+    /// The revision advances first, so each change is stored as it is recorded. Who writes (`WriteAttribution`) is read
+    /// here, in the caller's task: GRDB runs `body` on its writer queue, where task-locals are not bound.
     ///
     /// The announcement happens after the commit (a reader must never see the new versions before the new data) and
     /// while GRDB's writer is still held, so commits are announced in revision order: `VersionClock.revision` never
     /// passes a revision whose versions are not yet applied.
-    func write<T: Sendable>(_ body: @Sendable @escaping (Database, inout [DependencyKey]) throws -> T) async throws -> Written<T> {
+    func write<T: Sendable>(
+        _ body: @Sendable @escaping (Database, inout [DependencyKey], inout ChangeRecorder) throws -> T
+    ) async throws -> Written<T> {
         let onCommit = onCommit
+        let attribution = WriteAttribution.current
         do {
             return try await pool.writeWithoutTransaction { db in
-                var written: Written<T>?
-                var changed: [DependencyKey] = []
+                var commit: Commit?
+                var value: T?
                 try db.inTransaction {
-                    let value = try body(db, &changed)
                     let revision = try Self.advanceRevision(db)
+                    var changes = try Self.changeRecorder(db, revision: revision, attribution: attribution)
+                    var changed: [DependencyKey] = []
+                    value = try body(db, &changed, &changes)
                     try Self.setVersions(db, changed, revision: revision)
-                    written = Written(value, revision: revision)
+                    commit = Commit(revision: revision, changed: changed, changes: changes.tally)
                     return .commit
                 }
-                onCommit(Commit(revision: written!.revision, changed: changed))
-                return written!
+                onCommit(commit!)
+                return Written(value!, revision: commit!.revision)
             }
         } catch let error as PortcullisError {
             throw error
@@ -96,8 +104,10 @@ public final class SQLiteStore: VersionStore, Sendable {
     }
 
     /// A bulk write (import, seed) run synchronously in one transaction: it may add memberships to existing users,
-    /// so instead of listing what changed it moves the epoch, and every cached answer goes.
-    func bulkWrite<T: Sendable>(_ body: (Database) throws -> T) throws -> Written<T> {
+    /// so instead of listing what changed it moves the epoch, and every cached answer goes. Its changes are recorded
+    /// like any write's.
+    func bulkWrite<T: Sendable>(_ body: (Database, inout ChangeRecorder) throws -> T) throws -> Written<T> {
+        let attribution = WriteAttribution.current
         do {
             return try pool.writeWithoutTransaction { db in
                 // A large page cache (256 MiB, allocated as used) keeps the one big transaction from spilling pages to
@@ -105,17 +115,19 @@ public final class SQLiteStore: VersionStore, Sendable {
                 let usual = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
                 try db.execute(sql: "PRAGMA cache_size = -262144")
                 defer { try? db.execute(sql: "PRAGMA cache_size = \(usual)") }
-                var written: Written<T>?
+                var commit: Commit?
+                var value: T?
                 try db.inTransaction {
-                    let value = try body(db)
                     let revision = try Self.advanceRevision(db)
+                    var changes = try Self.changeRecorder(db, revision: revision, attribution: attribution)
+                    value = try body(db, &changes)
                     try Self.setVersions(db, [.epoch], revision: revision)
-                    written = Written(value, revision: revision)
+                    commit = Commit(revision: revision, changed: [.epoch], changes: changes.tally)
                     return .commit
                 }
                 // After the commit, under the writer: in revision order (see `write`).
-                onCommit(Commit(revision: written!.revision, changed: [.epoch]))
-                return written!
+                onCommit(commit!)
+                return Written(value!, revision: commit!.revision)
             }
         } catch let error as PortcullisError {
             throw error
@@ -134,7 +146,7 @@ public final class SQLiteStore: VersionStore, Sendable {
     /// Marks a user's cached answers stale (their version moves to a new revision); no cache is scanned.
     @discardableResult
     public func invalidateUser(_ userId: String) async throws -> Int64 {
-        try await write { _, changed in changed.append(.user(userId)) }.revision
+        try await write { _, changed, _ in changed.append(.user(userId)) }.revision
     }
 
     func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {

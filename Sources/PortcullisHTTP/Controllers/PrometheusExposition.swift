@@ -44,6 +44,11 @@ enum PrometheusExposition {
             counter("responses", "Responses since start by status class.", [("status", status)], count)
         }
 
+        let recorded = instruments.changes.recorded
+        for entity in ChangeEntity.allCases {
+            counter("changes", "Changes recorded in the change log since start, per entity.", [("entity", entity.rawValue)], recorded[entity])
+        }
+
         if let cache = instruments.cache?.report() {
             for layer in cache.layers {
                 counter("cache_hits", "Decision-cache hits per layer.", [("layer", layer.layer)], layer.hits)

@@ -9,7 +9,7 @@ import Testing
 /// SPEC section 1: no authorization query scans a table. Checked with `EXPLAIN QUERY PLAN` on the migrated schema.
 @Suite("Query plans")
 struct QueryPlanTests {
-    static let tables = ["users", "teams", "team_members", "projects", "generations", "role_grants", "api_keys"]
+    static let tables = ["users", "teams", "team_members", "projects", "generations", "role_grants", "api_keys", "changes"]
 
     struct Statement: Sendable, CustomTestStringConvertible {
         var name: String
@@ -30,6 +30,16 @@ struct QueryPlanTests {
         Statement(name: "activeUsers", sql: ListingQueries.activeUsers),
         Statement(name: "grantedUsers", sql: ListingQueries.grantedUsers),
     ]
+
+    /// The change log's reads (SPEC 8.2), with every combination of filters.
+    static let changeReads: [Statement] = [false, true].flatMap { entity in
+        [false, true].flatMap { entityId in
+            [false, true].map { onlyRevision in
+                Statement(name: "changes entity:\(entity) entity_id:\(entityId) revision:\(onlyRevision)",
+                          sql: SQLiteStore.changesSQL(entity: entity, entityId: entityId, onlyRevision: onlyRevision))
+            }
+        }
+    }
 
     /// The `detail` column of every row of the statement's plan, with a dummy value bound to each `?N`.
     static func plan(_ sql: String) throws -> [String] {
@@ -95,6 +105,15 @@ struct QueryPlanTests {
         let plan = try Self.plan(statement.sql)
         #expect(!plan.isEmpty)
         #expect(Self.tableScans(statement.sql, plan: plan).isEmpty, "plan: \(plan)")
+    }
+
+    @Test("a change-log read searches its key or the entity_id index, never scans", arguments: changeReads)
+    func changeRead(_ statement: Statement) throws {
+        let plan = try Self.plan(statement.sql)
+        #expect(!plan.isEmpty)
+        #expect(plan.allSatisfy { !$0.hasPrefix("SCAN ") }, "plan: \(plan)")
+        #expect(plan.contains { $0.hasPrefix("SEARCH changes") }, "plan: \(plan)")
+        #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "sorted by the index, not afterwards: \(plan)")
     }
 
     @Test("a full table scan is detected, so the checks above can fail")

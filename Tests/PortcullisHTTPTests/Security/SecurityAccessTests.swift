@@ -24,7 +24,7 @@ struct SecurityAccessTests {
         case "GET /api/v1/generations/{id}", "PATCH /api/v1/generations/{id}", "DELETE /api/v1/generations/{id}": return .endUserOrAdmin
         case _ where operation.contains(" /api/v1/users") || operation.contains(" /api/v1/teams") || operation.contains(" /api/v1/projects")
             || operation.contains(" /api/v1/generations") || operation.contains(" /api/v1/api-keys") || operation.contains(" /api/v1/import")
-            || operation.contains(" /api/v1/performance/") || operation == "GET /metrics":
+            || operation.contains(" /api/v1/performance/") || operation.contains(" /api/v1/changes") || operation == "GET /metrics":
             return .admin
         default: return nil
         }

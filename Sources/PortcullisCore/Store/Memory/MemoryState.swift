@@ -39,6 +39,10 @@ struct MemoryState: Sendable {
     /// The revision of the last write that moved each dependency.
     var versions: [DependencyKey: Int64] = [:]
     var revision: Int64 = 0
+    /// The change log, in (revision, seq) order.
+    var changes: [Change] = []
+    /// Retention removed every change at or below this revision.
+    var changeHorizon: Int64 = 0
 
     /// The entities management addresses by id, with the word used in messages.
     enum Table {
@@ -116,38 +120,43 @@ struct MemoryState: Sendable {
 
     // MARK: Changes shared by management and import
 
-    mutating func insertUser(_ input: NewUser, passwordHash: String?, clock: WallClock) throws(PortcullisError) -> User {
+    mutating func insertUser(_ input: NewUser, passwordHash: String?, clock: WallClock, changes: inout ChangeRecorder) throws -> User {
         let id = input.id ?? Identifier.generate(prefix: "usr")
         try requireNewID(.users, id)
         if input.deletedAt == nil { try requireEmailFree(input.email) }
         let user = User(id: id, email: input.email, displayName: input.displayName, isAdmin: input.isAdmin, status: input.status,
                         createdAt: input.createdAt ?? clock.timestamp(), deletedAt: input.deletedAt)
         users[id] = StoredUser(user: user, passwordHash: passwordHash)
+        try changes.created(user)
         return user
     }
 
-    mutating func insertTeam(_ input: NewTeam, clock: WallClock) throws(PortcullisError) -> Team {
+    mutating func insertTeam(_ input: NewTeam, clock: WallClock, changes: inout ChangeRecorder) throws -> Team {
         let id = input.id ?? Identifier.generate(prefix: "team")
         try requireNewID(.teams, id)
         try requireReference(.users, input.ownerId, field: "owner_id")
         let team = Team(id: id, name: input.name, ownerId: input.ownerId, createdAt: input.createdAt ?? clock.timestamp(), deletedAt: input.deletedAt)
         teams[id] = team
+        try changes.created(team)
         // The owner is a member with role owner.
-        upsertMember(teamId: id, userId: team.ownerId, MembershipInput(role: .owner, createdAt: team.createdAt), clock: clock)
+        try upsertMember(teamId: id, userId: team.ownerId, MembershipInput(role: .owner, createdAt: team.createdAt), clock: clock, changes: &changes)
         return team
     }
 
     /// Creates or replaces a membership, keeping the original `created_at`; true when it was created.
     @discardableResult
-    mutating func upsertMember(teamId: String, userId: String, _ input: MembershipInput, clock: WallClock) -> (TeamMember, Bool) {
+    mutating func upsertMember(teamId: String, userId: String, _ input: MembershipInput, clock: WallClock, changes: inout ChangeRecorder) throws
+        -> (TeamMember, Bool)
+    {
         let existing = members[teamId]?[userId]
         let member = TeamMember(teamId: teamId, userId: userId, role: input.role, permissions: input.permissions, isActive: input.isActive,
                                 createdAt: existing?.createdAt ?? input.createdAt ?? clock.timestamp())
         members[teamId, default: [:]][userId] = member
+        try changes.put(existing, member)
         return (member, existing == nil)
     }
 
-    mutating func insertProject(_ input: NewProject, clock: WallClock) throws(PortcullisError) -> Project {
+    mutating func insertProject(_ input: NewProject, clock: WallClock, changes: inout ChangeRecorder) throws -> Project {
         let id = input.id ?? Identifier.generate(prefix: "prj")
         try requireNewID(.projects, id)
         try requireReference(.users, input.ownerId, field: "owner_id")
@@ -155,10 +164,11 @@ struct MemoryState: Sendable {
         let project = Project(id: id, name: input.name, ownerId: input.ownerId, teamId: input.teamId, visibility: input.visibility,
                               createdAt: input.createdAt ?? clock.timestamp(), deletedAt: input.deletedAt)
         projects[id] = project
+        try changes.created(project)
         return project
     }
 
-    mutating func insertGeneration(_ input: NewGeneration, clock: WallClock) throws(PortcullisError) -> Generation {
+    mutating func insertGeneration(_ input: NewGeneration, clock: WallClock, changes: inout ChangeRecorder) throws -> Generation {
         let id = input.id ?? Identifier.generate(prefix: "gen")
         try requireNewID(.generations, id)
         try requireReference(.users, input.ownerId, field: "owner_id")
@@ -166,32 +176,41 @@ struct MemoryState: Sendable {
         let generation = Generation(id: id, ownerId: input.ownerId, projectId: input.projectId, status: input.status, mediaKey: input.mediaKey,
                                     createdAt: input.createdAt ?? clock.timestamp(), deletedAt: input.deletedAt)
         generations[id] = generation
+        try changes.created(generation)
         return generation
     }
 
     /// One import line, checked exactly as the SQL backend checks it.
-    mutating func insert(_ record: ImportRecord, clock: WallClock) throws(PortcullisError) {
+    mutating func insert(_ record: ImportRecord, clock: WallClock, changes: inout ChangeRecorder) throws {
         switch record {
-        case .user(let input, let passwordHash): _ = try insertUser(input, passwordHash: passwordHash, clock: clock)
-        case .team(let input): _ = try insertTeam(input, clock: clock)
+        case .user(let input, let passwordHash): _ = try insertUser(input, passwordHash: passwordHash, clock: clock, changes: &changes)
+        case .team(let input): _ = try insertTeam(input, clock: clock, changes: &changes)
         case .member(let teamId, let userId, let input):
             try requireReference(.teams, teamId, field: "team_id")
             try requireReference(.users, userId, field: "user_id")
-            upsertMember(teamId: teamId, userId: userId, input, clock: clock)
-        case .project(let input): _ = try insertProject(input, clock: clock)
-        case .generation(let input): _ = try insertGeneration(input, clock: clock)
+            try upsertMember(teamId: teamId, userId: userId, input, clock: clock, changes: &changes)
+        case .project(let input): _ = try insertProject(input, clock: clock, changes: &changes)
+        case .generation(let input): _ = try insertGeneration(input, clock: clock, changes: &changes)
         }
     }
 
-    /// Sets `deleted_at` on a live row; `not_found` when there is none.
-    mutating func softDelete(_ table: Table, _ id: String, clock: WallClock) throws(PortcullisError) {
-        guard isLive(table, id) else { throw .notFound(table.noun, id) }
+    /// Sets `deleted_at` on a live row and records the change; `not_found` when there is none.
+    mutating func softDelete(_ table: Table, _ id: String, clock: WallClock, changes: inout ChangeRecorder) throws {
+        guard isLive(table, id) else { throw PortcullisError.notFound(table.noun, id) }
         let now = clock.timestamp()
+        func delete<T: SoftDeletable>(_ row: inout T?) throws {
+            guard let before = row else { return }
+            row?.deletedAt = now
+            try changes.deleted(before, row!)
+        }
         switch table {
-        case .users: users[id]?.user.deletedAt = now
-        case .teams: teams[id]?.deletedAt = now
-        case .projects: projects[id]?.deletedAt = now
-        case .generations: generations[id]?.deletedAt = now
+        case .users:
+            var user = users[id]?.user
+            try delete(&user)
+            users[id]?.user = user!
+        case .teams: try delete(&teams[id])
+        case .projects: try delete(&projects[id])
+        case .generations: try delete(&generations[id])
         }
     }
 
@@ -200,12 +219,13 @@ struct MemoryState: Sendable {
         tokens = tokens.filter { $0.value.userId != userId }
     }
 
-    mutating func insertAPIKey(_ key: APIKey, hash: [UInt8]) throws(PortcullisError) {
+    mutating func insertAPIKey(_ key: APIKey, hash: [UInt8], changes: inout ChangeRecorder) throws {
         // The SQL backend's UNIQUE and PRIMARY KEY constraints, with the message its constraint errors map to.
         guard apiKeys[key.id] == nil, !apiKeys.values.contains(where: { $0.hash == hash }) else {
             throw PortcullisError(.conflict, "already exists")
         }
         apiKeys[key.id] = StoredKey(key: key, hash: hash)
+        try changes.created(key)
     }
 
     // MARK: Pages

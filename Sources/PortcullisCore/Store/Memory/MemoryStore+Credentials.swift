@@ -11,8 +11,8 @@ extension MemoryStore {
     public func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource) async throws -> Written<APIKey> {
         let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: scopes, createdAt: clock.timestamp(), source: source)
         let hash = secret.hash
-        return try write { state, _ in
-            try state.insertAPIKey(key, hash: hash)
+        return try write { state, _, changes in
+            try state.insertAPIKey(key, hash: hash, changes: &changes)
             return key
         }
     }
@@ -27,13 +27,16 @@ extension MemoryStore {
             return false
         }
         let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: [.admin], createdAt: clock.timestamp(), source: .environment)
-        return try write { state, changed in
+        return try write { state, changed, changes in
             // The previous environment key stops working the moment another one is configured.
-            let stale = state.apiKeys.values.filter { $0.key.source == .environment && $0.hash != hash }.map(\.key.id)
-            for id in stale { state.apiKeys[id] = nil }
+            let stale = state.apiKeys.values.filter { $0.key.source == .environment && $0.hash != hash }.map(\.key).sorted { $0.id < $1.id }
+            for key in stale {
+                state.apiKeys[key.id] = nil
+                try changes.removed(key)
+            }
             if !stale.isEmpty { changed.append(.apiKeys) }
             guard !state.apiKeys.values.contains(where: { $0.hash == hash }) else { return !stale.isEmpty }
-            try state.insertAPIKey(key, hash: hash)
+            try state.insertAPIKey(key, hash: hash, changes: &changes)
             return true
         }.value
     }
@@ -41,9 +44,10 @@ extension MemoryStore {
     /// Revokes a key and moves the version all API keys share (`APIKeyStore.deleteAPIKey`).
     @discardableResult
     public func deleteAPIKey(_ id: String) async throws -> Int64 {
-        try write { state, changed in
+        try write { state, changed, changes in
             changed.append(.apiKeys)
-            guard state.apiKeys.removeValue(forKey: id) != nil else { throw PortcullisError.notFound("API key", id) }
+            guard let removed = state.apiKeys.removeValue(forKey: id) else { throw PortcullisError.notFound("API key", id) }
+            try changes.removed(removed.key)
         }.revision
     }
 
@@ -74,7 +78,7 @@ extension MemoryStore {
     /// Stores a token's hash until `expiresAt` (Unix seconds), dropping expired ones (`SessionStore.createToken`).
     public func createToken(userId: String, hash: [UInt8], expiresAt: Int64) async throws {
         let now = clock.seconds()
-        _ = try write { state, _ in
+        _ = try write { state, _, _ in
             // Expired tokens are swept on sign-in, so the table holds live sessions only.
             state.tokens = state.tokens.filter { $0.value.expiresAt > now }
             // The SQL backend's foreign key and primary key, with the messages its constraint errors map to.
@@ -87,7 +91,7 @@ extension MemoryStore {
     /// Removes a token and moves its user's version; false when there was none.
     @discardableResult
     public func deleteToken(hash: [UInt8]) async throws -> Bool {
-        try write { state, changed in
+        try write { state, changed, _ in
             // Logout moves the owner's version, so a cached identity for the token is never served again.
             guard let token = state.tokens.removeValue(forKey: hash) else { return false }
             changed.append(.user(token.userId))
@@ -98,7 +102,7 @@ extension MemoryStore {
     /// Removes every token of the user and moves the user's version; returns the revision.
     @discardableResult
     public func endSessions(userId: String) async throws -> Int64 {
-        try write { state, changed in
+        try write { state, changed, _ in
             state.endSessions(userId: userId)
             changed.append(.user(userId))
         }.revision
@@ -141,9 +145,9 @@ extension MemoryStore {
     public func importRecords(from lines: some Sequence<(line: Int, text: Substring?)>, hasher: PasswordHasher) throws
         -> Written<ImportCounts>
     {
-        try write { state, changed in
+        try write { state, changed, changes in
             let counts = try ImportRecord.run(lines, hasher: hasher, mapError: { PortcullisError(.storeError, "\($0)") }) { record in
-                try state.insert(record, clock: clock)
+                try state.insert(record, clock: clock, changes: &changes)
             }
             changed.append(.epoch)
             return counts

@@ -9,7 +9,7 @@ extension MemoryStore {
     /// Creates a user (409 on a taken id or live email; ids are never reused).
     @discardableResult
     public func createUser(_ input: NewUser, passwordHash: String?) async throws -> Written<User> {
-        try write { state, _ in try state.insertUser(input, passwordHash: passwordHash, clock: clock) }
+        try write { state, _, changes in try state.insertUser(input, passwordHash: passwordHash, clock: clock, changes: &changes) }
     }
 
     /// A live user, or `not_found`.
@@ -20,9 +20,10 @@ extension MemoryStore {
     /// Changes a user; a new password, disabling or deleting ends their sessions (`UserStore.updateUser`).
     @discardableResult
     public func updateUser(_ id: String, _ patch: UserPatch, passwordHash: String?) async throws -> Written<User> {
-        try write { state, changed in
+        try write { state, changed, changes in
             changed.append(.user(id))
-            var user = try state.liveUser(id)
+            let before = try state.liveUser(id)
+            var user = before
             if let email = patch.email {
                 try state.requireEmailFree(email, except: id)
                 user.email = email
@@ -34,6 +35,7 @@ extension MemoryStore {
             if passwordHash != nil || user.status == .disabled { state.endSessions(userId: id) }
             state.users[id]?.user = user
             if let passwordHash { state.users[id]?.passwordHash = passwordHash }
+            try changes.updated(before, user)
             return user
         }
     }
@@ -41,8 +43,8 @@ extension MemoryStore {
     /// Soft-deletes a user and ends their sessions; returns the revision.
     @discardableResult
     public func deleteUser(_ id: String) async throws -> Int64 {
-        try write { state, changed in
-            try state.softDelete(.users, id, clock: clock)
+        try write { state, changed, changes in
+            try state.softDelete(.users, id, clock: clock, changes: &changes)
             state.endSessions(userId: id)
             changed.append(.user(id))
         }.revision
@@ -58,8 +60,8 @@ extension MemoryStore {
     /// Creates a team and its owner's `owner` membership.
     @discardableResult
     public func createTeam(_ input: NewTeam) async throws -> Written<Team> {
-        try write { state, changed in
-            let team = try state.insertTeam(input, clock: clock)
+        try write { state, changed, changes in
+            let team = try state.insertTeam(input, clock: clock, changes: &changes)
             changed.append(.user(team.ownerId))
             return team
         }
@@ -73,18 +75,24 @@ extension MemoryStore {
     /// Renames a team or changes its owner (who then holds the owner role).
     @discardableResult
     public func updateTeam(_ id: String, _ patch: TeamPatch) async throws -> Written<Team> {
-        try write { state, changed in
+        try write { state, changed, changes in
             changed.append(.team(id))
-            var team = try state.liveTeam(id)
+            let before = try state.liveTeam(id)
+            var team = before
             if let name = patch.name { team.name = name }
+            var newOwner: String?
             if let ownerId = patch.ownerId, ownerId != team.ownerId {
                 try state.requireReference(.users, ownerId, field: "owner_id")
                 team.ownerId = ownerId
+                newOwner = ownerId
                 changed.append(.user(ownerId))
-                // A new owner holds the owner role; the previous owner keeps their membership as it was.
-                state.upsertMember(teamId: id, userId: ownerId, MembershipInput(role: .owner), clock: clock)
             }
             state.teams[id] = team
+            try changes.updated(before, team)
+            if let newOwner {
+                // A new owner holds the owner role; the previous owner keeps their membership as it was.
+                try state.upsertMember(teamId: id, userId: newOwner, MembershipInput(role: .owner), clock: clock, changes: &changes)
+            }
             return team
         }
     }
@@ -92,8 +100,8 @@ extension MemoryStore {
     /// Soft-deletes a team (its memberships then grant nothing); returns the revision.
     @discardableResult
     public func deleteTeam(_ id: String) async throws -> Int64 {
-        try write { state, changed in
-            try state.softDelete(.teams, id, clock: clock)
+        try write { state, changed, changes in
+            try state.softDelete(.teams, id, clock: clock, changes: &changes)
             changed.append(.team(id))
         }.revision
     }
@@ -106,11 +114,11 @@ extension MemoryStore {
     /// Creates or replaces a membership; `created` tells which (`TeamStore.putMember`).
     @discardableResult
     public func putMember(teamId: String, userId: String, _ input: MembershipInput) async throws -> (member: Written<TeamMember>, created: Bool) {
-        let written = try write { state, changed in
+        let written = try write { state, changed, changes in
             guard state.isLive(.teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
             try state.requireReference(.users, userId, field: "user_id")
             changed.append(.user(userId))
-            return state.upsertMember(teamId: teamId, userId: userId, input, clock: clock)
+            return try state.upsertMember(teamId: teamId, userId: userId, input, clock: clock, changes: &changes)
         }
         return (Written(written.value.0, revision: written.revision), written.value.1)
     }
@@ -118,12 +126,13 @@ extension MemoryStore {
     /// Removes a membership; returns the revision.
     @discardableResult
     public func deleteMember(teamId: String, userId: String) async throws -> Int64 {
-        try write { state, changed in
+        try write { state, changed, changes in
             guard state.isLive(.teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
             changed.append(.user(userId))
-            guard state.members[teamId]?.removeValue(forKey: userId) != nil else {
+            guard let removed = state.members[teamId]?.removeValue(forKey: userId) else {
                 throw PortcullisError(.notFound, "user '\(userId)' is not a member of team '\(teamId)'")
             }
+            try changes.removed(removed)
         }.revision
     }
 
@@ -141,7 +150,7 @@ extension MemoryStore {
     /// Creates a project.
     @discardableResult
     public func createProject(_ input: NewProject) async throws -> Written<Project> {
-        try write { state, _ in try state.insertProject(input, clock: clock) }
+        try write { state, _, changes in try state.insertProject(input, clock: clock, changes: &changes) }
     }
 
     /// A live project, or `not_found`.
@@ -152,9 +161,10 @@ extension MemoryStore {
     /// Changes a project's name, owner, team or visibility.
     @discardableResult
     public func updateProject(_ id: String, _ patch: ProjectPatch) async throws -> Written<Project> {
-        try write { state, changed in
+        try write { state, changed, changes in
             changed.append(.project(id))
-            var project = try state.liveProject(id)
+            let before = try state.liveProject(id)
+            var project = before
             if let name = patch.name { project.name = name }
             if let ownerId = patch.ownerId {
                 try state.requireReference(.users, ownerId, field: "owner_id")
@@ -166,6 +176,7 @@ extension MemoryStore {
             }
             if let visibility = patch.visibility { project.visibility = visibility }
             state.projects[id] = project
+            try changes.updated(before, project)
             return project
         }
     }
@@ -173,8 +184,8 @@ extension MemoryStore {
     /// Soft-deletes a project (its generations then answer `not_found` to checks); returns the revision.
     @discardableResult
     public func deleteProject(_ id: String) async throws -> Int64 {
-        try write { state, changed in
-            try state.softDelete(.projects, id, clock: clock)
+        try write { state, changed, changes in
+            try state.softDelete(.projects, id, clock: clock, changes: &changes)
             changed.append(.project(id))
         }.revision
     }
@@ -189,7 +200,7 @@ extension MemoryStore {
     /// Creates a generation.
     @discardableResult
     public func createGeneration(_ input: NewGeneration) async throws -> Written<Generation> {
-        try write { state, _ in try state.insertGeneration(input, clock: clock) }
+        try write { state, _, changes in try state.insertGeneration(input, clock: clock, changes: &changes) }
     }
 
     /// A live generation, or `not_found`.
@@ -200,9 +211,10 @@ extension MemoryStore {
     /// Changes a generation's owner, project, status or media key.
     @discardableResult
     public func updateGeneration(_ id: String, _ patch: GenerationPatch) async throws -> Written<Generation> {
-        try write { state, changed in
+        try write { state, changed, changes in
             changed.append(.generation(id))
-            var generation = try state.liveGeneration(id)
+            let before = try state.liveGeneration(id)
+            var generation = before
             if let ownerId = patch.ownerId {
                 try state.requireReference(.users, ownerId, field: "owner_id")
                 generation.ownerId = ownerId
@@ -214,6 +226,7 @@ extension MemoryStore {
             if let status = patch.status { generation.status = status }
             if case .some(let mediaKey) = patch.mediaKey { generation.mediaKey = mediaKey }
             state.generations[id] = generation
+            try changes.updated(before, generation)
             return generation
         }
     }
@@ -221,8 +234,8 @@ extension MemoryStore {
     /// Soft-deletes a generation; returns the revision.
     @discardableResult
     public func deleteGeneration(_ id: String) async throws -> Int64 {
-        try write { state, changed in
-            try state.softDelete(.generations, id, clock: clock)
+        try write { state, changed, changes in
+            try state.softDelete(.generations, id, clock: clock, changes: &changes)
             changed.append(.generation(id))
         }.revision
     }

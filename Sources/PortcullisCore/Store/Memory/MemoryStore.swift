@@ -38,25 +38,29 @@ public final class MemoryStore: Store {
         state.withLock { $0 }
     }
 
-    /// Runs `body` on a copy of the state; when it returns, advances the revision, sets the versions of what it
-    /// reported changed, swaps the copy in and announces the commit, as `SQLiteStore.write` does in a transaction.
-    /// When it throws, nothing changes and nothing is announced. The announcement is made under the writer lock,
-    /// after the swap, so commits are announced in revision order.
-    func write<T: Sendable>(_ body: (inout MemoryState, inout [DependencyKey]) throws -> T) throws -> Written<T> {
-        try writer.withLock { _ throws -> Written<T> in
+    /// Runs `body` on a copy of the state; when it returns, adds the changes it recorded to the log, sets the versions of
+    /// what it reported changed, swaps the copy in and announces the commit, as `SQLiteStore.write` does in a
+    /// transaction. When it throws, nothing changes and nothing is announced. The announcement is made under the writer
+    /// lock, after the swap, so commits are announced in revision order.
+    func write<T: Sendable>(_ body: (inout MemoryState, inout [DependencyKey], inout ChangeRecorder) throws -> T) throws -> Written<T> {
+        let attribution = WriteAttribution.current
+        return try writer.withLock { _ throws -> Written<T> in
             var next = current()
-            var changed: [DependencyKey] = []
-            let value = try body(&next, &changed)
             next.revision += 1
-            for key in changed { next.versions[key] = next.revision }
             let revision = next.revision
+            let recorded = RecordedChanges()
+            var changes = ChangeRecorder(revision: revision, at: clock.timestamp(), attribution: attribution) { recorded.items.append($0) }
+            var changed: [DependencyKey] = []
+            let value = try body(&next, &changed, &changes)
+            next.changes.append(contentsOf: recorded.items)
+            for key in changed { next.versions[key] = revision }
             state.withLock { $0 = next }
-            onCommit(Commit(revision: revision, changed: changed))
+            onCommit(Commit(revision: revision, changed: changed, changes: changes.tally))
             return Written(value, revision: revision)
         }
     }
 
-    /// Changes bookkeeping that is not data (an API key's last use): no revision, no version, no commit.
+    /// Changes bookkeeping that is not data (an API key's last use, retention): no revision, no version, no commit.
     func touch(_ body: (inout MemoryState) -> Void) {
         writer.withLock { _ in
             var next = current()
@@ -88,4 +92,9 @@ extension MemoryStore {
         let state = current()
         return (state.versions.map { (key: $0.key, version: $0.value) }, state.revision)
     }
+}
+
+/// The changes one write recorded, collected until the write's state is swapped in (local to the write).
+private final class RecordedChanges {
+    var items: [Change] = []
 }
