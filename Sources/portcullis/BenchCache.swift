@@ -14,6 +14,7 @@ struct BenchCache: ParsableCommand {
     @Option(help: "Generations in the seeded dataset.") var generations = 1_000_000
     @Option(help: "Distinct checks in the hot set.") var distinct = 1_000
     @Option(help: "Checks to run in the hot workload.") var samples = 200_000
+    @Option(help: "Distinct decisions cached to measure memory per entry (0 skips it).") var memoryEntries = 200_000
 
     func run() throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-bench-cache-\(UUID().uuidString)").path
@@ -80,5 +81,6 @@ struct BenchCache: ParsableCommand {
                 + "first \(window) checks: L1 hit rate \(String(format: "%.1f", 100 * Double(l1Hits) / Double(window))) %, "
                 + "any layer \(String(format: "%.1f", 100 * Double(anyHits) / Double(window))) %")
         }
+        if memoryEntries > 0 { try measureMemory(store: store, versions: versions, entries: memoryEntries) }
     }
 }
