@@ -222,7 +222,7 @@ public struct AuthorizationEngine: Sendable {
 }
 
 /// A decision as a cache entry, with its rule path (`RulePath.encoded`) so that a cached answer can still be explained
-/// as it was decided: `1|owner|BEGH.--`, `0|no_grant|BEGIKQRM.et`.
+/// as it was decided: `1|owner|BEGH.--`, `1|team_role:viewer|BEGIQZ.v-t1`, `0|no_grant|BEGIJKLM.--`.
 enum DecisionCodec {
     static let codec = CacheCodec<Decision>(encode: encode, decode: decode)
 

@@ -62,14 +62,23 @@ public struct RulePath: Sendable, Hashable {
     /// The path as short text for cache payloads and the decision log: one letter per step, `.`, a letter for the role
     /// and one for the visibility (`-` for none), then the team id. An owner's path is `BEGH.--`.
     public var encoded: String {
-        var text = ""
-        text.reserveCapacity(count + 3 + (teamId?.utf8.count ?? 0))
-        for step in steps { text.unicodeScalars.append(Unicode.Scalar(step.rawValue + 64)) }
-        text.unicodeScalars.append(".")
-        text.unicodeScalars.append(Unicode.Scalar(Self.letter(role)))
-        text.unicodeScalars.append(Unicode.Scalar(Self.letter(visibility)))
-        if let teamId { text += teamId }
-        return text
+        let count = self.count, team = teamId?.utf8
+        // One allocation at most (none up to 15 bytes), no per-character appends: it runs for every cached answer and
+        // every logged one.
+        return String(unsafeUninitializedCapacity: count + 3 + (team?.count ?? 0)) { buffer in
+            for index in 0..<count { buffer[index] = UInt8(truncatingIfNeeded: packed >> UInt64(index * 8)) + 64 }
+            buffer[count] = UInt8(ascii: ".")
+            buffer[count + 1] = Self.letter(role)
+            buffer[count + 2] = Self.letter(visibility)
+            var end = count + 3
+            if let team {
+                for byte in team {
+                    buffer[end] = byte
+                    end += 1
+                }
+            }
+            return end
+        }
     }
 
     /// Reads `encoded` back; nil for text it did not write. Byte by byte, without dictionaries: a cached answer is

@@ -6,18 +6,31 @@ import PortcullisModel
 ///
 /// Raw values are stored (in cached answers and in the decision log): add cases at the end, never renumber.
 public enum RuleStep: UInt8, Sendable, CaseIterable {
+    /// `user_active`: denied (absent, deleted or disabled), or passed.
     case userInactive = 1, userActive
+    /// `resource_exists` for a generation: absent or deleted, in a deleted project, or present.
     case generationAbsent, generationProjectDeleted, generationExists
+    /// `admin`: allowed, or not an administrator.
     case adminAllow, adminSkip
+    /// `owner` (of the generation): allowed, or owned by another user.
     case ownerAllow, ownerSkip
+    /// A generation in no project passes `project_owner`, `team_membership` and `public_project`.
     case noProjectForProjectOwner, noProjectForMembership, noProjectForPublic
+    /// `no_grant`: denied, no rule allowed.
     case noGrant
+    /// `resource_exists` for a project: absent or deleted, or present.
     case projectAbsent, projectExists
+    /// `project_owner`: allowed, or owned by another user.
     case projectOwnerAllow, projectOwnerSkip
+    /// `public_project`: allowed, the action is not open to everyone, or the project is not public.
     case publicAllow, publicActionClosed, publicSkipVisibility
+    /// `team_membership` passed: no team, a private project, a deleted team, not a member, an inactive membership.
     case noTeam, privateProject, teamDeleted, notTeamMember, membershipInactive
+    /// `team_membership` of the project's team: the role grants, an extra permission grants, or the role does not.
     case roleGrants, permissionGrants, roleDoesNotGrant
+    /// `resource_exists` for a team: absent or deleted, or present.
     case teamAbsent, teamExists
+    /// `team_membership` of the team itself: the role grants; not a member, inactive, or the role does not grant.
     case teamRoleGrants, notMember, teamMembershipInactive, teamRoleDoesNotGrant
     /// The answer a user token gets about a resource it may not read (SPEC 8.1): `no_grant`, whatever decided.
     case concealedNoGrant
