@@ -17,8 +17,10 @@ public struct DecisionLogConfiguration: Sendable, Equatable {
     public var retentionDays = 90
     /// Entries waiting for the background writer beyond this are dropped and counted, never waited for.
     public var queueCapacity = 100_000
-    /// How often the background writer commits what is queued.
-    public var flushInterval = Duration.milliseconds(100)
+    /// How often the background writer commits what is queued. A second: the random-place index pages a batch changes
+    /// are written once per batch, so bigger batches cost less per entry (`portcullis bench-audit`: 19 µs of CPU per
+    /// entry in batches of 1,500, 11 µs in batches of 15,000).
+    public var flushInterval = Duration.seconds(1)
     /// How often the writer sweeps by age and size.
     public var sweepInterval = Duration.seconds(60)
     /// How long logging pauses (dropping and counting) after the file refused a write, e.g. on a full disk.
