@@ -2,9 +2,9 @@ import Foundation
 import PortcullisCore
 
 extension BenchCache {
-    /// 3. Memory per cached decision, with and without its rule path: `entries` distinct decisions evaluated from the
-    ///    store and cached in a fresh memory-only L1, resident memory measured before and after, each
-    ///    payload format in turn. The difference is what keeping the rule path with a cached answer costs.
+    /// 3. Memory per cached decision: `entries` distinct decisions evaluated from the store and cached in a fresh
+    ///    memory-only L1, resident memory measured before and after. `--memory-payload before` caches them as payloads
+    ///    were before rule paths were kept; run each in its own process (memory freed by one run would flatter the next).
     func measureMemory(store: any Store, versions: VersionClock, entries: Int) throws {
         var random = SplitMix64(seed: 5)
         let actions: [Action] = [.read, .update, .delete, .download]
@@ -17,21 +17,19 @@ extension BenchCache {
         let withPath = CacheCodec<Decision>(encode: { ($0.allowed ? "1|" : "0|") + $0.reason.code + "|" + $0.rulePath.encoded },
                                             decode: { _ in nil })
         let withoutPath = CacheCodec<Decision>(encode: { ($0.allowed ? "1|" : "0|") + $0.reason.code }, decode: { _ in nil })
-        for (name, codec) in [("without rule path (before)", withoutPath), ("with rule path (now)", withPath)] {
-            var configuration = DecisionCache.Configuration()
-            configuration.admitOnFirstSighting = true
-            let cache = try DecisionCache(configuration: configuration, versions: versions, file: nil)
-            let before = Self.residentBytes()
-            for (request, decision) in zip(requests, decisions) {
-                let key = CacheKey(.decision, request.userId, request.resourceType.rawValue, request.resourceId, request.action.rawValue)
-                _ = cache.answer(key, codec) { Computed(decision, dependencies: [.user(request.userId), .generation(request.resourceId)]) }
-            }
-            let heap = Self.residentBytes() - before
-            let l1 = cache.report().layer(.l1)!
-            print("memory per cached decision, \(name): \(heap / max(1, l1.entries ?? 1)) bytes resident "
-                + "(\(l1.entries ?? 0) entries; L1's own estimate \((l1.bytes ?? 0) / max(1, l1.entries ?? 1)) bytes)")
-            withExtendedLifetime(cache) {}
+        let (name, codec) = memoryPayload == "before" ? ("without rule path (before)", withoutPath) : ("with rule path (now)", withPath)
+        var configuration = DecisionCache.Configuration()
+        configuration.admitOnFirstSighting = true
+        let cache = try DecisionCache(configuration: configuration, versions: versions, file: nil)
+        let before = Self.residentBytes()
+        for (request, decision) in zip(requests, decisions) {
+            let key = CacheKey(.decision, request.userId, request.resourceType.rawValue, request.resourceId, request.action.rawValue)
+            _ = cache.answer(key, codec) { Computed(decision, dependencies: [.user(request.userId), .generation(request.resourceId)]) }
         }
+        let resident = Self.residentBytes() - before
+        let l1 = cache.report().layer(.l1)!
+        print("memory per cached decision, \(name): \(resident / max(1, l1.entries ?? 1)) bytes resident "
+            + "(\(l1.entries ?? 0) entries; L1's own estimate \((l1.bytes ?? 0) / max(1, l1.entries ?? 1)) bytes)")
     }
 
     /// Resident bytes of the process (`/proc/self/statm`); 0 where it cannot be read.

@@ -15,6 +15,7 @@ struct BenchCache: ParsableCommand {
     @Option(help: "Distinct checks in the hot set.") var distinct = 1_000
     @Option(help: "Checks to run in the hot workload.") var samples = 200_000
     @Option(help: "Distinct decisions cached to measure memory per entry (0 skips it).") var memoryEntries = 200_000
+    @Option(help: "Cache payloads as now (with the rule path) or as before rule paths were kept: now or before.") var memoryPayload = "now"
 
     func run() throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-bench-cache-\(UUID().uuidString)").path
