@@ -63,16 +63,22 @@ struct AuditQueryHTTPTests {
         }
     }
 
-    @Test("bad parameters are 400 naming the parameter; an unknown decision id is 404 in the error shape", arguments: [
+    /// Each bad query and the parameter its 400 must name.
+    static let badQueries = [
         ("user_id=bad%20id", "user_id"), ("resource_id=", "resource_id"), ("resource_type=folder", "resource_type"),
         ("allowed=maybe", "allowed"), ("since=yesterday", "since"), ("until=2026-13-01T00:00:00Z", "until"), ("limit=0", "limit"),
         ("limit=1001", "limit"), ("cursor=abc", "cursor"), ("cursor=-1", "cursor"),
-    ])
-    func badParameters(_ query: String, _ field: String) async throws {
+    ]
+
+    @Test("bad parameters are 400 naming the parameter; an unknown decision id is 404 in the error shape")
+    func badParameters() async throws {
+        // One server for every case: starting twenty would only load the machine the timing tests share.
         try await TestServer.run { client in
-            let response = try await client.get("/api/v1/audit/decisions?" + query)
-            #expect(response.status == 400 && response.errorCode == "invalid_field", "\(query): \(response.status) \(response.text)")
-            #expect(response.errorMessage?.hasPrefix(field) == true, "\(query): \(response.text)")
+            for (query, field) in Self.badQueries {
+                let response = try await client.get("/api/v1/audit/decisions?" + query)
+                #expect(response.status == 400 && response.errorCode == "invalid_field", "\(query): \(response.status) \(response.text)")
+                #expect(response.errorMessage?.hasPrefix(field) == true, "\(query): \(response.text)")
+            }
             for id in ["0000000000000000deadbeef", "not-a-decision-id"] {
                 let absent = try await client.get("/api/v1/audit/decisions/\(id)")
                 #expect(absent.status == 404 && absent.errorCode == "not_found", "\(absent.text)")

@@ -6,7 +6,9 @@ import Testing
 
 /// SPEC 8.2: a logged answer keeps "the explanation of the decision that produced it", even when a cache layer served
 /// it. The rule path travels with the cached answer; rendered, it must equal what `explain` returns for the same question.
-@Suite("Rule paths of cached answers")
+/// Serialized: each case writes a small database with synchronous commits, and 57 of them at once would only starve
+/// the timing tests that share the machine.
+@Suite("Rule paths of cached answers", .serialized)
 struct CachedRulePathTests {
     @Test("an answer from L1 or L3 carries the rule path whose explanation equals the uncached one",
           arguments: Relationship.all, Visibility.allCases)
