@@ -3,7 +3,8 @@ import Testing
 
 /// `GET /api/v1/audit/decisions`: filters, newest first, cursor paging, time bounds, bad input; and
 /// `GET /api/v1/audit/decisions/{decision_id}`'s 404.
-@Suite("Audit: querying the decision log")
+/// Serialized, like `DecisionLogHTTPTests`: one server at a time.
+@Suite("Audit: querying the decision log", .serialized)
 struct AuditQueryHTTPTests {
     /// Logs (mode `all`) a spread of checks and returns their answers' ids, oldest first, with each check.
     static func logSpread(_ client: HTTPClient) async throws -> [(id: String, check: [String: Any], allowed: Bool)] {

@@ -3,7 +3,8 @@ import Testing
 
 /// SPEC 8.2 over HTTP, on the fast path and the full path: decision ids, what each mode logs, sign-ins and sign-outs,
 /// rule paths of cached answers, and a full queue.
-@Suite("Decision log over HTTP")
+/// Serialized: its cases start a dozen servers, which at once would starve the time-bound tests sharing the process.
+@Suite("Decision log over HTTP", .serialized)
 struct DecisionLogHTTPTests {
     static func check(_ user: String, _ action: String = "read", _ type: String = "generation", _ id: String = "g1",
                       explain: Bool = false) -> [String: Any] {
