@@ -6,7 +6,7 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 /// The folders of Sources/PortcullisCore, each a module of its own (see `coreModule`).
-let coreFolders = ["Model", "Support", "Policy", "SQLite", "Cache", "Store", "Engine", "Auth", "Monitor", "Operations", "Demo"]
+let coreFolders = ["Model", "Support", "Policy", "SQLite", "Cache", "Store", "Engine", "Auth", "Monitor", "Operations", "Demo", "DecisionLog"]
 
 /// A module made of some folders of Sources/PortcullisCore: the tree reads as one core (Model, Policy, Cache, Store,
 /// Engine, Auth, Monitor…) while each part compiles on its own, so a dependency pointing the wrong way does not build.
@@ -60,7 +60,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ], plugins: ["EmbedResources"]),
-        coreModule("PortcullisCore", folders: ["Engine", "Auth", "Monitor", "Operations", "Demo"], dependencies: [
+        coreModule("PortcullisCore", folders: ["Engine", "Auth", "Monitor", "Operations", "Demo", "DecisionLog"], dependencies: [
             "PortcullisModel", "PortcullisPolicy", "PortcullisSQLite", "PortcullisCache", "PortcullisStore",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),

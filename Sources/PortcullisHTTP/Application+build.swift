@@ -50,8 +50,12 @@ public func buildApplication(
         monitor: monitor, alerts: AlertCenter(thresholds: settings.alertThresholds, clock: settings.clock, logger: logger),
         sampler: SystemSampler(storageBytes: store.storageBytes), cache: cache, store: store,
         changes: changes)
-    let router = buildRouter(settings, store: store, cache: cache, keyring: keyring, instruments: instruments, logger: logger)
+    let decisionLog = try DecisionLog(configuration: settings.decisionLog, path: settings.decisionLogPath, clock: settings.clock,
+                                      revision: { versions.revision })
+    let router = buildRouter(settings, store: store, cache: cache, keyring: keyring, instruments: instruments, logger: logger,
+                             decisionLog: decisionLog)
     var services: [any Service] = cache.map { [CacheWriter(cache: $0, logger: logger)] } ?? []
+    services.append(DecisionLogWriter(log: decisionLog, logger: logger))
     if settings.monitorEnabled { services.append(MonitorService(instruments: instruments)) }
     services.append(ChangeRetention(changes: store, days: settings.audit.retentionDays, clock: settings.clock,
                                     interval: settings.audit.sweepInterval, logger: logger))
@@ -80,9 +84,12 @@ struct Routing {
 ///
 /// Middleware, outermost first, one job each: the client's address (behind a trusted proxy); the request id; the
 /// route class; timing and the monitor; the access log; errors rendered in the spec's shape; load shedding before any
-/// work; the body limit; the caller's identity; who the request's writes are attributed to. Administrators' routes sit in a group behind `RequireAdminMiddleware`.
+/// work; the body limit; the caller's identity; who the request's writes are attributed to. Administrators' routes sit
+/// in a group behind `RequireAdminMiddleware`. Every check answer gets its `decision_id` from `decisionLog` (one that
+/// keeps nothing unless given).
 func buildRouter(
-    _ settings: ServerSettings, store: any Store, cache: DecisionCache?, keyring: SigningKeyring, instruments: Instruments, logger: Logger
+    _ settings: ServerSettings, store: any Store, cache: DecisionCache?, keyring: SigningKeyring, instruments: Instruments, logger: Logger,
+    decisionLog: DecisionLog = .discarding()
 ) -> Routing {
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()
@@ -118,25 +125,26 @@ func buildRouter(
     ImportController(directory: store, hasher: hasher, spoolDirectory: settings.dataDirectory, maxImportBytes: settings.maxImportBytes)
         .addRoutes(to: admin, table: routes)
     let engine = AuthorizationEngine(store: store, cache: cache, monitor: monitor)
-    AuthorizationController(engine: engine).addRoutes(to: router, table: routes)
+    AuthorizationController(engine: engine, decisionLog: decisionLog).addRoutes(to: router, table: routes)
+    AuditController(decisionLog: decisionLog).addRoutes(to: admin, table: routes)
     let fastPath = settings.fastPath && cache != nil
         ? FastPathService(engine: engine, authenticator: authenticator, classifier: settings.routeClassifier, shedder: shedder,
                            metrics: monitor.map(RequestMetrics.init), accessLog: accessLog, monitor: monitor, trustedProxies: settings.trustedProxies,
-                           maxBodyBytes: settings.maxBodyBytes, serverName: "Portcullis")
+                           maxBodyBytes: settings.maxBodyBytes, serverName: "Portcullis", decisionLog: decisionLog)
         : nil
     let performance = PerformanceRoutes(instruments: instruments, shedder: shedder, engine: engine, monitorEnabled: settings.monitorEnabled,
                                         fastPath: fastPath?.figures)
     performance.addPublicRoutes(to: router, table: routes)
     performance.addAdminRoutes(to: admin, table: routes)
-    MetricsController(instruments: instruments, shedder: shedder, peaks: performance.peaks, fastPath: fastPath?.figures)
+    MetricsController(instruments: instruments, shedder: shedder, peaks: performance.peaks, fastPath: fastPath?.figures, decisionLog: decisionLog)
         .addRoutes(to: settings.metricsPublic ? router.group() : admin, table: routes)
     let throttle = LoginThrottle(
         perAccount: .init(failures: settings.loginFailuresPerEmail, windowSeconds: Int64(settings.loginEmailWindowSeconds)),
         perAddress: .init(failures: settings.loginFailuresPerAddress, windowSeconds: Int64(settings.loginAddressWindowSeconds)),
         distributedFailures: settings.loginFailuresDistributed)
     let signIn = SignIn(directory: store, hasher: hasher, throttle: throttle, hashing: hashing,
-                        tokenLifetimeSeconds: Int64(settings.tokenLifetimeSeconds), clock: settings.clock)
-    AuthController(signIn: signIn, directory: store, cache: cache, monitor: monitor).addRoutes(to: router, table: routes)
+                        tokenLifetimeSeconds: Int64(settings.tokenLifetimeSeconds), clock: settings.clock, decisionLog: decisionLog)
+    AuthController(signIn: signIn, directory: store, cache: cache, monitor: monitor, decisionLog: decisionLog).addRoutes(to: router, table: routes)
     let generations = GenerationsController(directory: store, engine: engine)
     generations.addRoutes(to: router, table: routes)
     let signer = MediaURLSigner(keyring: keyring, publicBase: settings.mediaPublicBase, lifetimeSeconds: Int64(settings.mediaURLLifetimeSeconds))

@@ -4,9 +4,9 @@ internal import TOMLKit
 /// The config file: TOML 1.0, parsed by LebJe/TOMLKit (toml++), flattened for `SettingsLoader`.
 ///
 /// Keys are dotted paths (`section.key`; `section.sub.key` in nested tables). Values are text: strings as they are,
-/// integers in decimal (`0x1F`, `1_000` included), booleans as `true`/`false`, and arrays of those as
-/// comma-separated text, the form list options such as `routes.*` take. Other TOML values (floats, dates, times,
-/// tables inside arrays) are errors: no option takes them.
+/// integers in decimal (`0x1F`, `1_000` included), floats in decimal (`audit.sample_rate = 0.05`), booleans as
+/// `true`/`false`, and arrays of those as comma-separated text, the form list options such as `routes.*` take. Other
+/// TOML values (dates, times, tables inside arrays) are errors: no option takes them.
 public enum ConfigFile {
     public static func parse(_ text: String) throws(PortcullisError) -> [String: String] {
         // toml++ reads a C string: a NUL would silently end the file there.
@@ -43,7 +43,7 @@ public enum ConfigFile {
             } else if let text = scalar(value) {
                 values[keyPath] = text
             } else {
-                throw error(key: keyPath, "a value is a string, an integer, true/false or an array of them, not a \(value.type)")
+                throw error(key: keyPath, "a value is a string, a number, true/false or an array of them, not a \(value.type)")
             }
         }
     }
@@ -52,6 +52,7 @@ public enum ConfigFile {
         switch value.type {
         case .string: value.string
         case .int: value.int.map { String($0) }
+        case .double: value.double.map { String($0) }
         case .bool: value.bool.map { String($0) }
         default: nil
         }

@@ -64,6 +64,8 @@ public struct ServerSettings: Sendable {
     public var overloadOpenSeconds = 30
     /// `GET /metrics` without credentials.
     public var metricsPublic = false
+    /// The decision log (`[audit]`: `decisions`, `sample_rate`, `max_bytes`, `retention_days`).
+    public var decisionLog = DecisionLogConfiguration()
     public var routeClassifier = RouteClassifier.defaults
     /// The `[audit]` table of the config file (SPEC 8.2).
     public var audit = AuditSettings()
@@ -75,6 +77,8 @@ public struct ServerSettings: Sendable {
     public var databasePath: String { dataDirectory + "/portcullis.sqlite" }
     public var signingKeysPath: String { dataDirectory + "/signing-keys" }
     public var cachePath: String { dataDirectory + "/decision-cache.sqlite" }
+    /// The decision log's own SQLite file.
+    public var decisionLogPath: String { dataDirectory + "/" + DatabaseBackup.decisionLogFileName }
 
     public var cacheConfiguration: DecisionCache.Configuration {
         var configuration = DecisionCache.Configuration()

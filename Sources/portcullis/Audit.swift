@@ -5,7 +5,7 @@ import PortcullisCore
 /// `portcullis audit`: the audit logs, offline.
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Read the audit logs (the change log; the decision log later).",
+        abstract: "Read the audit logs: the change log and the decision log.",
         subcommands: [AuditExport.self])
 }
 
@@ -16,7 +16,8 @@ struct AuditExport: AsyncParsableCommand {
         abstract: "Write an audit log to standard output as NDJSON, oldest first.",
         discussion: """
             --kind changes (the default) writes one change per line, as GET /api/v1/changes returns them, from the \
-            oldest change retention kept. Safe while the server runs (it reads one snapshot per page). \
+            oldest change retention kept; --kind decisions one logged decision per line, as \
+            GET /api/v1/audit/decisions/{id} returns it, oldest first. Safe while the server runs (one snapshot per page). \
             Exit status: 0 written, 1 refused or failed.
             """)
 
@@ -32,15 +33,18 @@ struct AuditExport: AsyncParsableCommand {
     func run() async throws {
         do {
             let settings = try location.settings()
-            let cutoff = try since.map(Self.instant)
+            let cutoff = try since.map(Self.milliseconds)
             switch kind {
             case .changes:
                 guard FileManager.default.fileExists(atPath: settings.databasePath) else {
                     throw PortcullisError(.unreadableFile, "no database at \(settings.databasePath)")
                 }
-                try await ChangeExport.write(store: SQLiteStore(settings.storeConfiguration), since: cutoff, to: FileHandle.standardOutput)
+                try await ChangeExport.write(store: SQLiteStore(settings.storeConfiguration), since: cutoff.map { Timestamp.format(epochMilliseconds: $0) },
+                                             to: FileHandle.standardOutput)
             case .decisions:
-                throw PortcullisError(.badRequest, "the decision log is not available yet in this version; --kind changes is")
+                try DecisionLog.exportNDJSON(path: settings.decisionLogPath, since: cutoff) { line in
+                    try FileHandle.standardOutput.write(contentsOf: Data(line.utf8))
+                }
             }
         } catch let error as PortcullisError {
             FileHandle.standardError.write(Data("audit export failed: \(error.message)\n".utf8))
@@ -48,15 +52,15 @@ struct AuditExport: AsyncParsableCommand {
         }
     }
 
-    /// An RFC 3339 instant as the logs store it (UTC, milliseconds), so the two compare as text.
-    static func instant(_ text: String) throws -> String {
+    /// An RFC 3339 instant in Unix milliseconds, as the decision log keys its entries.
+    static func milliseconds(_ text: String) throws -> Int64 {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let plain = ISO8601DateFormatter()
         guard let date = formatter.date(from: text) ?? plain.date(from: text) else {
             throw PortcullisError.invalidField("since", "must be an RFC 3339 instant such as 2026-11-30T09:00:00Z")
         }
-        return Timestamp.format(epochMilliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+        return Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
     }
 }
 

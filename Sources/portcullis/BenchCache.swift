@@ -14,6 +14,8 @@ struct BenchCache: ParsableCommand {
     @Option(help: "Generations in the seeded dataset.") var generations = 1_000_000
     @Option(help: "Distinct checks in the hot set.") var distinct = 1_000
     @Option(help: "Checks to run in the hot workload.") var samples = 200_000
+    @Option(help: "Distinct decisions cached to measure memory per entry (0 skips it).") var memoryEntries = 200_000
+    @Option(help: "Cache payloads as now (with the rule path) or as before rule paths were kept: now or before.") var memoryPayload = "now"
 
     func run() throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-bench-cache-\(UUID().uuidString)").path
@@ -80,5 +82,6 @@ struct BenchCache: ParsableCommand {
                 + "first \(window) checks: L1 hit rate \(String(format: "%.1f", 100 * Double(l1Hits) / Double(window))) %, "
                 + "any layer \(String(format: "%.1f", 100 * Double(anyHits) / Double(window))) %")
         }
+        if memoryEntries > 0 { try measureMemory(store: store, versions: versions, entries: memoryEntries) }
     }
 }

@@ -10,7 +10,7 @@ struct Portcullis: AsyncParsableCommand {
         version: PortcullisVersion.current,
         subcommands: [
             Serve.self, Check.self, Import.self, Keys.self, Seed.self, Bench.self, BenchDecisions.self,
-            BenchTokens.self, BenchCache.self, BenchParsers.self, Backup.self, Restore.self, Doctor.self, Audit.self,
+            BenchTokens.self, BenchCache.self, BenchParsers.self, BenchAudit.self, Backup.self, Restore.self, Doctor.self, Audit.self,
         ],
         defaultSubcommand: nil
     )

@@ -11,7 +11,9 @@ struct Restore: ParsableCommand {
             for its whole life (released by the kernel however it exits), and restore takes the same lock, so no \
             server can start during a restore either. FILE must pass integrity_check and be a Portcullis database \
             this version can serve. It is copied next to the database, checked, and renamed over it atomically; the \
-            database it replaces is kept as portcullis.sqlite.pre-restore. Exit status: 0 restored, 1 refused or failed.
+            database it replaces is kept as portcullis.sqlite.pre-restore. A decision log backed up beside FILE \
+            (FILE.decisions) replaces the current one, kept as decisions.sqlite.pre-restore. Exit status: 0 restored, \
+            1 refused or failed.
             """)
 
     @OptionGroup var location: DataDirectoryOptions
@@ -28,6 +30,7 @@ struct Restore: ParsableCommand {
                 try DatabaseBackup.restore(from: file, databasePath: settings.databasePath, dataDirectory: settings.dataDirectory)
             }
             print("restored revision \(summary.revision) from \(file) into \(summary.path) (\(summary.bytes) bytes)")
+            if let log = summary.decisionLog { print("restored the decision log from \(DatabaseBackup.decisionLogBackupPath(file)) into \(log)") }
             if FileManager.default.fileExists(atPath: settings.databasePath + ".pre-restore") {
                 print("the previous database is kept as \(settings.databasePath).pre-restore")
             }

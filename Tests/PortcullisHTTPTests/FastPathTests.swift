@@ -30,6 +30,7 @@ struct FastPathTests {
                 #expect(response.header("Content-Type") == "application/json")
                 var body = response.json
                 body["took_us"] = nil
+                #expect((body.removeValue(forKey: "decision_id") as? String)?.count == 24)
                 let figures = try await Self.figures(client)
                 let text = String(decoding: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]), as: UTF8.self)
                 return (text, Set(response.headers.keys), figures.answered, figures.passedOn)

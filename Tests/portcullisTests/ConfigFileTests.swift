@@ -130,7 +130,7 @@ struct ConfigFileTests {
     }
 
     @Test("values no option takes are errors that name the key", arguments: [
-        ("[server]\nratio = 1.5\n", "server.ratio"),
+        ("[server]\nat = 07:32:00\n", "server.at"),
         ("[server]\nwhen = 2026-01-01\n", "server.when"),
         ("[routes]\nfast = [[\"/a\"], [\"/b\"]]\n", "routes.fast"),
         ("[routes]\nfast = [{ path = \"/a\" }]\n", "routes.fast"),

@@ -43,11 +43,30 @@ struct SettingsLoaderTests {
         #expect(settings.adminKey == "pcs_x")
     }
 
+    @Test("[audit] reads the decision log's mode, sample rate (a float), cap and retention, from the file and the environment")
+    func audit() throws {
+        let text = "[audit]\ndecisions = \"sampled\"\nsample_rate = 0.25\nmax_bytes = 2_097_152\nretention_days = 30\n"
+        let settings = try SettingsLoader.load(configText: text, environment: [:], flags: [:])
+        #expect(settings.decisionLog.mode == .sampled && settings.decisionLog.sampleRate == 0.25)
+        #expect(settings.decisionLog.maxBytes == 2_097_152 && settings.decisionLog.retentionDays == 30)
+        let environment = ["PORTCULLIS_AUDIT_DECISIONS": "all", "PORTCULLIS_AUDIT_SAMPLE_RATE": "1"]
+        let overridden = try SettingsLoader.load(configText: text, environment: environment, flags: [:])
+        #expect(overridden.decisionLog.mode == .all && overridden.decisionLog.sampleRate == 1)
+        let defaults = try SettingsLoader.load(configText: nil, environment: [:], flags: [:]).decisionLog
+        #expect(defaults.mode == .denies && defaults.maxBytes == 1 << 30 && defaults.retentionDays == 90)
+    }
+
     @Test("bad settings are errors that name them", arguments: [
         ("[server]\nport = 70000\n", "port"),
         ("[server]\nprot = 1\n", "server.prot"),
         ("[storage]\nsynchronous = \"sometimes\"\n", "synchronous"),
         ("[server\nport = 1\n", "line 1"),
+        ("[server]\nratio = 1.5\n", "server.ratio"),
+        ("[audit]\ndecisions = \"some\"\n", "audit.decisions"),
+        ("[audit]\nsample_rate = 1.5\n", "audit.sample_rate"),
+        ("[audit]\nsample_rate = \"nan\"\n", "audit.sample_rate"),
+        ("[audit]\nmax_bytes = 1024\n", "audit.max_bytes"),
+        ("[audit]\nretention_days = 0\n", "audit.retention_days"),
         ("port 1\n", "line 1"),
     ])
     func invalid(text: String, mention: String) {

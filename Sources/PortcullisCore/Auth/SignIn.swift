@@ -21,6 +21,8 @@ public struct SignIn: Sendable {
     let clock: WallClock
     /// Verified against when the email is unknown or has no password, so every failure costs one KDF run.
     let decoyHash: String
+    /// Where every attempt is logged (SPEC 8.2: success, failure, throttling, with the client's address).
+    let decisionLog: DecisionLog?
 
     /// A sign-in service.
     /// - Parameters:
@@ -28,9 +30,11 @@ public struct SignIn: Sendable {
     ///     failure for an unknown email costs what a wrong password costs.
     ///   - tokenLifetimeSeconds: how long a token lives, in seconds.
     ///   - clock: read in seconds, for throttling windows and token expiry.
+    ///   - decisionLog: logs every attempt as an `account` entry; nil logs nothing.
     public init(directory: any CredentialStore & SessionStore, hasher: PasswordHasher, throttle: LoginThrottle, hashing: PasswordHashingPool,
-                tokenLifetimeSeconds: Int64, clock: WallClock = .system) {
+                tokenLifetimeSeconds: Int64, clock: WallClock = .system, decisionLog: DecisionLog? = nil) {
         self.clock = clock
+        self.decisionLog = decisionLog
         self.directory = directory
         self.throttle = throttle
         self.hashing = hashing
@@ -56,6 +60,7 @@ public struct SignIn: Sendable {
         let ticket: LoginThrottle.Ticket
         switch throttle.begin(account: account, address: clientAddress, now: now) {
         case .throttled(let seconds):
+            logAttempt(credentials?.user.id, "throttled", clientAddress)
             throw PortcullisError(.rateLimited, "too many failed sign-ins; retry later", retryAfterSeconds: seconds)
         case .proceed(let granted):
             ticket = granted
@@ -66,15 +71,25 @@ public struct SignIn: Sendable {
             matches = try await hashing.run { PasswordHasher.verify(password, against: storedHash) }
         } catch {
             throttle.abandoned(ticket)
+            logAttempt(credentials?.user.id, "overloaded", clientAddress)
             throw error
         }
         guard matches, let credentials, credentials.passwordHash != nil, credentials.user.status == .active else {
+            logAttempt(credentials?.user.id, "invalid_credentials", clientAddress)
             throw PortcullisError(.invalidCredentials, "the email or password is not correct")
         }
         throttle.succeeded(ticket)
         let secret = UserTokenSecret.generate()
         let expiresAt = now + tokenLifetimeSeconds
         try await directory.createToken(userId: credentials.user.id, hash: secret.hash, expiresAt: expiresAt)
+        logAttempt(credentials.user.id, "signed_in", clientAddress)
         return Result(token: secret.token, expiresAt: expiresAt, user: credentials.user)
+    }
+
+    /// Logs an attempt; no caller, since a sign-in has no credential yet (the account is `userId`, nil when the email
+    /// matches none).
+    private func logAttempt(_ userId: String?, _ reason: String, _ clientAddress: String) {
+        decisionLog?.record(AccountEvent(action: .signIn, userId: userId, allowed: reason == "signed_in", reason: reason,
+                                         clientAddress: clientAddress), caller: nil)
     }
 }

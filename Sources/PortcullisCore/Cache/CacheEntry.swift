@@ -4,7 +4,7 @@ import PortcullisSQLite
 /// A cached answer: a small text payload, the dependencies it was computed at, and its bookkeeping.
 ///
 /// Payloads are text so that the same entry moves between memory (L1) and the SQLite layers (L2, L3) unchanged:
-/// a decision is `allowed|reason`, an identity `user|<id>|<admin>|<expires>` or `apikey|<id>|<scopes>`.
+/// a decision is `allowed|reason|rule path`, an identity `user|<id>|<admin>|<expires>` or `apikey|<id>|<scopes>`.
 struct CacheEntry: Sendable, Equatable {
     var payload: String
     var dependencies: [Dependency]

@@ -25,7 +25,8 @@ public struct AuthorizationEngine: Sendable {
         self.monitor = monitor
     }
 
-    /// Decides one request. Explanations are always evaluated fresh (the rule path is not cached).
+    /// Decides one request. A request with `explain` is always evaluated fresh; every decision, cached or not, carries
+    /// the rule path it was decided by (`Decision.rulePath`).
     ///
     /// The decision's `revision` is the snapshot's for an evaluated answer, and for a cached one the revision the cache
     /// read before its lookup: either way it reflects every write that had returned before the check began.
@@ -143,12 +144,9 @@ public struct AuthorizationEngine: Sendable {
         var decision = decision
         decision.reason = .noGrant
         decision.cacheLayer = .miss
+        decision.rulePath = RulePath([.userActive, .concealedNoGrant])
         if request.explain {
-            decision.explanation = [
-                RuleOutcome(rule: "user_active", outcome: .skip, detail: "user is active"),
-                RuleOutcome(rule: "no_grant", outcome: .deny,
-                            detail: "no rule grants \(request.action.rawValue) on this \(request.resourceType.rawValue) (it does not exist or the user may not read it)"),
-            ]
+            decision.explanation = decision.rulePath.explanation(action: request.action, resourceType: request.resourceType.rawValue)
         }
         return decision
     }
@@ -223,16 +221,22 @@ public struct AuthorizationEngine: Sendable {
     }
 }
 
-/// A decision as a cache entry: `1|owner`, `0|no_grant`.
+/// A decision as a cache entry, with its rule path (`RulePath.encoded`) so that a cached answer can still be explained
+/// as it was decided: `1|owner|BEGH.--`, `1|team_role:viewer|BEGIQZ.v-t1`, `0|no_grant|BEGIJKLM.--`.
 enum DecisionCodec {
     static let codec = CacheCodec<Decision>(encode: encode, decode: decode)
 
     static func encode(_ decision: Decision) -> String {
-        (decision.allowed ? "1|" : "0|") + decision.reason.code
+        (decision.allowed ? "1|" : "0|") + decision.reason.code + "|" + decision.rulePath.encoded
     }
 
+    /// Nil for anything else, including the payloads of versions that kept no rule path (the entry is then recomputed).
     static func decode(_ payload: String) -> Decision? {
-        guard payload.count > 2, let reason = Reason(code: String(payload.dropFirst(2))) else { return nil }
-        return Decision(allowed: payload.hasPrefix("1|"), reason: reason, revision: 0)
+        let text = Substring(payload)
+        guard text.utf8.count > 2, let bar = text.utf8.dropFirst(2).firstIndex(of: UInt8(ascii: "|")),
+              let reason = Reason(code: String(text[text.index(text.startIndex, offsetBy: 2)..<bar])),
+              let path = RulePath(encoded: text[text.index(after: bar)...])
+        else { return nil }
+        return Decision(allowed: text.utf8.first == UInt8(ascii: "1"), reason: reason, revision: 0, rulePath: path)
     }
 }

@@ -23,6 +23,8 @@ public enum DatabaseBackup {
         public var bytes: Int64
         /// The data revision it holds.
         public var revision: Int64
+        /// The decision log copied beside it (`<file>.decisions`), or restored with it; nil when there was none.
+        public var decisionLog: String?
     }
 
     /// Copies the database to `destination` while a server may be running.
@@ -32,7 +34,9 @@ public enum DatabaseBackup {
     /// journal mode, no `-wal` beside it), mode 0600 since it holds password and key hashes, written under a
     /// temporary name and renamed into place, so `destination` is never half a backup.
     /// - Throws: `conflict` when `destination` exists; `not_found` when there is no database.
-    public static func backup(databasePath: String, to destination: String) throws -> Summary {
+    /// With `decisionLogPath`, the decision log is copied beside it the same way, as `<destination>.decisions`
+    /// (`decisionLogBackupPath`).
+    public static func backup(databasePath: String, to destination: String, decisionLogPath: String? = nil) throws -> Summary {
         guard FileManager.default.fileExists(atPath: databasePath) else {
             throw PortcullisError(.notFound, "no database at \(databasePath)")
         }
@@ -48,7 +52,8 @@ public enum DatabaseBackup {
             throw PortcullisError(.backupFailed, "the copy failed its check: \(problems)")
         }
         try replace(destination, with: partial)
-        return Summary(path: destination, bytes: size(destination), revision: inspection.revision ?? 0)
+        let log = try decisionLogPath.flatMap { try backupDecisionLog($0, beside: destination) }
+        return Summary(path: destination, bytes: size(destination), revision: inspection.revision ?? 0, decisionLog: log)
     }
 
     /// Checks that `path` is a sound Portcullis database this binary can serve.
@@ -78,11 +83,14 @@ public enum DatabaseBackup {
     ///
     /// The backup is validated, copied next to the database and checked again, then renamed over it in one atomic
     /// step. The database it replaces is kept as `<database>.pre-restore` (with its WAL, if it could not be
-    /// checkpointed, as `<database>.pre-restore-wal`), replacing an older one. The old `-wal`/`-shm` files are moved
+    /// checkpointed, as `<database>.pre-restore-wal`), replacing an older one. A decision log backed up beside the
+    /// backup (`<source>.decisions`) replaces the data directory's, which is kept as `decisions.sqlite.pre-restore`;
+    /// without one, the current log stays (it is history, not derived data). The old `-wal`/`-shm` files are moved
     /// away before the rename: an old WAL must never be replayed onto the restored file. Derived files (the decision
     /// cache) are deleted.
     public static func restore(from source: String, databasePath: String, dataDirectory: String) throws -> Summary {
         _ = try validate(source)
+        let logBackup = try validatedDecisionLogBackup(beside: source)
         let incoming = databasePath + ".restoring"
         try copy(from: source, to: incoming, mode: 0o600)
         let copied = try DatabaseInspection.inspect(path: incoming, quick: true)
@@ -109,7 +117,8 @@ public enum DatabaseBackup {
             for suffix in ["", "-wal", "-shm", "-journal"] { unlink(dataDirectory + "/" + name + suffix) }
         }
         DataDirectoryOwnership.adopt(paths: [databasePath, kept, kept + "-wal"], dataDirectory: dataDirectory)
-        return Summary(path: databasePath, bytes: size(databasePath), revision: copied.revision ?? 0)
+        let log = try logBackup.map { try restoreDecisionLog(from: $0, dataDirectory: dataDirectory) }
+        return Summary(path: databasePath, bytes: size(databasePath), revision: copied.revision ?? 0, decisionLog: log)
     }
 
     /// Files in the data directory derived from the database and deleted by a restore: the decision cache's L2/L3
@@ -118,7 +127,7 @@ public enum DatabaseBackup {
 
     /// `sqlite3_backup` of `source` into a new file at `destination`, then switched to a rollback journal so the
     /// file stands alone.
-    private static func copy(from source: String, to destination: String, mode: mode_t) throws {
+    static func copy(from source: String, to destination: String, mode: mode_t) throws {
         for suffix in ["", "-wal", "-shm", "-journal"] { unlink(destination + suffix) }
         let descriptor = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard descriptor >= 0 else {
@@ -143,14 +152,14 @@ public enum DatabaseBackup {
     }
 
     /// Folds the WAL into the database file, best effort (a damaged database may refuse).
-    private static func checkpoint(_ path: String) {
+    static func checkpoint(_ path: String) {
         guard let queue = try? DatabaseQueue(path: path) else { return }
         _ = try? queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         try? queue.close()
     }
 
     /// Makes `partial` durable and renames it to `path` atomically.
-    private static func replace(_ path: String, with partial: String) throws {
+    static func replace(_ path: String, with partial: String) throws {
         let descriptor = open(partial, O_RDONLY | O_CLOEXEC)
         if descriptor >= 0 {
             fsync(descriptor)

@@ -87,13 +87,18 @@ public struct Decision: Sendable, Equatable {
     public var explanation: [RuleOutcome]?
     /// The cache layer that answered, or `.miss` when the decision was evaluated.
     public var cacheLayer: CacheLayer
+    /// The rules the decision went through, always recorded (compactly): the explanation of this answer as it was
+    /// decided, kept with a cached answer and stored in the decision log.
+    public var rulePath: RulePath
 
     /// A decision as `Policy` produces it, or as the cache decodes it (whose `revision` the engine then sets).
-    public init(allowed: Bool, reason: Reason, revision: Int64, explanation: [RuleOutcome]? = nil, cacheLayer: CacheLayer = .miss) {
+    public init(allowed: Bool, reason: Reason, revision: Int64, explanation: [RuleOutcome]? = nil, cacheLayer: CacheLayer = .miss,
+                rulePath: RulePath = RulePath()) {
         self.allowed = allowed
         self.reason = reason
         self.revision = revision
         self.explanation = explanation
         self.cacheLayer = cacheLayer
+        self.rulePath = rulePath
     }
 }

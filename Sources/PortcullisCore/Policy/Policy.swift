@@ -19,56 +19,55 @@ public enum Policy {
     public static func decide(
         user: SubjectFacts?, action: Action, generation: GenerationFacts?, userId: String, revision: Int64, explain: Bool
     ) -> Decision {
-        var trace = Trace(enabled: explain)
+        var trace = Trace()
         let reason = evaluate(user: user, action: action, generation: generation, userId: userId, trace: &trace)
-        return trace.decision(reason, revision: revision)
+        return trace.decision(reason, revision: revision, explainingAction: explain ? action : nil, resourceType: .generation)
     }
 
     /// Decides `action` on a project for a user.
     public static func decide(
         user: SubjectFacts?, action: Action, project: ProjectFacts?, userId: String, revision: Int64, explain: Bool
     ) -> Decision {
-        var trace = Trace(enabled: explain)
+        var trace = Trace()
         let reason = evaluate(user: user, action: action, project: project, userId: userId, trace: &trace)
-        return trace.decision(reason, revision: revision)
+        return trace.decision(reason, revision: revision, explainingAction: explain ? action : nil, resourceType: .project)
     }
 
     /// Decides `action` on a team for a user.
     public static func decide(user: SubjectFacts?, action: Action, team: TeamFacts?, revision: Int64, explain: Bool) -> Decision {
-        var trace = Trace(enabled: explain)
+        var trace = Trace()
         let reason = evaluate(user: user, action: action, team: team, trace: &trace)
-        return trace.decision(reason, revision: revision)
+        return trace.decision(reason, revision: revision, explainingAction: explain ? action : nil, resourceType: .team)
     }
 
     private static func evaluate(
         user: SubjectFacts?, action: Action, generation: GenerationFacts?, userId: String, trace: inout Trace
     ) -> Reason {
         guard let user, user.isActive else {
-            trace.record("user_active", .deny, "user is absent, deleted or disabled")
+            trace.record(.userInactive)
             return .userInactive
         }
-        trace.record("user_active", .skip, "user is active")
+        trace.record(.userActive)
         guard let generation, !generation.isDeleted, generation.project?.isDeleted != true else {
-            trace.record("resource_exists", .deny, generation == nil || generation?.isDeleted == true
-                ? "generation is absent or deleted" : "the generation's project is deleted")
+            trace.record(generation == nil || generation?.isDeleted == true ? .generationAbsent : .generationProjectDeleted)
             return .notFound
         }
-        trace.record("resource_exists", .skip, "generation exists")
+        trace.record(.generationExists)
         if user.isAdmin {
-            trace.record("admin", .allow, "user is an administrator")
+            trace.record(.adminAllow)
             return .admin
         }
-        trace.record("admin", .skip, "user is not an administrator")
+        trace.record(.adminSkip)
         if generation.ownerId == userId {
-            trace.record("owner", .allow, "user owns the generation")
+            trace.record(.ownerAllow)
             return .owner
         }
-        trace.record("owner", .skip, "generation is owned by another user")
+        trace.record(.ownerSkip)
         guard let project = generation.project else {
-            trace.record("project_owner", .skip, "generation is in no project")
-            trace.record("team_membership", .skip, "generation is in no project")
-            trace.record("public_project", .skip, "generation is in no project")
-            trace.record("no_grant", .deny, "no rule grants \(action.rawValue)")
+            trace.record(.noProjectForProjectOwner)
+            trace.record(.noProjectForMembership)
+            trace.record(.noProjectForPublic)
+            trace.record(.noGrant)
             return .noGrant
         }
         return evaluateShared(project: project, action: action, userId: userId, publicActions: [.read, .download], trace: &trace)
@@ -76,20 +75,20 @@ public enum Policy {
 
     private static func evaluate(user: SubjectFacts?, action: Action, project: ProjectFacts?, userId: String, trace: inout Trace) -> Reason {
         guard let user, user.isActive else {
-            trace.record("user_active", .deny, "user is absent, deleted or disabled")
+            trace.record(.userInactive)
             return .userInactive
         }
-        trace.record("user_active", .skip, "user is active")
+        trace.record(.userActive)
         guard let project, !project.isDeleted else {
-            trace.record("resource_exists", .deny, "project is absent or deleted")
+            trace.record(.projectAbsent)
             return .notFound
         }
-        trace.record("resource_exists", .skip, "project exists")
+        trace.record(.projectExists)
         if user.isAdmin {
-            trace.record("admin", .allow, "user is an administrator")
+            trace.record(.adminAllow)
             return .admin
         }
-        trace.record("admin", .skip, "user is not an administrator")
+        trace.record(.adminSkip)
         return evaluateShared(project: project, action: action, userId: userId, publicActions: [.read], trace: &trace)
     }
 
@@ -98,104 +97,109 @@ public enum Policy {
         project: ProjectFacts, action: Action, userId: String, publicActions: Set<Action>, trace: inout Trace
     ) -> Reason {
         if project.ownerId == userId {
-            trace.record("project_owner", .allow, "user owns the project")
+            trace.record(.projectOwnerAllow)
             return .projectOwner
         }
-        trace.record("project_owner", .skip, "project is owned by another user")
+        trace.record(.projectOwnerSkip)
         if let reason = membershipGrant(project: project, action: action, trace: &trace) {
             return reason
         }
         if project.visibility == .public && publicActions.contains(action) {
-            trace.record("public_project", .allow, "project is public and \(action.rawValue) is open to everyone")
+            trace.record(.publicAllow)
             return .publicProject
         }
-        trace.record("public_project", .skip, project.visibility == .public
-            ? "\(action.rawValue) is not open to everyone on a public project" : "project is \(project.visibility.rawValue)")
-        trace.record("no_grant", .deny, "no rule grants \(action.rawValue)")
+        if project.visibility == .public {
+            trace.record(.publicActionClosed)
+        } else {
+            trace.record(.publicSkipVisibility, visibility: project.visibility)
+        }
+        trace.record(.noGrant)
         return .noGrant
     }
 
     private static func membershipGrant(project: ProjectFacts, action: Action, trace: inout Trace) -> Reason? {
         guard let teamId = project.teamId else {
-            trace.record("team_membership", .skip, "project belongs to no team")
+            trace.record(.noTeam)
             return nil
         }
         guard project.visibility != .private else {
-            trace.record("team_membership", .skip, "project is private to its owner")
+            trace.record(.privateProject)
             return nil
         }
         // A team is named only to its members: an explanation must not reveal teams the user does not belong to.
         guard !project.teamIsDeleted else {
-            trace.record("team_membership", .skip, "the project's team is deleted")
+            trace.record(.teamDeleted)
             return nil
         }
         guard let membership = project.membership, membership.isActive else {
-            trace.record("team_membership", .skip, project.membership == nil
-                ? "user is not a member of the project's team" : "user's membership of team '\(teamId)' is inactive")
+            if project.membership == nil {
+                trace.record(.notTeamMember)
+            } else {
+                trace.record(.membershipInactive, teamId: teamId)
+            }
             return nil
         }
         if membership.roleGrantsAction {
-            trace.record("team_membership", .allow, "role \(membership.role.rawValue) in team '\(teamId)' grants \(action.rawValue)")
+            trace.record(.roleGrants, role: membership.role, teamId: teamId)
             return .teamRole(membership.role)
         }
         if membership.permitsAction {
-            trace.record("team_membership", .allow, "membership of team '\(teamId)' lists \(action.rawValue) as an extra permission")
+            trace.record(.permissionGrants, teamId: teamId)
             return .teamPermission(action)
         }
-        trace.record("team_membership", .skip, "role \(membership.role.rawValue) in team '\(teamId)' does not grant \(action.rawValue)")
+        trace.record(.roleDoesNotGrant, role: membership.role, teamId: teamId)
         return nil
     }
 
     private static func evaluate(user: SubjectFacts?, action: Action, team: TeamFacts?, trace: inout Trace) -> Reason {
         guard let user, user.isActive else {
-            trace.record("user_active", .deny, "user is absent, deleted or disabled")
+            trace.record(.userInactive)
             return .userInactive
         }
-        trace.record("user_active", .skip, "user is active")
+        trace.record(.userActive)
         guard let team, !team.isDeleted else {
-            trace.record("resource_exists", .deny, "team is absent or deleted")
+            trace.record(.teamAbsent)
             return .notFound
         }
-        trace.record("resource_exists", .skip, "team exists")
+        trace.record(.teamExists)
         if user.isAdmin {
-            trace.record("admin", .allow, "user is an administrator")
+            trace.record(.adminAllow)
             return .admin
         }
-        trace.record("admin", .skip, "user is not an administrator")
+        trace.record(.adminSkip)
         // Extra permissions apply to generation and project actions only, so only the role counts here.
         if let membership = team.membership, membership.isActive, membership.roleGrantsAction {
-            trace.record("team_membership", .allow, "role \(membership.role.rawValue) grants \(action.rawValue)")
+            trace.record(.teamRoleGrants, role: membership.role)
             return .teamRole(membership.role)
         }
-        let why = switch team.membership {
-        case nil: "user is not a member"
-        case let membership? where !membership.isActive: "user's membership is inactive"
-        case let membership?: "role \(membership.role.rawValue) does not grant \(action.rawValue)"
+        switch team.membership {
+        case nil: trace.record(.notMember)
+        case let membership? where !membership.isActive: trace.record(.teamMembershipInactive)
+        case let membership?: trace.record(.teamRoleDoesNotGrant, role: membership.role)
         }
-        trace.record("team_membership", .skip, why)
-        trace.record("no_grant", .deny, "no rule grants \(action.rawValue)")
+        trace.record(.noGrant)
         return .noGrant
     }
 }
 
-/// Collects rule outcomes only when an explanation was asked for, so plain checks build no strings.
+/// Records the rule path of every decision: a byte per step and the few facts the steps' sentences name, no strings.
+/// The explanation is rendered from it only when one was asked for.
 struct Trace {
-    private(set) var entries: [RuleOutcome]?
+    private(set) var path = RulePath()
 
-    init(enabled: Bool) {
-        entries = enabled ? [] : nil
+    mutating func record(_ step: RuleStep, role: TeamRole? = nil, visibility: Visibility? = nil, teamId: String? = nil) {
+        path.append(step)
+        if let role { path.role = role }
+        if let visibility { path.visibility = visibility }
+        if let teamId { path.teamId = teamId }
     }
 
-    mutating func record(_ rule: String, _ outcome: RuleOutcome.Outcome, _ detail: @autoclosure () -> String) {
-        guard entries != nil else { return }
-        entries!.append(RuleOutcome(rule: rule, outcome: outcome, detail: detail()))
-    }
-
-    func decision(_ reason: Reason, revision: Int64) -> Decision {
+    func decision(_ reason: Reason, revision: Int64, explainingAction action: Action?, resourceType: ResourceType) -> Decision {
         let allowed = switch reason {
         case .userInactive, .notFound, .noGrant: false
         default: true
         }
-        return Decision(allowed: allowed, reason: reason, revision: revision, explanation: entries)
+        return Decision(allowed: allowed, reason: reason, revision: revision,
+                        explanation: action.map { path.explanation(action: $0, resourceType: resourceType.rawValue) }, rulePath: path)
     }
 }

@@ -80,6 +80,9 @@ package final class PreparedConnection {
         registry.cacheEvictions.add(1, ordering: .relaxed)
     }
 
+    /// Rows changed by the last INSERT, UPDATE or DELETE on this connection.
+    package var changes: Int { Int(sqlite3_changes(handle)) }
+
     /// Runs `EXPLAIN QUERY PLAN` on `sql` with no parameters bound: the `detail` column of each row.
     package func queryPlan(_ sql: String) throws(PortcullisError) -> [String] {
         var pointer: OpaquePointer?

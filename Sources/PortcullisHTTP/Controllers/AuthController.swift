@@ -9,6 +9,8 @@ struct AuthController {
     let cache: DecisionCache?
     /// Times password verification at sign-in as `authentication`.
     var monitor: PerformanceMonitor? = nil
+    /// Logs sign-outs (sign-ins are logged by `SignIn`).
+    var decisionLog: DecisionLog? = nil
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
         let controller = self
@@ -27,19 +29,27 @@ struct AuthController {
             return response
         }
         router.route(.post, "/api/v1/auth/logout", in: table) { _, context in
-            _ = try context.requireUser()
+            let user = try context.requireUser()
             guard let token = context.bearer else { throw PortcullisError(.unauthorized, "no token") }
             _ = try await controller.directory.deleteToken(hash: UserTokenSecret(token: token).hash)
+            controller.logSignOut(user.id, "signed_out", context)
             return Response(status: .noContent)
         }
         router.route(.post, "/api/v1/auth/logout-all", in: table) { _, context in
             let user = try context.requireUser()
-            return .noContent(revision: try await controller.directory.endSessions(userId: user.id))
+            let revision = try await controller.directory.endSessions(userId: user.id)
+            controller.logSignOut(user.id, "signed_out_everywhere", context)
+            return .noContent(revision: revision)
         }
         router.route(.get, "/api/v1/me", in: table) { _, context in
             let user = try context.requireUser()
             return .json(bytes: try controller.me(user.id).utf8)
         }
+    }
+
+    private func logSignOut(_ userId: String, _ reason: String, _ context: AppRequestContext) {
+        decisionLog?.record(AccountEvent(action: .signOut, userId: userId, allowed: true, reason: reason, clientAddress: context.clientAddress),
+                            caller: DecisionCaller(kind: .user, id: userId))
     }
 
     /// The `/me` body, cached with the user's and each team's version (memberships move the user's version).

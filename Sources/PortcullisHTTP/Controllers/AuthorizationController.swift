@@ -6,9 +6,11 @@ import PortcullisCore
 struct AuthorizationController {
     static let maxBatch = 1000
     let engine: AuthorizationEngine
+    /// Gives every answer its `decision_id` and logs those its mode selects.
+    let decisionLog: DecisionLog
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
-        let engine = engine
+        let engine = engine, decisionLog = decisionLog
         router.route(.post, "/api/v1/authz/check", in: table) { request, context in
             let identity = try context.requireIdentity()
             var request = request
@@ -17,7 +19,9 @@ struct AuthorizationController {
             try Self.authorize(identity, toAskAbout: check.userId)
             let start = monotonicNanoseconds()
             let decision = identity.mayCheckAnyUser ? try engine.check(check) : try engine.checkAsSubject(check)
-            return .json(bytes: DecisionJSON.encode(decision, tookMicroseconds: Self.microseconds(since: start)).utf8)
+            let took = Self.microseconds(since: start)
+            let id = decisionLog.record(check, decision, caller: DecisionCaller(identity))
+            return .json(bytes: DecisionJSON.encode(decision, id: id, tookMicroseconds: took).utf8)
         }
         router.route(.post, "/api/v1/authz/check-batch", in: table) { request, context in
             let identity = try context.requireIdentity()
@@ -28,7 +32,8 @@ struct AuthorizationController {
             let start = monotonicNanoseconds()
             let decisions = identity.mayCheckAnyUser ? try engine.check(batch: checks) : try engine.checkAsSubject(batch: checks)
             let took = Self.microseconds(since: start)
-            let results = decisions.map { DecisionJSON.encode($0, tookMicroseconds: took) }.joined(separator: ",")
+            let ids = decisionLog.record(batch: checks, decisions, caller: DecisionCaller(identity))
+            let results = zip(decisions, ids).map { DecisionJSON.encode($0, id: $1, tookMicroseconds: took) }.joined(separator: ",")
             return .json(bytes: #"{"results":[\#(results)]}"#.utf8)
         }
         router.route(.get, "/api/v1/authz/resources", in: table) { request, context in
@@ -115,9 +120,11 @@ struct IDPage: Encodable {
 
 /// Decisions are the hottest response: written by hand rather than through JSONEncoder.
 enum DecisionJSON {
-    static func encode(_ decision: Decision, tookMicroseconds: Int64) -> String {
+    static func encode(_ decision: Decision, id: DecisionID, tookMicroseconds: Int64) -> String {
         var json = #"{"allowed":\#(decision.allowed),"reason":"\#(escape(decision.reason.code))","cache":"\#(decision.cacheLayer.rawValue)","#
-        json += #""took_us":\#(tookMicroseconds),"revision":\#(decision.revision)"#
+        json += #""took_us":\#(tookMicroseconds),"revision":\#(decision.revision),"decision_id":""#
+        json += id.text
+        json += "\""
         if let explanation = decision.explanation {
             json += #","explanation":["#
             json += explanation.map { step in

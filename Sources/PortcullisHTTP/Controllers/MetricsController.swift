@@ -9,6 +9,7 @@ struct MetricsController {
     let shedder: LoadShedder?
     let peaks: Peaks
     let fastPath: FastPathFigures?
+    let decisionLog: DecisionLog?
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
         let controller = self
@@ -16,7 +17,8 @@ struct MetricsController {
             let (resources, alerts) = controller.instruments.refresh()
             controller.peaks.observe(sockets: SystemSampler.openSockets())
             let text = PrometheusExposition.render(instruments: controller.instruments, resources: resources, alerts: alerts,
-                                                   shedder: controller.shedder?.report, fastPath: controller.fastPath?.report)
+                                                   shedder: controller.shedder?.report, fastPath: controller.fastPath?.report,
+                                                   decisionLog: controller.decisionLog?.report)
             return Response(status: .ok, headers: [.contentType: PrometheusExposition.contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
     }

@@ -9,7 +9,7 @@ enum PrometheusExposition {
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
     static func render(instruments: Instruments, resources: SystemResources, alerts: [Alert], shedder: LoadShedder.Report?,
-                       fastPath: FastPathFigures.Report? = nil) -> String {
+                       fastPath: FastPathFigures.Report? = nil, decisionLog: DecisionLogReport? = nil) -> String {
         let registry = PrometheusCollectorRegistry()
         func gauge(_ name: String, _ help: String, _ labels: [(String, String)] = [], _ value: Double) {
             registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "portcullis", metricName: name, unitName: "", helpText: help), labels: labels)
@@ -87,6 +87,13 @@ enum PrometheusExposition {
                     [("outcome", "answered")], fastPath.answered)
             counter("fast_path_requests", "Check requests the event-loop fast path answered, or passed on to the full path.",
                     [("outcome", "passed_on")], fastPath.passedOn)
+        }
+        if let decisionLog {
+            counter("audit_decisions", "Entries written to the decision log (checks its mode selects, sign-ins, sign-outs).", [], decisionLog.written)
+            counter("audit_dropped", "Decision-log entries dropped: queue full, or logging paused after a failed write (a full disk).", [],
+                    decisionLog.dropped)
+            gauge("audit_queue_depth", "Decision-log entries waiting for the background writer.", [], Double(decisionLog.queued))
+            gauge("audit_paused", "1 while decision logging is paused after a failed write.", [], decisionLog.paused ? 1 : 0)
         }
         if let shedder {
             gauge("in_flight_requests", "Requests in progress.", [], Double(shedder.inFlight))

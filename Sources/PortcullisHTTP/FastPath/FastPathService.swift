@@ -27,6 +27,8 @@ struct FastPathService: Sendable {
     let trustedProxies: [AddressRange]
     let maxBodyBytes: Int
     let serverName: String
+    /// Gives every answer its `decision_id` and logs those its mode selects, as `AuthorizationController` does.
+    let decisionLog: DecisionLog
     let figures = FastPathFigures()
 
     static let checkPath = "/api/v1/authz/check"
@@ -92,7 +94,8 @@ struct FastPathService: Sendable {
         }
         let start = monotonicNanoseconds()
         guard let decision = try? identity.mayCheckAnyUser ? engine.check(request) : engine.checkAsSubject(request) else { return nil }
-        return DecisionJSON.encode(decision, tookMicroseconds: (monotonicNanoseconds() - start) / 1000)
+        let took = (monotonicNanoseconds() - start) / 1000
+        return DecisionJSON.encode(decision, id: decisionLog.record(request, decision, caller: DecisionCaller(identity)), tookMicroseconds: took)
     }
 
     private func batch(_ fields: inout FieldReader, _ identity: Identity) -> String? {
@@ -102,7 +105,8 @@ struct FastPathService: Sendable {
         let start = monotonicNanoseconds()
         guard let decisions = try? identity.mayCheckAnyUser ? engine.check(batch: checks) : engine.checkAsSubject(batch: checks) else { return nil }
         let took = (monotonicNanoseconds() - start) / 1000
-        return #"{"results":["# + decisions.map { DecisionJSON.encode($0, tookMicroseconds: took) }.joined(separator: ",") + "]}"
+        let ids = decisionLog.record(batch: checks, decisions, caller: DecisionCaller(identity))
+        return #"{"results":["# + zip(decisions, ids).map { DecisionJSON.encode($0, id: $1, tookMicroseconds: took) }.joined(separator: ",") + "]}"
     }
 
     /// The credential of `Authorization: Bearer <credential>` (the scheme in any case), as `AuthenticationMiddleware` reads it.

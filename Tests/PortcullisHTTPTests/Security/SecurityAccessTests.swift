@@ -24,7 +24,8 @@ struct SecurityAccessTests {
         case "GET /api/v1/generations/{id}", "PATCH /api/v1/generations/{id}", "DELETE /api/v1/generations/{id}": return .endUserOrAdmin
         case _ where operation.contains(" /api/v1/users") || operation.contains(" /api/v1/teams") || operation.contains(" /api/v1/projects")
             || operation.contains(" /api/v1/generations") || operation.contains(" /api/v1/api-keys") || operation.contains(" /api/v1/import")
-            || operation.contains(" /api/v1/performance/") || operation.contains(" /api/v1/changes") || operation == "GET /metrics":
+            || operation.contains(" /api/v1/performance/") || operation.contains(" /api/v1/changes") || operation.contains(" /api/v1/audit/")
+            || operation == "GET /metrics":
             return .admin
         default: return nil
         }
@@ -45,6 +46,7 @@ struct SecurityAccessTests {
                 let method = String(parts[0])
                 let path = String(parts[1]).replacingOccurrences(of: "{id}", with: "g1").replacingOccurrences(of: "{user_id}", with: "m1")
                     .replacingOccurrences(of: "{file}", with: "app.js")
+                    .replacingOccurrences(of: "{decision_id}", with: "0000000000000000deadbeef")
                     + (operation.hasSuffix("/authz/resources") ? "?user_id=m1&resource_type=generation&action=read" : "")
                     + (operation.hasSuffix("/authz/subjects") ? "?resource_type=generation&resource_id=g1&action=read" : "")
                 // Deletes and writes are harmless to try: each credential that may not act is stopped before anything runs.
@@ -149,13 +151,14 @@ struct SecurityAccessTests {
             try await client.create("projects", ["id": "hp", "name": "HP", "owner_id": "owner", "team_id": "hidden-team", "visibility": "public"])
             try await client.create("generations", ["id": "hg", "owner_id": "owner", "project_id": "hp"])
             let outsider = try await EndUserTests.signedIn(client, "outsider")
-            /// The answer without its timing and revision, as canonical JSON text.
+            /// The answer without its timing, revision and id, as canonical JSON text.
             func check(_ action: String, _ type: String, _ id: String) async throws -> String {
                 var json = try await outsider.post("/api/v1/authz/check", json: [
                     "user_id": "outsider", "action": action, "resource_type": type, "resource_id": id, "explain": true,
                 ]).json
                 json["took_us"] = nil
                 json["revision"] = nil
+                json["decision_id"] = nil
                 return String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self)
             }
             for (type, existing, absent) in [("generation", "g1", "nope"), ("project", "p1", "nope"), ("team", "t1", "nope")] {

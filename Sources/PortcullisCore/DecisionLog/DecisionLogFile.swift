@@ -1,0 +1,186 @@
+import PortcullisModel
+import PortcullisSQLite
+import Synchronization
+
+/// The decision log's SQLite file, `decisions.sqlite` in the data directory, beside (never inside) the database: its
+/// writes must never compete with the data's, and a full log must never stop a write.
+///
+/// WAL with `synchronous=NORMAL`: a power loss may cost the last batches, never the file. One row per entry, keyed by
+/// the id's `key` (time, then counter), so newest-first pages, `since`/`until` and `cursor` are ranges of the primary
+/// key. One index per filter of `GET /api/v1/audit/decisions` (`QueryPlanTests` proves none scans). `auto_vacuum`
+/// is incremental, so the size cap gives pages back to the file system.
+final class DecisionLogFile: Sendable {
+    let path: String
+    private let writer: Mutex<LogConnection>
+    let readers: SnapshotReaderPool
+
+    static let schema = """
+        CREATE TABLE IF NOT EXISTS decisions (
+            seq            INTEGER PRIMARY KEY,
+            origin         INTEGER NOT NULL,
+            revision       INTEGER NOT NULL,
+            caller_kind    TEXT,
+            caller_id      TEXT,
+            user_id        TEXT,
+            action         TEXT NOT NULL,
+            resource_type  TEXT NOT NULL,
+            resource_id    TEXT,
+            allowed        INTEGER NOT NULL,
+            reason         TEXT NOT NULL,
+            rules          TEXT NOT NULL,
+            client_address TEXT
+        );
+        CREATE INDEX IF NOT EXISTS decisions_user ON decisions (user_id);
+        CREATE INDEX IF NOT EXISTS decisions_resource ON decisions (resource_id);
+        CREATE INDEX IF NOT EXISTS decisions_type ON decisions (resource_type);
+        CREATE INDEX IF NOT EXISTS decisions_allowed ON decisions (allowed);
+        """
+
+    static let insertSQL = """
+        INSERT OR IGNORE INTO decisions (seq, origin, revision, caller_kind, caller_id, user_id, action, resource_type, resource_id,
+                                         allowed, reason, rules, client_address)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+        """
+
+    /// Opens the file, creating it and its schema if needed.
+    init(path: String) throws(PortcullisError) {
+        self.path = path
+        let connection = try PreparedConnection(path: path, busyTimeoutMilliseconds: 5_000, readOnly: false)
+        // Before the first table: auto_vacuum is fixed when the file is created.
+        try connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        try connection.execute("PRAGMA journal_mode = WAL")
+        try connection.execute("PRAGMA synchronous = NORMAL")
+        // The user and resource indexes take entries at random places: 16 MiB of pages keeps their hot parts cached.
+        try connection.execute("PRAGMA cache_size = -16384")
+        // A checkpoint every 16 MiB of WAL rather than 4: a hot index page changed by many batches is copied back once.
+        try connection.execute("PRAGMA wal_autocheckpoint = 4096")
+        try connection.execute(Self.schema)
+        writer = Mutex(LogConnection(connection))
+        readers = SnapshotReaderPool(path: path, capacity: 2, busyTimeoutMilliseconds: 5_000)
+    }
+
+    /// Writes `records` in one transaction (an id already present is skipped).
+    func insert(_ records: [DecisionRecord]) throws(PortcullisError) {
+        try write { connection throws(PortcullisError) in
+            let statement = try connection.statement(Self.insertSQL)
+            for record in records {
+                statement.reset()
+                statement.bind(1, record.id.key)
+                statement.bind(2, Int64(record.id.origin))
+                statement.bind(3, record.revision)
+                statement.bind(4, record.caller?.kind.rawValue)
+                statement.bind(5, record.caller?.id)
+                switch record.subject {
+                case .check(let request, let decision):
+                    statement.bind(6, request.userId)
+                    statement.bind(7, request.action.rawValue)
+                    statement.bind(8, request.resourceType.rawValue)
+                    statement.bind(9, request.resourceId)
+                    statement.bind(10, decision.allowed ? 1 : 0)
+                    statement.bind(11, decision.reason.code)
+                    statement.bind(12, decision.rulePath.encoded)
+                    statement.bind(13, nil as String?)
+                case .account(let event):
+                    statement.bind(6, event.userId)
+                    statement.bind(7, event.action.rawValue)
+                    statement.bind(8, StoredDecision.accountType)
+                    statement.bind(9, event.userId)
+                    statement.bind(10, event.allowed ? 1 : 0)
+                    statement.bind(11, event.reason)
+                    statement.bind(12, "")
+                    statement.bind(13, event.clientAddress)
+                }
+                try statement.stepToEnd()
+            }
+        }
+    }
+
+    /// Deletes every entry whose key is below `key` (older than its time). Returns how many.
+    func delete(before key: Int64) throws(PortcullisError) -> Int {
+        try write { connection throws(PortcullisError) in
+            let statement = try connection.statement("DELETE FROM decisions WHERE seq < ?1")
+            statement.bind(1, key)
+            try statement.stepToEnd()
+            return connection.changes
+        }
+    }
+
+    /// Deletes the oldest entries when the pages in use exceed `bytes`: as many as bring the data to 90 % of it, in
+    /// chunks of 10,000 (short write transactions), then gives free pages back. Returns how many entries went.
+    ///
+    /// Index pages emptied at random positions are not freed at once, but new entries fill them before new pages are
+    /// taken, so the file holds at about `bytes` from sweep to sweep instead of shrinking below it.
+    func cap(bytes: Int64) throws(PortcullisError) -> Int {
+        let used = try usedBytes()
+        guard used > bytes else { return 0 }
+        let rows = try write { connection throws(PortcullisError) -> Int in
+            let statement = try connection.statement("SELECT count(*) FROM decisions")
+            return try statement.step() ? Int(statement.int64(0)) : 0
+        }
+        var remaining = rows - Int(Double(rows) * Double(bytes) * 0.9 / Double(used)), deleted = 0
+        while remaining > 0 {
+            let chunk = try write { connection throws(PortcullisError) -> Int in
+                let statement = try connection.statement("DELETE FROM decisions WHERE seq IN (SELECT seq FROM decisions ORDER BY seq LIMIT ?1)")
+                statement.bind(1, Int64(min(remaining, 10_000)))
+                try statement.stepToEnd()
+                return connection.changes
+            }
+            if chunk == 0 { break }
+            deleted += chunk
+            remaining -= chunk
+        }
+        if deleted > 0 { try write { connection throws(PortcullisError) in try connection.execute("PRAGMA incremental_vacuum") } }
+        return deleted
+    }
+
+    /// Bytes of the pages holding data (free pages excluded).
+    func usedBytes() throws(PortcullisError) -> Int64 {
+        try write { connection throws(PortcullisError) in
+            func pragma(_ name: String) throws(PortcullisError) -> Int64 {
+                let statement = try connection.statement("PRAGMA " + name)
+                return try statement.step() ? statement.int64(0) : 0
+            }
+            let pages = try pragma("page_count") - pragma("freelist_count")
+            let size = try pragma("page_size")
+            connection.resetActive()
+            return pages * size
+        }
+    }
+
+    /// Caps the file at `pages` pages (at least its size: 1 caps it where it is), as a full disk would: writes needing
+    /// more fail. For tests.
+    func limitPages(to pages: Int) throws(PortcullisError) {
+        try writer.withLock { writer throws(PortcullisError) in
+            let statement = try writer.connection.statement("PRAGMA max_page_count = \(pages)")
+            try statement.stepToEnd()
+            writer.connection.resetActive()
+        }
+    }
+
+    /// Runs `body` on the writing connection inside one transaction.
+    private func write<T>(_ body: (PreparedConnection) throws(PortcullisError) -> T) throws(PortcullisError) -> T {
+        try writer.withLock { writer throws(PortcullisError) in
+            let connection = writer.connection
+            try connection.execute("BEGIN IMMEDIATE")
+            do throws(PortcullisError) {
+                let result = try body(connection)
+                connection.resetActive()
+                try connection.execute("COMMIT")
+                return result
+            } catch {
+                connection.resetActive()
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+}
+
+/// The log's writing connection. `@unchecked Sendable`: it is only used inside `DecisionLogFile.writer`'s mutex.
+final class LogConnection: @unchecked Sendable {
+    let connection: PreparedConnection
+
+    init(_ connection: PreparedConnection) {
+        self.connection = connection
+    }
+}
