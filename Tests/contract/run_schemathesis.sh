@@ -70,7 +70,13 @@ token=$(curl -fsS "$base/api/v1/auth/login" -H 'Content-Type: application/json' 
 # (No coverage phase here: schemathesis 4.32's coverage walk fails with an internal KeyError on this subset.)
 fuzz user "$token" --phases examples,fuzzing --include-path-regex '^/api/v1/(me|generations/\{id\}.*|authz/.*)$' || status=$?
 # Every operation with the administrator key.
-fuzz admin "$admin_key" --phases examples,coverage,fuzzing || status=$?
+# The change stream is left out: it is answered with an event stream that stays open by design (every request would
+# wait out the request timeout); ChangeStreamTests drive it over real sockets.
+# GET /api/v1/changes runs without the coverage phase, whose walk of its parameters fails inside schemathesis 4.32
+# (hypothesis: "AST constructor recursion depth mismatch"), not in the server.
+fuzz admin "$admin_key" --phases examples,coverage,fuzzing --exclude-path /api/v1/changes/stream --exclude-path /api/v1/changes \
+    || status=$?
+fuzz changes "$admin_key" --phases examples,fuzzing --include-path /api/v1/changes || status=$?
 
 # The server must have survived the run and answered no 5xx at all (schemathesis checks its own requests; this checks
 # that nothing in the log says otherwise).
