@@ -285,23 +285,6 @@ public final class DecisionCache: Sendable {
     }
 }
 
-/// Hit and miss counts and lookup latency of one layer.
-final class LayerStatistics: Sendable {
-    let hits = Atomic<Int>(0)
-    let misses = Atomic<Int>(0)
-    let latency = LatencyHistogram()
-
-    func hit(nanoseconds: Int64) {
-        hits.add(1, ordering: .relaxed)
-        if nanoseconds > 0 { latency.record(nanoseconds: nanoseconds) }
-    }
-
-    func miss(nanoseconds: Int64) {
-        misses.add(1, ordering: .relaxed)
-        if nanoseconds > 0 { latency.record(nanoseconds: nanoseconds) }
-    }
-}
-
 extension DecisionCache {
     /// A private, memory-only cache over the same versions: for measuring a cached answer without touching the live
     /// entries and figures (`GET /api/v1/performance/test`).

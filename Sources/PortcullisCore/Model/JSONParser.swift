@@ -3,7 +3,9 @@
 /// Request bodies and import lines are flat objects of a few strings: Foundation's `JSONDecoder` into an enum costs
 /// several thrown-and-caught errors per field, which made parsing the largest share of a cached check's time. This
 /// parser does one pass with no exceptions on the happy path, rejects invalid UTF-8, trailing garbage and nesting
-/// deeper than `maxDepth` (so hostile input cannot exhaust the stack).
+/// deeper than `maxDepth` (so hostile input cannot exhaust the stack). A check body through it into a `CheckRequest`:
+/// p50 1.51 µs, against 2.20 µs for `JSONSerialization` alone and 12.1 µs for `JSONDecoder` into `JSONValue`
+/// (`portcullis bench-parsers`, 2026-11-30); flat bodies take `FlatJSONObject` first (0.65 µs).
 public struct JSONParser {
     /// The deepest nesting of arrays and objects accepted; deeper input fails instead of recursing further.
     public static let maxDepth = 64

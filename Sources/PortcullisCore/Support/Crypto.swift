@@ -57,6 +57,9 @@ public enum Crypto {
 }
 
 /// Base64url without padding, for tokens and keys that travel in URLs and headers.
+///
+/// By hand because Foundation's base64 plus alphabet replacement cost 10.4 µs to encode 32 bytes and 7.1 µs to decode
+/// 43 characters, against 0.48 µs and 0.96 µs here (`portcullis bench-parsers`, p50, 2026-11-30).
 public enum Base64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
