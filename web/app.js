@@ -2,6 +2,7 @@
 import { api, session, whenUnauthorized } from './api.js';
 import { Live } from './live.js';
 import { Explorer } from './explorer.js';
+import { Audit } from './audit.js';
 
 const REFRESH_MS = 2000;
 
@@ -121,17 +122,22 @@ function showSignIn(notice) {
 
 const live = new Live();
 const explorer = new Explorer();
+const audit = new Audit();
 let timer = 0;
 let running = false;
 
+const TITLES = { live: 'Live', explorer: 'Decision explorer', audit: 'Audit' };
+
 function route() {
-  const view = location.hash === '#explorer' ? 'explorer' : 'live';
-  $('live').hidden = view !== 'live';
-  $('explorer').hidden = view !== 'explorer';
-  $('nav-live').toggleAttribute('aria-current', false);
-  $('nav-explorer').toggleAttribute('aria-current', false);
+  const view = Object.keys(TITLES).find((name) => location.hash === `#${name}`) ?? 'live';
+  for (const name of Object.keys(TITLES)) {
+    $(name).hidden = view !== name;
+    $(`nav-${name}`).toggleAttribute('aria-current', false);
+  }
   $(`nav-${view}`).setAttribute('aria-current', 'page');
-  document.title = `${view === 'live' ? 'Live' : 'Decision explorer'} · Portcullis`;
+  document.title = `${TITLES[view]} · Portcullis`;
+  if (view === 'audit') audit.activate();
+  else audit.deactivate();
 }
 
 async function tick() {
@@ -161,6 +167,7 @@ function start() {
 
 function stop() {
   running = false;
+  audit.deactivate();
   clearTimeout(timer);
 }
 
@@ -172,6 +179,7 @@ window.addEventListener('hashchange', () => { $('main').focus({ preventScroll: t
 // The skip link must not change the hash: the hash names the view.
 document.querySelector('.skip-link').addEventListener('click', (event) => { event.preventDefault(); $('main').focus(); });
 explorer.bind();
+audit.bind();
 whenUnauthorized(signOut);
 
 if (session.token) start();

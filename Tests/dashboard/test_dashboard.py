@@ -344,6 +344,43 @@ def test_decision_explorer(server, browser):
     watch.assert_clean()
 
 
+def test_audit_view(server, browser):
+    """Changes appear as they are committed (the change stream, read with the session's token); a logged deny shows
+    the rules it was decided by."""
+    page, watch = new_page(browser, server, base_url=server.base, viewport={"width": 1366, "height": 900})
+    sign_in_with_password(page)
+    page.click("#nav-audit")
+    expect(page.locator("#audit")).to_be_visible()
+    expect(page.locator("#live")).to_be_hidden()
+    # Following: the stream's position is fixed, so the next write is the first change it shows.
+    expect(page.locator("#changes-state")).to_have_text("following")
+    status, _, _ = server.request("POST", "/api/v1/users", {"id": "audited-user", "email": "audited@example.com"}, server.key)
+    assert status == 201
+    expect(page.locator("#changes tbody tr").first).to_contain_text("audited-user")
+    expect(page.locator("#changes tbody tr").first).to_contain_text("create")
+
+    # A deny (the default mode logs denies): a check about a generation that does not exist.
+    status, denied, _ = server.request("POST", "/api/v1/authz/check", {
+        "user_id": "bob", "action": "read", "resource_type": "generation", "resource_id": "gen-missing"}, server.key)
+    assert status == 200 and denied["allowed"] is False
+    page.fill("#denies-user", "bob")
+    page.fill("#denies-resource", "gen-missing")
+    page.click("#denies-form button")
+    button = page.locator(f'#denies button[data-decision-id="{denied["decision_id"]}"]')
+    expect(button).to_be_visible()
+    button.click()
+    logged = page.locator(f'#logged-decision [data-logged-decision="{denied["decision_id"]}"]')
+    expect(logged).to_contain_text("Denied")
+    expect(page.locator("#logged-decision ol.rules li").first).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "audit.png"), full_page=True)
+
+    # Leaving the view stops the stream; nothing is left failing in the console.
+    page.click("#nav-live")
+    expect(page.locator("#live")).to_be_visible()
+    page.close()
+    watch.assert_clean()
+
+
 def test_phone_width_with_api_key(server, browser):
     page, watch = new_page(browser, server, base_url=server.base, viewport={"width": 390, "height": 844},
                            device_scale_factor=2, is_mobile=True, has_touch=True)
