@@ -127,7 +127,7 @@ struct FastPathTests {
 
     /// A connection's task waits until the fast path first passes a request on; these connections must still work,
     /// move on to Hummingbird when asked something else, and end with the server.
-    @Test("connections the fast path alone has served switch to the full path, and close on shutdown", .timeLimit(.minutes(1)))
+    @Test("connections the fast path alone has served switch to the full path, and close on shutdown", .timeLimit(.minutes(3)))
     func waitingConnections() async throws {
         let connections = try await TestServer.run(configure: { $0.fastPath = true }) { client in
             try await client.seedSmallDirectory()
