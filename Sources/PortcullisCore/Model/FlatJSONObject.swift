@@ -4,7 +4,9 @@
 ///
 /// Only input on which both readings agree is accepted: names and strings of printable ASCII without escapes (so
 /// comparing names byte by byte is what `JSONParser`'s dictionary does), no duplicate names, at most `maxFields`
-/// fields, nothing after the object but whitespace. A differential test holds it to `JSONParser`'s result.
+/// fields, nothing after the object but whitespace. A differential test holds it to `JSONParser`'s result. A check
+/// body into a `CheckRequest`: p50 0.65 µs this way, 1.51 µs through `JSONParser`, 2.20 µs for `JSONSerialization`
+/// alone (`portcullis bench-parsers`, 2026-11-30).
 ///
 /// ```swift
 /// let fields = body.withUnsafeReadableBytes(FlatJSONObject.fields)

@@ -49,7 +49,8 @@ final class CommitLog: Sendable {
 }
 
 /// One store under test, with short-hands that write through the protocols only.
-final class StoreFixture {
+final class StoreFixture: DirectorySeeding {
+    var seeded: any DirectoryStore { store }
     let store: any Store
     let log: CommitLog
     private let folder: URL?
@@ -68,33 +69,6 @@ final class StoreFixture {
     var engine: AuthorizationEngine { AuthorizationEngine(store: store) }
 
     // MARK: Writes
-
-    @discardableResult
-    func user(_ id: String, admin: Bool = false, status: UserStatus = .active) async throws -> Int64 {
-        try await store.createUser(NewUser(id: id, email: "\(id)@example.com", displayName: id, isAdmin: admin, status: status), passwordHash: nil)
-            .revision
-    }
-
-    @discardableResult
-    func team(_ id: String, owner: String) async throws -> Int64 {
-        try await store.createTeam(NewTeam(id: id, name: "Team \(id)", ownerId: owner)).revision
-    }
-
-    @discardableResult
-    func member(_ userId: String, of teamId: String, as role: TeamRole, permissions: [Action] = [], active: Bool = true) async throws -> Int64 {
-        try await store.putMember(teamId: teamId, userId: userId, MembershipInput(role: role, permissions: permissions, isActive: active))
-            .member.revision
-    }
-
-    @discardableResult
-    func project(_ id: String, owner: String, team: String? = nil, visibility: Visibility = .private) async throws -> Int64 {
-        try await store.createProject(NewProject(id: id, name: "Project \(id)", ownerId: owner, teamId: team, visibility: visibility)).revision
-    }
-
-    @discardableResult
-    func generation(_ id: String, owner: String, project: String? = nil) async throws -> Int64 {
-        try await store.createGeneration(NewGeneration(id: id, ownerId: owner, projectId: project, status: .completed)).revision
-    }
 
     // MARK: Checks
 

@@ -8,7 +8,8 @@ import GRDB
 /// A real SQLite store in a fresh temporary folder, with short-hands that write through the public `DirectoryStore` API.
 ///
 /// The folder is removed when the directory is released; `reopen()` drops the store and opens the same file again.
-final class TestDirectory {
+final class TestDirectory: DirectorySeeding {
+    var seeded: any DirectoryStore { store }
     let folder: URL
     let path: String
     private(set) var store: SQLiteStore
@@ -42,33 +43,6 @@ final class TestDirectory {
     }
 
     // MARK: Writes, each returning the revision it produced
-
-    @discardableResult
-    func user(_ id: String, admin: Bool = false, status: UserStatus = .active) async throws -> Int64 {
-        try await store.createUser(NewUser(id: id, email: "\(id)@example.com", displayName: id, isAdmin: admin, status: status), passwordHash: nil)
-            .revision
-    }
-
-    @discardableResult
-    func team(_ id: String, owner: String) async throws -> Int64 {
-        try await store.createTeam(NewTeam(id: id, name: "Team \(id)", ownerId: owner)).revision
-    }
-
-    @discardableResult
-    func member(_ userId: String, of teamId: String, as role: TeamRole, permissions: [Action] = [], active: Bool = true) async throws -> Int64 {
-        try await store.putMember(teamId: teamId, userId: userId, MembershipInput(role: role, permissions: permissions, isActive: active))
-            .member.revision
-    }
-
-    @discardableResult
-    func project(_ id: String, owner: String, team: String? = nil, visibility: Visibility = .private) async throws -> Int64 {
-        try await store.createProject(NewProject(id: id, name: "Project \(id)", ownerId: owner, teamId: team, visibility: visibility)).revision
-    }
-
-    @discardableResult
-    func generation(_ id: String, owner: String, project: String? = nil) async throws -> Int64 {
-        try await store.createGeneration(NewGeneration(id: id, ownerId: owner, projectId: project, status: .completed)).revision
-    }
 
     // MARK: Checks
 
