@@ -59,6 +59,7 @@ public func buildApplication(
     if settings.monitorEnabled { services.append(MonitorService(instruments: instruments)) }
     services.append(ChangeRetention(changes: store, days: settings.audit.retentionDays, clock: settings.clock,
                                     interval: settings.audit.sweepInterval, logger: logger))
+    services.append(TimeBoundSweep(store: store, clock: settings.clock, logger: logger))
     var configuration = ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "Portcullis")
     configuration.backlog = settings.backlog
     // Hummingbird's idle timer restarts on each decoded request part, so a header trickled byte by byte never resets it.
@@ -119,12 +120,12 @@ func buildRouter(
     OpenAPIController().addRoutes(to: router, table: routes)
     DashboardController().addRoutes(to: router, table: routes)
     ManagementController(directory: store, hasher: hasher, hashing: hashing).addRoutes(to: admin, table: routes)
-    APIKeysController(directory: store).addRoutes(to: admin, table: routes)
+    APIKeysController(directory: store, clock: settings.clock).addRoutes(to: admin, table: routes)
     ChangesController(store: store, stream: ChangeStream(store: store, signal: instruments.changes, keepAlive: settings.audit.streamKeepAlive))
         .addRoutes(to: admin, table: routes)
     ImportController(directory: store, hasher: hasher, spoolDirectory: settings.dataDirectory, maxImportBytes: settings.maxImportBytes)
         .addRoutes(to: admin, table: routes)
-    let engine = AuthorizationEngine(store: store, cache: cache, monitor: monitor)
+    let engine = AuthorizationEngine(store: store, cache: cache, monitor: monitor, clock: settings.clock)
     AuthorizationController(engine: engine, decisionLog: decisionLog).addRoutes(to: router, table: routes)
     AuditController(decisionLog: decisionLog).addRoutes(to: admin, table: routes)
     let fastPath = settings.fastPath && cache != nil
@@ -144,7 +145,8 @@ func buildRouter(
         distributedFailures: settings.loginFailuresDistributed)
     let signIn = SignIn(directory: store, hasher: hasher, throttle: throttle, hashing: hashing,
                         tokenLifetimeSeconds: Int64(settings.tokenLifetimeSeconds), clock: settings.clock, decisionLog: decisionLog)
-    AuthController(signIn: signIn, directory: store, cache: cache, monitor: monitor, decisionLog: decisionLog).addRoutes(to: router, table: routes)
+    AuthController(signIn: signIn, directory: store, cache: cache, monitor: monitor, decisionLog: decisionLog, clock: settings.clock)
+        .addRoutes(to: router, table: routes)
     let generations = GenerationsController(directory: store, engine: engine)
     generations.addRoutes(to: router, table: routes)
     let signer = MediaURLSigner(keyring: keyring, publicBase: settings.mediaPublicBase, lifetimeSeconds: Int64(settings.mediaURLLifetimeSeconds))

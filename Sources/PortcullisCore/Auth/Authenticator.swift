@@ -86,7 +86,10 @@ public struct Authenticator: Sendable {
     private func resolve(_ key: CacheKey, _ hash: [UInt8]) throws -> Computed<Identity?> {
         if key.rawValue.hasPrefix(CacheKey.Namespace.apiKey.rawValue) {
             guard let apiKey = try directory.apiKey(hash: hash) else { return Computed(nil, dependencies: nil) }
-            return Computed(.apiKey(id: apiKey.id, scopes: Set(apiKey.scopes)), dependencies: [.apiKeys], priority: .high)
+            let expiresAt = apiKey.expiresAt.flatMap(Timestamp.epochMilliseconds)
+            // An expired key is unknown from its expiry on; a live one is cached no longer than until then.
+            if let expiresAt, expiresAt <= clock.milliseconds() { return Computed(nil, dependencies: nil) }
+            return Computed(.apiKey(id: apiKey.id, scopes: Set(apiKey.scopes)), dependencies: [.apiKeys], validUntil: expiresAt, priority: .high)
         }
         guard let user = try directory.tokenUser(hash: hash, now: clock.seconds()) else { return Computed(nil, dependencies: nil) }
         return Computed(.user(id: user.userId, isAdmin: user.isAdmin), dependencies: [.user(user.userId)], validUntil: user.expiresAt * 1000,

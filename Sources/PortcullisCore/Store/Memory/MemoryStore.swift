@@ -31,6 +31,8 @@ public final class MemoryStore: Store {
     public init(clock: WallClock = .system, onCommit: @escaping @Sendable (Commit) -> Void = { _ in }) {
         self.clock = clock
         self.onCommit = onCommit
+        let now = clock.milliseconds()
+        state.withLock { $0.boundsSweptUntil = now }
     }
 
     /// The current state (a copy: later writes do not change it).
