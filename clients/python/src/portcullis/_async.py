@@ -108,11 +108,11 @@ class AsyncBase:
             try:
                 response = await self._http.send(request, stream=stream)
             except httpx.TransportError as exc:
-                error = TransportError(f"{call.route.method} {call.path}: {exc!r}", code="transport_error")
-                error.connect_failed = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))  # type: ignore[attr-defined]
-                delay = self.retry.delay_after_error(call.route, error, attempt, waited)
+                failure = TransportError(f"{call.route.method} {call.path}: {exc!r}", code="transport_error",
+                                         connect_failed=isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)))
+                delay = self.retry.delay_after_error(call.route, failure, attempt, waited)
                 if delay is None:
-                    raise error from exc
+                    raise failure from exc
                 await self._sleep(delay)
                 waited += delay
                 continue

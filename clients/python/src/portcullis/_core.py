@@ -249,7 +249,7 @@ class RetryPolicy:
         if not route.retry_safe or attempt >= self.max_attempts:
             return None
         if isinstance(error, TransportError):
-            if not (self.retry_connect_errors and getattr(error, "connect_failed", False)):
+            if not (self.retry_connect_errors and error.connect_failed):
                 return None
             delay = self._backoff(attempt)
         elif error.status in self.statuses:

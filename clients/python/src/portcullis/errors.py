@@ -91,7 +91,14 @@ class PortcullisError(Exception):
 
 
 class TransportError(PortcullisError):
-    """No HTTP answer: the connection failed or timed out. ``__cause__`` is the httpx exception."""
+    """No HTTP answer: the connection failed or timed out. ``__cause__`` is the httpx exception.
+
+    ``connect_failed``: the connection was never opened, so the request was not sent.
+    """
+
+    def __init__(self, message: str, *, connect_failed: bool = False, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.connect_failed = connect_failed
 
 
 class InvalidRequest(PortcullisError):

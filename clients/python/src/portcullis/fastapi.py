@@ -110,10 +110,12 @@ class PortcullisGuard:
         return result
 
     async def decide(self, *, user_id: str, action: str, resource_type: str, resource_id: str) -> Decision:
-        arguments = dict(user_id=user_id, action=action, resource_type=resource_type, resource_id=resource_id)
-        if isinstance(self.client, AsyncClient):
-            return await self.client.check(**arguments)
-        return await run_in_threadpool(lambda: self.client.check(**arguments))  # type: ignore[union-attr]
+        client = self.client
+        if isinstance(client, AsyncClient):
+            return await client.check(user_id=user_id, action=action, resource_type=resource_type,
+                                      resource_id=resource_id)
+        return await run_in_threadpool(lambda: client.check(user_id=user_id, action=action,
+                                                            resource_type=resource_type, resource_id=resource_id))
 
     def require(self, action: str, resource_type: str, param: str) -> Callable[[Request], Awaitable[Authorized]]:
         """A dependency allowing the request only if its user may ``action`` the ``resource_type`` whose id is the
