@@ -190,4 +190,29 @@ struct TimeBoundHTTPTests {
             #expect(Set(items.compactMap { $0["revision"] as? Int }).count == 1 && items.allSatisfy { $0["revision"] as? Int ?? 0 > since })
         }
     }
+
+    @Test("import takes a membership's bounds; an invalid one is a line error and nothing is stored")
+    func importBounds() async throws {
+        try await TestServer.run { client in
+            let lines = [
+                #"{"type":"user","id":"a","email":"a@example.com"}"#,
+                #"{"type":"user","id":"b","email":"b@example.com"}"#,
+                #"{"type":"team","id":"t","name":"T","owner_id":"a"}"#,
+                #"{"type":"member","team_id":"t","user_id":"b","role":"viewer","starts_at":"2030-01-01T00:00:00Z","expires_at":"2030-02-01T00:00:00.5Z"}"#,
+            ]
+            let response = try await client.send("POST", "/api/v1/import", body: Array(lines.joined(separator: "\n").utf8),
+                                                  contentType: "application/x-ndjson")
+            #expect(response.status == 200, "\(response.text)")
+            let members = try await client.get("/api/v1/teams/t/members").json["items"] as? [[String: Any]] ?? []
+            let b = members.first { $0["user_id"] as? String == "b" }
+            #expect(b?["starts_at"] as? String == "2030-01-01T00:00:00.000Z" && b?["expires_at"] as? String == "2030-02-01T00:00:00.500Z")
+
+            let bad = [#"{"type":"user","id":"c","email":"c@example.com"}"#,
+                       #"{"type":"member","team_id":"t","user_id":"c","role":"viewer","starts_at":"2030-01-02T00:00:00Z","expires_at":"2030-01-01T00:00:00Z"}"#]
+            let refused = try await client.send("POST", "/api/v1/import", body: Array(bad.joined(separator: "\n").utf8),
+                                                 contentType: "application/x-ndjson")
+            #expect(refused.status == 422 && refused.text.contains("expires_at"), "\(refused.text)")
+            #expect(try await client.get("/api/v1/users/c").status == 404)
+        }
+    }
 }
