@@ -116,6 +116,16 @@ struct QueryPlanTests {
         #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "sorted by the index, not afterwards: \(plan)")
     }
 
+    @Test("the time-bound sweep finds passed bounds through their partial indexes; /me's memberships search the key")
+    func timeBoundStatements() throws {
+        let sweep = try Self.plan(SQLiteStore.passedBoundsSQL)
+        #expect(sweep.allSatisfy { !$0.hasPrefix("SCAN ") }, "plan: \(sweep)")
+        #expect(sweep.contains { $0.contains("USING INDEX team_members_starts_at") }, "plan: \(sweep)")
+        #expect(sweep.contains { $0.contains("USING INDEX team_members_expires_at") }, "plan: \(sweep)")
+        let me = try Self.plan(SQLiteStore.membershipsSQL)
+        #expect(me.allSatisfy { !$0.hasPrefix("SCAN ") }, "plan: \(me)")
+    }
+
     @Test("a full table scan is detected, so the checks above can fail")
     func detectsScans() throws {
         let sql = "SELECT id FROM generations g WHERE g.status = ?1"

@@ -1,8 +1,5 @@
 """Read-your-writes: the client remembers the highest `X-Portcullis-Revision` it has seen and sends it on checks as
 `consistency: {"at_least_revision": N}` (SPEC 8.4).
-
-A server from before SPEC 8.4 refuses the field as unknown (400); `test_checks_carry_the_revision_of_the_last_write`
-then skips with that reason — and only it: everything else here holds on either server.
 """
 
 from __future__ import annotations
@@ -29,21 +26,6 @@ def recording_client(server: Server, **options: object) -> tuple[Client, Recorde
     recorder = Recorder()
     http = httpx.Client(base_url=server.url, event_hooks={"request": [recorder]})
     return Client(server.url, server.admin_key, http_client=http, **options), recorder  # type: ignore[arg-type]
-
-
-def server_supports_consistency(server: Server) -> tuple[bool, str]:
-    """One check with the field, sent raw: 200 means the server knows it, 400 naming it means it does not."""
-    with httpx.Client(base_url=server.url, timeout=10) as http:
-        answer = http.post("/api/v1/authz/check", headers={"Authorization": f"Bearer {server.admin_key}"}, json={
-            "user_id": "m1", "action": "read", "resource_type": "generation", "resource_id": "g1",
-            "consistency": {"at_least_revision": 1}})
-    if answer.status_code == 200:
-        return True, ""
-    error = answer.json().get("error", {})
-    if answer.status_code == 400 and error.get("message", "").startswith("consistency") \
-            and "not a known field" in error.get("message", ""):
-        return False, f"this server does not know `consistency` yet (SPEC 8.4): {error.get('message')}"
-    pytest.fail(f"unexpected answer to a check with consistency: {answer.status_code} {answer.text}")
 
 
 def test_the_client_tracks_the_highest_revision_it_has_seen(server: Server, unique: str) -> None:
@@ -75,9 +57,6 @@ def test_without_read_your_writes_no_consistency_is_sent(server: Server, unique:
 
 
 def test_checks_carry_the_revision_of_the_last_write(server: Server, unique: str) -> None:
-    supported, reason = server_supports_consistency(server)
-    if not supported:
-        pytest.skip(reason)
     client, recorder = recording_client(server)
     with client:
         owner = client.create_user(f"ryw-{unique}@example.com", id=f"ryw-{unique}")
@@ -92,7 +71,6 @@ def test_checks_carry_the_revision_of_the_last_write(server: Server, unique: str
                                      "resource_id": generation.id}])
         assert recorder.bodies[-1]["checks"][0]["consistency"] == {"at_least_revision": revision}
         assert batch[0].reason == "not_found" and batch.revision >= revision
-        assert client.consistency_supported is True
 
         # A consistency chosen by the caller is sent as it is.
         bounded = client.check(user_id=owner.id, action="read", resource_type="generation", resource_id="g1",

@@ -1,4 +1,4 @@
-"""The retry policy and the read-your-writes fallback against scripted answers (httpx.MockTransport).
+"""The retry policy and read-your-writes errors against scripted answers (httpx.MockTransport).
 
 These complement, not replace, the real-server tests in test_retry_real.py: here the edge cases (the attempt and
 waiting bounds, Retry-After over the budget, connection failures) are reached deterministically and the waiting is
@@ -154,23 +154,25 @@ def test_async_retry_waits_with_the_given_sleep() -> None:
     assert waits == [3.0]
 
 
-def test_consistency_falls_back_once_on_a_server_that_does_not_know_it() -> None:
+def test_a_refused_consistency_is_raised_not_resent_without_it() -> None:
+    """The server knows ``consistency`` (SPEC 8.4): a 400 naming it is an error to report, never a cue to drop the
+    field and send the check again (which would silently give up read-your-writes)."""
     unknown = httpx.Response(400, json={"error": {"code": "invalid_field",
                                                   "message": "consistency: is not a known field"}})
     script = Script(httpx.Response(201, headers={"X-Portcullis-Revision": "12"}, json=USER), unknown,
-                    httpx.Response(200, json=DECISION), httpx.Response(200, json=DECISION))
+                    httpx.Response(200, json=DECISION))
     c, _ = client(script)
     c.create_user("u1@example.com", id="u1")
-    with pytest.warns(UserWarning, match="consistency"):
+    with pytest.raises(InvalidRequest) as raised:
         c.check(user_id="u1", action="read", resource_type="generation", resource_id="g1")
+    assert raised.value.field == "consistency" and len(script.requests) == 2
+    assert json.loads(script.requests[1].content)["consistency"] == {"at_least_revision": 12}
     c.check(user_id="u1", action="read", resource_type="generation", resource_id="g1")
-    bodies = [json.loads(r.content) for r in script.requests[1:]]
-    assert bodies[0]["consistency"] == {"at_least_revision": 12}
-    assert "consistency" not in bodies[1] and "consistency" not in bodies[2]
-    assert c.consistency_supported is False
+    assert json.loads(script.requests[2].content)["consistency"] == {"at_least_revision": 12}, \
+        "later checks still carry the revision"
 
 
-def test_other_400s_are_not_taken_for_the_fallback() -> None:
+def test_a_revision_ahead_of_the_server_is_raised() -> None:
     script = Script(httpx.Response(201, headers={"X-Portcullis-Revision": "3"}, json=USER),
                     httpx.Response(400, json={"error": {"code": "invalid_field",
                                                         "message": "consistency: at_least_revision: 9 is ahead"}}))
@@ -178,5 +180,4 @@ def test_other_400s_are_not_taken_for_the_fallback() -> None:
     c.create_user("u1@example.com", id="u1")
     with pytest.raises(InvalidRequest) as raised:
         c.check(user_id="u1", action="read", resource_type="generation", resource_id="g1")
-    assert raised.value.field == "consistency.at_least_revision"
-    assert c.consistency_supported is None and len(script.requests) == 2
+    assert raised.value.field == "consistency.at_least_revision" and len(script.requests) == 2

@@ -8,6 +8,7 @@ import random
 import re
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Callable, Generic, Iterable, Mapping, TypeVar
 from urllib.parse import quote
 
@@ -149,6 +150,23 @@ def query(**params: Any) -> dict[str, str]:
     return out
 
 
+def timestamp(value: datetime | str | None, name: str) -> str | None:
+    """An instant for the API (RFC 3339 in UTC, ``Z``): an aware ``datetime`` is converted to UTC (milliseconds kept,
+    the server's precision); a string is sent as it is (the server checks it and names ``name`` if it is not one);
+    ``None`` stays ``None``. A naive ``datetime`` is refused: its zone would be a guess."""
+    if value is None or isinstance(value, str):
+        return value
+    if not isinstance(value, datetime):
+        raise TypeError(f"{name}: expected a datetime or an RFC 3339 string, not {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name}: a naive datetime has no time zone; pass an aware one (e.g. tzinfo=timezone.utc)")
+    instant = value.astimezone(timezone.utc)
+    text = instant.strftime("%Y-%m-%dT%H:%M:%S")
+    if instant.microsecond:
+        text += f".{instant.microsecond // 1000:03d}"
+    return text + "Z"
+
+
 @dataclass(frozen=True)
 class Raw:
     """A 2xx answer as the parsers see it."""
@@ -259,12 +277,6 @@ class RetryPolicy:
         if waited + delay > self.max_total_wait:
             return None
         return delay
-
-
-def is_unknown_consistency_field(error: PortcullisError) -> bool:
-    """A server from before ``consistency`` (SPEC 8.4) refuses it as an unknown field."""
-    return (error.status == 400 and error.code == "invalid_field" and (error.field or "").endswith("consistency")
-            and "not a known field" in error.message)
 
 
 def with_consistency(payload: Any, revision: int | None) -> Any:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import time
-import warnings
 from typing import Any, Callable, Iterator, Mapping, TypeVar
 
 import httpx
 
-from ._core import (Call, Raw, RetryPolicy, RevisionTracker, decode_error, is_unknown_consistency_field,
-                    revision_from_headers, with_consistency)
+from ._core import (Call, Raw, RetryPolicy, RevisionTracker, decode_error, revision_from_headers,
+                    with_consistency)
 from .errors import TransportError
 
 T = TypeVar("T")
@@ -41,9 +40,6 @@ class SyncBase:
         self.retry = retry if retry is not None else RetryPolicy()
         self.read_your_writes = read_your_writes
         self.revisions = revisions if revisions is not None else RevisionTracker()
-        #: False once the server refused ``consistency`` as an unknown field (a server from before SPEC 8.4, where
-        #: every check is fully consistent anyway); checks are then sent without it.
-        self.consistency_supported: bool | None = None
         self._sleep = sleep
         #: The change stream writes a keep-alive every 15 s by default, so a read that waits longer means a dead peer.
         self.stream_timeout = httpx.Timeout(10.0, connect=5.0, read=stream_read_timeout)
@@ -85,19 +81,17 @@ class SyncBase:
             headers["Authorization"] = f"Bearer {self.token}"
         return headers
 
-    def _payload(self, call: Call[Any]) -> tuple[Any, bool]:
-        if call.consistent_read and self.read_your_writes and self.consistency_supported is not False:
-            revision = self.revisions.revision
-            if revision is not None:
-                payload = with_consistency(call.json, revision)
-                return payload, payload != call.json
-        return call.json, False
+    def _payload(self, call: Call[Any]) -> Any:
+        """The body, with read-your-writes ``consistency`` on a check once a revision has been seen."""
+        if call.consistent_read and self.read_your_writes:
+            return with_consistency(call.json, self.revisions.revision)
+        return call.json
 
     def _request(self, call: Call[Any], stream: bool) -> httpx.Response:
         attempt, waited = 0, 0.0
         while True:
             attempt += 1
-            payload, consistent = self._payload(call)
+            payload = self._payload(call)
             request = self._http.build_request(
                 call.route.method, call.path, params=call.params or None, json=payload if call.content is None else None,
                 content=call.content, headers=self._headers(call),
@@ -115,19 +109,11 @@ class SyncBase:
                 continue
             self.revisions.observe(revision_from_headers(response.headers))
             if response.status_code < 400:
-                if consistent:
-                    self.consistency_supported = True
                 return response
             if stream:
                 response.read()
                 response.close()
             error = decode_error(response.status_code, response.headers, response.content)
-            if consistent and is_unknown_consistency_field(error):
-                self.consistency_supported = False
-                warnings.warn("this Portcullis server does not know `consistency` (SPEC 8.4); checks are sent "
-                              "without it (such a server answers every check at full consistency)", stacklevel=4)
-                attempt -= 1
-                continue
             delay = self.retry.delay_after_error(call.route, error, attempt, waited)
             if delay is None:
                 raise error

@@ -7,10 +7,11 @@ two equal): edit this one and regenerate.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from ._core import ROUTE, UNSET, Call, Raw, SSEParser, body, ndjson, query
+from ._core import ROUTE, UNSET, Call, Raw, SSEParser, body, ndjson, query, timestamp
 from ._sync import SyncBase
 from .models import (APIKey, BatchResult, Change, ChangeEvent, ChangesPage, CheckRequest, CreatedAPIKey,
                      DashboardReport, Decision, Generation, Health, ImportResult, LoggedDecision, Login, Me, MediaURL,
@@ -37,14 +38,33 @@ def _revision(raw: Raw) -> int | None:
 
 
 def _check_body(user_id: str, action: str, resource_type: str, resource_id: str, explain: bool,
-                consistency: str | Mapping[str, int] | None) -> dict[str, Any]:
+                consistency: str | Mapping[str, int] | None, as_of: datetime | str | None) -> dict[str, Any]:
     payload: dict[str, Any] = {"user_id": user_id, "action": action, "resource_type": resource_type,
                                "resource_id": resource_id}
     if explain:
         payload["explain"] = True
     if consistency is not None:
         payload["consistency"] = consistency if isinstance(consistency, str) else dict(consistency)
+    if as_of is not None:
+        payload["as_of"] = timestamp(as_of, "as_of")
     return payload
+
+
+def _batch_item(index: int, check: CheckRequest | Mapping[str, Any], consistency: str | Mapping[str, int] | None,
+                as_of: datetime | str | None) -> dict[str, Any]:
+    item = dict(check)
+    if consistency is not None and "consistency" not in item:
+        item["consistency"] = consistency if isinstance(consistency, str) else dict(consistency)
+    if item.get("as_of") is None and as_of is not None:
+        item["as_of"] = as_of
+    if item.get("as_of") is not None:
+        item["as_of"] = timestamp(item["as_of"], f"checks[{index}].as_of")
+    return item
+
+
+def _optional_timestamp(value: datetime | str | None, name: str) -> Any:
+    """``UNSET`` stays unset (the field is left out); ``None`` is sent as ``null``."""
+    return value if value is UNSET else timestamp(value, name)
 
 
 def _media_uri(url: str) -> str:
@@ -98,10 +118,15 @@ class Client(SyncBase):
 
     # API keys.
 
-    def create_api_key(self, name: str, scopes: Sequence[str] | None = None) -> CreatedAPIKey:
-        """``POST /api/v1/api-keys``: a new service key; its secret (``key``) is shown this once."""
-        return self._send(Call(ROUTE["create_api_key"], _entity(CreatedAPIKey),
-                               json=body(name=name, scopes=list(scopes) if scopes is not None else UNSET)))
+    def create_api_key(self, name: str, scopes: Sequence[str] | None = None, *,
+                       expires_at: datetime | str | None = None) -> CreatedAPIKey:
+        """``POST /api/v1/api-keys``: a new service key; its secret (``key``) is shown this once.
+
+        ``expires_at`` (an aware ``datetime`` or an RFC 3339 UTC string, in the future): the key authenticates until
+        then and is refused (401) from that instant on; without it the key lasts until deleted."""
+        return self._send(Call(ROUTE["create_api_key"], _entity(CreatedAPIKey), json=body(
+            name=name, scopes=list(scopes) if scopes is not None else UNSET,
+            expires_at=timestamp(expires_at, "expires_at") if expires_at is not None else UNSET)))
 
     def list_api_keys(self) -> list[APIKey]:
         """``GET /api/v1/api-keys``: every key, oldest first, without secrets."""
@@ -202,15 +227,21 @@ class Client(SyncBase):
                                path_params={"id": team_id}))
 
     def put_member(self, team_id: str, user_id: str, role: str, *, permissions: Sequence[str] = UNSET,
-                   is_active: bool = UNSET) -> Member:
+                   is_active: bool = UNSET, starts_at: datetime | str | None = UNSET,
+                   expires_at: datetime | str | None = UNSET) -> Member:
         """``PUT /api/v1/teams/{id}/members/{user_id}``: creates or replaces the membership (``.created`` says
-        which)."""
+        which).
+
+        ``starts_at`` / ``expires_at`` (SPEC 8.3; an aware ``datetime``, sent in UTC, or an RFC 3339 UTC string):
+        the membership grants only inside ``[starts_at, expires_at)``. Left out or ``None``: from now, and never
+        expiring (the PUT replaces the whole membership, bounds included)."""
         return self._send(Call(
             ROUTE["put_member"],
             lambda raw: Member.from_json(raw.json(), revision=raw.revision, created=raw.status == 201),
             path_params={"id": team_id, "user_id": user_id},
             json=body(role=role, permissions=list(permissions) if permissions is not UNSET else UNSET,
-                      is_active=is_active)))
+                      is_active=is_active, starts_at=_optional_timestamp(starts_at, "starts_at"),
+                      expires_at=_optional_timestamp(expires_at, "expires_at"))))
 
     def delete_member(self, team_id: str, user_id: str) -> int | None:
         """``DELETE /api/v1/teams/{id}/members/{user_id}``; returns the revision."""
@@ -300,22 +331,25 @@ class Client(SyncBase):
     # Authorization.
 
     def check(self, *, user_id: str, action: str, resource_type: str, resource_id: str, explain: bool = False,
-              consistency: str | Mapping[str, int] | None = None) -> Decision:
+              consistency: str | Mapping[str, int] | None = None, as_of: datetime | str | None = None) -> Decision:
         """``POST /api/v1/authz/check``: may the user perform the action on the resource?
 
         Read-your-writes: unless ``consistency`` is given (``"full"``, ``"minimize_latency"`` or
-        ``{"at_least_revision": N}``, SPEC 8.4), the check carries the highest revision this client has seen."""
+        ``{"at_least_revision": N}``, SPEC 8.4), the check carries the highest revision this client has seen.
+        ``as_of`` (administrators only, else 403; SPEC 8.3): a what-if evaluating time bounds at that instant (now
+        to 30 days ahead) against today's data; the decision's ``as_of`` echoes it."""
         return self._send(Call(ROUTE["check"], lambda raw: Decision.from_json(raw.json()),
-                               json=_check_body(user_id, action, resource_type, resource_id, explain, consistency),
+                               json=_check_body(user_id, action, resource_type, resource_id, explain, consistency,
+                                                as_of),
                                consistent_read=True))
 
     def check_batch(self, checks: Iterable[CheckRequest | Mapping[str, Any]], *,
-                    consistency: str | Mapping[str, int] | None = None) -> BatchResult:
+                    consistency: str | Mapping[str, int] | None = None,
+                    as_of: datetime | str | None = None) -> BatchResult:
         """``POST /api/v1/authz/check-batch``: up to 1,000 checks decided at one revision, answers in order.
-        ``consistency`` applies to every check that does not carry its own; read-your-writes as for ``check``."""
-        items = [dict(c) for c in checks]
-        if consistency is not None:
-            items = [item if "consistency" in item else {**item, "consistency": consistency} for item in items]
+        ``consistency`` and ``as_of`` apply to every check that does not carry its own (an item's ``as_of`` may be
+        an aware ``datetime``); read-your-writes as for ``check``."""
+        items = [_batch_item(index, check, consistency, as_of) for index, check in enumerate(checks)]
         return self._send(Call(ROUTE["check_batch"],
                                lambda raw: BatchResult([Decision.from_json(d) for d in raw.json()["results"]]),
                                json={"checks": items}, consistent_read=True))

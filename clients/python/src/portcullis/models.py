@@ -1,13 +1,15 @@
 """Typed results of the Portcullis API: frozen dataclasses built from the server's JSON.
 
 Fields follow docs/openapi.yaml. Optional fields the server leaves out (``deleted_at``, ``team_id``, ``project_id``,
-``media_key``) are ``None``. Fields a newer server adds are ignored, so an older client keeps working. Entities
+``media_key``, a membership's ``starts_at``/``expires_at``, a decision's ``as_of``) are ``None``. Timestamps are the
+server's RFC 3339 UTC strings (``2026-01-31T12:00:00.000Z``). Fields a newer server adds are ignored, so an older client keeps working. Entities
 returned by a write also carry ``revision``: the ``X-Portcullis-Revision`` that write produced (``None`` on reads).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Generic, Literal, Mapping, TypedDict, TypeVar
 
 __all__ = [
@@ -74,6 +76,10 @@ class Member:
     permissions: tuple[str, ...]
     is_active: bool
     created_at: str
+    #: The membership grants from this instant (SPEC 8.3); ``None``: from its creation.
+    starts_at: str | None = None
+    #: The membership grants nothing from this instant on; ``None``: never expires.
+    expires_at: str | None = None
     revision: int | None = field(default=None, compare=False)
     #: For ``put_member``: True when the membership was created (201), False when it replaced one (200).
     created: bool | None = field(default=None, compare=False)
@@ -82,7 +88,8 @@ class Member:
     def from_json(cls, data: Mapping[str, Any], revision: int | None = None, created: bool | None = None) -> Member:
         return cls(team_id=data["team_id"], user_id=data["user_id"], role=data["role"],
                    permissions=tuple(data.get("permissions") or ()), is_active=bool(data.get("is_active", True)),
-                   created_at=data["created_at"], revision=revision, created=created)
+                   created_at=data["created_at"], starts_at=_opt(data, "starts_at"),
+                   expires_at=_opt(data, "expires_at"), revision=revision, created=created)
 
 
 @dataclass(frozen=True)
@@ -147,9 +154,18 @@ class Login:
 
 @dataclass(frozen=True)
 class MeTeam:
+    """A team of ``/me``: active memberships not yet expired; a pending one (``starts_at`` ahead) is listed too."""
+
     team_id: str
     name: str
     role: str
+    starts_at: str | None = None
+    expires_at: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MeTeam:
+        return cls(team_id=data["team_id"], name=data["name"], role=data["role"], starts_at=_opt(data, "starts_at"),
+                   expires_at=_opt(data, "expires_at"))
 
 
 @dataclass(frozen=True)
@@ -160,7 +176,7 @@ class Me:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Me:
         return cls(user=User.from_json(data["user"]),
-                   teams=[MeTeam(team_id=t["team_id"], name=t["name"], role=t["role"]) for t in data.get("teams", [])])
+                   teams=[MeTeam.from_json(t) for t in data.get("teams", [])])
 
 
 @dataclass(frozen=True)
@@ -171,12 +187,14 @@ class APIKey:
     created_at: str
     source: str
     last_used_at: str | None = None
+    #: When the key stops authenticating (401 from then on); ``None``: it does not expire.
+    expires_at: str | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> APIKey:
         return cls(id=data["id"], name=data["name"], scopes=tuple(data.get("scopes") or ()),
                    created_at=data["created_at"], source=data.get("source", "api"),
-                   last_used_at=_opt(data, "last_used_at"))
+                   last_used_at=_opt(data, "last_used_at"), expires_at=_opt(data, "expires_at"))
 
 
 @dataclass(frozen=True)
@@ -189,12 +207,15 @@ class CreatedAPIKey:
     scopes: tuple[str, ...]
     created_at: str
     source: str
+    #: When the key stops authenticating; ``None``: it does not expire.
+    expires_at: str | None = None
     revision: int | None = field(default=None, compare=False)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], revision: int | None = None) -> CreatedAPIKey:
         return cls(id=data["id"], key=data["key"], name=data["name"], scopes=tuple(data.get("scopes") or ()),
-                   created_at=data["created_at"], source=data.get("source", "api"), revision=revision)
+                   created_at=data["created_at"], source=data.get("source", "api"),
+                   expires_at=_opt(data, "expires_at"), revision=revision)
 
 
 @dataclass(frozen=True)
@@ -216,8 +237,10 @@ class Decision:
     revision: int
     decision_id: str
     explanation: list[ExplanationStep] | None = None
-    #: ``"bounded"`` when the server answered with bounded staleness; ``None`` when it did not say.
+    #: ``"bounded"`` when the check asked for ``minimize_latency`` (bounded staleness); ``None`` otherwise.
     consistency: str | None = None
+    #: The instant a what-if check (``as_of``, administrators) evaluated time bounds at; ``None`` for a check at now.
+    as_of: str | None = None
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -230,7 +253,8 @@ class Decision:
                    decision_id=data.get("decision_id", ""),
                    explanation=None if explanation is None else [
                        ExplanationStep(rule=s["rule"], outcome=s["outcome"], detail=s["detail"]) for s in explanation],
-                   consistency=data.get("consistency") if isinstance(data.get("consistency"), str) else None)
+                   consistency=data.get("consistency") if isinstance(data.get("consistency"), str) else None,
+                   as_of=data.get("as_of") if isinstance(data.get("as_of"), str) else None)
 
 
 class _CheckRequestRequired(TypedDict):
@@ -241,10 +265,11 @@ class _CheckRequestRequired(TypedDict):
 
 
 class CheckRequest(_CheckRequestRequired, total=False):
-    """One check of a batch."""
+    """One check of a batch. ``as_of``: an aware ``datetime`` or an RFC 3339 UTC string (administrators)."""
 
     explain: bool
     consistency: Any
+    as_of: datetime | str
 
 
 @dataclass(frozen=True)
