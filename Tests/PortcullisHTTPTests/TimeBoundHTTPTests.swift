@@ -102,6 +102,13 @@ struct TimeBoundHTTPTests {
             #expect(try await client.decide("m1", "update", "generation", "g1").allowed == false, "now, it is not granted")
             let batch = try await client.post("/api/v1/authz/check-batch", json: ["checks": [question]])
             #expect((batch.json["results"] as? [[String: Any]])?.first?["allowed"] as? Bool == true, "\(batch.text)")
+            // A what-if deny is logged (the default mode logs denies) with the instant it was about.
+            var early = question
+            early["as_of"] = Self.text(start - 1000)
+            let denied = try await client.post("/api/v1/authz/check", json: early)
+            #expect(denied.json["allowed"] as? Bool == false)
+            let logged = try await client.get("/api/v1/audit/decisions/\(denied.json["decision_id"] as? String ?? "")")
+            #expect(logged.json["as_of"] as? String == Self.text(start - 1000), "\(logged.text)")
 
             let authz = try await client.post("/api/v1/api-keys", json: ["name": "svc", "scopes": ["authz"]])
             let service = client.withBearer(try #require(authz.json["key"] as? String))
