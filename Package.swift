@@ -100,6 +100,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                // `portcullis test`: policy test suites in YAML, read through Yams' node API for line numbers.
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings,
             plugins: ["EmbedResources"]
@@ -135,7 +137,8 @@ let package = Package(
         ),
         .testTarget(
             name: "portcullisTests",
-            dependencies: ["portcullis", "portcullis-floor", "PortcullisCore", "PortcullisHTTP", "PortcullisTestSupport"],
+            dependencies: ["portcullis", "portcullis-floor", "PortcullisCore", "PortcullisHTTP", "PortcullisTestSupport",
+                           .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
     ]
