@@ -197,6 +197,42 @@ struct PolicyTestCommandTests {
         #expect(read >= before && read <= WallClock.system.milliseconds())
     }
 
+    @Test("now: decides time-bound memberships: the same suite passes at one instant and fails at another")
+    func timeBounds() async throws {
+        func suite(now: String) -> String {
+            """
+            now: \(now)
+            data:
+              - {type: user, id: alice, email: alice@example.com}
+              - {type: user, id: temp, email: temp@example.com}
+              - {type: team, id: t1, name: Team, owner_id: alice}
+              - {type: member, team_id: t1, user_id: temp, role: editor, starts_at: "2026-03-01T00:00:00Z", expires_at: "2026-04-01T00:00:00Z"}
+              - {type: project, id: p1, name: P, owner_id: alice, team_id: t1, visibility: team}
+              - {type: generation, id: g1, owner_id: alice, project_id: p1}
+            checks:
+              - {user: temp, action: update, resource: "generation:g1", allowed: true, reason: "team_role:editor"}
+            resources:
+              - {user: temp, action: read, type: generation, ids: [g1]}
+            subjects:
+              - {resource: "generation:g1", action: update, users: [alice, temp]}
+            """
+        }
+        let directory = try Self.folder([
+            "inside.yaml": suite(now: "2026-03-31T23:59:59.999Z"),
+            "before.yaml": suite(now: "2026-02-28T23:59:59Z"),
+            "after.yaml": suite(now: "2026-04-01T00:00:00Z"),
+        ])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let inside = try await CommandRunner.run(["test", directory + "/inside.yaml"])
+        #expect(inside.status == 0, "\(inside.output)\(inside.error)")
+        for name in ["before.yaml", "after.yaml"] {
+            let outside = try await CommandRunner.run(["test", directory + "/" + name])
+            #expect(outside.status == 1, "\(name): \(outside.output)")
+            #expect(outside.output.contains("3 cases: 0 passed, 3 failed"), "\(name): \(outside.output)")
+            #expect(outside.output.contains("got denied (no_grant)"), "\(name): \(outside.output)")
+        }
+    }
+
     @Test("YAML values become the import's JSON: numbers, booleans, null, lists, nested maps, timestamps as text")
     func yamlToJSON() throws {
         let node = try #require(try Yams.compose(yaml: """

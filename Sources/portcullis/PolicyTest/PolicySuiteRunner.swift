@@ -24,8 +24,8 @@ struct PolicySuiteResult {
 /// Runs one suite on a database of its own: a temporary SQLite file (WAL, as served) that the data is imported into
 /// with the import itself, then every case asked of the real engine in process.
 ///
-/// The clock: a suite's `now:` becomes a fixed `WallClock` handed to everything here that reads the time of day, so
-/// time-bound rules are evaluated at that instant; without `now:` it is the system clock.
+/// The clock: a suite's `now:` becomes a fixed `WallClock` (`clock`) handed to the engine, so time-bound memberships
+/// are evaluated at that instant in checks and listings alike; without `now:` it is the system clock.
 struct PolicySuiteRunner {
     let suite: PolicySuite
 
@@ -44,7 +44,7 @@ struct PolicySuiteRunner {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let store = try SQLiteStore(StoreConfiguration(path: directory + "/portcullis.sqlite", synchronous: .normal))
             try load(into: store)
-            let engine = AuthorizationEngine(store: store)
+            let engine = AuthorizationEngine(store: store, clock: clock)
             result.cases = suite.checks.map { check($0, engine) } + suite.resources.map { resources($0, engine) }
                 + suite.subjects.map { subjects($0, engine) }
         } catch let error as PolicySuiteError {
