@@ -52,8 +52,9 @@ public func buildApplication(
         changes: changes)
     let decisionLog = try DecisionLog(configuration: settings.decisionLog, path: settings.decisionLogPath, clock: settings.clock,
                                       revision: { versions.revision })
+    let jwt = try await makeJWTVerifier(settings, logger: logger)
     let router = buildRouter(settings, store: store, cache: cache, keyring: keyring, instruments: instruments, logger: logger,
-                             decisionLog: decisionLog)
+                             decisionLog: decisionLog, jwt: jwt)
     var services: [any Service] = cache.map { [CacheWriter(cache: $0, logger: logger)] } ?? []
     services.append(DecisionLogWriter(log: decisionLog, logger: logger))
     if settings.monitorEnabled { services.append(MonitorService(instruments: instruments)) }
@@ -73,6 +74,24 @@ public func buildApplication(
         logger: logger)
 }
 
+/// The JWT verifier of `[auth.jwt]`, its key set loaded; nil when JWTs are not configured. A key file that cannot be
+/// read or parsed stops the start (a configuration error); a key URL that does not answer is logged and retried by
+/// the first token with an unknown `kid`, so the server starts while the identity provider is down.
+func makeJWTVerifier(_ settings: ServerSettings, logger: Logger) async throws -> JWTVerifier? {
+    guard let configuration = try settings.jwt.configuration() else { return nil }
+    let source: any JWKSSource = settings.jwt.jwksFile.map { JWKSFile(path: $0) } ?? JWKSURL(url: settings.jwt.jwksURL ?? "")
+    let verifier = JWTVerifier(configuration: configuration, source: source, clock: settings.clock)
+    do {
+        let count = try await verifier.loadKeys()
+        logger.info("JWT callers accepted", metadata: ["issuer": "\(configuration.issuer)", "keys": "\(count)", "jwks": "\(source.location)"])
+        if count == 0 { logger.warning("the JWKS holds no usable RS256, ES256 or EdDSA key", metadata: ["jwks": "\(source.location)"]) }
+    } catch where settings.jwt.jwksURL != nil {
+        logger.warning("could not fetch the JWKS; retried when a token names an unknown kid",
+                       metadata: ["jwks": "\(source.location)", "error": "\(error)"])
+    }
+    return verifier
+}
+
 /// What `buildRouter` assembles: the router, the table of its routes, and the fast path that answers cached checks
 /// on the event loop with the same pieces (nil when `server.fast_path` is off).
 struct Routing {
@@ -90,7 +109,7 @@ struct Routing {
 /// keeps nothing unless given).
 func buildRouter(
     _ settings: ServerSettings, store: any Store, cache: DecisionCache?, keyring: SigningKeyring, instruments: Instruments, logger: Logger,
-    decisionLog: DecisionLog = .discarding()
+    decisionLog: DecisionLog = .discarding(), jwt: JWTVerifier? = nil
 ) -> Routing {
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()
@@ -111,7 +130,7 @@ func buildRouter(
     router.add(middleware: ErrorMiddleware(routes: routes))
     if let shedder { router.add(middleware: LoadSheddingMiddleware(shedder: shedder)) }
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: settings.maxBodyBytes))
-    let authenticator = Authenticator(directory: store, cache: cache, clock: settings.clock)
+    let authenticator = Authenticator(directory: store, cache: cache, clock: settings.clock, jwt: jwt)
     router.add(middleware: AuthenticationMiddleware(authenticator: authenticator, monitor: monitor))
     router.add(middleware: WriteAttributionMiddleware())
     let admin = router.group().add(middleware: RequireAdminMiddleware())

@@ -18,6 +18,8 @@ public struct ServerSettings: Sendable {
     public var passwordIterations = 600_000
     /// How long a sign-in token works.
     public var tokenLifetimeSeconds = 43_200
+    /// JWT callers (`[auth.jwt]`): off unless issuer, audience and a key set are configured.
+    public var jwt = JWTSettings()
     /// Failed sign-ins allowed per account per window (an address that failed for an account is refused past it),
     /// and per client address per window (SPEC 8.1).
     public var loginFailuresPerEmail = 5

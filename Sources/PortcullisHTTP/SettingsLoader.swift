@@ -134,7 +134,7 @@ public enum SettingsLoader {
         Option(key: "alerts.memory_percent", environment: "PORTCULLIS_ALERT_MEMORY_PERCENT") { settings, value throws(PortcullisError) in
             settings.alertThresholds.memoryPercent = Double(try integer(value, "memory_percent", in: 1...100))
         },
-    ] + auditOptions + RouteClassifier.order.map { routeClass in
+    ] + auditOptions + jwtOptions + RouteClassifier.order.map { routeClass in
         Option(key: "routes.\(routeClass.rawValue)", environment: "PORTCULLIS_ROUTES_\(routeClass.rawValue.uppercased())") { settings, value throws(PortcullisError) in
             let patterns = value.split(separator: ",").map { $0.trimmingSpaces }.filter { !$0.isEmpty }
             guard patterns.allSatisfy({ $0.hasPrefix("/") }) else {

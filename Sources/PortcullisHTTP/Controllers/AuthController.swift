@@ -31,14 +31,14 @@ struct AuthController {
             return response
         }
         router.route(.post, "/api/v1/auth/logout", in: table) { _, context in
-            let user = try context.requireUser()
+            let user = try context.requireSessionUser()
             guard let token = context.bearer else { throw PortcullisError(.unauthorized, "no token") }
             _ = try await controller.directory.deleteToken(hash: UserTokenSecret(token: token).hash)
             controller.logSignOut(user.id, "signed_out", context)
             return Response(status: .noContent)
         }
         router.route(.post, "/api/v1/auth/logout-all", in: table) { _, context in
-            let user = try context.requireUser()
+            let user = try context.requireSessionUser()
             let revision = try await controller.directory.endSessions(userId: user.id)
             controller.logSignOut(user.id, "signed_out_everywhere", context)
             return .noContent(revision: revision)

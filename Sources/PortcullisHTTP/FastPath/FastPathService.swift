@@ -5,11 +5,11 @@ import PortcullisCore
 /// Answers `POST /api/v1/authz/check` and `check-batch`, and `GET /api/v1/health`, on the event loop: parse,
 /// authenticate, decide (from the cache, or on a miss from one snapshot through the reader pool: a few microseconds of
 /// indexed reads from a memory-mapped file, less than handing the request to a task would cost), encode. Whatever it
-/// cannot answer with a 200 — no or an unknown credential, invalid input, a caller asking about another user, an
-/// error — it answers nil, and the request takes the full path (Hummingbird, its middleware and controllers), which
-/// produces every error. Health is here too because load balancers ask it on every connection they keep: a
-/// connection that only asks checks and health never enters Hummingbird's request loop, which keeps idle
-/// connections small (docs/benchmarks.md).
+/// cannot answer with a 200 — no or an unknown credential, a JWT (verified only on the full path, which may fetch its
+/// key set), invalid input, a caller asking about another user, an error — it answers nil, and the request takes the
+/// full path (Hummingbird, its middleware and controllers), which produces every error. Health is here too because
+/// load balancers ask it on every connection they keep: a connection that only asks checks and health never enters
+/// Hummingbird's request loop, which keeps idle connections small (docs/benchmarks.md).
 ///
 /// It holds the contract of the full path by calling the same pieces: `Authenticator.identity`,
 /// `AuthorizationEngine.check` and `checkAsSubject`, `AuthorizationController`'s field rules and authorization of the caller,
