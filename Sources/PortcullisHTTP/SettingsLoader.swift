@@ -142,7 +142,7 @@ public enum SettingsLoader {
             }
             settings.routeClassifier = settings.routeClassifier.replacing(routeClass, with: patterns)
         }
-    } + auditOptions
+    }
 
     /// Builds settings from a config file's text (if any), the environment, and flags given as `section.key` → value.
     public static func load(configText: String?, environment: [String: String], flags: [String: String]) throws(PortcullisError) -> ServerSettings {
