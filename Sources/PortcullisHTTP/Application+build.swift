@@ -121,6 +121,8 @@ func buildRouter(
     DashboardController().addRoutes(to: router, table: routes)
     ManagementController(directory: store, hasher: hasher, hashing: hashing).addRoutes(to: admin, table: routes)
     APIKeysController(directory: store, clock: settings.clock).addRoutes(to: admin, table: routes)
+    DirectorySearchController(directory: store, clock: settings.clock).addRoutes(to: admin, table: routes)
+    SigningKeysController(keyring: keyring).addRoutes(to: admin, table: routes)
     ChangesController(store: store, stream: ChangeStream(store: store, signal: instruments.changes, keepAlive: settings.audit.streamKeepAlive))
         .addRoutes(to: admin, table: routes)
     ImportController(directory: store, hasher: hasher, spoolDirectory: settings.dataDirectory, maxImportBytes: settings.maxImportBytes)
