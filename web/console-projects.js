@@ -6,7 +6,7 @@ import { $, confirmChange, clearErrors, showError, saved, Pager, button, utc } f
 
 const enc = encodeURIComponent;
 const WHO = {
-  private: 'its owner, the project owner and administrators',
+  private: 'each generation\'s owner, the project owner and administrators',
   team: 'also the members of its team, as their roles allow',
   public: 'every active user (read and download), and its team as their roles allow',
 };

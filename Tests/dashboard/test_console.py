@@ -34,12 +34,14 @@ def console_page(browser, server):
     return page, watch
 
 
-def confirm(page, expected_text):
+def confirm(page, expected_text, screenshot=None):
     """The confirmation says what will change; the confirm button goes ahead."""
     dialog = page.locator("#confirm-dialog")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text(expected_text)
     expect(page.locator("#confirm-cancel")).to_be_focused()
+    if screenshot:
+        page.screenshot(path=str(ARTIFACTS / screenshot))
     text = dialog.inner_text()
     page.click("#confirm-ok")
     expect(dialog).to_be_hidden()
@@ -150,7 +152,7 @@ def test_user_lifecycle(server, browser):
     # Deleted, after a confirmation that names the user; gone from the search.
     page.click("#nav-users")
     page.click("#user-delete")
-    text = confirm(page, "dana@example.com")
+    text = confirm(page, "dana@example.com", screenshot="confirm-delete-user.png")
     assert "Delete user dana" in text
     expect(page.locator("#users-status")).to_contain_text("Deleted user dana")
     assert server.request("GET", "/api/v1/users/dana", token=server.key)[0] == 404
@@ -231,7 +233,7 @@ def test_visibility_change_with_preview(server, browser):
     expect(page.locator("#project-generations tbody tr")).to_have_count(3)
     page.select_option("#project-visibility", "team")
     page.click("#visibility-form button[type=submit]")
-    text = confirm(page, "3 of its 3 generations change audience")
+    text = confirm(page, "3 of its 3 generations change audience", screenshot="confirm-visibility.png")
     assert "members of its team" in text
     expect(page.locator('#project-summary [data-visibility="team"]')).to_be_visible()
     saved_revision(page, "projects-status")
