@@ -1,11 +1,16 @@
 // The Users view: search (server-side, paged), create, edit, disable, password, sessions, delete, teams and roles.
-import { api } from './api.js';
+import { api, session } from './api.js';
 import { h, badge, table } from './ui.js';
 import {
   $, confirmChange, clearErrors, showError, saved, Pager, button, showActionError, membershipState, STATE_BADGE, utc,
 } from './console-kit.js';
 
 const enc = encodeURIComponent;
+
+/** The line a confirmation adds when the administrator acts on their own account. */
+function own(user) {
+  return user.email === session.who ? ['This is the account this console is signed in with: it is signed out too.'] : [];
+}
 
 export class UsersView {
   constructor(openExplorer) {
@@ -154,7 +159,7 @@ export class UsersView {
     clearErrors(form);
     const ok = await confirmChange({
       title: `Set a new password for ${this.user.id}?`,
-      lines: [`${this.user.email} signs in with the new password from now on; every session they have ends at once.`],
+      lines: [`${this.user.email} signs in with the new password from now on; every session they have ends at once.`, ...own(this.user)],
       action: 'Set password',
     });
     if (!ok) return;
@@ -168,7 +173,7 @@ export class UsersView {
       title: disable ? `Disable ${this.user.id}?` : `Enable ${this.user.id}?`,
       lines: disable
         ? [`${this.user.email} can no longer sign in; every session ends at once and every check for them answers deny (user_inactive).`,
-          'Their teams, roles and ownerships are kept for when they are enabled again.']
+          'Their teams, roles and ownerships are kept for when they are enabled again.', ...own(this.user)]
         : [`${this.user.email} may sign in again and is granted what their ownership and teams grant. Ended sessions do not come back.`],
       action: disable ? 'Disable user' : 'Enable user',
     });
@@ -179,7 +184,7 @@ export class UsersView {
     $('user-action-error').hidden = true;
     const ok = await confirmChange({
       title: `End every session of ${this.user.id}?`,
-      lines: [`Every token ${this.user.email} holds stops working at once; they can sign in again.`],
+      lines: [`Every token ${this.user.email} holds stops working at once; they can sign in again.`, ...own(this.user)],
       action: 'End sessions',
     });
     if (!ok) return;
@@ -197,7 +202,7 @@ export class UsersView {
     const ok = await confirmChange({
       title: `Delete user ${u.id} (${u.email})?`,
       lines: [`${u.display_name || u.id} <${u.email}> is deleted: every session ends, every check for them answers deny, and they leave every list.`,
-        `The id ${u.id} is never reused; the email may be given to a new user.`],
+        `The id ${u.id} is never reused; the email may be given to a new user.`, ...own(u)],
       action: `Delete ${u.id}`,
     });
     if (!ok) return;

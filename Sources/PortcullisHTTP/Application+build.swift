@@ -119,7 +119,7 @@ func buildRouter(
     HealthController().addRoutes(to: router, table: routes)
     OpenAPIController().addRoutes(to: router, table: routes)
     DashboardController().addRoutes(to: router, table: routes)
-    ManagementController(directory: store, hasher: hasher, hashing: hashing).addRoutes(to: admin, table: routes)
+    ManagementController(directory: store, hasher: hasher, hashing: hashing, decisionLog: decisionLog).addRoutes(to: admin, table: routes)
     APIKeysController(directory: store, clock: settings.clock).addRoutes(to: admin, table: routes)
     DirectorySearchController(directory: store, clock: settings.clock).addRoutes(to: admin, table: routes)
     SigningKeysController(keyring: keyring).addRoutes(to: admin, table: routes)

@@ -38,7 +38,7 @@ struct ConsoleAPITests {
                 #expect(answer.status == 400 && answer.errorCode == "invalid_field", "q=\(bad.prefix(20)): \(answer.status)")
                 #expect(answer.errorMessage?.hasPrefix("q") == true)
             }
-            #expect(try await client.get("/api/v1/users?q=ali&cursor=garbage").status == 400)
+            #expect(try await client.get("/api/v1/users?q=ali&cursor=%21%21").status == 400)
         }
     }
 
@@ -146,6 +146,12 @@ struct ConsoleAPITests {
             #expect(try await viewer.get("/api/v1/me").status == 401)
             #expect(try await other.get("/api/v1/me").status == 200, "another user's session is untouched")
             #expect(try await client.get("/api/v1/users/m1").json["status"] as? String == "active")
+            // The audit log says who ended them (sign-ins and sign-outs are logged by default).
+            let logged = try await client.get("/api/v1/audit/decisions?user_id=m1&resource_type=account")
+            let items = logged.json["items"] as? [[String: Any]] ?? []
+            let entry = items.first { $0["reason"] as? String == "ended_by_administrator" }
+            #expect(entry?["action"] as? String == "sign_out")
+            #expect((entry?["caller"] as? [String: Any])?["kind"] as? String == "api_key")
             #expect(try await client.delete("/api/v1/users/ghost/sessions").status == 404)
             #expect(try await client.delete("/api/v1/users/bad%20id/sessions").status == 400)
         }

@@ -10,6 +10,8 @@ struct ManagementController {
     let hasher: PasswordHasher
     /// New passwords are hashed on the same bounded pool as sign-ins.
     let hashing: PasswordHashingPool
+    /// Records sessions an administrator ends, as sign-outs of the user by that administrator.
+    var decisionLog: DecisionLog? = nil
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
         addUserRoutes(to: router, table: table)
@@ -19,7 +21,7 @@ struct ManagementController {
     }
 
     private func addUserRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
-        let directory = directory, hasher = hasher, hashing = hashing
+        let directory = directory, hasher = hasher, hashing = hashing, decisionLog = decisionLog
         router.route(.post, "/api/v1/users", in: table) { request, context in
             var request = request
             var fields = try await request.jsonFields(context: context)
@@ -56,7 +58,11 @@ struct ManagementController {
         router.route(.delete, "/api/v1/users/{id}/sessions", in: table) { _, context in
             let id = try context.id("id")
             _ = try await directory.user(id)
-            return .noContent(revision: try await directory.endSessions(userId: id))
+            let revision = try await directory.endSessions(userId: id)
+            decisionLog?.record(AccountEvent(action: .signOut, userId: id, allowed: true, reason: "ended_by_administrator",
+                                             clientAddress: context.clientAddress),
+                                caller: DecisionCaller(try context.requireIdentity()))
+            return .noContent(revision: revision)
         }
     }
 
