@@ -110,6 +110,7 @@ public protocol GenerationStore: Sendable {
 
 /// The directory: everything management reads and writes.
 public typealias DirectoryStore = UserStore & TeamStore & ProjectStore & GenerationStore & APIKeyStore & SessionStore & ImportStore
+    & DirectorySearch
 
 /// Everything a server needs from a backend: the directory, the decision and credential reads of the request path,
 /// the change log, and the figures the monitor shows. SQLite (`SQLiteStore`) and memory (`MemoryStore`) implement it; the store

@@ -31,6 +31,9 @@ struct QueryPlanTests {
         Statement(name: "grantedUsers", sql: ListingQueries.grantedUsers),
     ]
 
+    /// The console's finding aids: user search, filtered lists, a user's memberships, the visibility preview.
+    static let directorySearch = DirectorySearchQueries.all.map { Statement(name: $0.name, sql: $0.sql) }
+
     /// The change log's reads (SPEC 8.2), with every combination of filters.
     static let changeReads: [Statement] = [false, true].flatMap { entity in
         [false, true].flatMap { entityId in
@@ -105,6 +108,14 @@ struct QueryPlanTests {
         let plan = try Self.plan(statement.sql)
         #expect(!plan.isEmpty)
         #expect(Self.tableScans(statement.sql, plan: plan).isEmpty, "plan: \(plan)")
+    }
+
+    @Test("a console search or filtered list reaches rows through an index, never scans", arguments: directorySearch)
+    func directorySearchStatement(_ statement: Statement) throws {
+        let plan = try Self.plan(statement.sql)
+        #expect(!plan.isEmpty)
+        #expect(Self.tableScans(statement.sql, plan: plan).isEmpty, "plan: \(plan)")
+        #expect(plan.contains { $0.hasPrefix("SEARCH ") }, "plan: \(plan)")
     }
 
     @Test("a change-log read searches its key or the entity_id index, never scans", arguments: changeReads)

@@ -27,7 +27,7 @@ struct SecurityAccessTests {
         case _ where operation.contains(" /api/v1/users") || operation.contains(" /api/v1/teams") || operation.contains(" /api/v1/projects")
             || operation.contains(" /api/v1/generations") || operation.contains(" /api/v1/api-keys") || operation.contains(" /api/v1/import")
             || operation.contains(" /api/v1/performance/") || operation.contains(" /api/v1/changes") || operation.contains(" /api/v1/audit/")
-            || operation == "GET /metrics":
+            || operation.contains(" /api/v1/signing-keys") || operation == "GET /metrics":
             return .admin
         default: return nil
         }

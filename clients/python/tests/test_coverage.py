@@ -22,7 +22,8 @@ SAMPLES = {
     "key_id": "k1", "user_id": "u1", "team_id": "t1", "project_id": "p1", "generation_id": "g1",
     "decision_id": "0123456789abcdef01234567", "file": "app.js", "email": "a@example.com", "password": "password1",
     "name": "n", "owner_id": "u1", "role": "viewer", "url": "/media/a.png?expires=1", "records": [{"type": "user"}],
-    "checks": [], "action": "read", "resource_type": "generation", "resource_id": "g1",
+    "checks": [], "action": "read", "resource_type": "generation", "resource_id": "g1", "kid": "k1",
+    "visibility": "public",
 }
 
 

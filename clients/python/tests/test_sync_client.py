@@ -223,3 +223,29 @@ def test_performance_endpoints(admin: Client) -> None:
     assert timings and all(t.iterations > 0 for t in timings)
     assert admin.performance_queries()["queries"]
     assert "# TYPE" in admin.prometheus_metrics()
+
+
+def test_console_routes(admin: Client, unique: str) -> None:
+    owner = admin.create_user(f"con-o-{unique}@example.com", id=f"con-o-{unique}").id
+    member = admin.create_user(f"Con-M-{unique}@example.com", id=f"con-m-{unique}").id
+    assert [u.id for u in admin.list_users(q=f"con-m-{unique}").items] == [member]
+    assert [u.id for u in admin.list_users(q=f"CON-M-{unique}@").items] == [member], "emails match in any case"
+    team = admin.create_team("Console", owner, id=f"con-t-{unique}").id
+    added = admin.add_member(team, "viewer", email=f"con-m-{unique}@example.com", expires_at="2099-01-01T00:00:00Z")
+    assert added.user_id == member and added.created is True and added.revision
+    with pytest.raises(UnprocessableEntity):
+        admin.add_member(team, "viewer", email=f"ghost-{unique}@example.com")
+    states = {m.team_id: m.state for m in admin.list_user_memberships(member)}
+    assert states == {team: "in_effect"}
+    project = admin.create_project("P", owner, id=f"con-p-{unique}", team_id=team, visibility="team").id
+    admin.create_generation(owner, id=f"con-g-{unique}", project_id=project)
+    assert [p.id for p in admin.list_projects(team_id=team).items] == [project]
+    assert [g.id for g in admin.list_generations(team_id=team).items] == [f"con-g-{unique}"]
+    assert [g.id for g in admin.list_generations(owner_id=owner, project_id=project).items] == [f"con-g-{unique}"]
+    preview = admin.preview_project_visibility(project, "private")
+    assert (preview.generations, preview.changed_generations, preview.visibility) == (1, 1, "team")
+    assert admin.end_user_sessions(member)
+    keys = admin.list_signing_keys()
+    rotated = admin.rotate_signing_key()
+    assert rotated.active and rotated.kid != keys.active
+    assert admin.retire_signing_key(keys.active).retired is True

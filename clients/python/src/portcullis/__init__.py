@@ -29,4 +29,5 @@ __all__ = [
     "APIKey", "BatchResult", "Change", "ChangeEvent", "ChangesPage", "CheckRequest", "CreatedAPIKey", "Decision",
     "ExplanationStep", "Generation", "Health", "ImportResult", "LoggedDecision", "Login", "Me", "MediaURL", "Member",
     "Page", "PerformanceHealth", "Project", "ResourcesPage", "SubjectsPage", "Team", "User",
+    "UserMembership", "VisibilityPreview", "SigningKey", "SigningKeys",
 ]

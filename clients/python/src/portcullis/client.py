@@ -16,7 +16,8 @@ from ._sync import SyncBase
 from .models import (APIKey, BatchResult, Change, ChangeEvent, ChangesPage, CheckRequest, CreatedAPIKey,
                      DashboardReport, Decision, Generation, Health, ImportResult, LoggedDecision, Login, Me, MediaURL,
                      Member, MetricsReport, Page, PerformanceHealth, Project, QueryReport, ResourcesPage,
-                     SubjectsPage, Team, TimingReport, User, ValidationReport)
+                     SigningKey, SigningKeys, SubjectsPage, Team, TimingReport, User, UserMembership,
+                     ValidationReport, VisibilityPreview)
 
 __all__ = ["Client"]
 
@@ -179,9 +180,10 @@ class Client(SyncBase):
             id=id, email=email, display_name=display_name, password=password, is_admin=is_admin,
             status=status).items() if v is not None}))
 
-    def list_users(self, *, limit: int | None = None, cursor: str | None = None) -> Page[User]:
-        """``GET /api/v1/users``: one page, in id order."""
-        return self._send(Call(ROUTE["list_users"], _page(User.from_json), params=query(limit=limit, cursor=cursor)))
+    def list_users(self, *, q: str | None = None, limit: int | None = None, cursor: str | None = None) -> Page[User]:
+        """``GET /api/v1/users``: one page, in id order; with ``q``, users whose id or email starts with it."""
+        return self._send(Call(ROUTE["list_users"], _page(User.from_json),
+                               params=query(q=q, limit=limit, cursor=cursor)))
 
     def get_user(self, user_id: str) -> User:
         """``GET /api/v1/users/{id}``."""
@@ -196,6 +198,16 @@ class Client(SyncBase):
     def delete_user(self, user_id: str) -> int | None:
         """``DELETE /api/v1/users/{id}`` (soft); returns the revision."""
         return self._send(Call(ROUTE["delete_user"], _revision, path_params={"id": user_id}))
+
+    def end_user_sessions(self, user_id: str) -> int | None:
+        """``DELETE /api/v1/users/{id}/sessions``: every token of the user is 401 at once; returns the revision."""
+        return self._send(Call(ROUTE["end_user_sessions"], _revision, path_params={"id": user_id}))
+
+    def list_user_memberships(self, user_id: str) -> list[UserMembership]:
+        """``GET /api/v1/users/{id}/memberships``: every team of the user, with each membership's state."""
+        return self._send(Call(ROUTE["list_user_memberships"],
+                               lambda raw: [UserMembership.from_json(m) for m in raw.json()["items"]],
+                               path_params={"id": user_id}))
 
     # Teams and memberships.
 
@@ -243,6 +255,20 @@ class Client(SyncBase):
                       is_active=is_active, starts_at=_optional_timestamp(starts_at, "starts_at"),
                       expires_at=_optional_timestamp(expires_at, "expires_at"))))
 
+    def add_member(self, team_id: str, role: str, *, user_id: str | None = None, email: str | None = None,
+                   permissions: Sequence[str] = UNSET, is_active: bool = UNSET, starts_at: str | None = UNSET,
+                   expires_at: str | None = UNSET) -> Member:
+        """``POST /api/v1/teams/{id}/members``: creates or replaces a membership, naming the user by ``user_id`` or
+        ``email`` (exactly one)."""
+        return self._send(Call(
+            ROUTE["add_member"],
+            lambda raw: Member.from_json(raw.json(), revision=raw.revision, created=raw.status == 201),
+            path_params={"id": team_id},
+            json=body(role=role, user_id=user_id if user_id is not None else UNSET,
+                      email=email if email is not None else UNSET,
+                      permissions=list(permissions) if permissions is not UNSET else UNSET, is_active=is_active,
+                      starts_at=starts_at, expires_at=expires_at)))
+
     def delete_member(self, team_id: str, user_id: str) -> int | None:
         """``DELETE /api/v1/teams/{id}/members/{user_id}``; returns the revision."""
         return self._send(Call(ROUTE["delete_member"], _revision, path_params={"id": team_id, "user_id": user_id}))
@@ -255,10 +281,11 @@ class Client(SyncBase):
         return self._send(Call(ROUTE["create_project"], _entity(Project), json={k: v for k, v in dict(
             id=id, name=name, owner_id=owner_id, team_id=team_id, visibility=visibility).items() if v is not None}))
 
-    def list_projects(self, *, limit: int | None = None, cursor: str | None = None) -> Page[Project]:
-        """``GET /api/v1/projects``: one page, in id order."""
+    def list_projects(self, *, owner_id: str | None = None, team_id: str | None = None, limit: int | None = None,
+                      cursor: str | None = None) -> Page[Project]:
+        """``GET /api/v1/projects``: one page, in id order, narrowed to an owner and/or a team."""
         return self._send(Call(ROUTE["list_projects"], _page(Project.from_json),
-                               params=query(limit=limit, cursor=cursor)))
+                               params=query(owner_id=owner_id, team_id=team_id, limit=limit, cursor=cursor)))
 
     def get_project(self, project_id: str) -> Project:
         """``GET /api/v1/projects/{id}``."""
@@ -274,6 +301,12 @@ class Client(SyncBase):
         """``DELETE /api/v1/projects/{id}`` (soft); returns the revision."""
         return self._send(Call(ROUTE["delete_project"], _revision, path_params={"id": project_id}))
 
+    def preview_project_visibility(self, project_id: str, visibility: str) -> VisibilityPreview:
+        """``GET /api/v1/projects/{id}/visibility-preview``: how many generations would change audience. Changes
+        nothing."""
+        return self._send(Call(ROUTE["preview_project_visibility"], lambda raw: VisibilityPreview.from_json(raw.json()),
+                               path_params={"id": project_id}, params=query(visibility=visibility)))
+
     # Generations.
 
     def create_generation(self, owner_id: str, *, id: str | None = None, project_id: str | None = None,
@@ -283,10 +316,12 @@ class Client(SyncBase):
             id=id, owner_id=owner_id, project_id=project_id, status=status, media_key=media_key).items()
             if v is not None}))
 
-    def list_generations(self, *, limit: int | None = None, cursor: str | None = None) -> Page[Generation]:
-        """``GET /api/v1/generations``: one page, in id order."""
-        return self._send(Call(ROUTE["list_generations"], _page(Generation.from_json),
-                               params=query(limit=limit, cursor=cursor)))
+    def list_generations(self, *, owner_id: str | None = None, project_id: str | None = None,
+                         team_id: str | None = None, limit: int | None = None,
+                         cursor: str | None = None) -> Page[Generation]:
+        """``GET /api/v1/generations``: one page, in id order, narrowed to an owner, a project and/or a team."""
+        return self._send(Call(ROUTE["list_generations"], _page(Generation.from_json), params=query(
+            owner_id=owner_id, project_id=project_id, team_id=team_id, limit=limit, cursor=cursor)))
 
     def get_generation(self, generation_id: str) -> Generation:
         """``GET /api/v1/generations/{id}``: with a user token, 404 unless the user may read it."""
@@ -319,6 +354,23 @@ class Client(SyncBase):
         ``bad_signature``, ``unknown_key`` or ``malformed``) otherwise. No credential is sent."""
         return self._send(Call(ROUTE["verify_media_url"], lambda raw: raw.status == 204,
                                headers={"X-Original-URI": _media_uri(url)}, authenticated=False))
+
+    def list_signing_keys(self) -> SigningKeys:
+        """``GET /api/v1/signing-keys``: the media URL signing keys, never a secret."""
+        def parse(raw: Raw) -> SigningKeys:
+            data = raw.json()
+            return SigningKeys(active=data["active"], items=tuple(SigningKey.from_json(k) for k in data["items"]))
+
+        return self._send(Call(ROUTE["list_signing_keys"], parse))
+
+    def rotate_signing_key(self) -> SigningKey:
+        """``POST /api/v1/signing-keys``: a new key signs from now on. Never retried."""
+        return self._send(Call(ROUTE["rotate_signing_key"], lambda raw: SigningKey.from_json(raw.json())))
+
+    def retire_signing_key(self, kid: str) -> SigningKey:
+        """``POST /api/v1/signing-keys/{id}/retire``: URLs signed with it stop verifying (the active key: 409)."""
+        return self._send(Call(ROUTE["retire_signing_key"], lambda raw: SigningKey.from_json(raw.json()),
+                               path_params={"id": kid}))
 
     # Import.
 

@@ -19,6 +19,7 @@ __all__ = [
     "ResourcesPage", "SubjectsPage", "ImportResult", "MediaURL", "Change", "ChangeActor", "ChangesPage",
     "ChangeEvent", "LoggedDecision", "Health", "ComponentStatus", "PerformanceHealth", "ValidationTarget",
     "ValidationReport", "ComponentTiming", "TimingReport", "QueryReport", "DashboardReport", "MetricsReport",
+    "UserMembership", "VisibilityPreview", "SigningKey", "SigningKeys",
 ]
 
 Action = Literal["read", "update", "delete", "download", "create_generation", "manage_members"]
@@ -545,3 +546,62 @@ class MetricsReport(TypedDict, total=False):
     system: dict[str, Any]
     alerts: list[dict[str, Any]]
     statement_cache: StatementCache
+
+
+@dataclass(frozen=True)
+class UserMembership:
+    """One of a user's memberships (``list_user_memberships``), with whether it grants now: ``in_effect``,
+    ``pending`` (before ``starts_at``), ``expired`` (from ``expires_at``) or ``inactive``."""
+    team_id: str
+    user_id: str
+    role: str
+    permissions: tuple[str, ...]
+    is_active: bool
+    created_at: str
+    state: str
+    starts_at: str | None = None
+    expires_at: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> UserMembership:
+        return cls(team_id=data["team_id"], user_id=data["user_id"], role=data["role"],
+                   permissions=tuple(data.get("permissions") or ()), is_active=bool(data.get("is_active", True)),
+                   created_at=data["created_at"], state=data["state"], starts_at=_opt(data, "starts_at"),
+                   expires_at=_opt(data, "expires_at"))
+
+
+@dataclass(frozen=True)
+class VisibilityPreview:
+    """What changing a project's visibility would do: of its ``generations``, ``changed_generations`` change audience."""
+    project_id: str
+    visibility: str
+    proposed_visibility: str
+    generations: int
+    changed_generations: int
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> VisibilityPreview:
+        return cls(project_id=data["project_id"], visibility=data["visibility"],
+                   proposed_visibility=data["proposed_visibility"], generations=int(data["generations"]),
+                   changed_generations=int(data["changed_generations"]))
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """A media URL signing key, without its secret."""
+    kid: str
+    created_at: str
+    retired: bool
+    active: bool
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SigningKey:
+        return cls(kid=data["kid"], created_at=data["created_at"], retired=bool(data["retired"]),
+                   active=bool(data["active"]))
+
+
+@dataclass(frozen=True)
+class SigningKeys:
+    """Every signing key, oldest first, and the id of the one that signs."""
+    active: str
+    items: tuple[SigningKey, ...]
