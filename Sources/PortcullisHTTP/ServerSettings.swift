@@ -64,6 +64,8 @@ public struct ServerSettings: Sendable {
     /// overload breaker opens for `overloadOpenSeconds`.
     public var maxInFlight = 2048
     public var overloadOpenSeconds = 30
+    /// How the log is written to standard error: `text` lines (the default) or one JSON object a line.
+    public var logFormat = LogFormat.text
     /// `GET /metrics` without credentials.
     public var metricsPublic = false
     /// The decision log (`[audit]`: `decisions`, `sample_rate`, `max_bytes`, `retention_days`).

@@ -113,6 +113,12 @@ public enum SettingsLoader {
             guard let mode = AccessLogMode(rawValue: value) else { throw PortcullisError.invalidField("access_log", "must be off, errors or all") }
             settings.accessLog = mode
         },
+        Option(key: "log.format", environment: "PORTCULLIS_LOG_FORMAT") { settings, value throws(PortcullisError) in
+            guard let format = LogFormat(rawValue: value.lowercased()) else {
+                throw PortcullisError(.invalidConfig, "log.format: must be text or json, not '\(value)'")
+            }
+            settings.logFormat = format
+        },
         Option(key: "metrics.public", environment: "PORTCULLIS_METRICS_PUBLIC") { settings, value throws(PortcullisError) in
             settings.metricsPublic = try boolean(value, "metrics.public")
         },

@@ -30,6 +30,16 @@ extension SQLiteStore: StoreDiagnostics {
         for statement in statementCatalog { registry.register(statement.name, statement.sql, class: statement.class) }
     }
 
+    /// Every registered statement's figures and the statement cache, without plans (cheap: no SQL runs).
+    public func statementFigures() -> StatementFiguresReport {
+        StatementFiguresReport(statements: queries.all.map { entry in
+            let summary = entry.summary
+            return StatementFigures(name: entry.name, queryClass: entry.queryClass, calls: entry.callCount, slowCount: entry.slowCount,
+                                    totalNanoseconds: entry.totalNanoseconds, p50Milliseconds: summary.p50Microseconds / 1000,
+                                    p99Milliseconds: summary.p99Microseconds / 1000)
+        }, statementCache: queries.statementCache)
+    }
+
     /// Every registered statement with its figures and plan, the statement cache, and index recommendations for
     /// statements that scan a table.
     public func statements() -> StatementsReport {

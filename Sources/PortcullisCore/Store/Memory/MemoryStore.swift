@@ -84,6 +84,11 @@ extension MemoryStore {
                          recommendations: [])
     }
 
+    /// No statements: the memory backend runs no SQL.
+    public func statementFigures() -> StatementFiguresReport {
+        StatementFiguresReport(statements: [], statementCache: statements().statementCache)
+    }
+
     /// Nothing on disk.
     public func storageBytes() -> (database: Int?, log: Int?) {
         (nil, nil)
