@@ -54,6 +54,9 @@ chmod 0755 "$pkg/usr/bin/portcullis"
 install -m 0644 packaging/portcullis.service "$pkg/lib/systemd/system/portcullis.service"
 install -m 0644 packaging/portcullis.toml "$pkg/etc/portcullis/portcullis.toml"
 install -m 0644 packaging/debian/copyright "$pkg/usr/share/doc/portcullis/copyright"
+# Embedded copies lintian reports as errors, each explained in the file.
+install -d "$pkg/usr/share/lintian/overrides"
+install -m 0644 packaging/debian/lintian-overrides "$pkg/usr/share/lintian/overrides/portcullis"
 install -m 0644 README.md "$pkg/usr/share/doc/portcullis/README.md"
 # The Grafana dashboard over /metrics, to import or provision (docs/monitoring.md).
 install -m 0644 packaging/grafana/portcullis.json "$pkg/usr/share/doc/portcullis/examples/grafana-portcullis.json"
