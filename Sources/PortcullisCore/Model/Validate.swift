@@ -107,7 +107,10 @@ public enum Validate {
     /// nil stays nil. Years before 1970 are refused: no bound or instant of Portcullis lies before it.
     public static func instant(_ value: String?, field: String) throws(PortcullisError) -> Int64? {
         guard let value else { return nil }
-        guard let milliseconds = Timestamp.epochMilliseconds(try timestamp(value, field: field)), milliseconds >= 0 else {
+        // Before 1970 or past 9999 (a leap second on 9999-12-31 would read as year 10000) is no instant Portcullis shows.
+        guard let milliseconds = Timestamp.epochMilliseconds(try timestamp(value, field: field)), milliseconds >= 0,
+              milliseconds < 253_402_300_800_000
+        else {
             throw .invalidField(field, "must be an RFC 3339 UTC timestamp like 2026-01-31T12:00:00Z")
         }
         return milliseconds

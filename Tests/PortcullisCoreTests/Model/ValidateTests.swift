@@ -101,7 +101,7 @@ struct ValidateTests {
         #expect(try Validate.instant("2030-01-01T00:00:00.5Z", field: "x") == 1_893_456_000_500)
         #expect(try Validate.instant("2030-01-01T00:00:00.123999Z", field: "x") == 1_893_456_000_123)
         #expect(try Validate.instant(nil, field: "x") == nil)
-        for bad in ["1969-12-31T23:59:59Z", "2030-01-01", "2030-01-01T00:00:00+01:00", "2023-02-29T00:00:00Z"] {
+        for bad in ["1969-12-31T23:59:59Z", "9999-12-31T23:59:60Z", "2030-01-01", "2030-01-01T00:00:00+01:00", "2023-02-29T00:00:00Z"] {
             #expect(throws: PortcullisError.self, "\(bad)") { try Validate.instant(bad, field: "x") }
         }
     }
