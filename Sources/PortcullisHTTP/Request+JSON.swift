@@ -33,21 +33,22 @@ extension Request {
 
     /// A required query parameter.
     func query(_ name: String) throws -> String {
-        guard let value = uri.queryParameters[Substring(name)], !value.isEmpty else { throw PortcullisError.invalidField(name, "is required") }
-        return String(value)
+        guard let value = try queryValues.value(name), !value.isEmpty else { throw PortcullisError.invalidField(name, "is required") }
+        return value
     }
 
     /// An optional query parameter that names an entity: absent is nil, present it must be a well-formed id (400 naming it).
     func idQuery(_ name: String) throws -> String? {
-        guard let value = uri.queryParameters[Substring(name)] else { return nil }
-        guard Identifier.isValid(String(value)) else { throw PortcullisError.invalidField(name, "must be 1–128 characters of A-Z a-z 0-9 . _ : -") }
-        return String(value)
+        guard let value = try queryValues.value(name) else { return nil }
+        guard Identifier.isValid(value) else { throw PortcullisError.invalidField(name, "must be 1–128 characters of A-Z a-z 0-9 . _ : -") }
+        return value
     }
 
     /// `limit` and `cursor` query parameters.
     func pageRequest() throws -> PageRequest {
-        var page = PageRequest(cursor: uri.queryParameters["cursor"].map(String.init))
-        if let raw = uri.queryParameters["limit"] {
+        let query = queryValues
+        var page = PageRequest(cursor: try query.value("cursor"))
+        if let raw = try query.value("limit") {
             guard let limit = Int(raw), (1...PageRequest.maxLimit).contains(limit) else {
                 throw PortcullisError.invalidField("limit", "must be an integer in 1...\(PageRequest.maxLimit)")
             }

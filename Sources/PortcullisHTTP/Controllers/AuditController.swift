@@ -23,30 +23,30 @@ struct AuditController {
 
     /// The query's filters and page, each bad value a 400 naming its parameter.
     static func query(_ request: Request) throws -> DecisionQuery {
-        let parameters = request.uri.queryParameters
-        func value(_ name: String) -> String? { parameters[Substring(name)].map(String.init) }
+        let parameters = request.queryValues
+        func value(_ name: String) throws -> String? { try parameters.value(name) }
         var query = DecisionQuery()
         query.userId = try value("user_id").map { try AuthorizationController.id($0, field: "user_id") }
         query.resourceId = try value("resource_id").map { try AuthorizationController.id($0, field: "resource_id") }
-        if let type = value("resource_type") {
+        if let type = try value("resource_type") {
             guard DecisionQuery.resourceTypes.contains(type) else {
                 throw PortcullisError.invalidField("resource_type", "must be one of \(DecisionQuery.resourceTypes.joined(separator: ", "))")
             }
             query.resourceType = type
         }
-        if let allowed = value("allowed") {
+        if let allowed = try value("allowed") {
             guard allowed == "true" || allowed == "false" else { throw PortcullisError.invalidField("allowed", "must be true or false") }
             query.allowed = allowed == "true"
         }
         query.since = try value("since").map { try milliseconds($0, field: "since") }
         query.until = try value("until").map { try milliseconds($0, field: "until") }
-        if let limit = value("limit") {
+        if let limit = try value("limit") {
             guard let number = Int(limit), (1...DecisionQuery.maxLimit).contains(number) else {
                 throw PortcullisError.invalidField("limit", "must be an integer in 1...\(DecisionQuery.maxLimit)")
             }
             query.limit = number
         }
-        if let cursor = value("cursor") {
+        if let cursor = try value("cursor") {
             guard let key = Int64(cursor), key >= 0 else {
                 throw PortcullisError.invalidField("cursor", "must be a next_cursor from an earlier page")
             }

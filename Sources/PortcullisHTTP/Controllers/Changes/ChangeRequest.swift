@@ -13,28 +13,27 @@ struct ChangeRequest {
     var limit = 100
 
     init(_ request: Request, lastEventIdHeader: Bool = false) throws {
-        let parameters = request.uri.queryParameters
-        after = try Self.position(parameters["cursor"].map(String.init), field: "cursor")
-            ?? Self.position(parameters["since"].map(String.init), field: "since")
+        let parameters = request.queryValues
+        after = try Self.position(parameters.value("cursor"), field: "cursor")
+            ?? Self.position(parameters.value("since"), field: "since")
         if lastEventIdHeader, let header = request.headers[Self.lastEventID] {
             // A reconnecting EventSource sends the id it saw last, and the URL it started with: the id wins.
             after = try Self.position(header, field: "Last-Event-ID")
         }
-        if let raw = parameters["entity"] {
-            guard let entity = ChangeEntity(rawValue: String(raw)) else {
+        if let raw = try parameters.value("entity") {
+            guard let entity = ChangeEntity(rawValue: raw) else {
                 throw PortcullisError.invalidField("entity", "must be one of \(ChangeEntity.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             self.entity = entity
         }
-        if let raw = parameters["entity_id"] {
-            let id = String(raw)
+        if let id = try parameters.value("entity_id") {
             let parts = id.split(separator: "/", omittingEmptySubsequences: false)
             guard (1...2).contains(parts.count), parts.allSatisfy({ Identifier.isValid(String($0)) }) else {
                 throw PortcullisError.invalidField("entity_id", "must be an entity id, or <team_id>/<user_id> for a membership")
             }
             entityId = id
         }
-        if let raw = parameters["limit"] {
+        if let raw = try parameters.value("limit") {
             guard let limit = Int(raw), (1...ChangeQuery.maxLimit).contains(limit) else {
                 throw PortcullisError.invalidField("limit", "must be an integer in 1...\(ChangeQuery.maxLimit)")
             }
