@@ -165,6 +165,8 @@ export class Explorer {
     if (asOf) body.as_of = `${asOf.length === 16 ? `${asOf}:00` : asOf}Z`;
     const out = $('decision');
     out.setAttribute('aria-busy', 'true');
+    // The previous answer goes at once: a verdict on screen is always the answer to the question in the form.
+    out.replaceChildren(h('p', { class: 'muted small' }, 'Checking…'));
     try {
       const d = await api('/api/v1/authz/check', { method: 'POST', body });
       const verdict = d.allowed ? 'allow' : 'deny';
