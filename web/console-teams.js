@@ -1,9 +1,9 @@
-// The Teams view: list and filter, create, rename, delete; members edited inline (role, extra permissions, active,
+// The Teams view: search (server-side, paged), create, rename, delete; members edited inline (role, extra permissions, active,
 // time bounds in UTC); a member added by id or email.
 import { api } from './api.js';
 import { h, badge, table } from './ui.js';
 import {
-  $, confirmChange, clearErrors, showError, saved, button, membershipState, STATE_BADGE, utcFromInput, inputFromUtc,
+  $, confirmChange, clearErrors, showError, saved, Pager, button, membershipState, STATE_BADGE, utcFromInput, inputFromUtc,
 } from './console-kit.js';
 
 const enc = encodeURIComponent;
@@ -12,13 +12,15 @@ const GRANTABLE = ['read', 'update', 'delete', 'download', 'create_generation'];
 
 export class TeamsView {
   constructor() {
-    this.teams = [];
     this.team = null;
   }
 
   bind() {
     $('add-member-role').replaceChildren(...ROLES.map((r) => h('option', { value: r }, r)));
-    $('team-filter-form').addEventListener('submit', (event) => { event.preventDefault(); this.showTeams(); });
+    this.results = new Pager($('team-results'), '/api/v1/teams', (items) => table(['id', 'name', 'owner'], items.map((t) => [
+      button(t.id, () => this.open(t.id), { class: 'linkish', 'data-team-id': t.id, title: `Open team ${t.id}` }), t.name, t.owner_id,
+    ])));
+    $('team-filter-form').addEventListener('submit', (event) => { event.preventDefault(); this.search(); });
     $('team-create-form').addEventListener('submit', (event) => { event.preventDefault(); this.create(event.target); });
     $('team-rename-form').addEventListener('submit', (event) => { event.preventDefault(); this.rename(event.target); });
     $('team-delete').addEventListener('click', () => this.remove());
@@ -26,13 +28,13 @@ export class TeamsView {
   }
 
   activate() {
-    this.load();
+    if (!this.results.params) this.search();
     this.suggestUsers();
   }
 
   deactivate() {
-    this.teams = [];
     this.team = null;
+    delete this.results.params;
     $('team-detail').hidden = true;
     for (const id of ['team-results', 'team-members', 'teams-status', 'console-user-ids']) $(id).replaceChildren();
   }
@@ -46,26 +48,16 @@ export class TeamsView {
     }
   }
 
-  /** Every team, up to 1000 (the list is filtered in the page: teams are few). */
-  async load() {
+  /** Teams whose id or name starts with the search text (the server's index; names ignore ASCII case), a page at a time. */
+  async search() {
+    const form = $('team-filter-form');
+    clearErrors(form);
+    const q = $('team-q').value.trim();
     try {
-      const answer = await api('/api/v1/teams?limit=1000');
-      this.teams = answer?.items || [];
-      this.more = !!answer?.next_cursor;
-      this.showTeams();
+      await this.results.load(q ? { q } : {});
     } catch (error) {
-      if (error.kind !== 'unauthorized') $('team-results').replaceChildren(h('p', { class: 'error', role: 'alert' }, error.message));
+      showError(form, error);
     }
-  }
-
-  showTeams() {
-    const q = $('team-q').value.trim().toLowerCase();
-    const shown = this.teams.filter((t) => !q || t.id.toLowerCase().includes(q) || t.name.toLowerCase().includes(q));
-    $('team-results').replaceChildren(
-      h('p', { class: 'muted small', 'data-summary': '' }, `${shown.length} of ${this.teams.length} team${this.teams.length === 1 ? '' : 's'}${this.more ? ' (the first 1000)' : ''}`),
-      shown.length ? table(['id', 'name', 'owner'], shown.map((t) => [
-        button(t.id, () => this.open(t.id), { class: 'linkish', 'data-team-id': t.id, title: `Open team ${t.id}` }), t.name, t.owner_id,
-      ])) : h('p', { class: 'empty' }, 'No team matches.'));
   }
 
   async create(form) {
@@ -76,7 +68,7 @@ export class TeamsView {
       const { data, revision } = await api('/api/v1/teams', { method: 'POST', body, withRevision: true });
       form.reset();
       saved('teams-status', `Created team ${data.id} (${data.name}); ${data.owner_id} is its owner.`, revision);
-      await this.load();
+      this.results.reload().catch(() => {});
       await this.open(data.id);
     } catch (error) {
       showError(form, error);
@@ -196,7 +188,7 @@ export class TeamsView {
       this.team = data;
       $('team-summary').replaceChildren(h('p', { class: 'muted' }, `${data.name} · owner ${data.owner_id}`));
       saved('teams-status', `Renamed ${data.id} to ${data.name}.`, revision);
-      await this.load();
+      this.results.reload().catch(() => {});
     } catch (error) {
       showError(form, error);
     }
@@ -216,7 +208,7 @@ export class TeamsView {
       saved('teams-status', `Deleted team ${t.id}.`, revision);
       this.team = null;
       $('team-detail').hidden = true;
-      await this.load();
+      this.results.reload().catch(() => {});
       $('team-q').focus();
     } catch (error) {
       showError($('team-rename-form'), error);

@@ -42,6 +42,38 @@ struct ConsoleAPITests {
         }
     }
 
+    @Test("team search: id prefix exactly, name prefix with ASCII case folded, paged; a bad q is a 400 naming it")
+    func teamSearch() async throws {
+        try await TestServer.run { client in
+            try await client.create("users", ["id": "owner", "email": "owner@example.com"])
+            for (id, name) in [("design", "Design"), ("DESK", "desk team"), ("ops", "Opérations"), ("sales", "Designers of sales"), ("old", "Design (old)")] {
+                try await client.create("teams", ["id": id, "name": name, "owner_id": "owner"])
+            }
+            #expect(try await client.delete("/api/v1/teams/old").status == 204)
+            #expect(Self.ids(try await client.get("/api/v1/teams?q=des")) == ["DESK", "design", "sales"], "ids exactly, names folded, live only")
+            #expect(Self.ids(try await client.get("/api/v1/teams?q=DESK")) == ["DESK"], "the id part is exact; names fold")
+            #expect(Self.ids(try await client.get("/api/v1/teams?q=Op%C3%A9")) == ["ops"])
+            #expect(Self.ids(try await client.get("/api/v1/teams?q=OP%C3%89")) == [], "only ASCII letters are folded")
+            #expect(Self.ids(try await client.get("/api/v1/teams?q=nobody")) == [])
+            // Form encoding, as URLSearchParams and most clients write it: `+` is a space, `%2B` a plus.
+            #expect(Self.ids(try await client.get("/api/v1/teams?q=designers+of")) == ["sales"])
+            #expect(Self.ids(try await client.get("/api/v1/teams?q=designers%20of")) == ["sales"])
+            #expect(Self.ids(try await client.get("/api/v1/teams?q=designers%2Bof")) == [])
+
+            let first = try await client.get("/api/v1/teams?q=des&limit=2")
+            #expect(Self.ids(first) == ["DESK", "design"])
+            let cursor = try #require(first.json["next_cursor"] as? String)
+            let second = try await client.get("/api/v1/teams?q=des&limit=2&cursor=\(cursor)")
+            #expect(Self.ids(second) == ["sales"] && second.json["next_cursor"] is NSNull)
+
+            for bad in ["", "%00x", "a%E2%80%8Bb", String(repeating: "a", count: 321), "%ZZ", "abc%4", "%FF"] {
+                let answer = try await client.get("/api/v1/teams?q=\(bad)")
+                #expect(answer.status == 400 && answer.errorCode == "invalid_field", "q=\(bad.prefix(20)): \(answer.status)")
+                #expect(answer.errorMessage?.hasPrefix("q") == true)
+            }
+        }
+    }
+
     @Test("projects and generations listed by owner, team or project; every filter given must match")
     func filteredLists() async throws {
         try await TestServer.run { client in

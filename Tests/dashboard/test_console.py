@@ -99,6 +99,11 @@ def test_user_lifecycle(server, browser):
     page.click("#team-create-form button[type=submit]")
     assert saved_revision(page, "teams-status") > created
     expect(page.locator("#team-detail")).to_have_attribute("data-team-id", "crew")
+    # The team search is the server's (id or name prefix, ASCII case folded), not a filter over the first page.
+    page.fill("#team-q", "CR")
+    page.press("#team-q", "Enter")
+    expect(page.locator("#team-results [data-team-id]")).to_have_count(1)
+    expect(page.locator('#team-results [data-team-id="crew"]')).to_be_visible()
     status, _, _ = server.request("PATCH", "/api/v1/projects/crew-project", {"team_id": "crew"}, server.key)
     assert status == 200
     status, _, _ = server.request("POST", "/api/v1/generations", {"id": "gen-crew", "owner_id": "alice", "project_id": "crew-project"},

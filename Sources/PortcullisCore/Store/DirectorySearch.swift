@@ -70,18 +70,22 @@ public struct VisibilityPreview: Sendable, Equatable, Encodable {
     }
 }
 
-/// The administrators' finding aids: users by id or email prefix, projects and generations by owner, team or project,
+/// The administrators' finding aids: users by id or email prefix, teams by id or name prefix, projects and generations by owner, team or project,
 /// a user's memberships, and what a visibility change would do. Every read is index-driven on SQLite
 /// (`QueryPlanTests`).
 ///
 /// ```swift
 /// let page = try await store.users(matching: "ali", PageRequest(limit: 20))     // ids and emails starting "ali"
+/// let teams = try await store.teams(matching: "Des", PageRequest())             // ids starting "Des", names "des…"/"DES…"
 /// let shared = try await store.projects(ProjectFilter(teamId: "t1"), PageRequest())
 /// let preview = try await store.visibilityPreview(projectId: "p1", to: .public, now: clock.milliseconds())
 /// ```
 public protocol DirectorySearch: Sendable {
     /// Live users whose id starts with `prefix` (exactly), or whose stored email starts with it lowercased, in id order.
     func users(matching prefix: String, _ page: PageRequest) async throws -> Page<User>
+    /// Live teams whose id starts with `prefix` (exactly), or whose name starts with it with ASCII letters compared
+    /// case-insensitively (other characters exactly), in id order.
+    func teams(matching prefix: String, _ page: PageRequest) async throws -> Page<Team>
     /// Live projects matching every field of the filter, in id order.
     func projects(_ filter: ProjectFilter, _ page: PageRequest) async throws -> Page<Project>
     /// Live generations matching every field of the filter, in id order.
@@ -117,5 +121,11 @@ enum PrefixRange {
     /// Whether `text` starts with `prefix`, compared as the index range does (bytes, not grapheme clusters).
     static func matches(_ text: String, _ prefix: String) -> Bool {
         text.utf8.starts(with: prefix.utf8)
+    }
+
+    /// `text` with ASCII `A`–`Z` lowered and every other character kept: what SQLite's `lower()` does (without ICU),
+    /// so a folded prefix and a `lower(name)` index agree byte for byte.
+    static func asciiLowercased(_ text: String) -> String {
+        String(decoding: text.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 }

@@ -13,6 +13,16 @@ enum DirectorySearchQueries {
         ) s JOIN users u ON u.id = s.id ORDER BY s.id LIMIT ?6
         """
 
+    /// Teams whose id lies in [?1, ?2) or whose folded name lies in [?3, ?4), after id ?5, ?6 of them: the primary key
+    /// and the `teams_name_search` index each give one range, merged by the UNION.
+    static let teamsByPrefix = """
+        SELECT t.id, t.name, t.owner_id, t.created_at, t.deleted_at FROM (
+            SELECT id FROM teams WHERE id >= ?1 AND id < ?2 AND id > ?5 AND deleted_at IS NULL
+            UNION
+            SELECT id FROM teams WHERE lower(name) >= ?3 AND lower(name) < ?4 AND id > ?5 AND deleted_at IS NULL
+        ) s JOIN teams t ON t.id = s.id ORDER BY s.id LIMIT ?6
+        """
+
     /// Projects by owner (?1), team (?2) or both; after id ?3, ?4 of them. Nil when the filter is empty.
     static func projects(_ filter: ProjectFilter) -> String? {
         var conditions: [String] = []
@@ -71,7 +81,7 @@ enum DirectorySearchQueries {
 
     /// Every statement above, named (filter combinations by the fields they use).
     static var all: [(name: String, sql: String)] {
-        [("usersByPrefix", usersByPrefix), ("userMemberships", userMemberships), ("projectGenerationCount", projectGenerationCount),
+        [("usersByPrefix", usersByPrefix), ("teamsByPrefix", teamsByPrefix), ("userMemberships", userMemberships), ("projectGenerationCount", projectGenerationCount),
          ("teamReadableGenerationCount", teamReadableGenerationCount)]
             + projectFilters.compactMap { filter in
                 projects(filter).map { ("projects[owner:\(filter.ownerId != nil) team:\(filter.teamId != nil)]", $0) }

@@ -7,16 +7,28 @@ import GRDB
 extension SQLiteStore: DirectorySearch {
     /// Two index ranges (ids exactly, emails lowercased), merged and paged by id.
     public func users(matching prefix: String, _ page: PageRequest) async throws -> Page<User> {
-        let email = prefix.lowercased()
+        try await search(DirectorySearchQueries.usersByPrefix, id: prefix, other: prefix.lowercased(), page, Self.user, id: \.id)
+    }
+
+    /// Two index ranges (ids exactly, names with ASCII letters folded), merged and paged by id.
+    public func teams(matching prefix: String, _ page: PageRequest) async throws -> Page<Team> {
+        try await search(DirectorySearchQueries.teamsByPrefix, id: prefix, other: PrefixRange.asciiLowercased(prefix), page, Self.team, id: \.id)
+    }
+
+    /// A two-range prefix search (`usersByPrefix`, `teamsByPrefix`): ids starting with `idPrefix`, or the other indexed
+    /// column starting with `otherPrefix`, after the page's cursor.
+    private func search<T: Sendable>(_ sql: String, id idPrefix: String, other otherPrefix: String, _ page: PageRequest,
+                                     _ decode: @escaping @Sendable (Row) -> T, id: @escaping @Sendable (T) -> String) async throws -> Page<T> {
         // No upper bound (a prefix of U+10FFFF only): a string of more of them stands in, longer than any stored value.
         let unbounded = String(repeating: "\u{10FFFF}", count: 400)
         let after = try Cursor.decode(page.cursor, parts: 1)?[0] ?? ""
         let limit = page.limit
         return try await read { db in
-            let rows = try Row.fetchAll(db.cachedStatement(sql: DirectorySearchQueries.usersByPrefix), arguments: [
-                prefix, PrefixRange.upperBound(prefix) ?? unbounded, email, PrefixRange.upperBound(email) ?? unbounded, after, limit + 1,
+            let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [
+                idPrefix, PrefixRange.upperBound(idPrefix) ?? unbounded, otherPrefix, PrefixRange.upperBound(otherPrefix) ?? unbounded, after,
+                limit + 1,
             ])
-            return Self.paged(rows.map(Self.user), limit: limit, id: \.id)
+            return Self.paged(rows.map(decode), limit: limit, id: id)
         }
     }
 

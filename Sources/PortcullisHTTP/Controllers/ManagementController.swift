@@ -34,8 +34,8 @@ struct ManagementController {
         }
         router.route(.get, "/api/v1/users", in: table) { request, context in
             let page = try request.pageRequest()
-            guard let raw = request.uri.queryParameters["q"] else { return try .json(ListBody(try await directory.users(page))) }
-            return try .json(ListBody(try await directory.users(matching: try Self.searchPrefix(String(raw)), page)))
+            guard let raw = try request.queryValues.value("q") else { return try .json(ListBody(try await directory.users(page))) }
+            return try .json(ListBody(try await directory.users(matching: try Self.searchPrefix(raw), page)))
         }
         router.route(.get, "/api/v1/users/{id}", in: table) { _, context in
             return try .json(try await directory.user(context.id("id")))
@@ -66,7 +66,7 @@ struct ManagementController {
         }
     }
 
-    /// The `q` of a user search: 1–320 characters without control, zero-width or bidi characters (400 naming `q`).
+    /// The `q` of a user or team search: 1–320 characters without control, zero-width or bidi characters (400 naming `q`).
     static func searchPrefix(_ raw: String) throws -> String {
         guard !raw.isEmpty, raw.count <= Validate.maxEmailLength else {
             throw PortcullisError.invalidField("q", "must be 1–\(Validate.maxEmailLength) characters")
@@ -85,7 +85,9 @@ struct ManagementController {
             return try .json(written.value, status: .created, revision: written.revision)
         }
         router.route(.get, "/api/v1/teams", in: table) { request, context in
-            return try .json(ListBody(try await directory.teams(request.pageRequest())))
+            let page = try request.pageRequest()
+            guard let raw = try request.queryValues.value("q") else { return try .json(ListBody(try await directory.teams(page))) }
+            return try .json(ListBody(try await directory.teams(matching: try Self.searchPrefix(raw), page)))
         }
         router.route(.get, "/api/v1/teams/{id}", in: table) { _, context in
             return try .json(try await directory.team(context.id("id")))

@@ -41,6 +41,29 @@ extension StoreConformanceTests {
         #expect(try await Self.all { try await fixture.store.users(matching: "gina", $0) }.isEmpty, "a deleted user is not found")
     }
 
+    @Test("team search: id prefixes exactly, names with ASCII case folded, live teams only, paged in id order", arguments: backends)
+    func teamSearch(_ backend: StoreFactory) async throws {
+        let fixture = try await Self.searchDirectory(backend)
+        let names = [("design", "Design"), ("DESK", "desk team"), ("ops", "Opérations"), ("ops-eu", "OPÉRATIONS EU"), ("x", "Zebra[night]"),
+                     ("y", "zebra@home"), ("gone", "Design (old)")]
+        for (id, name) in names { _ = try await fixture.store.createTeam(NewTeam(id: id, name: name, ownerId: "alice")) }
+        _ = try await fixture.store.deleteTeam("gone")
+        let everyone = try await Self.all { try await fixture.store.teams($0) }
+        for prefix in ["d", "D", "DES", "desk", "Team t", "team T", "op", "OPÉ", "opé", "zebra", "ZEBRA ", "zebra@", "zebra[", "é", "\u{10FFFF}"] {
+            let folded = PrefixRange.asciiLowercased(prefix)
+            let expected = everyone.filter {
+                $0.id.utf8.starts(with: prefix.utf8) || PrefixRange.asciiLowercased($0.name).utf8.starts(with: folded.utf8)
+            }.map(\.id)
+            let found = try await Self.all { try await fixture.store.teams(matching: prefix, $0) }.map(\.id)
+            #expect(found == expected, "\(prefix)")
+        }
+        #expect(try await Self.all { try await fixture.store.teams(matching: "des", $0) }.map(\.id) == ["DESK", "design"],
+                "ids exactly, names folded; the deleted team is not found")
+        #expect(try await Self.all { try await fixture.store.teams(matching: "opé", $0) }.map(\.id) == ["ops"], "only ASCII letters are folded")
+        #expect(try await Self.all { try await fixture.store.teams(matching: "zebra[", $0) }.map(\.id) == ["x"],
+                "a character just past an ASCII letter is not folded into the range")
+    }
+
     @Test("projects and generations by owner, team, project: exactly the plain list's live rows that match", arguments: backends)
     func filteredLists(_ backend: StoreFactory) async throws {
         let fixture = try await Self.searchDirectory(backend)

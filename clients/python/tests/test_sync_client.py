@@ -230,7 +230,9 @@ def test_console_routes(admin: Client, unique: str) -> None:
     member = admin.create_user(f"Con-M-{unique}@example.com", id=f"con-m-{unique}").id
     assert [u.id for u in admin.list_users(q=f"con-m-{unique}").items] == [member]
     assert [u.id for u in admin.list_users(q=f"CON-M-{unique}@").items] == [member], "emails match in any case"
-    team = admin.create_team("Console", owner, id=f"con-t-{unique}").id
+    team = admin.create_team(f"Console {unique}", owner, id=f"con-t-{unique}").id
+    assert [t.id for t in admin.list_teams(q=f"con-t-{unique}").items] == [team]
+    assert [t.id for t in admin.list_teams(q=f"CONSOLE {unique}").items] == [team], "names match with ASCII case folded"
     added = admin.add_member(team, "viewer", email=f"con-m-{unique}@example.com", expires_at="2099-01-01T00:00:00Z")
     assert added.user_id == member and added.created is True and added.revision
     with pytest.raises(UnprocessableEntity):

@@ -13,6 +13,15 @@ extension MemoryStore {
         return try MemoryState.page(matching.map { (id: $0.id, value: $0) }, page)
     }
 
+    /// Ids starting with `prefix` exactly, names starting with it with ASCII letters folded.
+    public func teams(matching prefix: String, _ page: PageRequest) async throws -> Page<Team> {
+        let folded = PrefixRange.asciiLowercased(prefix)
+        let matching = current().teams.values.filter {
+            $0.deletedAt == nil && (PrefixRange.matches($0.id, prefix) || PrefixRange.matches(PrefixRange.asciiLowercased($0.name), folded))
+        }
+        return try MemoryState.page(matching.map { (id: $0.id, value: $0) }, page)
+    }
+
     /// Live projects matching every field of the filter.
     public func projects(_ filter: ProjectFilter, _ page: PageRequest) async throws -> Page<Project> {
         let matching = current().projects.values.filter { project in

@@ -215,9 +215,10 @@ class AsyncClient(AsyncBase):
         return await self._send(Call(ROUTE["create_team"], _entity(Team), json={k: v for k, v in dict(
             id=id, name=name, owner_id=owner_id).items() if v is not None}))
 
-    async def list_teams(self, *, limit: int | None = None, cursor: str | None = None) -> Page[Team]:
-        """``GET /api/v1/teams``: one page, in id order."""
-        return await self._send(Call(ROUTE["list_teams"], _page(Team.from_json), params=query(limit=limit, cursor=cursor)))
+    async def list_teams(self, *, q: str | None = None, limit: int | None = None, cursor: str | None = None) -> Page[Team]:
+        """``GET /api/v1/teams``: one page, in id order; with ``q``, teams whose id or name starts with it."""
+        return await self._send(Call(ROUTE["list_teams"], _page(Team.from_json),
+                               params=query(q=q, limit=limit, cursor=cursor)))
 
     async def get_team(self, team_id: str) -> Team:
         """``GET /api/v1/teams/{id}``."""
