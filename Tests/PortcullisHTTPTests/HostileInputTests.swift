@@ -191,10 +191,10 @@ struct HostileInputTests {
             defer { trickling.cancel() }
             for _ in 0..<20 {
                 let start = ContinuousClock.now
-                #expect(try await client.get("/api/v1/health").status == 200)
+                #expect(try await Self.health(client) == 200)
                 // Starvation would mean no answer until the slow clients give up (about 37 s of trickling); the bound
-                // leaves room for a 2-core machine running the whole suite in parallel.
-                #expect(ContinuousClock.now - start < .seconds(10))
+                // leaves room for a 2-core machine running the whole suite in parallel (15.7 s was seen at load 16).
+                #expect(ContinuousClock.now - start < .seconds(25))
             }
             // No complete request part for 2 s: the server hangs up on every one of them.
             let closedAt = ContinuousClock.now
@@ -203,6 +203,19 @@ struct HostileInputTests {
             }
             #expect(ContinuousClock.now - closedAt < .seconds(8))
             #expect(try await client.get("/api/v1/health").status == 200)
+        }
+    }
+}
+
+extension HostileInputTests {
+    /// `/api/v1/health` on a fresh connection, asked again once if the server closed that connection unanswered: on a
+    /// starved machine a new connection can sit past the 2 s idle timeout before its first byte is read, which is the
+    /// timeout doing its job. The caller's time bound still covers both attempts.
+    static func health(_ client: HTTPClient) async throws -> Int {
+        do {
+            return try await client.get("/api/v1/health").status
+        } catch {
+            return try await client.get("/api/v1/health").status
         }
     }
 }

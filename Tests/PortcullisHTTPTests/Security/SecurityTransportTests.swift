@@ -49,7 +49,9 @@ struct SecurityTransportTests {
                     connection.send(Array(lines[start..<min(start + slice, lines.count)]))
                     Thread.sleep(forTimeInterval: 0.15)
                 }
-                return try RawConnection.parse(connection.readAll(timeout: 30))
+                // The import itself may take long on a loaded 2-core machine running the whole suite; silence for 30 s
+                // between bytes was too short there (a cut-off would be a 408 at once, not silence).
+                return try RawConnection.parse(connection.readAll(timeout: 120))
             }
             #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self))")
         }
