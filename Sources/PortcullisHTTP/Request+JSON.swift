@@ -72,9 +72,14 @@ extension Response {
     }
 
     static func json(bytes: some Sequence<UInt8>, status: HTTPResponse.Status = .ok, revision: Int64? = nil) -> Response {
+        json(ByteBuffer(bytes: bytes), status: status, revision: revision)
+    }
+
+    /// A JSON response from bytes already in a buffer.
+    static func json(_ body: ByteBuffer, status: HTTPResponse.Status = .ok, revision: Int64? = nil) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let revision { headers[.revision] = String(revision) }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
     }
 
     /// 204 for a committed delete, with its revision.

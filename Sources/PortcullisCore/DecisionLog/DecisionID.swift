@@ -34,11 +34,19 @@ public struct DecisionID: Sendable, Hashable {
 
     /// The 24-hex-digit text form.
     public var text: String {
-        String(unsafeUninitializedCapacity: 24) { buffer in
-            Self.hex(UInt64(bitPattern: key), digits: 16, into: buffer, at: 0)
-            Self.hex(UInt64(origin), digits: 8, into: buffer, at: 16)
-            return 24
-        }
+        String(unsafeUninitializedCapacity: Self.textLength) { buffer in writeText(into: buffer) }
+    }
+
+    /// The length of the text form, in bytes.
+    public static let textLength = 24
+
+    /// Writes the text form into the first `textLength` bytes of `buffer` (at least that long); returns how many.
+    @discardableResult
+    public func writeText(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        precondition(buffer.count >= Self.textLength)
+        Self.hex(UInt64(bitPattern: key), digits: 16, into: buffer, at: 0)
+        Self.hex(UInt64(origin), digits: 8, into: buffer, at: 16)
+        return Self.textLength
     }
 
     /// Parses the text form; nil for anything else.

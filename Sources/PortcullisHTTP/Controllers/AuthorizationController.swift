@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import PortcullisCore
 
 /// `check`, `check-batch`, `resources` and `subjects` (SPEC section 4, authorization).
@@ -21,7 +22,9 @@ struct AuthorizationController {
             let decision = identity.mayCheckAnyUser ? try engine.check(check) : try engine.checkAsSubject(check)
             let took = Self.microseconds(since: start)
             let id = decisionLog.record(check, decision, caller: DecisionCaller(identity))
-            return .json(bytes: DecisionJSON.encode(decision, id: id, tookMicroseconds: took, for: check).utf8)
+            var body = ByteBuffer()
+            DecisionJSON.write(decision, id: id, tookMicroseconds: took, for: check, into: &body)
+            return .json(body)
         }
         router.route(.post, "/api/v1/authz/check-batch", in: table) { request, context in
             let identity = try context.requireIdentity()
@@ -33,9 +36,9 @@ struct AuthorizationController {
             let decisions = identity.mayCheckAnyUser ? try engine.check(batch: checks) : try engine.checkAsSubject(batch: checks)
             let took = Self.microseconds(since: start)
             let ids = decisionLog.record(batch: checks, decisions, caller: DecisionCaller(identity))
-            let results = checks.indices.map { DecisionJSON.encode(decisions[$0], id: ids[$0], tookMicroseconds: took, for: checks[$0]) }
-                .joined(separator: ",")
-            return .json(bytes: #"{"results":[\#(results)]}"#.utf8)
+            var body = ByteBuffer()
+            DecisionJSON.writeBatch(decisions, ids: ids, tookMicroseconds: took, for: checks, into: &body)
+            return .json(body)
         }
         router.route(.get, "/api/v1/authz/resources", in: table) { request, context in
             let identity = try context.requireIdentity()
@@ -127,43 +130,100 @@ struct IDPage: Encodable {
     }
 }
 
-/// Decisions are the hottest response: written by hand rather than through JSONEncoder.
+/// Decisions are the hottest response: written by hand, straight into the response's bytes, rather than through
+/// JSONEncoder or string interpolation.
 enum DecisionJSON {
     /// The result object of SPEC section 4; `check` adds what the question asked for: `as_of` for a what-if check and
     /// `"consistency": "bounded"` for a `minimize_latency` one.
-    static func encode(_ decision: Decision, id: DecisionID, tookMicroseconds: Int64, for check: CheckRequest) -> String {
-        var json = #"{"allowed":\#(decision.allowed),"reason":"\#(escape(decision.reason.code))","cache":"\#(decision.cacheLayer.rawValue)","#
-        json += #""took_us":\#(tookMicroseconds),"revision":\#(decision.revision),"decision_id":""#
-        json += id.text
-        json += "\""
-        if let asOf = check.asOf { json += #","as_of":"\#(Timestamp.format(epochMilliseconds: asOf))""# }
-        if check.consistency == .minimizeLatency { json += #","consistency":"bounded""# }
-        if let explanation = decision.explanation {
-            json += #","explanation":["#
-            json += explanation.map { step in
-                #"{"rule":"\#(escape(step.rule))","outcome":"\#(step.outcome.rawValue)","detail":"\#(escape(step.detail))"}"#
-            }.joined(separator: ",")
-            json += "]"
+    static func write(_ decision: Decision, id: DecisionID, tookMicroseconds: Int64, for check: CheckRequest, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString(#"{"allowed":"#)
+        if decision.allowed { buffer.writeStaticString("true") } else { buffer.writeStaticString("false") }
+        buffer.writeStaticString(#","reason":""#)
+        buffer.writeJSONEscaped(decision.reason.code)
+        buffer.writeStaticString(#"","cache":""#)
+        buffer.writeString(decision.cacheLayer.rawValue)
+        buffer.writeStaticString(#"","took_us":"#)
+        buffer.writeDecimal(tookMicroseconds)
+        buffer.writeStaticString(#","revision":"#)
+        buffer.writeDecimal(decision.revision)
+        buffer.writeStaticString(#","decision_id":""#)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: DecisionID.textLength) { raw in
+            id.writeText(into: UnsafeMutableBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: raw.count))
         }
-        return json + "}"
+        buffer.writeStaticString("\"")
+        if let asOf = check.asOf {
+            buffer.writeStaticString(#","as_of":""#)
+            buffer.writeString(Timestamp.format(epochMilliseconds: asOf))
+            buffer.writeStaticString("\"")
+        }
+        if check.consistency == .minimizeLatency { buffer.writeStaticString(#","consistency":"bounded""#) }
+        if let explanation = decision.explanation {
+            buffer.writeStaticString(#","explanation":["#)
+            for (index, step) in explanation.enumerated() {
+                buffer.writeStaticString(index == 0 ? #"{"rule":""# : #",{"rule":""#)
+                buffer.writeJSONEscaped(step.rule)
+                buffer.writeStaticString(#"","outcome":""#)
+                buffer.writeString(step.outcome.rawValue)
+                buffer.writeStaticString(#"","detail":""#)
+                buffer.writeJSONEscaped(step.detail)
+                buffer.writeStaticString("\"}")
+            }
+            buffer.writeStaticString("]")
+        }
+        buffer.writeStaticString("}")
     }
 
-    static func escape(_ string: String) -> String {
-        guard string.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else { return string }
-        var escaped = ""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            case _ where scalar.value < 0x20: escaped += "\\u" + String(scalar.value, radix: 16).leftPadded(4)
-            default: escaped.unicodeScalars.append(scalar)
+    /// A batch's answer, `{"results":[…]}`, the results in the order of the checks.
+    static func writeBatch(_ decisions: [Decision], ids: [DecisionID], tookMicroseconds: Int64, for checks: [CheckRequest],
+                           into buffer: inout ByteBuffer) {
+        buffer.writeStaticString(#"{"results":["#)
+        for index in checks.indices {
+            if index > 0 { buffer.writeStaticString(",") }
+            write(decisions[index], id: ids[index], tookMicroseconds: tookMicroseconds, for: checks[index], into: &buffer)
+        }
+        buffer.writeStaticString("]}")
+    }
+}
+
+extension ByteBuffer {
+    /// `value` in decimal ASCII, written without a `String` in between.
+    mutating func writeDecimal(_ value: Int64) {
+        if value < 0 { writeStaticString("-") }
+        var magnitude = value.magnitude
+        var digits = 1
+        var rest = magnitude / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        writeWithUnsafeMutableBytes(minimumWritableBytes: digits) { raw in
+            var index = digits
+            repeat {
+                index -= 1
+                raw[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while index > 0
+            return digits
+        }
+    }
+
+    /// `text` as the inside of a JSON string: `"` and `\` escaped, a newline as `\n`, other control characters as
+    /// `\u00XX`; everything else (UTF-8 included) as it is.
+    mutating func writeJSONEscaped(_ text: String) {
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else {
+            writeString(text)
+            return
+        }
+        let hex = Array("0123456789abcdef".utf8)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): writeStaticString("\\\"")
+            case UInt8(ascii: "\\"): writeStaticString("\\\\")
+            case UInt8(ascii: "\n"): writeStaticString("\\n")
+            case 0..<0x20: writeBytes([UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: writeInteger(byte)
             }
         }
-        return escaped
     }
 }
 
-extension String {
-    fileprivate func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
-}

@@ -46,6 +46,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var deadline: RequestDeadline?
     /// The last credential this connection presented, digested (clients send the same one on every request).
     private var credential: BearerDigest?
+    /// The JSON body of the answer being written, kept between requests so its storage is reused.
+    private var scratch = ByteBuffer()
     private var idleSince = NIODeadline.now()
     private var idleCheck: Scheduled<Void>?
 
@@ -127,7 +129,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             state = .idle
-            if let response = service.answer(request, body: body, peer: peer, started: started, credential: &credential,
+            if let response = service.answer(request, body: body, peer: peer, started: started, credential: &credential, scratch: &scratch,
                                              allocator: context.channel.allocator),
                let encoder {
                 encoder.write(NIOAny(response), promise: nil)

@@ -35,7 +35,7 @@ struct FastPathService: Sendable {
     static let batchPath = "/api/v1/authz/check-batch"
     static let healthPath = "/api/v1/health"
     /// `HealthController`'s answer.
-    static let healthy = #"{"status":"ok"}"#
+    static let healthy: StaticString = #"{"status":"ok"}"#
 
     /// Whether a request head may be answered here (its body is then collected): a POST to one of the check paths with
     /// a body within the limit, or a GET of health.
@@ -54,19 +54,25 @@ struct FastPathService: Sendable {
     }
 
     /// The whole HTTP/1.1 response to a collected request, or nil to take the full path. `started` is when its head
-    /// arrived; `credential` is the connection's last digested credential, reused while the same one comes back.
+    /// arrived; `credential` is the connection's last digested credential, reused while the same one comes back;
+    /// `scratch` is the connection's buffer for the JSON body, cleared and reused by every answer.
     func answer(_ request: FastPathRequest, body: ByteBuffer, peer: String, started: Int64, credential: inout BearerDigest?,
-                allocator: ByteBufferAllocator) -> ByteBuffer? {
+                scratch: inout ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer? {
         let path = request.path
         let routeClass = classifier.classify(path)
         let verdict = shedder?.admit(routeClass)
         defer { if verdict != nil { shedder?.finish(probe: verdict == .probe) } }
-        guard let json = path == Self.healthPath ? Self.healthy : decisions(request, body: body, credential: &credential) else { return nil }
+        scratch.clear()
+        if path == Self.healthPath {
+            scratch.writeStaticString(Self.healthy)
+        } else {
+            guard decisions(request, body: body, credential: &credential, into: &scratch) else { return nil }
+        }
 
         let requestId = RequestIdentifier.id(for: request.requestId)
         let elapsed = monotonicNanoseconds() - started
-        let response = FastPathResponse.ok(json: json, requestId: requestId, routeClass: routeClass,
-                                           responseTime: ResponseTime.format(nanoseconds: elapsed), server: serverName, allocator: allocator)
+        let response = FastPathResponse.ok(body: scratch, requestId: requestId, routeClass: routeClass, nanoseconds: elapsed, server: serverName,
+                                           allocator: allocator)
         metrics?.record(method: request.method, path: path, routeClass: routeClass, status: 200, nanoseconds: elapsed)
         if let accessLog, accessLog.isOn {
             let client = trustedProxies.isEmpty ? peer
@@ -77,41 +83,42 @@ struct FastPathService: Sendable {
         return response
     }
 
-    /// The JSON of a check or a batch, or nil to take the full path.
-    private func decisions(_ request: FastPathRequest, body: ByteBuffer, credential: inout BearerDigest?) -> String? {
-        guard let bearer = Self.bearer(request.authorization) else { return nil }
+    /// Writes the JSON of a check or a batch into `json`; false (nothing written) to take the full path.
+    private func decisions(_ request: FastPathRequest, body: ByteBuffer, credential: inout BearerDigest?, into json: inout ByteBuffer) -> Bool {
+        guard let bearer = Self.bearer(request.authorization) else { return false }
         let authenticationStart = monotonicNanoseconds()
         if credential?.bearer != bearer { credential = BearerDigest(bearer) }
-        guard let digest = credential, let identity = try? authenticator.identity(digest) else { return nil }
+        guard let digest = credential, let identity = try? authenticator.identity(digest) else { return false }
         monitor?.record(.authentication, nanoseconds: monotonicNanoseconds() - authenticationStart)
-        guard var fields = Self.fields(body) else { return nil }
-        return request.path == Self.checkPath ? check(&fields, identity) : batch(&fields, identity)
+        guard var fields = Self.fields(body) else { return false }
+        return request.path == Self.checkPath ? check(&fields, identity, into: &json) : batch(&fields, identity, into: &json)
     }
 
-    private func check(_ fields: inout FieldReader, _ identity: Identity) -> String? {
+    private func check(_ fields: inout FieldReader, _ identity: Identity, into json: inout ByteBuffer) -> Bool {
         // A what-if check (`as_of`) takes the full path, which says why it is refused to a non-administrator.
         guard let request = try? CheckRequest(&fields), request.asOf == nil,
               (try? AuthorizationController.authorize(identity, toAskAbout: request.userId)) != nil
         else {
-            return nil
+            return false
         }
         let start = monotonicNanoseconds()
-        guard let decision = try? identity.mayCheckAnyUser ? engine.check(request) : engine.checkAsSubject(request) else { return nil }
+        guard let decision = try? identity.mayCheckAnyUser ? engine.check(request) : engine.checkAsSubject(request) else { return false }
         let took = (monotonicNanoseconds() - start) / 1000
-        return DecisionJSON.encode(decision, id: decisionLog.record(request, decision, caller: DecisionCaller(identity)), tookMicroseconds: took,
-                                   for: request)
+        DecisionJSON.write(decision, id: decisionLog.record(request, decision, caller: DecisionCaller(identity)), tookMicroseconds: took,
+                           for: request, into: &json)
+        return true
     }
 
-    private func batch(_ fields: inout FieldReader, _ identity: Identity) -> String? {
+    private func batch(_ fields: inout FieldReader, _ identity: Identity, into json: inout ByteBuffer) -> Bool {
         guard let checks = try? AuthorizationController.batch(&fields), !checks.isEmpty,
               checks.allSatisfy({ (try? AuthorizationController.authorize(identity, toAsk: $0)) != nil })
-        else { return nil }
+        else { return false }
         let start = monotonicNanoseconds()
-        guard let decisions = try? identity.mayCheckAnyUser ? engine.check(batch: checks) : engine.checkAsSubject(batch: checks) else { return nil }
+        guard let decisions = try? identity.mayCheckAnyUser ? engine.check(batch: checks) : engine.checkAsSubject(batch: checks) else { return false }
         let took = (monotonicNanoseconds() - start) / 1000
         let ids = decisionLog.record(batch: checks, decisions, caller: DecisionCaller(identity))
-        return #"{"results":["# + checks.indices.map { DecisionJSON.encode(decisions[$0], id: ids[$0], tookMicroseconds: took, for: checks[$0]) }
-            .joined(separator: ",") + "]}"
+        DecisionJSON.writeBatch(decisions, ids: ids, tookMicroseconds: took, for: checks, into: &json)
+        return true
     }
 
     /// The credential of `Authorization: Bearer <credential>` (the scheme in any case), as `AuthenticationMiddleware` reads it.

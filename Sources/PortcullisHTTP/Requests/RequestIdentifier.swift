@@ -1,4 +1,5 @@
 import HTTPTypes
+import NIOCore
 import Synchronization
 
 extension HTTPField.Name {
@@ -36,8 +37,22 @@ enum RequestIdentifier {
 /// `0.184ms`: a duration as `X-Response-Time` writes it, three decimals.
 enum ResponseTime {
     static func format(nanoseconds: Int64) -> String {
-        let thousandths = Int((Double(nanoseconds) / 1e3).rounded())
-        let fraction = String(thousandths % 1000)
-        return "\(thousandths / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)ms"
+        var buffer = ByteBuffer()
+        buffer.writeResponseTime(nanoseconds: nanoseconds)
+        return String(buffer: buffer)
+    }
+}
+
+extension ByteBuffer {
+    /// `X-Response-Time`'s value (`0.184ms`) written straight into the buffer: the fast path formats no `String`.
+    mutating func writeResponseTime(nanoseconds: Int64) {
+        let thousandths = Int64((Double(nanoseconds) / 1e3).rounded())
+        writeDecimal(thousandths / 1000)
+        let fraction = thousandths % 1000
+        writeInteger(UInt8(ascii: "."))
+        writeInteger(UInt8(ascii: "0") + UInt8(fraction / 100))
+        writeInteger(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
+        writeInteger(UInt8(ascii: "0") + UInt8(fraction % 10))
+        writeStaticString("ms")
     }
 }
