@@ -119,7 +119,8 @@ public final class SQLiteStore: VersionStore, Sendable {
                 var value: T?
                 try db.inTransaction {
                     let revision = try Self.advanceRevision(db)
-                    var changes = try Self.changeRecorder(db, revision: revision, attribution: attribution)
+                    // Its creates and updates are stored without `after`, derived on read (SQLiteStore+DerivedAfter).
+                    var changes = try Self.changeRecorder(db, revision: revision, attribution: attribution, derivesAfter: true)
                     value = try body(db, &changes)
                     try Self.setVersions(db, [.epoch], revision: revision)
                     commit = Commit(revision: revision, changed: [.epoch], changes: changes.tally)
