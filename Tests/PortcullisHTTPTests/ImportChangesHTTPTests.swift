@@ -28,7 +28,7 @@ struct ImportChangesHTTPTests {
     func importTimeAfters() async throws {
         try await TestServer.run { client in
             let imported = try await client.send("POST", "/api/v1/import", body: Array(Self.lines.joined(separator: "\n").utf8),
-                                                 contentType: "application/x-ndjson")
+                                                 contentType: "application/x-ndjson", headers: ["X-Request-Id": "req-import-1"])
             #expect(imported.status == 200, "\(imported.text)")
             let revision = try #require(imported.header("X-Portcullis-Revision").flatMap { Int($0) })
             // What the API showed right after the import.
@@ -50,7 +50,9 @@ struct ImportChangesHTTPTests {
             let importChanges = listed.filter { $0["revision"] as? Int == revision }
             #expect(importChanges.map { $0["entity_id"] as? String } == ["kept", "later-deleted", "born-deleted", "untouched", "patched", "removed"])
             #expect(importChanges.allSatisfy { $0["op"] as? String == "create" && $0["before"] is NSNull })
+            // Attributed to the caller and the request, like any write (the import runs on a thread of its own).
             #expect(importChanges.allSatisfy { (Self.object($0["actor"])["kind"] as? String) == "api_key" })
+            #expect(importChanges.allSatisfy { $0["request_id"] as? String == "req-import-1" })
             func after(_ id: String) -> [String: Any] { Self.object(importChanges.first { $0["entity_id"] as? String == id }?["after"]) }
 
             // Updated later: the import's after, not the current state; it is the later change's before.
