@@ -33,10 +33,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        // Already in the graph through Hummingbird's test support; fetches auth.jwt.jwks_url over HTTPS.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.30.0"),
     ],
     targets: [
         // The core is one folder, Sources/PortcullisCore, whose subfolders are modules: the compiler keeps the
@@ -66,6 +68,8 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            // JWT callers: signature and claim verification against a JWKS (RS256, ES256, EdDSA).
+            .product(name: "JWTKit", package: "jwt-kit"),
         ]),
         // Embeds schema/*.sql and web/ into the binary, so one file is the whole appliance.
         .executableTarget(name: "embed-resources", path: "Sources/embed-resources"),
@@ -81,10 +85,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // The config file's TOML.
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                // auth.jwt.jwks_url.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings,
             plugins: ["EmbedResources"]
@@ -100,6 +105,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                // `portcullis test`: policy test suites in YAML, read through Yams' node API for line numbers.
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings,
             plugins: ["EmbedResources"]
@@ -116,10 +123,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Shared by the test targets: raw loopback sockets for HTTP at the byte level.
-        .target(name: "PortcullisTestSupport", path: "Tests/PortcullisTestSupport"),
+        // And hand-made JWTs signed with fresh swift-crypto keys (RS256, ES256, EdDSA, forged HS256).
+        .target(name: "PortcullisTestSupport", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CryptoExtras", package: "swift-crypto"),
+        ], path: "Tests/PortcullisTestSupport"),
         .testTarget(
             name: "PortcullisCoreTests",
-            dependencies: ["PortcullisCore", "PortcullisModel", "PortcullisPolicy", "PortcullisSQLite", "PortcullisCache", "PortcullisStore"],
+            dependencies: ["PortcullisCore", "PortcullisModel", "PortcullisPolicy", "PortcullisSQLite", "PortcullisCache", "PortcullisStore",
+                           "PortcullisTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -135,7 +147,8 @@ let package = Package(
         ),
         .testTarget(
             name: "portcullisTests",
-            dependencies: ["portcullis", "portcullis-floor", "PortcullisCore", "PortcullisHTTP", "PortcullisTestSupport"],
+            dependencies: ["portcullis", "portcullis-floor", "PortcullisCore", "PortcullisHTTP", "PortcullisTestSupport",
+                           .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
     ]

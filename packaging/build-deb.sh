@@ -47,14 +47,19 @@ trap 'rm -rf "$work"' EXIT
 pkg=$work/pkg
 step "staging portcullis $version in $pkg"
 install -d -m 0755 "$pkg/DEBIAN" "$pkg/usr/bin" "$pkg/lib/systemd/system" "$pkg/etc/portcullis" \
-    "$pkg/usr/share/doc/portcullis" "$pkg/usr/share/man/man1"
+    "$pkg/usr/share/doc/portcullis/examples" "$pkg/usr/share/man/man1"
 # The dashboard (web/) and the migrations (schema/) are embedded in the binary by the EmbedResources plugin.
 strip --remove-section=.comment --remove-section=.note --strip-unneeded -o "$pkg/usr/bin/portcullis" "$binary"
 chmod 0755 "$pkg/usr/bin/portcullis"
 install -m 0644 packaging/portcullis.service "$pkg/lib/systemd/system/portcullis.service"
 install -m 0644 packaging/portcullis.toml "$pkg/etc/portcullis/portcullis.toml"
 install -m 0644 packaging/debian/copyright "$pkg/usr/share/doc/portcullis/copyright"
+# Embedded copies lintian reports as errors, each explained in the file.
+install -d "$pkg/usr/share/lintian/overrides"
+install -m 0644 packaging/debian/lintian-overrides "$pkg/usr/share/lintian/overrides/portcullis"
 install -m 0644 README.md "$pkg/usr/share/doc/portcullis/README.md"
+# The Grafana dashboard over /metrics, to import or provision (docs/monitoring.md).
+install -m 0644 packaging/grafana/portcullis.json "$pkg/usr/share/doc/portcullis/examples/grafana-portcullis.json"
 for doc in operations configuration api media-urls; do
     [ -f "docs/$doc.md" ] && install -m 0644 "docs/$doc.md" "$pkg/usr/share/doc/portcullis/$doc.md"
 done

@@ -29,9 +29,10 @@ export const session = {
 
 /**
  * Calls the API with the session's bearer token and returns the parsed JSON (or null for an empty body).
- * A 401 signs the page out; other failures throw `ApiError` with the server's message.
+ * A 401 signs the page out; other failures throw `ApiError` with the server's message. With `withRevision`, a write's
+ * answer comes as `{data, revision}` (the `X-Portcullis-Revision` it produced, or null).
  */
-export async function api(path, { method = 'GET', body, token = session.token, signOutOn401 = true } = {}) {
+export async function api(path, { method = 'GET', body, token = session.token, signOutOn401 = true, withRevision = false } = {}) {
   const headers = { Accept: 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -46,7 +47,7 @@ export async function api(path, { method = 'GET', body, token = session.token, s
   if (text) {
     try { data = JSON.parse(text); } catch { data = null; }
   }
-  if (response.ok) return data;
+  if (response.ok) return withRevision ? { data, revision: response.headers.get('X-Portcullis-Revision') } : data;
   const code = data?.error?.code;
   const message = data?.error?.message || `${response.status} ${response.statusText}`;
   if (response.status === 401) {

@@ -3,6 +3,10 @@ import { api, session, whenUnauthorized } from './api.js';
 import { Live } from './live.js';
 import { Explorer } from './explorer.js';
 import { Audit } from './audit.js';
+import { UsersView } from './console-users.js';
+import { TeamsView } from './console-teams.js';
+import { ProjectsView } from './console-projects.js';
+import { KeysView } from './console-keys.js';
 
 const REFRESH_MS = 2000;
 
@@ -103,6 +107,8 @@ function signOut(notice) {
   session.clear();
   stop();
   explorer.deactivate();
+  // Nothing the console showed outlives the session: lists, forms and a secret on screen are cleared.
+  for (const view of Object.values(consoleViews)) view.deactivate();
   if (token && wasUser && !notice) {
     api('/api/v1/auth/logout', { method: 'POST', token, signOutOn401: false }).catch(() => {});
   }
@@ -110,7 +116,9 @@ function signOut(notice) {
 }
 
 function showSignIn(notice) {
-  for (const id of ['live', 'explorer', 'nav', 'session', 'banner']) $(id).hidden = true;
+  for (const id of ['live', 'explorer', 'nav', 'session', 'banner', ...Object.keys(consoleViews)]) $(id).hidden = true;
+  const dialog = $('confirm-dialog');
+  if (dialog.open) dialog.close('cancel');
   $('signin').hidden = false;
   const box = $('signin-notice');
   box.textContent = notice || '';
@@ -126,7 +134,38 @@ const audit = new Audit();
 let timer = 0;
 let running = false;
 
-const TITLES = { live: 'Live', explorer: 'Decision explorer', audit: 'Audit' };
+/**
+ * Opens the decision explorer from the console: a user's "what can this user access?" (`access`), or a generation's
+ * check and "who can access it?" (`generation`, checked for `user` unless the check form already names one).
+ */
+function openExplorer({ user, access, generation }) {
+  location.hash = '#explorer';
+  const setType = (id, type) => { $(id).value = type; $(id).dispatchEvent(new Event('change')); };
+  if (access) {
+    $('res-user').value = user;
+    $('resources-form').requestSubmit();
+    $('check-user').value = user;
+    $('resources-title').scrollIntoView({ block: 'start' });
+  }
+  if (generation) {
+    setType('check-type', 'generation');
+    $('check-resource').value = generation;
+    if (!$('check-user').value.trim()) $('check-user').value = user || '';
+    if ($('check-user').value.trim()) $('check-form').requestSubmit();
+    setType('sub-type', 'generation');
+    $('sub-resource').value = generation;
+    $('subjects-form').requestSubmit();
+  }
+}
+
+const consoleViews = {
+  users: new UsersView(openExplorer),
+  teams: new TeamsView(),
+  projects: new ProjectsView(openExplorer),
+  keys: new KeysView(),
+};
+
+const TITLES = { live: 'Live', explorer: 'Decision explorer', audit: 'Audit', users: 'Users', teams: 'Teams', projects: 'Projects', keys: 'Keys' };
 
 function route() {
   const view = Object.keys(TITLES).find((name) => location.hash === `#${name}`) ?? 'live';
@@ -138,6 +177,11 @@ function route() {
   document.title = `${TITLES[view]} · Portcullis`;
   if (view === 'audit') audit.activate();
   else audit.deactivate();
+  for (const [name, consoleView] of Object.entries(consoleViews)) {
+    if (name === view) consoleView.activate();
+    // A secret shown once does not wait on a hidden view.
+    else if (name === 'keys') consoleView.hideSecret();
+  }
 }
 
 async function tick() {
@@ -180,6 +224,7 @@ window.addEventListener('hashchange', () => { $('main').focus({ preventScroll: t
 document.querySelector('.skip-link').addEventListener('click', (event) => { event.preventDefault(); $('main').focus(); });
 explorer.bind();
 audit.bind();
+for (const view of Object.values(consoleViews)) view.bind();
 whenUnauthorized(signOut);
 
 if (session.token) start();

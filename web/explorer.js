@@ -75,6 +75,8 @@ export class Explorer {
       fillActions(select);
     }
     $('check-form').addEventListener('submit', (event) => { event.preventDefault(); this.check(); });
+    this.boundAsOf();
+    $('check-as-of').addEventListener('focus', () => this.boundAsOf());
 
     this.resources = new PagedList($('resources-list'), async (p, cursor) => {
       const query = new URLSearchParams({ user_id: p.user, resource_type: p.type, action: p.action, limit: PAGE_SIZE });
@@ -138,6 +140,16 @@ export class Explorer {
     $('user-ids').replaceChildren();
     delete $('user-ids').dataset.loaded;
     for (const id of ['decision', 'resources-list', 'subjects-list']) $(id).replaceChildren();
+    $('check-as-of').value = '';
+  }
+
+  /** Keeps the "as of" field between now and 30 days ahead (in UTC, as the field is read). */
+  boundAsOf() {
+    const field = $('check-as-of');
+    const utc = (date) => date.toISOString().slice(0, 19);
+    const now = new Date();
+    field.min = utc(now);
+    field.max = utc(new Date(now.getTime() + 30 * 86400000));
   }
 
   async check() {
@@ -148,13 +160,16 @@ export class Explorer {
       resource_id: $('check-resource').value.trim(),
       explain: true,
     };
+    const asOf = $('check-as-of').value;
+    // The field holds a UTC wall time without a zone: seconds may be absent.
+    if (asOf) body.as_of = `${asOf.length === 16 ? `${asOf}:00` : asOf}Z`;
     const out = $('decision');
     out.setAttribute('aria-busy', 'true');
     try {
       const d = await api('/api/v1/authz/check', { method: 'POST', body });
       const verdict = d.allowed ? 'allow' : 'deny';
       const facts = [['reason', d.reason], ['answered by', d.cache], ['engine time', d.took_us === undefined ? undefined : `${d.took_us} µs`],
-        ['revision', d.revision]].filter(([, v]) => v !== undefined);
+        ['revision', d.revision], ['as of', d.as_of]].filter(([, v]) => v !== undefined);
       const rules = Array.isArray(d.explanation) ? d.explanation : [];
       out.replaceChildren(h('div', { class: `decision ${verdict}`, 'data-decision': verdict },
         h('div', { class: 'verdict' }, d.allowed ? 'Allowed' : 'Denied',
@@ -163,11 +178,45 @@ export class Explorer {
         h('h3', {}, 'Rules, in the order evaluated'),
         rules.length ? h('ol', { class: 'rules' }, ...rules.map((r) => h('li', {},
           badge(r.outcome || 'skip', r.outcome || '?'), ' ', h('span', { class: 'rule' }, r.rule || ''),
-          r.detail ? h('span', { class: 'muted' }, ` — ${r.detail}`) : ''))) : empty('The server gave no explanation.')));
+          r.detail ? h('span', { class: 'muted' }, ` — ${r.detail}`) : ''))) : empty('The server gave no explanation.'),
+        h('div', { 'data-membership': '' })));
+      this.showMembership(body, d.as_of || new Date().toISOString(), out.querySelector('[data-membership]'));
     } catch (error) {
       if (error.kind !== 'unauthorized') out.replaceChildren(errorBox(error));
     } finally {
       out.removeAttribute('aria-busy');
+    }
+  }
+
+  /** The checked user's membership of the resource's team, with its time bounds and whether it is in effect at `at`. */
+  async showMembership(body, at, into) {
+    try {
+      let team = body.resource_type === 'team' ? body.resource_id : null;
+      if (body.resource_type !== 'team') {
+        let projectId = body.resource_type === 'project' ? body.resource_id : null;
+        if (!projectId) projectId = (await api(`/api/v1/generations/${encodeURIComponent(body.resource_id)}`))?.project_id;
+        if (projectId) team = (await api(`/api/v1/projects/${encodeURIComponent(projectId)}`))?.team_id;
+      }
+      if (!team) return;
+      const members = (await api(`/api/v1/teams/${encodeURIComponent(team)}/members`))?.items || [];
+      const m = members.find((item) => item.user_id === body.user_id);
+      if (!m) {
+        into.replaceChildren(h('p', { class: 'muted small' }, `${body.user_id} is not a member of team ${team}.`));
+        return;
+      }
+      const instant = Date.parse(at);
+      const state = !m.is_active ? 'inactive'
+        : m.starts_at && instant < Date.parse(m.starts_at) ? 'pending'
+          : m.expires_at && instant >= Date.parse(m.expires_at) ? 'expired' : 'in effect';
+      into.replaceChildren(
+        h('h3', {}, `Membership of team ${team}`),
+        h('dl', { 'data-membership-state': state },
+          ...[['role', m.role], ['extra permissions', (m.permissions || []).join(', ') || 'none'],
+            ['starts', m.starts_at || 'at creation'], ['expires', m.expires_at || 'never'],
+            [`at ${at.slice(0, 19).replace('T', ' ')} UTC`, state]]
+            .map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, String(v))))));
+    } catch {
+      // The membership is context; the decision above stands without it.
     }
   }
 }

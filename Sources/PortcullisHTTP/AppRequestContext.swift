@@ -16,6 +16,8 @@ public struct AppRequestContext: RequestContext {
     public var clientAddress: String
     /// The raw bearer credential, kept for logout.
     public var bearer: String?
+    /// True when the bearer has the shape of a JWT (verified or not): logout does not apply to it.
+    public var bearerIsJWT = false
     /// Set by `RouteClassMiddleware` before anything else runs; load shedding and the monitor read it.
     public var routeClass = RouteClass.normal
     /// Set by `RequestIdMiddleware`, the outermost: echoed in `X-Request-Id` and the access log.
@@ -40,7 +42,16 @@ extension AppRequestContext {
         return identity
     }
 
-    /// A signed-in user (user token), or 401/403.
+    /// A signed-in user presenting a user token (not a JWT), for the logout routes; 401/403 otherwise.
+    func requireSessionUser() throws -> (id: String, isAdmin: Bool) {
+        let user = try requireUser()
+        guard !bearerIsJWT else {
+            throw PortcullisError(.forbidden, "a JWT cannot be signed out here: it ends at its exp (sign out at its identity provider)")
+        }
+        return user
+    }
+
+    /// A signed-in user (user token or JWT), or 401/403.
     func requireUser() throws -> (id: String, isAdmin: Bool) {
         switch try requireIdentity() {
         case .user(let id, let isAdmin): return (id, isAdmin)

@@ -52,13 +52,15 @@ public func buildApplication(
         changes: changes)
     let decisionLog = try DecisionLog(configuration: settings.decisionLog, path: settings.decisionLogPath, clock: settings.clock,
                                       revision: { versions.revision })
+    let jwt = try await makeJWTVerifier(settings, logger: logger)
     let router = buildRouter(settings, store: store, cache: cache, keyring: keyring, instruments: instruments, logger: logger,
-                             decisionLog: decisionLog)
+                             decisionLog: decisionLog, jwt: jwt)
     var services: [any Service] = cache.map { [CacheWriter(cache: $0, logger: logger)] } ?? []
     services.append(DecisionLogWriter(log: decisionLog, logger: logger))
     if settings.monitorEnabled { services.append(MonitorService(instruments: instruments)) }
     services.append(ChangeRetention(changes: store, days: settings.audit.retentionDays, clock: settings.clock,
                                     interval: settings.audit.sweepInterval, logger: logger))
+    services.append(TimeBoundSweep(store: store, clock: settings.clock, logger: logger))
     var configuration = ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "Portcullis")
     configuration.backlog = settings.backlog
     // Hummingbird's idle timer restarts on each decoded request part, so a header trickled byte by byte never resets it.
@@ -70,6 +72,24 @@ public func buildApplication(
         router: router.router, server: server, configuration: configuration, services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger)
+}
+
+/// The JWT verifier of `[auth.jwt]`, its key set loaded; nil when JWTs are not configured. A key file that cannot be
+/// read or parsed stops the start (a configuration error); a key URL that does not answer is logged and retried by
+/// the first token with an unknown `kid`, so the server starts while the identity provider is down.
+func makeJWTVerifier(_ settings: ServerSettings, logger: Logger) async throws -> JWTVerifier? {
+    guard let configuration = try settings.jwt.configuration() else { return nil }
+    let source: any JWKSSource = settings.jwt.jwksFile.map { JWKSFile(path: $0) } ?? JWKSURL(url: settings.jwt.jwksURL ?? "")
+    let verifier = JWTVerifier(configuration: configuration, source: source, clock: settings.clock)
+    do {
+        let count = try await verifier.loadKeys()
+        logger.info("JWT callers accepted", metadata: ["issuer": "\(configuration.issuer)", "keys": "\(count)", "jwks": "\(source.location)"])
+        if count == 0 { logger.warning("the JWKS holds no usable RS256, ES256 or EdDSA key", metadata: ["jwks": "\(source.location)"]) }
+    } catch where settings.jwt.jwksURL != nil {
+        logger.warning("could not fetch the JWKS; retried when a token names an unknown kid",
+                       metadata: ["jwks": "\(source.location)", "error": "\(error)"])
+    }
+    return verifier
 }
 
 /// What `buildRouter` assembles: the router, the table of its routes, and the fast path that answers cached checks
@@ -89,7 +109,7 @@ struct Routing {
 /// keeps nothing unless given).
 func buildRouter(
     _ settings: ServerSettings, store: any Store, cache: DecisionCache?, keyring: SigningKeyring, instruments: Instruments, logger: Logger,
-    decisionLog: DecisionLog = .discarding()
+    decisionLog: DecisionLog = .discarding(), jwt: JWTVerifier? = nil
 ) -> Routing {
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()
@@ -110,7 +130,7 @@ func buildRouter(
     router.add(middleware: ErrorMiddleware(routes: routes))
     if let shedder { router.add(middleware: LoadSheddingMiddleware(shedder: shedder)) }
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: settings.maxBodyBytes))
-    let authenticator = Authenticator(directory: store, cache: cache, clock: settings.clock)
+    let authenticator = Authenticator(directory: store, cache: cache, clock: settings.clock, jwt: jwt)
     router.add(middleware: AuthenticationMiddleware(authenticator: authenticator, monitor: monitor))
     router.add(middleware: WriteAttributionMiddleware())
     let admin = router.group().add(middleware: RequireAdminMiddleware())
@@ -118,13 +138,15 @@ func buildRouter(
     HealthController().addRoutes(to: router, table: routes)
     OpenAPIController().addRoutes(to: router, table: routes)
     DashboardController().addRoutes(to: router, table: routes)
-    ManagementController(directory: store, hasher: hasher, hashing: hashing).addRoutes(to: admin, table: routes)
-    APIKeysController(directory: store).addRoutes(to: admin, table: routes)
+    ManagementController(directory: store, hasher: hasher, hashing: hashing, decisionLog: decisionLog).addRoutes(to: admin, table: routes)
+    APIKeysController(directory: store, clock: settings.clock).addRoutes(to: admin, table: routes)
+    DirectorySearchController(directory: store, clock: settings.clock).addRoutes(to: admin, table: routes)
+    SigningKeysController(keyring: keyring).addRoutes(to: admin, table: routes)
     ChangesController(store: store, stream: ChangeStream(store: store, signal: instruments.changes, keepAlive: settings.audit.streamKeepAlive))
         .addRoutes(to: admin, table: routes)
     ImportController(directory: store, hasher: hasher, spoolDirectory: settings.dataDirectory, maxImportBytes: settings.maxImportBytes)
         .addRoutes(to: admin, table: routes)
-    let engine = AuthorizationEngine(store: store, cache: cache, monitor: monitor)
+    let engine = AuthorizationEngine(store: store, cache: cache, monitor: monitor, clock: settings.clock)
     AuthorizationController(engine: engine, decisionLog: decisionLog).addRoutes(to: router, table: routes)
     AuditController(decisionLog: decisionLog).addRoutes(to: admin, table: routes)
     let fastPath = settings.fastPath && cache != nil
@@ -144,7 +166,8 @@ func buildRouter(
         distributedFailures: settings.loginFailuresDistributed)
     let signIn = SignIn(directory: store, hasher: hasher, throttle: throttle, hashing: hashing,
                         tokenLifetimeSeconds: Int64(settings.tokenLifetimeSeconds), clock: settings.clock, decisionLog: decisionLog)
-    AuthController(signIn: signIn, directory: store, cache: cache, monitor: monitor, decisionLog: decisionLog).addRoutes(to: router, table: routes)
+    AuthController(signIn: signIn, directory: store, cache: cache, monitor: monitor, decisionLog: decisionLog, clock: settings.clock)
+        .addRoutes(to: router, table: routes)
     let generations = GenerationsController(directory: store, engine: engine)
     generations.addRoutes(to: router, table: routes)
     let signer = MediaURLSigner(keyring: keyring, publicBase: settings.mediaPublicBase, lifetimeSeconds: Int64(settings.mediaURLLifetimeSeconds))

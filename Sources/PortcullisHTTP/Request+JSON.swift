@@ -18,6 +18,13 @@ extension Request {
         return try FieldReader(value)
     }
 
+    /// A body that must say nothing: none, or `{}`; anything else is a 400, as for every strict request object.
+    mutating func emptyObject(context: AppRequestContext) async throws {
+        try rejectDeclaredLength(over: context.maxUploadSize)
+        guard try await collectBody(upTo: context.maxUploadSize).readableBytes > 0 else { return }
+        try await jsonFields(context: context).finish()
+    }
+
     /// 413 at once when `Content-Length` announces more than `limit`: nothing is read, nothing waits for the rest.
     func rejectDeclaredLength(over limit: Int) throws {
         guard let declared = headers[.contentLength].flatMap({ Int($0) }), declared > limit else { return }
@@ -27,6 +34,13 @@ extension Request {
     /// A required query parameter.
     func query(_ name: String) throws -> String {
         guard let value = uri.queryParameters[Substring(name)], !value.isEmpty else { throw PortcullisError.invalidField(name, "is required") }
+        return String(value)
+    }
+
+    /// An optional query parameter that names an entity: absent is nil, present it must be a well-formed id (400 naming it).
+    func idQuery(_ name: String) throws -> String? {
+        guard let value = uri.queryParameters[Substring(name)] else { return nil }
+        guard Identifier.isValid(String(value)) else { throw PortcullisError.invalidField(name, "must be 1–128 characters of A-Z a-z 0-9 . _ : -") }
         return String(value)
     }
 

@@ -18,6 +18,8 @@ public struct ServerSettings: Sendable {
     public var passwordIterations = 600_000
     /// How long a sign-in token works.
     public var tokenLifetimeSeconds = 43_200
+    /// JWT callers (`[auth.jwt]`): off unless issuer, audience and a key set are configured.
+    public var jwt = JWTSettings()
     /// Failed sign-ins allowed per account per window (an address that failed for an account is refused past it),
     /// and per client address per window (SPEC 8.1).
     public var loginFailuresPerEmail = 5
@@ -62,6 +64,8 @@ public struct ServerSettings: Sendable {
     /// overload breaker opens for `overloadOpenSeconds`.
     public var maxInFlight = 2048
     public var overloadOpenSeconds = 30
+    /// How the log is written to standard error: `text` lines (the default) or one JSON object a line.
+    public var logFormat = LogFormat.text
     /// `GET /metrics` without credentials.
     public var metricsPublic = false
     /// The decision log (`[audit]`: `decisions`, `sample_rate`, `max_bytes`, `retention_days`).

@@ -113,6 +113,12 @@ public enum SettingsLoader {
             guard let mode = AccessLogMode(rawValue: value) else { throw PortcullisError.invalidField("access_log", "must be off, errors or all") }
             settings.accessLog = mode
         },
+        Option(key: "log.format", environment: "PORTCULLIS_LOG_FORMAT") { settings, value throws(PortcullisError) in
+            guard let format = LogFormat(rawValue: value.lowercased()) else {
+                throw PortcullisError(.invalidConfig, "log.format: must be text or json, not '\(value)'")
+            }
+            settings.logFormat = format
+        },
         Option(key: "metrics.public", environment: "PORTCULLIS_METRICS_PUBLIC") { settings, value throws(PortcullisError) in
             settings.metricsPublic = try boolean(value, "metrics.public")
         },
@@ -134,7 +140,7 @@ public enum SettingsLoader {
         Option(key: "alerts.memory_percent", environment: "PORTCULLIS_ALERT_MEMORY_PERCENT") { settings, value throws(PortcullisError) in
             settings.alertThresholds.memoryPercent = Double(try integer(value, "memory_percent", in: 1...100))
         },
-    ] + auditOptions + RouteClassifier.order.map { routeClass in
+    ] + auditOptions + jwtOptions + RouteClassifier.order.map { routeClass in
         Option(key: "routes.\(routeClass.rawValue)", environment: "PORTCULLIS_ROUTES_\(routeClass.rawValue.uppercased())") { settings, value throws(PortcullisError) in
             let patterns = value.split(separator: ",").map { $0.trimmingSpaces }.filter { !$0.isEmpty }
             guard patterns.allSatisfy({ $0.hasPrefix("/") }) else {
@@ -142,7 +148,7 @@ public enum SettingsLoader {
             }
             settings.routeClassifier = settings.routeClassifier.replacing(routeClass, with: patterns)
         }
-    } + auditOptions
+    }
 
     /// Builds settings from a config file's text (if any), the environment, and flags given as `section.key` → value.
     public static func load(configText: String?, environment: [String: String], flags: [String: String]) throws(PortcullisError) -> ServerSettings {

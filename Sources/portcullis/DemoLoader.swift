@@ -20,7 +20,9 @@ enum DemoLoader {
         }
         let counts = written.value
         let keyHint = settings.adminKey != nil ? "the key in PORTCULLIS_ADMIN_KEY" : "$(cat \(settings.dataDirectory)/admin.key)"
-        print("""
+        // Straight to the descriptor, not print(): piped or under systemd, stdout is fully buffered and the
+        // instructions would wait in the buffer until the server exits.
+        FileHandle.standardOutput.write(Data("""
             Demo organisation loaded: \(counts.users) users, \(counts.teams) teams, \(counts.members) memberships, \
             \(counts.projects) projects, \(counts.generations) generations.
               Administrator: \(DemoDirectory.adminEmail) / \(DemoDirectory.password)
@@ -30,6 +32,7 @@ enum DemoLoader {
               curl -s -H "Authorization: Bearer \(keyHint)" -H 'Content-Type: application/json' \\
                 -d '{"user_id":"bob","action":"read","resource_type":"generation","resource_id":"gen-00001","explain":true}' \\
                 http://\(settings.host):\(settings.port)/api/v1/authz/check
-            """)
+
+            """.utf8))
     }
 }

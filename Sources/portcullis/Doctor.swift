@@ -24,6 +24,18 @@ struct Doctor: ParsableCommand {
             findings.append(DoctorFinding(.ok, "config", (source.map { "\($0) loads" } ?? "no config file, defaults")
                 + ": data_dir \(settings.dataDirectory), listen \(settings.host):\(settings.port)"))
             dataDirectory = settings.dataDirectory
+            // JWT callers: the table must be complete; a key file must be readable (a URL is not fetched: no network).
+            do {
+                if let jwt = try settings.jwt.configuration() {
+                    if let file = settings.jwt.jwksFile, !FileManager.default.isReadableFile(atPath: file) {
+                        findings.append(DoctorFinding(.fail, "auth.jwt", "cannot read jwks_file \(file)"))
+                    } else {
+                        findings.append(DoctorFinding(.ok, "auth.jwt", "JWTs from \(jwt.issuer) for \(jwt.audience), user claim \(jwt.userClaim)"))
+                    }
+                }
+            } catch {
+                findings.append(DoctorFinding(.fail, "auth.jwt", error.message))
+            }
         } catch {
             findings.append(DoctorFinding(.fail, "config", "\(error)"))
         }

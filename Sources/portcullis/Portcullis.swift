@@ -11,6 +11,7 @@ struct Portcullis: AsyncParsableCommand {
         subcommands: [
             Serve.self, Check.self, Import.self, Keys.self, Seed.self, Bench.self, BenchDecisions.self,
             BenchTokens.self, BenchCache.self, BenchParsers.self, BenchAudit.self, Backup.self, Restore.self, Doctor.self, Audit.self,
+            PolicyTest.self,
         ],
         defaultSubcommand: nil
     )

@@ -21,15 +21,13 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Fill an empty database with a demo organisation and print how to use it.") var demo = false
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "") ?? .info
-            return handler
-        }
-        let logger = Logger(label: "portcullis")
+        // Settings first: they choose the log format (an invalid one stops here, before anything is logged).
         let settings = try CommandSettings.resolve(config: config, flags: [
             "server.host": host, "server.port": port.map(String.init), "storage.data_dir": dataDir,
         ])
+        let level = Logger.Level(rawValue: ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "") ?? .info
+        LoggingSystem.bootstrap { label in settings.logFormat.handler(label: label, level: level) }
+        let logger = Logger(label: "portcullis")
         try ServeLock.hold(settings.dataDirectory)
         if demo { try await DemoLoader.load(into: settings, logger: logger) }
         let app = try await buildApplication(settings, logger: logger) { port in
@@ -54,7 +52,8 @@ enum CommandSettings {
         do {
             return try SettingsLoader.load(configText: text, environment: environment, flags: flags.compactMapValues { $0 })
         } catch {
-            throw ValidationError(error.message)
+            // With its code, so an operator reading the journal sees it is the configuration (invalid_config, invalid_field).
+            throw ValidationError(error.description)
         }
     }
 }

@@ -145,8 +145,9 @@ struct PerformanceHTTPTests {
             #expect(response.status == 200)
             #expect(response.header("Content-Type")?.hasPrefix("text/plain") == true)
             let text = response.text
-            #expect(text.contains("# TYPE portcullis_operation_latency_seconds gauge"))
-            #expect(text.contains(#"portcullis_operation_window_count{operation="authorization"} 1"#), "\(text.prefix(2000))")
+            #expect(text.contains("# TYPE portcullis_operation_latency_seconds summary"))
+            #expect(text.contains("# TYPE portcullis_operation_duration_seconds histogram"))
+            #expect(text.contains(#"portcullis_operation_window_samples{operation="authorization"} 1"#), "\(text.prefix(2000))")
             #expect(text.contains(#"portcullis_query_calls_total{statement="authz.generation",class="critical"}"#))
             #expect(text.contains("portcullis_statement_cache_hits_total"))
             #expect(text.contains("portcullis_process_resident_memory_bytes"))

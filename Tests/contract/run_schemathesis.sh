@@ -52,7 +52,7 @@ fuzz() {
         --checks not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance \
         --max-examples "$max_examples" \
         --seed "$seed" \
-        --workers 2 \
+        --workers 1 \
         --request-timeout 30 \
         --generation-database none \
         --suppress-health-check all \
@@ -62,6 +62,8 @@ fuzz() {
 }
 
 status=0
+# One worker: with two, schemathesis' coverage phase compiles regexes from two threads and CPython 3.11 fails inside
+# it now and then ("AST constructor recursion depth mismatch"), an error of the tool, not of the server.
 # The end-user operations with a user token (the demo's alice), where the admin key would only get 403s; first, as
 # the administrator's run below may change or delete alice.
 # Logout is left out: it would revoke the token the rest of the run uses.

@@ -344,6 +344,47 @@ def test_decision_explorer(server, browser):
     watch.assert_clean()
 
 
+def test_time_bounds_in_the_explorer(server, browser):
+    """A membership that starts in two days: denied now and shown pending; asked "as of" three days ahead, allowed and
+    in effect; six days ahead, past its expiry, denied and expired."""
+    from datetime import datetime, timedelta, timezone
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    rfc = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    status = server.request("POST", "/api/v1/users", {"id": "contractor", "email": "contractor@demo.portcullis"}, server.key)
+    assert status[0] == 201, status
+    status = server.request("PUT", "/api/v1/teams/studio/members/contractor",
+                               {"role": "viewer", "starts_at": rfc(now + timedelta(days=2)), "expires_at": rfc(now + timedelta(days=5))},
+                               server.key)
+    assert status[0] == 201, status
+
+    page, watch = new_page(browser, server, base_url=server.base, viewport={"width": 1366, "height": 900})
+    sign_in_with_password(page)
+    page.click("#nav-explorer")
+    page.fill("#check-user", "contractor")
+    page.select_option("#check-type", "team")
+    page.select_option("#check-action", "read")
+    page.fill("#check-resource", "studio")
+    decision = page.locator("#decision [data-decision]")
+    state = page.locator("#decision [data-membership-state]")
+
+    def ask(as_of, verdict, membership):
+        page.fill("#check-as-of", as_of.strftime("%Y-%m-%dT%H:%M:%S") if as_of else "")
+        page.click("#check-form button")
+        expect(decision).to_have_attribute("data-decision", verdict)
+        expect(state).to_have_attribute("data-membership-state", membership)
+
+    ask(None, "deny", "pending")
+    expect(page.locator("#decision ol.rules")).to_contain_text("starts at")
+    ask(now + timedelta(days=3), "allow", "in effect")
+    expect(page.locator("#decision")).to_contain_text(rfc(now + timedelta(days=3)).replace("Z", ".000Z"))
+    expect(page.locator("#decision")).to_contain_text("as of")
+    ask(now + timedelta(days=6), "deny", "expired")
+    expect(page.locator("#decision ol.rules")).to_contain_text("expired at")
+    page.screenshot(path=str(ARTIFACTS / "explorer-as-of.png"), full_page=True)
+    page.close()
+    watch.assert_clean()
+
+
 def test_audit_view(server, browser):
     """Changes appear as they are committed (the change stream, read with the session's token); a logged deny shows
     the rules it was decided by."""

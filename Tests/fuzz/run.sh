@@ -52,7 +52,7 @@ done
 # Which files each harness compiles (into the array `files`): project sources named here, found by name anywhere under
 # Sources/PortcullisCore (files move between folders), nothing stubbed. Not the whole Model folder: some of its files
 # need swift-crypto (APIKeySecret → Support/Crypto.swift); these are the ones the parsers need.
-MODEL_FILES=(JSONParser FlatJSONObject JSONValue PortcullisError Identifier Action Entities Inputs Inputs+Teams Inputs+Content Validate CheckRequest)
+MODEL_FILES=(JSONParser FlatJSONObject JSONValue PortcullisError Identifier Action Entities Inputs Inputs+Teams Inputs+Content Validate CheckRequest Timestamp)
 core_file() {
     local found
     found="$(find "$CORE" -name "$1.swift" -print 2>/dev/null | sort | head -n 1)"

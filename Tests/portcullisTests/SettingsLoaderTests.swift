@@ -56,6 +56,27 @@ struct SettingsLoaderTests {
         #expect(defaults.mode == .denies && defaults.maxBytes == 1 << 30 && defaults.retentionDays == 90)
     }
 
+    @Test("log.format: text by default, json from the file or PORTCULLIS_LOG_FORMAT (the environment wins)", arguments: [
+        (nil, nil, LogFormat.text), ("json", nil, .json), ("text", "json", .json), ("json", "text", .text), (nil, "JSON", .json),
+    ] as [(String?, String?, LogFormat)])
+    func logFormat(file: String?, environment: String?, expected: LogFormat) throws {
+        let settings = try SettingsLoader.load(configText: file.map { "[log]\nformat = \"\($0)\"\n" },
+                                               environment: environment.map { ["PORTCULLIS_LOG_FORMAT": $0] } ?? [:], flags: [:])
+        #expect(settings.logFormat == expected)
+    }
+
+    @Test("an unknown log format is invalid_config naming log.format and the choices", arguments: [
+        ("[log]\nformat = \"xml\"\n", [String: String]()), (nil, ["PORTCULLIS_LOG_FORMAT": "logfmt"]), ("[log]\nformat = \"\"\n", [:]),
+    ] as [(String?, [String: String])])
+    func invalidLogFormat(text: String?, environment: [String: String]) {
+        #expect {
+            try SettingsLoader.load(configText: text, environment: environment, flags: [:])
+        } throws: { error in
+            guard let error = error as? PortcullisError else { return false }
+            return error.code == .invalidConfig && error.message.contains("log.format") && error.message.contains("text or json")
+        }
+    }
+
     @Test("bad settings are errors that name them", arguments: [
         ("[server]\nport = 70000\n", "port"),
         ("[server]\nprot = 1\n", "server.prot"),

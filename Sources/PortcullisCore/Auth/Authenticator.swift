@@ -11,9 +11,10 @@ public struct BearerDigest: Sendable {
     let key: CacheKey
     let hash: [UInt8]
 
-    /// Nil for a credential too long (or too short) to be one.
+    /// Nil for a credential too long (or too short) to be one, and for a JWT (`JWTVerifier.looksLikeJWT`), which is
+    /// never looked up as a key or token: `Authenticator.identity(jwt:)` verifies it.
     public init?(_ bearer: String) {
-        guard (1...APIKeySecret.maximumLength).contains(bearer.utf8.count) else { return nil }
+        guard (1...APIKeySecret.maximumLength).contains(bearer.utf8.count), !JWTVerifier.looksLikeJWT(bearer) else { return nil }
         self.bearer = bearer
         hash = Crypto.sha256(bearer.utf8)
         key = CacheKey(bearer.hasPrefix(UserTokenSecret.prefix) ? .userToken : .apiKey, hash.hexString)
@@ -25,11 +26,14 @@ public struct BearerDigest: Sendable {
 /// A cached API key identity depends on the version shared by all API keys (moved by any key's deletion: rare, and
 /// one key rather than one per deleted key, so versions stay bounded); a user token's identity depends
 /// on its user's version (moved by logout, disabling, deleting or any change to the user) and never outlives the
-/// token's expiry: the next request after any of those writes misses the cache and is refused.
+/// token's expiry: the next request after any of those writes misses the cache and is refused. A JWT's user goes
+/// through the same cache under the user's id, with the same dependency, so the same writes refuse its JWTs at once.
 public struct Authenticator: Sendable {
     let directory: any CredentialStore & APIKeyStore
     let cache: DecisionCache?
     let clock: WallClock
+    /// Verifies JWT bearers; nil when `auth.jwt` is not configured (JWTs are then refused).
+    public let jwt: JWTVerifier?
     /// Identities as cache entries; decoding goes through a memo, since parsing a payload (splitting, building the
     /// scope set) cost more than the cache lookup itself.
     private let codec: CacheCodec<Identity?>
@@ -37,11 +41,12 @@ public struct Authenticator: Sendable {
     private let usage = APIKeyUsage()
 
     /// An authenticator reading `directory`; with `cache`, identities go through it at high priority (admitted to L1 at
-    /// once). `clock` decides token expiry and when a key's use is next recorded.
-    public init(directory: any CredentialStore & APIKeyStore, cache: DecisionCache? = nil, clock: WallClock = .system) {
+    /// once). `clock` decides token expiry and when a key's use is next recorded; `jwt` accepts JWT callers.
+    public init(directory: any CredentialStore & APIKeyStore, cache: DecisionCache? = nil, clock: WallClock = .system, jwt: JWTVerifier? = nil) {
         self.directory = directory
         self.cache = cache
         self.clock = clock
+        self.jwt = jwt
         let decoded = DecodedIdentities()
         codec = CacheCodec(encode: { $0.map(Self.encode) ?? "" }, decode: { payload in decoded.identity(for: payload).map { .some($0) } })
     }
@@ -80,13 +85,44 @@ public struct Authenticator: Sendable {
         return identity
     }
 
+    /// The identity a JWT bearer acts as: the user its user claim names, exactly as that user's token would be (an
+    /// administrator's JWT administers), or nil when the token fails verification, JWTs are not configured, or the
+    /// user is absent, deleted or disabled.
+    ///
+    /// The user is read through the cache under `CacheKey.Namespace.jwt` with the user's version as its dependency:
+    /// disabling, deleting or changing the user refuses the user's JWTs on the next request. Signing out does not
+    /// (a JWT ends at its `exp`).
+    ///
+    /// ```swift
+    /// if JWTVerifier.looksLikeJWT(bearer) { identity = try await authenticator.identity(jwt: bearer) }
+    /// ```
+    /// - Throws: the store's errors; a refused token is nil, not an error.
+    public func identity(jwt token: String) async throws -> Identity? {
+        guard let jwt, let userId = try? await jwt.userId(for: token) else { return nil }
+        return try jwtUser(userId)
+    }
+
+    /// The identity of a verified JWT's user, through the cache.
+    func jwtUser(_ userId: String) throws -> Identity? {
+        let compute = { () throws -> Computed<Identity?> in
+            guard let user = try directory.profile(userId: userId, now: clock.milliseconds())?.user, user.status == .active, user.deletedAt == nil else {
+                return Computed(nil, dependencies: nil)
+            }
+            return Computed(.user(id: user.id, isAdmin: user.isAdmin), dependencies: [.user(user.id)], priority: .high)
+        }
+        guard let cache else { return try compute().value }
+        return try cache.answer(CacheKey(.jwt, userId), codec, compute: compute).value
+    }
 
     /// Reads the identity from the store. An API key depends on the version all keys share; a token on its user's
     /// version, and is not served past its expiry. An unknown credential is not cached.
     private func resolve(_ key: CacheKey, _ hash: [UInt8]) throws -> Computed<Identity?> {
         if key.rawValue.hasPrefix(CacheKey.Namespace.apiKey.rawValue) {
             guard let apiKey = try directory.apiKey(hash: hash) else { return Computed(nil, dependencies: nil) }
-            return Computed(.apiKey(id: apiKey.id, scopes: Set(apiKey.scopes)), dependencies: [.apiKeys], priority: .high)
+            let expiresAt = apiKey.expiresAt.flatMap(Timestamp.epochMilliseconds)
+            // An expired key is unknown from its expiry on; a live one is cached no longer than until then.
+            if let expiresAt, expiresAt <= clock.milliseconds() { return Computed(nil, dependencies: nil) }
+            return Computed(.apiKey(id: apiKey.id, scopes: Set(apiKey.scopes)), dependencies: [.apiKeys], validUntil: expiresAt, priority: .high)
         }
         guard let user = try directory.tokenUser(hash: hash, now: clock.seconds()) else { return Computed(nil, dependencies: nil) }
         return Computed(.user(id: user.userId, isAdmin: user.isAdmin), dependencies: [.user(user.userId)], validUntil: user.expiresAt * 1000,

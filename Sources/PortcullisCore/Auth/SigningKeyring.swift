@@ -50,6 +50,8 @@ public final class SigningKeyring: Sendable {
     }
 
     private let cache: Mutex<Cache>
+    /// Serializes this process's rotations and retirements, so two administrators rotating at once both get their key.
+    private let writing = Mutex(())
 
     /// Opens the keyring, creating it with one fresh key when the file does not exist.
     public init(path: String) throws {
@@ -72,6 +74,32 @@ public final class SigningKeyring: Sendable {
     /// A key that may still verify (present and not retired); nil for every kid while the file cannot be read.
     public func verifyingKey(kid: String) -> Key? {
         current()?.keys.first { $0.kid == kid && !$0.retired }
+    }
+
+    /// The keys as the file holds them now (secrets included: callers show `kid`, `createdAt` and `retired` only).
+    /// - Throws: as `read(_:)` does while the file cannot be read or is invalid.
+    public func contents() throws -> Contents {
+        try Self.read(path)
+    }
+
+    /// Adds a new active key to this keyring's file (older keys keep verifying) and returns it; takes effect for the
+    /// next URL signed.
+    public func rotate() throws -> Key {
+        try writing.withLock { _ in
+            let key = Self.newKey()
+            try Self.write(try Self.read(path).adding(key), to: path)
+            return key
+        }
+    }
+
+    /// Retires a key of this keyring's file and returns it: URLs signed with it stop verifying at once. `not_found` for
+    /// an unknown key id, `conflict` for the active key (rotate first); retiring a retired key changes nothing.
+    public func retire(kid: String) throws -> Key {
+        try writing.withLock { _ in
+            try Self.retire(path: path, kid: kid)
+            guard let key = try Self.read(path).keys.first(where: { $0.kid == kid }) else { throw PortcullisError.notFound("signing key", kid) }
+            return key
+        }
     }
 
     /// Adds a new active key; older keys keep verifying. Returns the new key id.

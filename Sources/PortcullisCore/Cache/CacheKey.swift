@@ -20,7 +20,8 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
         case apiKey = "k"
         /// A user's `/api/v1/me` body: the user id.
         case profile = "m"
-        /// Reserved: nothing in this version caches under it.
+        /// The identity a verified JWT acts as: the user id its user claim names (the token itself is verified on
+        /// every request; only the user's status is cached, with the user's version).
         case jwt = "j"
     }
 

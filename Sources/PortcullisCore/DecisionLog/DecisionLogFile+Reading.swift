@@ -55,6 +55,6 @@ extension DecisionLogFile {
             caller: row.text(3).flatMap(DecisionCaller.Kind.init(rawValue:)).map { DecisionCaller(kind: $0, id: row.text(4)) },
             userId: row.text(5), action: action, resourceType: resourceType, resourceId: row.text(8), allowed: row.bool(9),
             reason: row.text(10) ?? "", rules: StoredDecision.rules(row.text(11) ?? "", action: action, resourceType: resourceType),
-            clientAddress: row.text(12), key: id.key)
+            clientAddress: row.text(12), asOf: row.isNull(13) ? nil : Timestamp.format(epochMilliseconds: row.int64(13)), key: id.key)
     }
 }

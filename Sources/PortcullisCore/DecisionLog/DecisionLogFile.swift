@@ -28,7 +28,8 @@ final class DecisionLogFile: Sendable {
             allowed        INTEGER NOT NULL,
             reason         TEXT NOT NULL,
             rules          TEXT NOT NULL,
-            client_address TEXT
+            client_address TEXT,
+            as_of          INTEGER
         );
         CREATE INDEX IF NOT EXISTS decisions_user ON decisions (user_id);
         CREATE INDEX IF NOT EXISTS decisions_resource ON decisions (resource_id);
@@ -38,8 +39,8 @@ final class DecisionLogFile: Sendable {
 
     static let insertSQL = """
         INSERT OR IGNORE INTO decisions (seq, origin, revision, caller_kind, caller_id, user_id, action, resource_type, resource_id,
-                                         allowed, reason, rules, client_address)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                                         allowed, reason, rules, client_address, as_of)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
         """
 
     /// Opens the file, creating it and its schema if needed.
@@ -55,6 +56,9 @@ final class DecisionLogFile: Sendable {
         // A checkpoint every 16 MiB of WAL rather than 4: a hot index page changed by many batches is copied back once.
         try connection.execute("PRAGMA wal_autocheckpoint = 4096")
         try connection.execute(Self.schema)
+        // A log written before what-if checks existed gains their column (null for every earlier entry).
+        let hasAsOf = try connection.statement("SELECT count(*) FROM pragma_table_info('decisions') WHERE name = 'as_of'")
+        if try hasAsOf.step(), hasAsOf.int64(0) == 0 { try connection.execute("ALTER TABLE decisions ADD COLUMN as_of INTEGER") }
         writer = Mutex(LogConnection(connection))
         readers = SnapshotReaderPool(path: path, capacity: 2, busyTimeoutMilliseconds: 5_000)
     }
@@ -80,6 +84,7 @@ final class DecisionLogFile: Sendable {
                     statement.bind(11, decision.reason.code)
                     statement.bind(12, decision.rulePath.encoded)
                     statement.bind(13, nil as String?)
+                    if let asOf = request.asOf { statement.bind(14, asOf) } else { statement.bind(14, nil as String?) }
                 case .account(let event):
                     statement.bind(6, event.userId)
                     statement.bind(7, event.action.rawValue)
@@ -89,6 +94,7 @@ final class DecisionLogFile: Sendable {
                     statement.bind(11, event.reason)
                     statement.bind(12, "")
                     statement.bind(13, event.clientAddress)
+                    statement.bind(14, nil as String?)
                 }
                 try statement.stepToEnd()
             }

@@ -60,7 +60,7 @@ public struct DecisionQuery: Sendable, Equatable {
 
     /// The columns `DecisionLogFile` reads an entry from, in order.
     static let columns = "seq, origin, revision, caller_kind, caller_id, user_id, action, resource_type, resource_id, allowed, reason, rules, "
-        + "client_address"
+        + "client_address, as_of"
 
     /// Every combination of filters, for the query-plan test.
     static var allShapes: [DecisionQuery] {

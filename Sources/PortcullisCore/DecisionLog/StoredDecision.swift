@@ -2,7 +2,7 @@ import PortcullisModel
 import PortcullisPolicy
 
 /// One entry of the decision log as the API and the export return it:
-/// `{decision_id, at, revision, caller, user_id, action, resource_type, resource_id, allowed, reason, rules, client_address}`.
+/// `{decision_id, at, revision, caller, user_id, action, resource_type, resource_id, allowed, reason, rules, client_address, as_of}`.
 ///
 /// `rules` is the explanation array of SPEC section 4, rendered from the rule path stored when the answer was decided
 /// (for a cached answer, the path of the decision that produced it); an account entry has none.
@@ -34,12 +34,15 @@ public struct StoredDecision: Sendable, Equatable, Encodable {
     public var rules: [RuleOutcome]
     /// The client's address, for account entries.
     public var clientAddress: String?
+    /// For a what-if check (SPEC 8.3), the instant its time bounds were evaluated at: the answer is about then, not
+    /// about the moment it was logged. Nil for every other entry.
+    public var asOf: String?
     /// The entry's row key, the page cursor.
     public var key: Int64
 
     enum CodingKeys: String, CodingKey {
         case decisionId = "decision_id", at, revision, caller, userId = "user_id", action, resourceType = "resource_type"
-        case resourceId = "resource_id", allowed, reason, rules, clientAddress = "client_address"
+        case resourceId = "resource_id", allowed, reason, rules, clientAddress = "client_address", asOf = "as_of"
     }
 
     /// Encodes every field, absent ones as `null`, so every entry has one shape.
@@ -57,6 +60,7 @@ public struct StoredDecision: Sendable, Equatable, Encodable {
         try container.encode(reason, forKey: .reason)
         try container.encode(rules, forKey: .rules)
         try container.encode(clientAddress, forKey: .clientAddress)
+        try container.encode(asOf, forKey: .asOf)
     }
 
     /// The explanation of a stored rule path; empty for account entries and for text this version cannot read.

@@ -17,12 +17,22 @@ public struct AuthorizationEngine: Sendable {
     public let cache: DecisionCache?
     /// Times each decision (`authorization`) and cache lookup (`cache_operation`); nil measures nothing.
     public let monitor: PerformanceMonitor?
+    /// The instant time-bound memberships are evaluated at; the cache's clock, so that an answer is cached only until
+    /// the next bound that could change it, as that clock reads it.
+    public let clock: WallClock
 
-    /// An engine over `store`; without `cache` every decision is evaluated, without `monitor` nothing is timed.
-    public init(store: any AuthorizationStore, cache: DecisionCache? = nil, monitor: PerformanceMonitor? = nil) {
+    /// How far ahead an `as_of` check may look (30 days, SPEC 8.3).
+    public static let asOfHorizonMilliseconds: Int64 = 30 * 86_400_000
+    /// How far in the past an `as_of` may lie: a client that sends "now" is read a little later.
+    public static let asOfToleranceMilliseconds: Int64 = 60_000
+
+    /// An engine over `store`; without `cache` every decision is evaluated, without `monitor` nothing is timed. Pass the
+    /// cache's clock as `clock`.
+    public init(store: any AuthorizationStore, cache: DecisionCache? = nil, monitor: PerformanceMonitor? = nil, clock: WallClock = .system) {
         self.store = store
         self.cache = cache
         self.monitor = monitor
+        self.clock = clock
     }
 
     /// Decides one request. A request with `explain` is always evaluated fresh; every decision, cached or not, carries
@@ -46,16 +56,42 @@ public struct AuthorizationEngine: Sendable {
     }
 
     private func decide(_ request: CheckRequest) throws -> Decision {
-        guard let cache, !request.explain else {
-            return try store.withSnapshot { snapshot in try Self.evaluate(request, in: snapshot, revision: snapshot.revision()).decision }
+        let now = clock.milliseconds()
+        let instant = try Self.instant(of: request, now: now)
+        let wanted = request.consistency.leastRevision
+        // Explained and what-if answers are never cached; an answer that must reflect a revision the cache has not yet
+        // applied is read from a snapshot, which shows every committed write.
+        guard let cache, !request.explain, request.asOf == nil, wanted.map({ $0 <= cache.revision }) ?? true else {
+            return try store.withSnapshot { snapshot in
+                let revision = try snapshot.revision()
+                try Self.require(revision, reaches: wanted)
+                return try Self.evaluate(request, in: snapshot, revision: revision, now: instant).decision
+            }
         }
         let answer = try cache.answer(Self.cacheKey(request), DecisionCodec.codec) {
             try store.withSnapshot { snapshot in
-                let (decision, dependencies) = try Self.evaluate(request, in: snapshot, revision: snapshot.revision())
-                return Computed(decision, dependencies: dependencies)
+                let evaluated = try Self.evaluate(request, in: snapshot, revision: snapshot.revision(), now: now)
+                return Computed(evaluated.decision, dependencies: evaluated.dependencies, validUntil: evaluated.validUntil)
             }
         }
         return Self.reported(answer)
+    }
+
+    /// The instant a request's time bounds are evaluated at: now, or its `as_of` when that lies between now (less
+    /// `asOfToleranceMilliseconds`) and `asOfHorizonMilliseconds` ahead.
+    static func instant(of request: CheckRequest, now: Int64) throws(PortcullisError) -> Int64 {
+        guard let asOf = request.asOf else { return now }
+        guard asOf >= now - asOfToleranceMilliseconds, asOf <= now + asOfHorizonMilliseconds else {
+            throw .invalidField("as_of", "must lie between now and 30 days ahead")
+        }
+        return asOf
+    }
+
+    /// A revision the data has not reached cannot be promised (SPEC 8.4: a 400).
+    static func require(_ revision: Int64, reaches wanted: Int64?) throws(PortcullisError) {
+        if let wanted, wanted > revision {
+            throw .invalidField("consistency", "revision \(wanted) has not been reached; the data is at revision \(revision)")
+        }
     }
 
     /// A cached decision reports the revision read before its lookup; an evaluated one its snapshot's.
@@ -78,31 +114,37 @@ public struct AuthorizationEngine: Sendable {
 
     private func decide(batch requests: [CheckRequest]) throws -> [Decision] {
         guard !requests.isEmpty else { return [] }
-        guard let cache else {
+        let now = clock.milliseconds()
+        let instants = try requests.map { request throws(PortcullisError) in try Self.instant(of: request, now: now) }
+        let wanted = requests.lazy.compactMap(\.consistency.leastRevision).max()
+        guard let cache, wanted.map({ $0 <= cache.revision }) ?? true else {
             return try store.withSnapshot { snapshot in
                 let revision = try snapshot.revision()
-                return try requests.map { request in try Self.evaluate(request, in: snapshot, revision: revision).decision }
+                try Self.require(revision, reaches: wanted)
+                return try requests.indices.map { index in try Self.evaluate(requests[index], in: snapshot, revision: revision, now: instants[index]).decision }
             }
         }
         // Read first: every answer below is valid at it (cached ones were validated later, evaluated ones reflect more).
         let revision = cache.revision
         var decisions = [Decision?](repeating: nil, count: requests.count)
-        let cacheable = requests.indices.filter { !requests[$0].explain }
+        let cacheable = requests.indices.filter { !requests[$0].explain && requests[$0].asOf == nil }
         let answers = try cache.answers(cacheable.map { Self.cacheKey(requests[$0]) }, DecisionCodec.codec) { missing in
             try store.withSnapshot { snapshot in
                 let snapshotRevision = try snapshot.revision()
                 return try missing.map { position in
-                    let (decision, dependencies) = try Self.evaluate(requests[cacheable[position]], in: snapshot, revision: snapshotRevision)
-                    return Computed(decision, dependencies: dependencies)
+                    let evaluated = try Self.evaluate(requests[cacheable[position]], in: snapshot, revision: snapshotRevision, now: now)
+                    return Computed(evaluated.decision, dependencies: evaluated.dependencies, validUntil: evaluated.validUntil)
                 }
             }
         }
         for (index, answer) in zip(cacheable, answers) { decisions[index] = Self.reported(answer) }
-        let explained = requests.indices.filter { requests[$0].explain }
-        if !explained.isEmpty {
+        let uncached = requests.indices.filter { requests[$0].explain || requests[$0].asOf != nil }
+        if !uncached.isEmpty {
             try store.withSnapshot { snapshot in
                 let snapshotRevision = try snapshot.revision()
-                for index in explained { decisions[index] = try Self.evaluate(requests[index], in: snapshot, revision: snapshotRevision).decision }
+                for index in uncached {
+                    decisions[index] = try Self.evaluate(requests[index], in: snapshot, revision: snapshotRevision, now: instants[index]).decision
+                }
             }
         }
         return decisions.map { decision in
@@ -119,7 +161,8 @@ public struct AuthorizationEngine: Sendable {
         let decision = try check(request)
         if decision.allowed { return decision }
         if request.action != .read {
-            let read = CheckRequest(userId: request.userId, action: .read, resourceType: request.resourceType, resourceId: request.resourceId)
+            var read = CheckRequest(userId: request.userId, action: .read, resourceType: request.resourceType, resourceId: request.resourceId)
+            read.asOf = request.asOf
             if try check(read).allowed { return decision }
         }
         return Self.concealed(decision, request)
@@ -131,7 +174,10 @@ public struct AuthorizationEngine: Sendable {
         let unreadable = requests.indices.filter { !decisions[$0].allowed && requests[$0].action == .read }
         let toProbe = requests.indices.filter { !decisions[$0].allowed && requests[$0].action != .read }
         let probes = try check(batch: toProbe.map {
-            CheckRequest(userId: requests[$0].userId, action: .read, resourceType: requests[$0].resourceType, resourceId: requests[$0].resourceId)
+            var read = CheckRequest(userId: requests[$0].userId, action: .read, resourceType: requests[$0].resourceType,
+                                    resourceId: requests[$0].resourceId)
+            read.asOf = requests[$0].asOf
+            return read
         })
         var concealed = Set(unreadable)
         for (index, probe) in zip(toProbe, probes) where !probe.allowed { concealed.insert(index) }
@@ -151,17 +197,19 @@ public struct AuthorizationEngine: Sendable {
         return decision
     }
 
-    /// One page of the ids of resources of `type` the user may act on; consistent with `check`.
+    /// One page of the ids of resources of `type` the user may act on now; consistent with `check`.
     public func resources(userId: String, type: ResourceType, action: Action, page: PageRequest) throws -> (page: Page<String>, revision: Int64) {
-        try store.withSnapshot { snapshot in
-            (try snapshot.resources(userId: userId, type: type, action: action, page: page), try snapshot.revision())
+        let now = clock.milliseconds()
+        return try store.withSnapshot { snapshot in
+            (try snapshot.resources(userId: userId, type: type, action: action, now: now, page: page), try snapshot.revision())
         }
     }
 
-    /// One page of the ids of users who may act on the resource; throws `not_found` when it is absent.
+    /// One page of the ids of users who may act on the resource now; throws `not_found` when it is absent.
     public func subjects(type: ResourceType, id: String, action: Action, page: PageRequest) throws -> (page: Page<String>, revision: Int64) {
-        try store.withSnapshot { snapshot in
-            guard let subjects = try snapshot.subjects(type: type, id: id, action: action, page: page) else {
+        let now = clock.milliseconds()
+        return try store.withSnapshot { snapshot in
+            guard let subjects = try snapshot.subjects(type: type, id: id, action: action, now: now, page: page) else {
                 throw PortcullisError.notFound(type.rawValue, id)
             }
             return (subjects, try snapshot.revision())
@@ -170,21 +218,25 @@ public struct AuthorizationEngine: Sendable {
 
     // MARK: Evaluation
 
-    /// The decision and what it depends on; nil dependencies when the answer involves an absent entity (whose later
-    /// creation has no version to move), which is therefore not cached.
-    static func evaluate(_ request: CheckRequest, in snapshot: any AuthorizationSnapshot, revision: Int64) throws
-        -> (decision: Decision, dependencies: [DependencyKey]?)
+    /// The decision at `now` (Unix milliseconds), what it depends on, and until when it holds: nil dependencies when
+    /// the answer involves an absent entity (whose later creation has no version to move), which is therefore not
+    /// cached; `validUntil` is the next time bound of the membership it read, after which the same data may answer
+    /// differently (docs/caching.md, "Time").
+    static func evaluate(_ request: CheckRequest, in snapshot: any AuthorizationSnapshot, revision: Int64, now: Int64) throws
+        -> (decision: Decision, dependencies: [DependencyKey]?, validUntil: Int64?)
     {
         let user = try snapshot.subject(request.userId)
         // An inactive user is denied before the resource is looked at (rule 1).
         let active = user?.isActive == true
         var dependencies: [DependencyKey]? = user == nil ? nil : [.user(request.userId)]
         let decision: Decision
+        let membership: MembershipFacts?
         switch request.resourceType {
         case .generation:
             let facts = active ? try snapshot.generation(request.resourceId, userId: request.userId, action: request.action) : nil
-            decision = Policy.decide(user: user, action: request.action, generation: facts, userId: request.userId, revision: revision,
-                                     explain: request.explain)
+            decision = Policy.decide(user: user, action: request.action, generation: facts, userId: request.userId, now: now,
+                                     revision: revision, explain: request.explain)
+            membership = facts?.project?.membership
             if active {
                 if let facts {
                     dependencies?.append(.generation(request.resourceId))
@@ -196,8 +248,9 @@ public struct AuthorizationEngine: Sendable {
             }
         case .project:
             let facts = active ? try snapshot.project(request.resourceId, userId: request.userId, action: request.action) : nil
-            decision = Policy.decide(user: user, action: request.action, project: facts, userId: request.userId, revision: revision,
-                                     explain: request.explain)
+            decision = Policy.decide(user: user, action: request.action, project: facts, userId: request.userId, now: now,
+                                     revision: revision, explain: request.explain)
+            membership = facts?.membership
             if active {
                 if let facts {
                     dependencies?.append(.project(request.resourceId))
@@ -208,12 +261,13 @@ public struct AuthorizationEngine: Sendable {
             }
         case .team:
             let facts = active ? try snapshot.team(request.resourceId, userId: request.userId, action: request.action) : nil
-            decision = Policy.decide(user: user, action: request.action, team: facts, revision: revision, explain: request.explain)
+            decision = Policy.decide(user: user, action: request.action, team: facts, now: now, revision: revision, explain: request.explain)
+            membership = facts?.membership
             if active {
                 if facts != nil { dependencies?.append(.team(request.resourceId)) } else { dependencies = nil }
             }
         }
-        return (decision, dependencies)
+        return (decision, dependencies, membership?.nextBound(after: now))
     }
 
     static func cacheKey(_ request: CheckRequest) -> CacheKey {

@@ -63,9 +63,11 @@ extension TeamMember: ChangeSubject {
     public func write(to json: inout JSONWriter) {
         json.object { json in
             json.field("created_at") { $0.string(createdAt) }
+            json.optionalField("expires_at", expiresAt)
             json.field("is_active") { $0.bool(isActive) }
             json.field("permissions") { $0.strings(permissions.lazy.map(\.rawValue)) }
             json.field("role") { $0.string(role.rawValue) }
+            json.optionalField("starts_at", startsAt)
             json.field("team_id") { $0.string(teamId) }
             json.field("user_id") { $0.string(userId) }
         }
@@ -119,6 +121,7 @@ extension APIKey: ChangeSubject {
     public func write(to json: inout JSONWriter) {
         json.object { json in
             json.field("created_at") { $0.string(createdAt) }
+            json.field("expires_at") { $0.stringOrNull(expiresAt) }
             json.field("id") { $0.string(id) }
             json.field("last_used_at") { $0.stringOrNull(lastUsedAt) }
             json.field("name") { $0.string(name) }

@@ -78,19 +78,37 @@ public struct TeamMember: Sendable, Equatable, Codable {
     public var isActive: Bool
     /// When the membership was first created; replacing it keeps this date.
     public var createdAt: String
+    /// When the membership starts to grant (RFC 3339 UTC, milliseconds); nil: from its creation. Before it, the
+    /// membership grants nothing.
+    public var startsAt: String?
+    /// When the membership stops granting (RFC 3339 UTC, milliseconds); nil: never. At and after it, it grants nothing.
+    public var expiresAt: String?
 
     /// A membership as the store returns it; to create or replace one, use `TeamStore.putMember(teamId:userId:_:)`.
-    public init(teamId: String, userId: String, role: TeamRole, permissions: [Action], isActive: Bool, createdAt: String) {
+    public init(teamId: String, userId: String, role: TeamRole, permissions: [Action], isActive: Bool, createdAt: String,
+                startsAt: String? = nil, expiresAt: String? = nil) {
         self.teamId = teamId
         self.userId = userId
         self.role = role
         self.permissions = permissions
         self.isActive = isActive
         self.createdAt = createdAt
+        self.startsAt = startsAt
+        self.expiresAt = expiresAt
     }
 
     enum CodingKeys: String, CodingKey {
         case teamId = "team_id", userId = "user_id", role, permissions, isActive = "is_active", createdAt = "created_at"
+        case startsAt = "starts_at", expiresAt = "expires_at"
+    }
+}
+
+extension TeamMember {
+    /// The membership `input` describes, as stored: its bounds in the API's RFC 3339 form (with milliseconds).
+    public init(_ input: MembershipInput, teamId: String, userId: String, createdAt: String) {
+        self.init(teamId: teamId, userId: userId, role: input.role, permissions: input.permissions, isActive: input.isActive,
+                  createdAt: createdAt, startsAt: input.startsAt.map { Timestamp.format(epochMilliseconds: $0) },
+                  expiresAt: input.expiresAt.map { Timestamp.format(epochMilliseconds: $0) })
     }
 }
 
@@ -197,22 +215,26 @@ public struct APIKey: Sendable, Equatable, Codable {
     public var lastUsedAt: String?
     /// Where the key came from; decides whether `PORTCULLIS_ADMIN_KEY` may replace it.
     public var source: APIKeySource
+    /// When the key stops authenticating (RFC 3339 UTC, milliseconds); nil: never.
+    public var expiresAt: String?
 
     /// A key's public description as the store returns it; to create one, use `APIKeyStore.createAPIKey(name:scopes:secret:source:)`.
-    public init(id: String, name: String, scopes: [APIKeyScope], createdAt: String, lastUsedAt: String? = nil, source: APIKeySource = .api) {
+    public init(id: String, name: String, scopes: [APIKeyScope], createdAt: String, lastUsedAt: String? = nil, source: APIKeySource = .api,
+                expiresAt: String? = nil) {
         self.id = id
         self.name = name
         self.scopes = scopes
         self.createdAt = createdAt
         self.lastUsedAt = lastUsedAt
         self.source = source
+        self.expiresAt = expiresAt
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, scopes, createdAt = "created_at", lastUsedAt = "last_used_at", source
+        case id, name, scopes, createdAt = "created_at", lastUsedAt = "last_used_at", source, expiresAt = "expires_at"
     }
 
-    /// Writes every field, `last_used_at: null` included, so every key has the same JSON shape.
+    /// Writes every field, `last_used_at: null` and `expires_at: null` included, so every key has the same JSON shape.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
@@ -221,6 +243,7 @@ public struct APIKey: Sendable, Equatable, Codable {
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(lastUsedAt, forKey: .lastUsedAt)
         try container.encode(source, forKey: .source)
+        try container.encode(expiresAt, forKey: .expiresAt)
     }
 }
 

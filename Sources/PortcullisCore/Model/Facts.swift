@@ -22,13 +22,27 @@ public struct MembershipFacts: Sendable, Equatable {
     public var permitsAction: Bool
     /// Whether the membership is active; an inactive one grants nothing.
     public var isActive: Bool
+    /// Unix milliseconds from which the membership grants; nil: no start bound.
+    public var startsAt: Int64?
+    /// Unix milliseconds from which it grants nothing; nil: no end bound.
+    public var expiresAt: Int64?
 
     /// Facts for one action: `roleGrantsAction` and `permitsAction` answer for the action the snapshot was asked about.
-    public init(role: TeamRole, roleGrantsAction: Bool, permitsAction: Bool, isActive: Bool) {
+    public init(role: TeamRole, roleGrantsAction: Bool, permitsAction: Bool, isActive: Bool, startsAt: Int64? = nil, expiresAt: Int64? = nil) {
         self.role = role
         self.roleGrantsAction = roleGrantsAction
         self.permitsAction = permitsAction
         self.isActive = isActive
+        self.startsAt = startsAt
+        self.expiresAt = expiresAt
+    }
+
+    /// The first bound after `now` (Unix milliseconds) at which the membership starts or stops granting; nil when
+    /// nothing about it changes with time from `now` on. A decision that read this membership holds until then.
+    public func nextBound(after now: Int64) -> Int64? {
+        if let startsAt, startsAt > now { return startsAt }
+        if let expiresAt, expiresAt > now { return expiresAt }
+        return nil
     }
 }
 

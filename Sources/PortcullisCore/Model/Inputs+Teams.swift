@@ -62,17 +62,25 @@ public struct MembershipInput: Sendable {
     public var isActive: Bool
     /// Import only: the creation time of a new membership; an existing membership keeps its own.
     public var createdAt: String?
+    /// When the membership starts to grant, in Unix milliseconds; nil: at once.
+    public var startsAt: Int64?
+    /// When it stops granting, in Unix milliseconds (after `startsAt`); nil: never.
+    public var expiresAt: Int64?
 
     /// A membership built in code; nothing is validated here.
-    public init(role: TeamRole, permissions: [Action] = [], isActive: Bool = true, createdAt: String? = nil) {
+    public init(role: TeamRole, permissions: [Action] = [], isActive: Bool = true, createdAt: String? = nil, startsAt: Int64? = nil,
+                expiresAt: Int64? = nil) {
         self.role = role
         self.permissions = permissions
         self.isActive = isActive
         self.createdAt = createdAt
+        self.startsAt = startsAt
+        self.expiresAt = expiresAt
     }
 
-    /// Reads `{role, permissions?, is_active?}` (and `created_at` when `importing`); a team action among the permissions is
-    /// an `invalid_field` error. The caller calls `fields.finish()`.
+    /// Reads `{role, permissions?, is_active?, starts_at?, expires_at?}` (and `created_at` when `importing`); a team action
+    /// among the permissions, a bound that is not an RFC 3339 UTC timestamp, or `expires_at` not after `starts_at` is an
+    /// `invalid_field` error. The caller calls `fields.finish()`.
     public init(_ fields: inout FieldReader, importing: Bool = false) throws(PortcullisError) {
         role = try fields.requiredEnumeration("role", TeamRole.self)
         permissions = try fields.enumerationList("permissions", Action.self) ?? []
@@ -82,6 +90,11 @@ public struct MembershipInput: Sendable {
         isActive = try fields.bool("is_active") ?? true
         if importing {
             createdAt = try fields.string("created_at").map { ts throws(PortcullisError) in try Validate.timestamp(ts, field: "created_at") }
+        }
+        startsAt = try Validate.instant(fields.string("starts_at"), field: "starts_at")
+        expiresAt = try Validate.instant(fields.string("expires_at"), field: "expires_at")
+        if let startsAt, let expiresAt, expiresAt <= startsAt {
+            throw .invalidField("expires_at", "must be after starts_at")
         }
     }
 }

@@ -218,6 +218,9 @@ public struct FieldReader {
         }
     }
 
+    /// A field's raw value, taken out like any read; nil when absent.
+    public mutating func value(_ name: String) -> JSONValue? { removeValue(forKey: name) }
+
     /// Removes a field without reading it (e.g. a discriminator already looked at).
     public mutating func ignore(_ name: String) { _ = removeValue(forKey: name) }
 

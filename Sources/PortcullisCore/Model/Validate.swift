@@ -103,6 +103,19 @@ public enum Validate {
         return value
     }
 
+    /// An optional RFC 3339 UTC timestamp as Unix milliseconds (a time bound, an `as_of`), validated like `timestamp`;
+    /// nil stays nil. Years before 1970 are refused: no bound or instant of Portcullis lies before it.
+    public static func instant(_ value: String?, field: String) throws(PortcullisError) -> Int64? {
+        guard let value else { return nil }
+        // Before 1970 or past 9999 (a leap second on 9999-12-31 would read as year 10000) is no instant Portcullis shows.
+        guard let milliseconds = Timestamp.epochMilliseconds(try timestamp(value, field: field)), milliseconds >= 0,
+              milliseconds < 253_402_300_800_000
+        else {
+            throw .invalidField(field, "must be an RFC 3339 UTC timestamp like 2026-01-31T12:00:00Z")
+        }
+        return milliseconds
+    }
+
     /// Days in a month of the proleptic Gregorian calendar.
     static func daysIn(month: Int, year: Int) -> Int {
         switch month {

@@ -33,9 +33,10 @@ public final class Instruments: Sendable {
         self.changes = changes
     }
 
-    /// Samples system resources and the cache's totals, then evaluates the alert rules.
+    /// Samples system resources and the cache's totals, then evaluates the alert rules; returns what it sampled, the
+    /// cache's report included, so a caller showing them need not count the cache file's rows a second time.
     @discardableResult
-    public func refresh() -> (resources: SystemResources, alerts: [Alert]) {
+    public func refresh() -> (resources: SystemResources, alerts: [Alert], cache: DecisionCache.Report?) {
         let resources = sampler.sample()
         // One report per refresh: it counts the cache file's rows, which can be millions.
         let report = cache?.report()
@@ -43,7 +44,7 @@ public final class Instruments: Sendable {
             let misses = report.lookups - Int((report.overallHitRate * Double(report.lookups)).rounded())
             monitor.observeCache(lookups: report.lookups, misses: misses)
         }
-        return (resources, alerts.evaluate(alertInputs(resources, cache: report)))
+        return (resources, alerts.evaluate(alertInputs(resources, cache: report)), report)
     }
 
     func alertInputs(_ resources: SystemResources, cache report: DecisionCache.Report?) -> AlertInputs {

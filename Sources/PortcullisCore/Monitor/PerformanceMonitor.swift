@@ -105,6 +105,21 @@ public final class PerformanceMonitor: Sendable {
         operations[operation.index].completedBuckets(now: clock.milliseconds())
     }
 
+    /// An operation's samples since start, in the fixed buckets `/metrics` exposes as a histogram.
+    public func cumulative(_ operation: MonitoredOperation) -> CumulativeLatency {
+        operations[operation.index].cumulative()
+    }
+
+    /// A named endpoint's samples since start.
+    public func cumulative(endpoint: MonitoredEndpoint) -> CumulativeLatency {
+        endpoints[endpoint.index].cumulative()
+    }
+
+    /// A route class's samples since start; nil for a name the monitor was not given.
+    public func cumulative(routeClass name: String) -> CumulativeLatency? {
+        routeClassNames.firstIndex(of: name).map { routeClasses[$0].cumulative() }
+    }
+
     /// Every series of the window: by operation, by route class, by named endpoint.
     public func snapshot() -> Snapshot {
         Snapshot(
@@ -114,6 +129,9 @@ public final class PerformanceMonitor: Sendable {
             endpoints: Dictionary(uniqueKeysWithValues: MonitoredEndpoint.allCases.map { ($0.rawValue, window(endpoint: $0)) }),
             responses: responses.totals)
     }
+
+    /// Responses since start by status class (`2xx`, `3xx`, `4xx`, `5xx`, and `503` on its own), without the windows.
+    public var responseTotals: [String: Int] { responses.totals }
 
     /// Seconds since the monitor began.
     public var uptimeSeconds: Double { Double(clock.milliseconds() - startedAt) / 1000 }

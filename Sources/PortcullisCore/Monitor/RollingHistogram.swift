@@ -12,6 +12,9 @@ import Synchronization
 /// The ring holds one bucket more than the window: the window's figures include the bucket being filled, while
 /// "sustained" judgements look at `windowBuckets` completed buckets, so a rule that must hold for five minutes
 /// does not flap each time a fresh, empty bucket begins.
+///
+/// Under the same lock it also counts every sample since start in the fixed buckets of `CumulativeLatency`, the
+/// Prometheus histogram of the series: one more comparison or two and one increment, no second lock.
 public final class RollingHistogram: Sendable {
     /// One bucket's width, in seconds.
     public let bucketSeconds: Int64
@@ -23,6 +26,8 @@ public final class RollingHistogram: Sendable {
         var histograms: [Histogram<UInt64>]
         /// The bucket number (time / width) each slot holds; -1 when never used.
         var epochs: [Int64]
+        /// Every sample since start, never reset.
+        var totals = CumulativeLatency()
     }
 
     /// - Parameters:
@@ -52,15 +57,23 @@ public final class RollingHistogram: Sendable {
                 state.epochs[slot] = epoch
             }
             _ = state.histograms[slot].record(value)
+            state.totals.record(nanoseconds: Int64(value))
         }
+    }
+
+    /// Every sample since start, in the fixed buckets of a Prometheus histogram.
+    public func cumulative() -> CumulativeLatency {
+        state.withLock { $0.totals }
     }
 
     /// Figures of the window ending at `now`. `since` (when recording began) bounds the seconds a rate is taken over.
     public func window(now milliseconds: Int64, since startedAt: Int64) -> LatencyWindow {
         let current = milliseconds / 1000 / bucketSeconds
         let histograms = state.withLock { state in
+            // Empty buckets are skipped: merging one still walks its ~30 KB of counts, and most series are idle.
             state.epochs.indices.compactMap { slot in
-                state.epochs[slot] > current - Int64(windowBuckets) && state.epochs[slot] <= current ? state.histograms[slot] : nil
+                state.epochs[slot] > current - Int64(windowBuckets) && state.epochs[slot] <= current && state.histograms[slot].totalCount > 0
+                    ? state.histograms[slot] : nil
             }
         }
         var merged = Self.makeHistogram()

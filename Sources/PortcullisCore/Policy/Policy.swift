@@ -1,6 +1,7 @@
 import PortcullisModel
 
-/// SPEC section 2 as a pure function of facts read from one snapshot. No I/O, no clock.
+/// SPEC section 2 as a pure function of facts read from one snapshot and the instant `now` (Unix milliseconds) at which
+/// time-bound memberships are evaluated (SPEC 8.3). No I/O, no clock of its own.
 ///
 /// The evaluation order is the spec's: the first rule that allows or denies decides; with `explain`, every rule
 /// reached is recorded in order, and the rules after the deciding one are not evaluated.
@@ -11,37 +12,37 @@ import PortcullisModel
 /// let editor = MembershipFacts(role: .editor, roleGrantsAction: true, permitsAction: false, isActive: true)
 /// let project = ProjectFacts(ownerId: "u2", teamId: "t1", visibility: .team, isDeleted: false, teamIsDeleted: false, membership: editor)
 /// let decision = Policy.decide(user: SubjectFacts(isAdmin: false, isActive: true), action: .createGeneration, project: project,
-///                              userId: "u1", revision: 7, explain: false)
+///                              userId: "u1", now: 1_767_225_600_000, revision: 7, explain: false)
 /// decision.reason  // .teamRole(.editor)
 /// ```
 public enum Policy {
-    /// Decides `action` on a generation for a user.
+    /// Decides `action` on a generation for a user at `now` (Unix milliseconds).
     public static func decide(
-        user: SubjectFacts?, action: Action, generation: GenerationFacts?, userId: String, revision: Int64, explain: Bool
+        user: SubjectFacts?, action: Action, generation: GenerationFacts?, userId: String, now: Int64, revision: Int64, explain: Bool
     ) -> Decision {
         var trace = Trace()
-        let reason = evaluate(user: user, action: action, generation: generation, userId: userId, trace: &trace)
+        let reason = evaluate(user: user, action: action, generation: generation, userId: userId, now: now, trace: &trace)
         return trace.decision(reason, revision: revision, explainingAction: explain ? action : nil, resourceType: .generation)
     }
 
-    /// Decides `action` on a project for a user.
+    /// Decides `action` on a project for a user at `now` (Unix milliseconds).
     public static func decide(
-        user: SubjectFacts?, action: Action, project: ProjectFacts?, userId: String, revision: Int64, explain: Bool
+        user: SubjectFacts?, action: Action, project: ProjectFacts?, userId: String, now: Int64, revision: Int64, explain: Bool
     ) -> Decision {
         var trace = Trace()
-        let reason = evaluate(user: user, action: action, project: project, userId: userId, trace: &trace)
+        let reason = evaluate(user: user, action: action, project: project, userId: userId, now: now, trace: &trace)
         return trace.decision(reason, revision: revision, explainingAction: explain ? action : nil, resourceType: .project)
     }
 
-    /// Decides `action` on a team for a user.
-    public static func decide(user: SubjectFacts?, action: Action, team: TeamFacts?, revision: Int64, explain: Bool) -> Decision {
+    /// Decides `action` on a team for a user at `now` (Unix milliseconds).
+    public static func decide(user: SubjectFacts?, action: Action, team: TeamFacts?, now: Int64, revision: Int64, explain: Bool) -> Decision {
         var trace = Trace()
-        let reason = evaluate(user: user, action: action, team: team, trace: &trace)
+        let reason = evaluate(user: user, action: action, team: team, now: now, trace: &trace)
         return trace.decision(reason, revision: revision, explainingAction: explain ? action : nil, resourceType: .team)
     }
 
     private static func evaluate(
-        user: SubjectFacts?, action: Action, generation: GenerationFacts?, userId: String, trace: inout Trace
+        user: SubjectFacts?, action: Action, generation: GenerationFacts?, userId: String, now: Int64, trace: inout Trace
     ) -> Reason {
         guard let user, user.isActive else {
             trace.record(.userInactive)
@@ -70,10 +71,12 @@ public enum Policy {
             trace.record(.noGrant)
             return .noGrant
         }
-        return evaluateShared(project: project, action: action, userId: userId, publicActions: [.read, .download], trace: &trace)
+        return evaluateShared(project: project, action: action, userId: userId, now: now, publicActions: [.read, .download], trace: &trace)
     }
 
-    private static func evaluate(user: SubjectFacts?, action: Action, project: ProjectFacts?, userId: String, trace: inout Trace) -> Reason {
+    private static func evaluate(user: SubjectFacts?, action: Action, project: ProjectFacts?, userId: String, now: Int64, trace: inout Trace)
+        -> Reason
+    {
         guard let user, user.isActive else {
             trace.record(.userInactive)
             return .userInactive
@@ -89,19 +92,19 @@ public enum Policy {
             return .admin
         }
         trace.record(.adminSkip)
-        return evaluateShared(project: project, action: action, userId: userId, publicActions: [.read], trace: &trace)
+        return evaluateShared(project: project, action: action, userId: userId, now: now, publicActions: [.read], trace: &trace)
     }
 
     /// Rules 5–8, shared by generations and projects: project owner, team membership, public project, no grant.
     private static func evaluateShared(
-        project: ProjectFacts, action: Action, userId: String, publicActions: Set<Action>, trace: inout Trace
+        project: ProjectFacts, action: Action, userId: String, now: Int64, publicActions: Set<Action>, trace: inout Trace
     ) -> Reason {
         if project.ownerId == userId {
             trace.record(.projectOwnerAllow)
             return .projectOwner
         }
         trace.record(.projectOwnerSkip)
-        if let reason = membershipGrant(project: project, action: action, trace: &trace) {
+        if let reason = membershipGrant(project: project, action: action, now: now, trace: &trace) {
             return reason
         }
         if project.visibility == .public && publicActions.contains(action) {
@@ -117,7 +120,7 @@ public enum Policy {
         return .noGrant
     }
 
-    private static func membershipGrant(project: ProjectFacts, action: Action, trace: inout Trace) -> Reason? {
+    private static func membershipGrant(project: ProjectFacts, action: Action, now: Int64, trace: inout Trace) -> Reason? {
         guard let teamId = project.teamId else {
             trace.record(.noTeam)
             return nil
@@ -139,6 +142,14 @@ public enum Policy {
             }
             return nil
         }
+        if let startsAt = membership.startsAt, now < startsAt {
+            trace.record(.membershipNotStarted, teamId: teamId, bound: startsAt)
+            return nil
+        }
+        if let expiresAt = membership.expiresAt, now >= expiresAt {
+            trace.record(.membershipExpired, teamId: teamId, bound: expiresAt)
+            return nil
+        }
         if membership.roleGrantsAction {
             trace.record(.roleGrants, role: membership.role, teamId: teamId)
             return .teamRole(membership.role)
@@ -151,7 +162,7 @@ public enum Policy {
         return nil
     }
 
-    private static func evaluate(user: SubjectFacts?, action: Action, team: TeamFacts?, trace: inout Trace) -> Reason {
+    private static func evaluate(user: SubjectFacts?, action: Action, team: TeamFacts?, now: Int64, trace: inout Trace) -> Reason {
         guard let user, user.isActive else {
             trace.record(.userInactive)
             return .userInactive
@@ -168,13 +179,16 @@ public enum Policy {
         }
         trace.record(.adminSkip)
         // Extra permissions apply to generation and project actions only, so only the role counts here.
-        if let membership = team.membership, membership.isActive, membership.roleGrantsAction {
-            trace.record(.teamRoleGrants, role: membership.role)
-            return .teamRole(membership.role)
-        }
         switch team.membership {
         case nil: trace.record(.notMember)
         case let membership? where !membership.isActive: trace.record(.teamMembershipInactive)
+        case let membership? where membership.startsAt.map({ now < $0 }) == true:
+            trace.record(.teamMembershipNotStarted, bound: membership.startsAt)
+        case let membership? where membership.expiresAt.map({ now >= $0 }) == true:
+            trace.record(.teamMembershipExpired, bound: membership.expiresAt)
+        case let membership? where membership.roleGrantsAction:
+            trace.record(.teamRoleGrants, role: membership.role)
+            return .teamRole(membership.role)
         case let membership?: trace.record(.teamRoleDoesNotGrant, role: membership.role)
         }
         trace.record(.noGrant)
@@ -187,11 +201,12 @@ public enum Policy {
 struct Trace {
     private(set) var path = RulePath()
 
-    mutating func record(_ step: RuleStep, role: TeamRole? = nil, visibility: Visibility? = nil, teamId: String? = nil) {
+    mutating func record(_ step: RuleStep, role: TeamRole? = nil, visibility: Visibility? = nil, teamId: String? = nil, bound: Int64? = nil) {
         path.append(step)
         if let role { path.role = role }
         if let visibility { path.visibility = visibility }
         if let teamId { path.teamId = teamId }
+        if let bound { path.bound = bound }
     }
 
     func decision(_ reason: Reason, revision: Int64, explainingAction action: Action?, resourceType: ResourceType) -> Decision {

@@ -20,16 +20,19 @@ public struct RulePath: Sendable, Hashable {
     public var visibility: Visibility?
     /// The team a step names (only ever a team the user is a member of).
     public var teamId: String?
+    /// The time bound a step names (Unix milliseconds): when the membership starts, or when it expired.
+    public var bound: Int64?
 
     /// An empty path.
     public init() {}
 
     /// A path of `steps`, for tests and for answers decided without `Policy` (a concealed one).
-    public init(_ steps: [RuleStep], role: TeamRole? = nil, visibility: Visibility? = nil, teamId: String? = nil) {
+    public init(_ steps: [RuleStep], role: TeamRole? = nil, visibility: Visibility? = nil, teamId: String? = nil, bound: Int64? = nil) {
         for step in steps { append(step) }
         self.role = role
         self.visibility = visibility
         self.teamId = teamId
+        self.bound = bound
     }
 
     /// The most steps a path holds: the eight rules of the evaluation order.
@@ -60,12 +63,13 @@ public struct RulePath: Sendable, Hashable {
     // MARK: Text form
 
     /// The path as short text for cache payloads and the decision log: one letter per step, `.`, a letter for the role
-    /// and one for the visibility (`-` for none), then the team id. An owner's path is `BEGH.--`.
+    /// and one for the visibility (`-` for none), then the team id, then `@` and the time bound when a step names one
+    /// (ids cannot contain `@`). An owner's path is `BEGH.--`.
     public var encoded: String {
         let count = self.count, team = teamId?.utf8
         // One allocation at most (none up to 15 bytes), no per-character appends: it runs for every cached answer and
         // every logged one.
-        return String(unsafeUninitializedCapacity: count + 3 + (team?.count ?? 0)) { buffer in
+        let plain = String(unsafeUninitializedCapacity: count + 3 + (team?.count ?? 0)) { buffer in
             for index in 0..<count { buffer[index] = UInt8(truncatingIfNeeded: packed >> UInt64(index * 8)) + 64 }
             buffer[count] = UInt8(ascii: ".")
             buffer[count + 1] = Self.letter(role)
@@ -79,6 +83,8 @@ public struct RulePath: Sendable, Hashable {
             }
             return end
         }
+        guard let bound else { return plain }
+        return plain + "@" + String(bound)
     }
 
     /// Reads `encoded` back; nil for text it did not write. Byte by byte, without dictionaries: a cached answer is
@@ -112,7 +118,13 @@ public struct RulePath: Sendable, Hashable {
         default: return nil
         }
         index = bytes.index(after: index)
-        teamId = index == bytes.endIndex ? nil : String(text[index...])
+        var rest = text[index...]
+        if let at = rest.utf8.lastIndex(of: UInt8(ascii: "@")) {
+            guard let bound = Int64(rest[rest.index(after: at)...]) else { return nil }
+            self.bound = bound
+            rest = rest[..<at]
+        }
+        teamId = rest.isEmpty ? nil : String(rest)
     }
 
     private static func letter(_ role: TeamRole?) -> UInt8 {

@@ -34,6 +34,10 @@ public enum RuleStep: UInt8, Sendable, CaseIterable {
     case teamRoleGrants, notMember, teamMembershipInactive, teamRoleDoesNotGrant
     /// The answer a user token gets about a resource it may not read (SPEC 8.1): `no_grant`, whatever decided.
     case concealedNoGrant
+    /// `team_membership` of the project's team outside its time bounds: it starts later, or it has expired (SPEC 8.3).
+    case membershipNotStarted, membershipExpired
+    /// `team_membership` of the team itself outside its time bounds.
+    case teamMembershipNotStarted, teamMembershipExpired
 
     /// The rule's name, as the explanation carries it.
     public var rule: String {
@@ -45,7 +49,8 @@ public enum RuleStep: UInt8, Sendable, CaseIterable {
         case .ownerAllow, .ownerSkip: "owner"
         case .noProjectForProjectOwner, .projectOwnerAllow, .projectOwnerSkip: "project_owner"
         case .noProjectForMembership, .noTeam, .privateProject, .teamDeleted, .notTeamMember, .membershipInactive, .roleGrants,
-             .permissionGrants, .roleDoesNotGrant, .teamRoleGrants, .notMember, .teamMembershipInactive, .teamRoleDoesNotGrant:
+             .permissionGrants, .roleDoesNotGrant, .teamRoleGrants, .notMember, .teamMembershipInactive, .teamRoleDoesNotGrant,
+             .membershipNotStarted, .membershipExpired, .teamMembershipNotStarted, .teamMembershipExpired:
             "team_membership"
         case .noProjectForPublic, .publicAllow, .publicActionClosed, .publicSkipVisibility: "public_project"
         case .noGrant, .concealedNoGrant: "no_grant"
@@ -65,6 +70,7 @@ public enum RuleStep: UInt8, Sendable, CaseIterable {
     /// steps that name one are recorded only for a member).
     func detail(_ path: RulePath, action: Action, resourceType: String) -> String {
         let action = action.rawValue, role = path.role?.rawValue ?? "", team = path.teamId ?? ""
+        let bound = path.bound.map { Timestamp.format(epochMilliseconds: $0) } ?? ""
         return switch self {
         case .userInactive: "user is absent, deleted or disabled"
         case .userActive: "user is active"
@@ -99,6 +105,10 @@ public enum RuleStep: UInt8, Sendable, CaseIterable {
         case .teamMembershipInactive: "user's membership is inactive"
         case .teamRoleDoesNotGrant: "role \(role) does not grant \(action)"
         case .concealedNoGrant: "no rule grants \(action) on this \(resourceType) (it does not exist or the user may not read it)"
+        case .membershipNotStarted: "user's membership of team '\(team)' starts at \(bound)"
+        case .membershipExpired: "user's membership of team '\(team)' expired at \(bound)"
+        case .teamMembershipNotStarted: "user's membership starts at \(bound)"
+        case .teamMembershipExpired: "user's membership expired at \(bound)"
         }
     }
 }

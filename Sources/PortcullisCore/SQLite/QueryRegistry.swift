@@ -4,7 +4,7 @@ import Synchronization
 /// Every SQL statement the store runs on its raw connections, registered by name and class, with its calls,
 /// latency and slow count; and the prepared-statement cache's hit rate.
 ///
-/// Statements find their entry once, when they are prepared; an execution then costs two clock reads, two relaxed
+/// Statements find their entry once, when they are prepared; an execution then costs two clock reads, three relaxed
 /// atomic adds and one histogram increment.
 public final class QueryRegistry: Sendable {
     /// One statement's figures.
@@ -17,6 +17,7 @@ public final class QueryRegistry: Sendable {
         public let queryClass: QueryClass
         let calls = Atomic<Int>(0)
         let slow = Atomic<Int>(0)
+        let total = Atomic<Int>(0)
         let latency = LatencyHistogram()
 
         init(name: String, sql: String, queryClass: QueryClass) {
@@ -28,12 +29,15 @@ public final class QueryRegistry: Sendable {
         @inline(__always)
         package func record(nanoseconds: Int64) {
             calls.add(1, ordering: .relaxed)
+            total.add(Int(nanoseconds), ordering: .relaxed)
             if nanoseconds > queryClass.slowThresholdNanoseconds { slow.add(1, ordering: .relaxed) }
             latency.record(nanoseconds: nanoseconds)
         }
 
         /// Executions recorded so far.
         public var callCount: Int { calls.load(ordering: .relaxed) }
+        /// Time spent in every execution so far, in nanoseconds (`portcullis_query_latency_seconds_sum`).
+        public var totalNanoseconds: Int { total.load(ordering: .relaxed) }
         /// Executions slower than `queryClass.slowThresholdNanoseconds`.
         public var slowCount: Int { slow.load(ordering: .relaxed) }
         /// Execution latency: time spent inside `sqlite3_step`, summed over the rows of one execution.

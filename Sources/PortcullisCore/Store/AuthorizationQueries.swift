@@ -18,7 +18,7 @@ public enum AuthorizationQueries {
                p.id, p.owner_id, p.team_id, p.visibility, p.deleted_at IS NOT NULL,
                t.deleted_at IS NOT NULL,
                m.role, m.is_active, instr(' ' || m.permissions || ' ', ' ' || ?3 || ' ') > 0,
-               rg.action IS NOT NULL
+               rg.action IS NOT NULL, m.starts_at, m.expires_at
         FROM generations g
         LEFT JOIN projects p ON p.id = g.project_id
         LEFT JOIN teams t ON t.id = p.team_id
@@ -32,7 +32,7 @@ public enum AuthorizationQueries {
         SELECT p.owner_id, p.team_id, p.visibility, p.deleted_at IS NOT NULL,
                t.deleted_at IS NOT NULL,
                m.role, m.is_active, instr(' ' || m.permissions || ' ', ' ' || ?3 || ' ') > 0,
-               rg.action IS NOT NULL
+               rg.action IS NOT NULL, m.starts_at, m.expires_at
         FROM projects p
         LEFT JOIN teams t ON t.id = p.team_id
         LEFT JOIN team_members m ON m.team_id = p.team_id AND m.user_id = ?2
@@ -42,7 +42,7 @@ public enum AuthorizationQueries {
 
     /// ?1 team id, ?2 user id, ?3 action.
     public static let team = """
-        SELECT t.deleted_at IS NOT NULL, m.role, m.is_active, rg.action IS NOT NULL
+        SELECT t.deleted_at IS NOT NULL, m.role, m.is_active, rg.action IS NOT NULL, m.starts_at, m.expires_at
         FROM teams t
         LEFT JOIN team_members m ON m.team_id = t.id AND m.user_id = ?2
         LEFT JOIN role_grants rg ON rg.role = m.role AND rg.resource_type = 'team' AND rg.action = ?3

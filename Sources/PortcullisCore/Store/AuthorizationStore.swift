@@ -11,7 +11,7 @@ import PortcullisSQLite
 /// let decision = try store.withSnapshot { snapshot in
 ///     let user = try snapshot.subject("u1")
 ///     let generation = try snapshot.generation("g42", userId: "u1", action: .download)
-///     return Policy.decide(user: user, action: .download, generation: generation, userId: "u1",
+///     return Policy.decide(user: user, action: .download, generation: generation, userId: "u1", now: clock.milliseconds(),
 ///                          revision: try snapshot.revision(), explain: false)
 /// }
 /// ```
@@ -32,10 +32,11 @@ public protocol AuthorizationSnapshot {
     func project(_ id: String, userId: String, action: Action) throws -> ProjectFacts?
     /// A team with the user's membership (for `action`); nil when absent.
     func team(_ id: String, userId: String, action: Action) throws -> TeamFacts?
-    /// Ids of every resource of `type` on which `userId` may perform `action`, one page at a time.
-    func resources(userId: String, type: ResourceType, action: Action, page: PageRequest) throws -> Page<String>
-    /// Ids of every user who may perform `action` on the resource, one page at a time; nil when the resource is absent.
-    func subjects(type: ResourceType, id: String, action: Action, page: PageRequest) throws -> Page<String>?
+    /// Ids of every resource of `type` on which `userId` may perform `action` at `now` (Unix milliseconds, the instant
+    /// time-bound memberships are evaluated at), one page at a time.
+    func resources(userId: String, type: ResourceType, action: Action, now: Int64, page: PageRequest) throws -> Page<String>
+    /// Ids of every user who may perform `action` on the resource at `now`, one page at a time; nil when the resource is absent.
+    func subjects(type: ResourceType, id: String, action: Action, now: Int64, page: PageRequest) throws -> Page<String>?
 }
 
 /// Where a listing starts and how much it returns.

@@ -37,7 +37,7 @@ public struct UserCredentials: Sendable, Equatable {
 public struct Profile: Sendable, Equatable {
     /// The live user.
     public var user: User
-    /// The user's active memberships of live teams, in team id order.
+    /// The user's active memberships of live teams that have not expired (pending ones included), in team id order.
     public var teams: [UserMembership]
 
     /// A profile as a backend reads it.
@@ -55,16 +55,22 @@ public struct UserMembership: Sendable, Equatable, Codable {
     public var name: String
     /// The user's role in it.
     public var role: TeamRole
+    /// When the membership starts to grant, if it has not always (RFC 3339); a pending membership is listed with it.
+    public var startsAt: String?
+    /// When it stops granting, if ever (RFC 3339); an expired membership is not listed.
+    public var expiresAt: String?
 
     /// One line of the profile.
-    public init(teamId: String, name: String, role: TeamRole) {
+    public init(teamId: String, name: String, role: TeamRole, startsAt: String? = nil, expiresAt: String? = nil) {
         self.teamId = teamId
         self.name = name
         self.role = role
+        self.startsAt = startsAt
+        self.expiresAt = expiresAt
     }
 
     enum CodingKeys: String, CodingKey {
-        case teamId = "team_id", name, role
+        case teamId = "team_id", name, role, startsAt = "starts_at", expiresAt = "expires_at"
     }
 }
 
@@ -86,6 +92,7 @@ public protocol CredentialStore: Sendable {
     func tokenUser(hash: [UInt8], now: Int64) throws -> TokenUser?
     /// The live user with this email (compared in its stored, normalized form) and their password hash, or nil.
     func userCredentials(email: String) throws -> UserCredentials?
-    /// A live user and their active memberships of live teams, from one snapshot; nil when the user is absent.
-    func profile(userId: String) throws -> Profile?
+    /// A live user and their active memberships of live teams not expired at `now` (Unix milliseconds), from one
+    /// snapshot; nil when the user is absent.
+    func profile(userId: String, now: Int64) throws -> Profile?
 }

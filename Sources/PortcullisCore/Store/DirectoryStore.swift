@@ -110,8 +110,9 @@ public protocol GenerationStore: Sendable {
 
 /// The directory: everything management reads and writes.
 public typealias DirectoryStore = UserStore & TeamStore & ProjectStore & GenerationStore & APIKeyStore & SessionStore & ImportStore
+    & DirectorySearch
 
 /// Everything a server needs from a backend: the directory, the decision and credential reads of the request path,
 /// the change log, and the figures the monitor shows. SQLite (`SQLiteStore`) and memory (`MemoryStore`) implement it; the store
 /// conformance suite holds both to the same behaviour.
-public typealias Store = DirectoryStore & AuthorizationStore & CredentialStore & StoreDiagnostics & VersionStore & ChangeStore
+public typealias Store = DirectoryStore & AuthorizationStore & CredentialStore & StoreDiagnostics & VersionStore & ChangeStore & TimeBoundStore

@@ -11,8 +11,11 @@ public protocol APIKeyStore: Sendable {
     /// let key = try await store.createAPIKey(name: "billing", scopes: [.authz], secret: secret, source: .api).value
     /// // hand secret.key to the client now: it cannot be recovered
     /// ```
+    ///
+    /// A key with `expiresAt` (Unix milliseconds) authenticates nothing from that instant on.
     @discardableResult
-    func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource) async throws -> Written<APIKey>
+    func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource, expiresAt: Int64?) async throws
+        -> Written<APIKey>
     /// Registers `secret` as the environment's admin key, removing any other environment key; true when anything
     /// changed (the same key as at the previous start writes nothing).
     @discardableResult
@@ -26,6 +29,14 @@ public protocol APIKeyStore: Sendable {
     func hasAPIKeys() async throws -> Bool
     /// Notes that a key authenticated a request: bookkeeping, not a write (no revision, no version).
     func recordAPIKeyUse(id: String, at timestamp: String) async throws
+}
+
+extension APIKeyStore {
+    /// A key that does not expire.
+    @discardableResult
+    public func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource) async throws -> Written<APIKey> {
+        try await createAPIKey(name: name, scopes: scopes, secret: secret, source: source, expiresAt: nil)
+    }
 }
 
 /// Sign-in sessions. Signing in and out are writes: they advance the revision, and ending a session moves its

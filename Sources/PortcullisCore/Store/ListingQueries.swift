@@ -6,6 +6,9 @@ import PortcullisSQLite
 ///
 /// `AuthorizationListingTests` checks these against `check` on every resource and user of a test directory.
 enum ListingQueries {
+    /// A membership `m` grants only inside its time bounds (SPEC 8.3); ?20 is the listing's instant, Unix milliseconds.
+    static let membershipInEffect = "(m.starts_at IS NULL OR m.starts_at <= ?20) AND (m.expires_at IS NULL OR m.expires_at > ?20)"
+
     /// Every live generation whose project is live or absent (administrators). ?1 after id, ?2 limit.
     static let allGenerations = """
         SELECT g.id FROM generations g LEFT JOIN projects p ON p.id = g.project_id
@@ -29,7 +32,7 @@ enum ListingQueries {
 
     /// Projects through which a user may act (rules 5–7). ?1 user, ?2 action, ?3 public opens it (0/1),
     /// ?4 resource type whose role grants count, ?5 after id, ?6 limit, ?7 a project to include too if it qualifies
-    /// (the one a generation cursor stopped in; NULL for none).
+    /// (the one a generation cursor stopped in; NULL for none), ?20 the instant.
     static let accessibleProjects = """
         SELECT id FROM (
             SELECT p.id FROM projects p WHERE p.owner_id = ?1 AND p.deleted_at IS NULL
@@ -37,7 +40,7 @@ enum ListingQueries {
             SELECT p.id FROM team_members m
             JOIN teams t ON t.id = m.team_id AND t.deleted_at IS NULL
             JOIN projects p ON p.team_id = m.team_id AND p.deleted_at IS NULL AND p.visibility IN ('team', 'public')
-            WHERE m.user_id = ?1 AND m.is_active = 1
+            WHERE m.user_id = ?1 AND m.is_active = 1 AND \(membershipInEffect)
               AND (EXISTS (SELECT 1 FROM role_grants rg WHERE rg.role = m.role AND rg.resource_type = ?4 AND rg.action = ?2)
                    OR instr(' ' || m.permissions || ' ', ' ' || ?2 || ' ') > 0)
             UNION
@@ -51,12 +54,12 @@ enum ListingQueries {
     /// Every live team (administrators). ?1 after id, ?2 limit.
     static let allTeams = "SELECT id FROM teams WHERE deleted_at IS NULL AND id > ?1 ORDER BY id LIMIT ?2"
 
-    /// Teams whose role grants a user the action. ?1 user, ?2 action, ?3 after id, ?4 limit.
+    /// Teams whose role grants a user the action. ?1 user, ?2 action, ?3 after id, ?4 limit, ?20 the instant.
     static let memberTeams = """
         SELECT m.team_id FROM team_members m
         JOIN teams t ON t.id = m.team_id AND t.deleted_at IS NULL
         JOIN role_grants rg ON rg.role = m.role AND rg.resource_type = 'team' AND rg.action = ?2
-        WHERE m.user_id = ?1 AND m.is_active = 1 AND m.team_id > ?3
+        WHERE m.user_id = ?1 AND m.is_active = 1 AND \(membershipInEffect) AND m.team_id > ?3
         ORDER BY m.team_id LIMIT ?4
         """
 
@@ -65,14 +68,14 @@ enum ListingQueries {
 
     /// Active users who may act on one resource: administrators, the owners, and members whose role or permissions grant it.
     /// ?1 resource owner, ?2 project owner, ?3 team (NULL when its memberships grant nothing), ?4 resource type of the role grants,
-    /// ?5 action, ?6 extra permissions count (0/1), ?7 after id, ?8 limit.
+    /// ?5 action, ?6 extra permissions count (0/1), ?7 after id, ?8 limit, ?20 the instant.
     static let grantedUsers = """
         SELECT s.id FROM (
             SELECT id FROM users WHERE is_admin = 1 AND deleted_at IS NULL
             UNION SELECT ?1 UNION SELECT ?2
             UNION
             SELECT m.user_id FROM team_members m
-            WHERE m.team_id = ?3 AND m.is_active = 1
+            WHERE m.team_id = ?3 AND m.is_active = 1 AND \(membershipInEffect)
               AND (EXISTS (SELECT 1 FROM role_grants rg WHERE rg.role = m.role AND rg.resource_type = ?4 AND rg.action = ?5)
                    OR (?6 AND instr(' ' || m.permissions || ' ', ' ' || ?5 || ' ') > 0))
         ) s JOIN users u ON u.id = s.id

@@ -69,20 +69,26 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
         guard try statement.step() else { return nil }
         let membership = statement.isNull(1) ? nil : MembershipFacts(
             role: TeamRole(rawValue: statement.text(1) ?? "") ?? .viewer, roleGrantsAction: statement.bool(3), permitsAction: false,
-            isActive: statement.bool(2))
+            isActive: statement.bool(2), startsAt: Self.optionalInt64(statement, 4), expiresAt: Self.optionalInt64(statement, 5))
         return TeamFacts(isDeleted: statement.bool(0), membership: membership)
     }
 
-    /// Columns `role, is_active, permits, role_grants` starting at `column`; nil when the user is no member.
+    /// Columns `role, is_active, permits, role_grants, starts_at, expires_at` starting at `column`; nil when the user is
+    /// no member.
     private static func membership(_ statement: PreparedStatement, from column: Int32) -> MembershipFacts? {
         guard !statement.isNull(column), let role = TeamRole(rawValue: statement.text(column) ?? "") else { return nil }
         return MembershipFacts(role: role, roleGrantsAction: statement.bool(column + 3), permitsAction: statement.bool(column + 2),
-                               isActive: statement.bool(column + 1))
+                               isActive: statement.bool(column + 1), startsAt: optionalInt64(statement, column + 4),
+                               expiresAt: optionalInt64(statement, column + 5))
+    }
+
+    private static func optionalInt64(_ statement: PreparedStatement, _ column: Int32) -> Int64? {
+        statement.isNull(column) ? nil : statement.int64(column)
     }
 
     // MARK: Listings
 
-    func resources(userId: String, type: ResourceType, action: Action, page: PageRequest) throws -> Page<String> {
+    func resources(userId: String, type: ResourceType, action: Action, now: Int64, page: PageRequest) throws -> Page<String> {
         guard let user = try subject(userId), user.isActive else {
             _ = try Cursor.decode(page.cursor, parts: type == .generation ? 3 : 1)
             return Page(items: [], nextCursor: nil)
@@ -91,7 +97,7 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
         case (.generation, true):
             return try simplePage(ListingQueries.allGenerations, page) { _ in }
         case (.generation, false):
-            return try generationResources(userId: userId, action: action, page: page)
+            return try generationResources(userId: userId, action: action, now: now, page: page)
         case (.project, true):
             return try simplePage(ListingQueries.allProjects, page) { _ in }
         case (.project, false):
@@ -101,6 +107,7 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
                 statement.bind(3, Int64(action == .read ? 1 : 0))
                 statement.bind(4, ResourceType.project.rawValue)
                 statement.bind(7, nil as String?)
+                statement.bind(20, now)
             }
         case (.team, true):
             return try simplePage(ListingQueries.allTeams, page) { _ in }
@@ -108,11 +115,12 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
             return try simplePage(ListingQueries.memberTeams, page, firstParameter: 3) { statement in
                 statement.bind(1, userId)
                 statement.bind(2, action.rawValue)
+                statement.bind(20, now)
             }
         }
     }
 
-    func subjects(type: ResourceType, id: String, action: Action, page: PageRequest) throws -> Page<String>? {
+    func subjects(type: ResourceType, id: String, action: Action, now: Int64, page: PageRequest) throws -> Page<String>? {
         let publicActions: Set<Action>
         var resourceOwner: String?
         let project: ProjectFacts?
@@ -137,6 +145,7 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
                 statement.bind(4, ResourceType.team.rawValue)
                 statement.bind(5, action.rawValue)
                 statement.bind(6, Int64(0))
+                statement.bind(20, now)
             }
         }
         if let project, project.visibility == .public, publicActions.contains(action) {
@@ -150,6 +159,7 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
             statement.bind(4, type.rawValue)
             statement.bind(5, action.rawValue)
             statement.bind(6, Int64(1))
+            statement.bind(20, now)
         }
     }
 
@@ -174,7 +184,7 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
 
     /// Generations a non-administrator may act on: first their own, then other users' in each project that grants the action.
     /// The cursor is `(phase, project, last id)`.
-    private func generationResources(userId: String, action: Action, page: PageRequest) throws -> Page<String> {
+    private func generationResources(userId: String, action: Action, now: Int64, page: PageRequest) throws -> Page<String> {
         let position = try Cursor.decode(page.cursor, parts: 3) ?? ["owned", "", ""]
         var found: [(id: String, phase: String, project: String)] = []
         let wanted = page.limit + 1
@@ -206,6 +216,7 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
                 statement.bind(5, projectCursor)
                 statement.bind(6, Int64(100))
                 statement.bind(7, includeResumed ? resumed : nil)
+                statement.bind(20, now)
                 includeResumed = false
                 while try statement.step() { pendingProjects.append(statement.text(0) ?? "") }
                 projectsExhausted = pendingProjects.count < 100

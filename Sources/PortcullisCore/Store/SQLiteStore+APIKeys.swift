@@ -8,8 +8,11 @@ import GRDB
 extension SQLiteStore: APIKeyStore {
     /// Inserts the key under a new `key_…` id. Moves no version: a key nobody has used has no cached answer to contradict.
     @discardableResult
-    public func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource) async throws -> Written<APIKey> {
-        let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: scopes, createdAt: WallClock.system.timestamp(), source: source)
+    public func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource, expiresAt: Int64?) async throws
+        -> Written<APIKey>
+    {
+        let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: scopes, createdAt: WallClock.system.timestamp(), source: source,
+                         expiresAt: expiresAt.map { Timestamp.format(epochMilliseconds: $0) })
         let hash = secret.hash
         return try await write { db, _, changes in
             try Self.insertAPIKey(db, key, hash: hash, changes: &changes)
@@ -46,17 +49,18 @@ extension SQLiteStore: APIKeyStore {
     }
 
     private static func insertAPIKey(_ db: Database, _ key: APIKey, hash: [UInt8], changes: inout ChangeRecorder) throws {
-        try db.execute(sql: "INSERT INTO api_keys (id, name, key_hash, scopes, created_at, source) VALUES (?, ?, ?, ?, ?, ?)",
+        try db.execute(sql: "INSERT INTO api_keys (id, name, key_hash, scopes, created_at, source, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        arguments: [key.id, key.name, Data(hash), key.scopes.map(\.rawValue).joined(separator: " "), key.createdAt,
-                                   key.source.rawValue])
+                                   key.source.rawValue, key.expiresAt.flatMap(Timestamp.epochMilliseconds)])
         try changes.created(key)
     }
 
-    static let apiKeyColumns = "id, name, scopes, created_at, last_used_at, source"
+    static let apiKeyColumns = "id, name, scopes, created_at, last_used_at, source, expires_at"
 
     static func apiKey(_ row: Row) -> APIKey {
         APIKey(id: row["id"], name: row["name"], scopes: scopes(row["scopes"]), createdAt: row["created_at"], lastUsedAt: row["last_used_at"],
-               source: APIKeySource(rawValue: row["source"]) ?? .api)
+               source: APIKeySource(rawValue: row["source"]) ?? .api,
+               expiresAt: (row["expires_at"] as Int64?).map { Timestamp.format(epochMilliseconds: $0) })
     }
 
     /// Deletes the key and moves the `apikeys` version, so no cached key identity survives; `not_found` for no such key.
@@ -93,7 +97,8 @@ extension SQLiteStore: APIKeyStore {
             guard try statement.step() else { return nil }
             return APIKey(id: statement.text(0) ?? "", name: statement.text(1) ?? "", scopes: Self.scopes(statement.text(2) ?? ""),
                           createdAt: statement.text(3) ?? "", lastUsedAt: statement.text(4),
-                          source: APIKeySource(rawValue: statement.text(5) ?? "") ?? .api)
+                          source: APIKeySource(rawValue: statement.text(5) ?? "") ?? .api,
+                          expiresAt: statement.isNull(6) ? nil : Timestamp.format(epochMilliseconds: statement.int64(6)))
         }
     }
 

@@ -2,7 +2,7 @@ import PortcullisModel
 import PortcullisSQLite
 import GRDB
 
-/// The change log in the `changes` and `change_revisions` tables (schema/0005_changes.sql, 0006_change_revisions.sql),
+/// The change log in the `changes` and `change_revisions` tables (schema/0005_changes.sql, 0008_change_revisions.sql),
 /// written by every write transaction: a revision's `at`, actor and request id once, in `change_revisions`, with its
 /// first change; each change in a narrow row of `changes`.
 extension SQLiteStore: ChangeStore {

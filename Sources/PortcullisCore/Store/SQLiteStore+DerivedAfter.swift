@@ -2,7 +2,7 @@ import PortcullisModel
 import PortcullisSQLite
 import GRDB
 
-/// A bulk write's (import, seed) creates and updates are stored without `after` (schema/0006_change_revisions.sql):
+/// A bulk write's (import, seed) creates and updates are stored without `after` (schema/0008_change_revisions.sql):
 /// the entity's state after that write is the `before` of its next change, which every later write records, or, when
 /// no later write changed it, its row as it is now. Reading it back costs one search of the `entity_id` index and at
 /// most one key lookup; an import writes each entity once instead of twice.

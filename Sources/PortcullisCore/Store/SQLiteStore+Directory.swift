@@ -177,7 +177,7 @@ extension SQLiteStore: UserStore, TeamStore, ProjectStore, ImportStore {
         try await read { db in
             guard try Self.isLive(db, .teams, teamId) else { throw PortcullisError.notFound("team", teamId) }
             return try Row.fetchAll(db, sql: """
-                SELECT m.team_id, m.user_id, m.role, m.permissions, m.is_active, m.created_at FROM team_members m
+                SELECT m.team_id, m.user_id, m.role, m.permissions, m.is_active, m.created_at, m.starts_at, m.expires_at FROM team_members m
                 JOIN users u ON u.id = m.user_id AND u.deleted_at IS NULL
                 WHERE m.team_id = ? ORDER BY m.user_id
                 """, arguments: [teamId]).map(Self.member)

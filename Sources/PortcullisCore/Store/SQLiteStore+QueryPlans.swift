@@ -8,7 +8,7 @@ import Foundation
 extension SQLiteStore: StoreDiagnostics {
     static let userByIdSQL = "SELECT \(userColumns) FROM users WHERE id = ?1 AND deleted_at IS NULL"
     static let generationByIdSQL = "SELECT \(generationColumns) FROM generations WHERE id = ?1 AND deleted_at IS NULL"
-    static let apiKeyByHashSQL = "SELECT id, name, scopes, created_at, last_used_at, source FROM api_keys WHERE key_hash = ?"
+    static let apiKeyByHashSQL = "SELECT id, name, scopes, created_at, last_used_at, source, expires_at FROM api_keys WHERE key_hash = ?"
 
     /// Every statement of the raw read path: the authorization ones (decisions and listings) and credential lookups
     /// are `critical`; end-user reads `high`; transaction control `low`.
@@ -28,6 +28,16 @@ extension SQLiteStore: StoreDiagnostics {
 
     static func registerStatements(in registry: QueryRegistry) {
         for statement in statementCatalog { registry.register(statement.name, statement.sql, class: statement.class) }
+    }
+
+    /// Every registered statement's figures and the statement cache, without plans (cheap: no SQL runs).
+    public func statementFigures() -> StatementFiguresReport {
+        StatementFiguresReport(statements: queries.all.map { entry in
+            let summary = entry.summary
+            return StatementFigures(name: entry.name, queryClass: entry.queryClass, calls: entry.callCount, slowCount: entry.slowCount,
+                                    totalNanoseconds: entry.totalNanoseconds, p50Milliseconds: summary.p50Microseconds / 1000,
+                                    p99Milliseconds: summary.p99Microseconds / 1000)
+        }, statementCache: queries.statementCache)
     }
 
     /// Every registered statement with its figures and plan, the statement cache, and index recommendations for

@@ -7,7 +7,7 @@ import GRDB
 extension SQLiteStore {
     static let userColumns = "id, email, display_name, is_admin, status, created_at, deleted_at"
     static let teamColumns = "id, name, owner_id, created_at, deleted_at"
-    static let memberColumns = "team_id, user_id, role, permissions, is_active, created_at"
+    static let memberColumns = "team_id, user_id, role, permissions, is_active, created_at, starts_at, expires_at"
     static let projectColumns = "id, name, owner_id, team_id, visibility, created_at, deleted_at"
     static let generationColumns = "id, owner_id, project_id, status, media_key, created_at, deleted_at"
 
@@ -24,7 +24,9 @@ extension SQLiteStore {
         let permissions: String = row["permissions"]
         return TeamMember(teamId: row["team_id"], userId: row["user_id"], role: TeamRole(rawValue: row["role"]) ?? .viewer,
                           permissions: permissions.split(separator: " ").compactMap { Action(rawValue: String($0)) },
-                          isActive: row["is_active"], createdAt: row["created_at"])
+                          isActive: row["is_active"], createdAt: row["created_at"],
+                          startsAt: (row["starts_at"] as Int64?).map { Timestamp.format(epochMilliseconds: $0) },
+                          expiresAt: (row["expires_at"] as Int64?).map { Timestamp.format(epochMilliseconds: $0) })
     }
 
     static func project(_ row: Row) -> Project {
@@ -195,13 +197,14 @@ extension SQLiteStore {
     {
         let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(memberColumns) FROM team_members WHERE team_id = ? AND user_id = ?"),
                                         arguments: [teamId, userId]).map(member)
-        let member = TeamMember(teamId: teamId, userId: userId, role: input.role, permissions: input.permissions, isActive: input.isActive,
-                                createdAt: existing?.createdAt ?? input.createdAt ?? context.now)
+        let member = TeamMember(input, teamId: teamId, userId: userId, createdAt: existing?.createdAt ?? input.createdAt ?? context.now)
         try db.cachedStatement(sql: """
-            INSERT INTO team_members (team_id, user_id, role, permissions, is_active, created_at) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role, permissions = excluded.permissions, is_active = excluded.is_active
+            INSERT INTO team_members (team_id, user_id, role, permissions, is_active, created_at, starts_at, expires_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role, permissions = excluded.permissions, is_active = excluded.is_active,
+                starts_at = excluded.starts_at, expires_at = excluded.expires_at
             """).execute(arguments: [teamId, userId, member.role.rawValue, member.permissions.map { $0.rawValue }.joined(separator: " "),
-                                     member.isActive, member.createdAt])
+                                     member.isActive, member.createdAt, input.startsAt, input.expiresAt])
         try changes.put(existing, member)
         return (member, existing == nil)
     }

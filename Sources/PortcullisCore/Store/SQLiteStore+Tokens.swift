@@ -13,8 +13,9 @@ extension SQLiteStore: SessionStore, CredentialStore {
         """
 
     static let membershipsSQL = """
-        SELECT m.team_id, t.name, m.role FROM team_members m JOIN teams t ON t.id = m.team_id AND t.deleted_at IS NULL
-        WHERE m.user_id = ?1 AND m.is_active = 1 ORDER BY m.team_id
+        SELECT m.team_id, t.name, m.role, m.starts_at, m.expires_at FROM team_members m
+        JOIN teams t ON t.id = m.team_id AND t.deleted_at IS NULL
+        WHERE m.user_id = ?1 AND m.is_active = 1 AND (m.expires_at IS NULL OR m.expires_at > ?2) ORDER BY m.team_id
         """
 
     /// Inserts the token, first deleting every expired one (by the system clock), so the table holds live sessions only.
@@ -64,15 +65,20 @@ extension SQLiteStore: SessionStore, CredentialStore {
     }
 
     /// The user and their memberships from one read transaction, on the reader pool: `/me` reads it on every miss.
-    public func profile(userId: String) throws -> Profile? {
+    public func profile(userId: String, now: Int64) throws -> Profile? {
         try readers.read { connection throws(PortcullisError) -> Profile? in
             guard let user = try Self.liveUser(userId, on: connection) else { return nil }
             let statement = try connection.statement(Self.membershipsSQL)
             statement.bind(1, userId)
+            statement.bind(2, now)
             var memberships: [UserMembership] = []
+            func instant(_ column: Int32) -> String? {
+                statement.isNull(column) ? nil : Timestamp.format(epochMilliseconds: statement.int64(column))
+            }
             while try statement.step() {
                 memberships.append(UserMembership(teamId: statement.text(0) ?? "", name: statement.text(1) ?? "",
-                                                  role: TeamRole(rawValue: statement.text(2) ?? "") ?? .viewer))
+                                                  role: TeamRole(rawValue: statement.text(2) ?? "") ?? .viewer,
+                                                  startsAt: instant(3), expiresAt: instant(4)))
             }
             return Profile(user: user, teams: memberships)
         }

@@ -9,6 +9,9 @@ public protocol StoreDiagnostics: Sendable {
     /// Every statement of the read path with its figures and plan, the prepared-statement cache, and index
     /// recommendations for statements that scan (empty for a backend without statements).
     func statements() -> StatementsReport
+    /// Every statement's running figures and the prepared-statement cache, without plans: what a Prometheus scrape
+    /// reads, every few seconds, so it must not run `EXPLAIN QUERY PLAN`.
+    func statementFigures() -> StatementFiguresReport
     /// Bytes of the database and of its write-ahead log, where the backend has them.
     func storageBytes() -> (database: Int?, log: Int?)
 }
@@ -30,6 +33,50 @@ public struct StatementsReport: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey { case queries, statementCache = "statement_cache", recommendations }
+}
+
+/// The statements' running figures without their plans (`StoreDiagnostics.statementFigures()`).
+public struct StatementFiguresReport: Sendable, Equatable {
+    /// Every registered statement, in registration order.
+    public var statements: [StatementFigures]
+    /// The prepared-statement cache's figures.
+    public var statementCache: StatementCacheReport
+
+    /// A report as a backend builds it.
+    public init(statements: [StatementFigures], statementCache: StatementCacheReport) {
+        self.statements = statements
+        self.statementCache = statementCache
+    }
+}
+
+/// One statement's figures since start: calls, slow calls, total time and percentiles.
+public struct StatementFigures: Sendable, Equatable {
+    /// The statement's registered name, e.g. `authz.generation`.
+    public var name: String
+    /// How much the statement matters.
+    public var queryClass: QueryClass
+    /// Executions since start.
+    public var calls: Int
+    /// Executions slower than the class's threshold.
+    public var slowCount: Int
+    /// Time spent in every execution, in nanoseconds.
+    public var totalNanoseconds: Int
+    /// Median execution time, in milliseconds.
+    public var p50Milliseconds: Double
+    /// 99th-percentile execution time, in milliseconds.
+    public var p99Milliseconds: Double
+
+    /// A statement's figures as a backend builds them.
+    public init(name: String, queryClass: QueryClass, calls: Int, slowCount: Int, totalNanoseconds: Int, p50Milliseconds: Double,
+                p99Milliseconds: Double) {
+        self.name = name
+        self.queryClass = queryClass
+        self.calls = calls
+        self.slowCount = slowCount
+        self.totalNanoseconds = totalNanoseconds
+        self.p50Milliseconds = p50Milliseconds
+        self.p99Milliseconds = p99Milliseconds
+    }
 }
 
 /// One statement with its figures and plan.

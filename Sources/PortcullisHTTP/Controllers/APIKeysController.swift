@@ -6,18 +6,22 @@ import PortcullisCore
 /// at creation.
 struct APIKeysController {
     let directory: any APIKeyStore
+    /// A key's `expires_at` must lie ahead of it.
+    var clock: WallClock = .system
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
-        let directory = directory
+        let directory = directory, clock = clock
         router.route(.post, "/api/v1/api-keys", in: table) { request, context in
             var request = request
             var fields = try await request.jsonFields(context: context)
             let name = try fields.requiredText("name", maxLength: 256)
             let scopes = try fields.enumerationList("scopes", APIKeyScope.self) ?? [.authz]
+            let expiresAt = try Validate.instant(fields.string("expires_at"), field: "expires_at")
             try fields.finish()
             guard !scopes.isEmpty else { throw PortcullisError.invalidField("scopes", "must name at least one scope") }
+            if let expiresAt, expiresAt <= clock.milliseconds() { throw PortcullisError.invalidField("expires_at", "must lie in the future") }
             let secret = APIKeySecret.generate()
-            let written = try await directory.createAPIKey(name: name, scopes: scopes, secret: secret, source: .api)
+            let written = try await directory.createAPIKey(name: name, scopes: scopes, secret: secret, source: .api, expiresAt: expiresAt)
             var response = try Response.json(CreatedKey(key: written.value, secret: secret.key), status: .created, revision: written.revision)
             response.headers[.cacheControl] = "no-store"
             return response
@@ -35,7 +39,7 @@ struct APIKeysController {
         var key: APIKey
         var secret: String
 
-        enum CodingKeys: String, CodingKey { case id, key, name, scopes, createdAt = "created_at", source }
+        enum CodingKeys: String, CodingKey { case id, key, name, scopes, createdAt = "created_at", source, expiresAt = "expires_at" }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -45,6 +49,7 @@ struct APIKeysController {
             try container.encode(key.scopes, forKey: .scopes)
             try container.encode(key.createdAt, forKey: .createdAt)
             try container.encode(key.source, forKey: .source)
+            try container.encode(key.expiresAt, forKey: .expiresAt)
         }
     }
 }

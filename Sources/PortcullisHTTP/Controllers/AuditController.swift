@@ -57,24 +57,8 @@ struct AuditController {
 
     /// Unix milliseconds of an RFC 3339 UTC timestamp (`Validate.timestamp`'s form), fractions beyond milliseconds cut.
     static func milliseconds(_ text: String, field: String) throws -> Int64 {
-        let bytes = Array(try Validate.timestamp(text, field: field).utf8)
-        func number(_ range: Range<Int>) -> Int64 { bytes[range].reduce(0) { $0 * 10 + Int64($1 - 48) } }
-        let year = number(0..<4), month = number(5..<7), day = number(8..<10)
-        // Days since 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's days_from_civil).
-        let shiftedYear = month <= 2 ? year - 1 : year
-        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
-        let yearOfEra = shiftedYear - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        let days = era * 146_097 + dayOfEra - 719_468
-        let seconds = days * 86_400 + number(11..<13) * 3600 + number(14..<16) * 60 + number(17..<19)
-        var fraction: Int64 = 0
-        if bytes.count > 20 {
-            let digits = bytes[20..<(bytes.count - 1)].prefix(3)
-            fraction = digits.reduce(0) { $0 * 10 + Int64($1 - 48) }
-            for _ in digits.count..<3 { fraction *= 10 }
-        }
-        return seconds * 1000 + fraction
+        // A timestamp Validate accepted always reads back.
+        Timestamp.epochMilliseconds(try Validate.timestamp(text, field: field)) ?? 0
     }
 }
 

@@ -11,6 +11,8 @@ struct AuthController {
     var monitor: PerformanceMonitor? = nil
     /// Logs sign-outs (sign-ins are logged by `SignIn`).
     var decisionLog: DecisionLog? = nil
+    /// Reads the instant `/me` lists memberships at (an expired one is left out).
+    var clock: WallClock = .system
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
         let controller = self
@@ -29,14 +31,14 @@ struct AuthController {
             return response
         }
         router.route(.post, "/api/v1/auth/logout", in: table) { _, context in
-            let user = try context.requireUser()
+            let user = try context.requireSessionUser()
             guard let token = context.bearer else { throw PortcullisError(.unauthorized, "no token") }
             _ = try await controller.directory.deleteToken(hash: UserTokenSecret(token: token).hash)
             controller.logSignOut(user.id, "signed_out", context)
             return Response(status: .noContent)
         }
         router.route(.post, "/api/v1/auth/logout-all", in: table) { _, context in
-            let user = try context.requireUser()
+            let user = try context.requireSessionUser()
             let revision = try await controller.directory.endSessions(userId: user.id)
             controller.logSignOut(user.id, "signed_out_everywhere", context)
             return .noContent(revision: revision)
@@ -52,12 +54,15 @@ struct AuthController {
                             caller: DecisionCaller(kind: .user, id: userId))
     }
 
-    /// The `/me` body, cached with the user's and each team's version (memberships move the user's version).
+    /// The `/me` body, cached with the user's and each team's version (memberships move the user's version), until the
+    /// first listed membership expires.
     func me(_ userId: String) throws -> String {
         let compute = { () throws -> Computed<String> in
-            guard let profile = try directory.profile(userId: userId) else { throw PortcullisError.notFound("user", userId) }
+            let now = self.clock.milliseconds()
+            guard let profile = try directory.profile(userId: userId, now: now) else { throw PortcullisError.notFound("user", userId) }
             let body = String(decoding: try Response.jsonEncoder.encode(MeBody(user: profile.user, teams: profile.teams)), as: UTF8.self)
-            return Computed(body, dependencies: [.user(userId)] + profile.teams.map { .team($0.teamId) })
+            let firstExpiry = profile.teams.compactMap { $0.expiresAt.flatMap(Timestamp.epochMilliseconds) }.min()
+            return Computed(body, dependencies: [.user(userId)] + profile.teams.map { .team($0.teamId) }, validUntil: firstExpiry)
         }
         guard let cache else { return try compute().value }
         return try cache.answer(CacheKey(.profile, userId), .text, compute: compute).value

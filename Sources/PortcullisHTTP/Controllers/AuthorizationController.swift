@@ -16,24 +16,25 @@ struct AuthorizationController {
             var request = request
             var fields = try await request.jsonFields(context: context)
             let check = try CheckRequest(&fields)
-            try Self.authorize(identity, toAskAbout: check.userId)
+            try Self.authorize(identity, toAsk: check)
             let start = monotonicNanoseconds()
             let decision = identity.mayCheckAnyUser ? try engine.check(check) : try engine.checkAsSubject(check)
             let took = Self.microseconds(since: start)
             let id = decisionLog.record(check, decision, caller: DecisionCaller(identity))
-            return .json(bytes: DecisionJSON.encode(decision, id: id, tookMicroseconds: took).utf8)
+            return .json(bytes: DecisionJSON.encode(decision, id: id, tookMicroseconds: took, for: check).utf8)
         }
         router.route(.post, "/api/v1/authz/check-batch", in: table) { request, context in
             let identity = try context.requireIdentity()
             var request = request
             var fields = try await request.jsonFields(context: context)
             let checks = try Self.batch(&fields)
-            for check in checks { try Self.authorize(identity, toAskAbout: check.userId) }
+            for check in checks { try Self.authorize(identity, toAsk: check) }
             let start = monotonicNanoseconds()
             let decisions = identity.mayCheckAnyUser ? try engine.check(batch: checks) : try engine.checkAsSubject(batch: checks)
             let took = Self.microseconds(since: start)
             let ids = decisionLog.record(batch: checks, decisions, caller: DecisionCaller(identity))
-            let results = zip(decisions, ids).map { DecisionJSON.encode($0, id: $1, tookMicroseconds: took) }.joined(separator: ",")
+            let results = checks.indices.map { DecisionJSON.encode(decisions[$0], id: ids[$0], tookMicroseconds: took, for: checks[$0]) }
+                .joined(separator: ",")
             return .json(bytes: #"{"results":[\#(results)]}"#.utf8)
         }
         router.route(.get, "/api/v1/authz/resources", in: table) { request, context in
@@ -55,6 +56,14 @@ struct AuthorizationController {
             let action = try CheckRequest.action(request.query("action"), for: type)
             let (page, revision) = try engine.subjects(type: type, id: id, action: action, page: request.pageRequest())
             return try .json(IDPage(key: "user_ids", page: page, revision: revision))
+        }
+    }
+
+    /// `authorize(_:toAskAbout:)`, and a what-if (`as_of`) check is for administrators only (SPEC 8.3).
+    static func authorize(_ identity: Identity, toAsk check: CheckRequest) throws {
+        try authorize(identity, toAskAbout: check.userId)
+        if check.asOf != nil && !identity.isAdmin {
+            throw PortcullisError(.forbidden, "a check as_of another time needs an administrator")
         }
     }
 
@@ -120,11 +129,15 @@ struct IDPage: Encodable {
 
 /// Decisions are the hottest response: written by hand rather than through JSONEncoder.
 enum DecisionJSON {
-    static func encode(_ decision: Decision, id: DecisionID, tookMicroseconds: Int64) -> String {
+    /// The result object of SPEC section 4; `check` adds what the question asked for: `as_of` for a what-if check and
+    /// `"consistency": "bounded"` for a `minimize_latency` one.
+    static func encode(_ decision: Decision, id: DecisionID, tookMicroseconds: Int64, for check: CheckRequest) -> String {
         var json = #"{"allowed":\#(decision.allowed),"reason":"\#(escape(decision.reason.code))","cache":"\#(decision.cacheLayer.rawValue)","#
         json += #""took_us":\#(tookMicroseconds),"revision":\#(decision.revision),"decision_id":""#
         json += id.text
         json += "\""
+        if let asOf = check.asOf { json += #","as_of":"\#(Timestamp.format(epochMilliseconds: asOf))""# }
+        if check.consistency == .minimizeLatency { json += #","consistency":"bounded""# }
         if let explanation = decision.explanation {
             json += #","explanation":["#
             json += explanation.map { step in

@@ -14,9 +14,9 @@ struct MetricsController {
     func addRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
         let controller = self
         router.route(.get, "/metrics", in: table) { _, _ in
-            let (resources, alerts) = controller.instruments.refresh()
+            let (resources, alerts, cache) = controller.instruments.refresh()
             controller.peaks.observe(sockets: SystemSampler.openSockets())
-            let text = PrometheusExposition.render(instruments: controller.instruments, resources: resources, alerts: alerts,
+            let text = PrometheusExposition.render(instruments: controller.instruments, resources: resources, alerts: alerts, cache: cache,
                                                    shedder: controller.shedder?.report, fastPath: controller.fastPath?.report,
                                                    decisionLog: controller.decisionLog?.report)
             return Response(status: .ok, headers: [.contentType: PrometheusExposition.contentType], body: .init(byteBuffer: ByteBuffer(string: text)))

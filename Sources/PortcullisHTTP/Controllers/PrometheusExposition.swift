@@ -1,110 +1,113 @@
 import PortcullisCore
-import Prometheus
 
-/// `GET /metrics`: the monitor's figures in the Prometheus text exposition format, through swift-prometheus.
+/// `GET /metrics`: the monitor's figures in the Prometheus text exposition format (docs/monitoring.md lists them).
 ///
-/// The request path records into the monitor's own histograms; a scrape copies the current figures into a fresh
-/// registry, so Prometheus costs nothing between scrapes.
+/// The request path records into the monitor's own structures; a scrape reads them and writes the text, so
+/// Prometheus costs nothing between scrapes. Each latency series appears twice: as a histogram since start in
+/// fixed buckets (`*_duration_seconds`, for `histogram_quantile` and for adding nodes together), and as a summary
+/// whose quantiles cover the rolling five-minute window (`*_latency_seconds`, what the dashboard shows).
 enum PrometheusExposition {
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    static func render(instruments: Instruments, resources: SystemResources, alerts: [Alert], shedder: LoadShedder.Report?,
-                       fastPath: FastPathFigures.Report? = nil, decisionLog: DecisionLogReport? = nil) -> String {
-        let registry = PrometheusCollectorRegistry()
-        func gauge(_ name: String, _ help: String, _ labels: [(String, String)] = [], _ value: Double) {
-            registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "portcullis", metricName: name, unitName: "", helpText: help), labels: labels)
-                .set(value)
-        }
-        func counter(_ name: String, _ help: String, _ labels: [(String, String)] = [], _ value: Int) {
-            registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "portcullis", metricName: name, unitName: "total", helpText: help),
-                                 labels: labels)
-                .increment(by: Int64(value))
-        }
-        func latency(_ name: String, _ help: String, _ label: String, _ key: String, _ window: LatencyWindow) {
-            for (quantile, value) in [("0.5", window.p50Milliseconds), ("0.95", window.p95Milliseconds), ("0.99", window.p99Milliseconds),
-                                      ("1", window.maxMilliseconds)] {
-                gauge(name + "_latency_seconds", help, [(label, key), ("quantile", quantile)], value / 1000)
-            }
-            gauge(name + "_window_count", "Samples in the rolling window.", [(label, key)], Double(window.count))
-            gauge(name + "_rate_per_second", "Samples per second over the rolling window.", [(label, key)], window.perSecond)
-        }
+    typealias Labels = PrometheusTextWriter.Labels
 
-        let snapshot = instruments.monitor.snapshot()
-        gauge("uptime_seconds", "Seconds since the monitor started.", [], snapshot.uptimeSeconds)
-        for (operation, window) in snapshot.operations.sorted(by: { $0.key < $1.key }) {
-            latency("operation", "Latency of each operation over the rolling window.", "operation", operation, window)
+    private static func seconds(_ milliseconds: Double) -> Double { PrometheusTextWriter.seconds(milliseconds: milliseconds) }
+
+    static func render(instruments: Instruments, resources: SystemResources, alerts: [Alert], cache: DecisionCache.Report?,
+                       shedder: LoadShedder.Report?, fastPath: FastPathFigures.Report? = nil, decisionLog: DecisionLogReport? = nil) -> String {
+        var writer = PrometheusTextWriter()
+        let monitor = instruments.monitor
+        writer.gauge("uptime_seconds", "Seconds since the monitor started.", monitor.uptimeSeconds)
+
+        let operations = MonitoredOperation.allCases.map { ([("operation", $0.rawValue)], monitor.window($0), monitor.cumulative($0)) }
+        latency(&writer, "operation", "each operation", operations)
+        let routeClasses = monitor.routeClassNames.compactMap { name in
+            monitor.window(routeClass: name).flatMap { window in monitor.cumulative(routeClass: name).map { ([("class", name)], window, $0) } }
         }
-        for (routeClass, window) in snapshot.routeClasses.sorted(by: { $0.key < $1.key }) {
-            latency("route_class", "Latency of each route class over the rolling window.", "class", routeClass, window)
-        }
-        for (endpoint, window) in snapshot.endpoints.sorted(by: { $0.key < $1.key }) {
-            latency("endpoint", "Latency of the endpoints the targets name.", "endpoint", endpoint, window)
-        }
-        for (status, count) in snapshot.responses.sorted(by: { $0.key < $1.key }) {
-            counter("responses", "Responses since start by status class.", [("status", status)], count)
-        }
+        latency(&writer, "route_class", "each route class", routeClasses)
+        let endpoints = MonitoredEndpoint.allCases.map { ([("endpoint", $0.rawValue)], monitor.window(endpoint: $0), monitor.cumulative(endpoint: $0)) }
+        latency(&writer, "endpoint", "the endpoints the targets name", endpoints)
+
+        let responses = monitor.responseTotals
+        writer.counter("responses_total", "Responses since start by status class (503 also counted on its own).",
+                       responses.sorted { $0.key < $1.key }.map { ([("status", $0.key)], $0.value) })
 
         let recorded = instruments.changes.recorded
-        for entity in ChangeEntity.allCases {
-            counter("changes", "Changes recorded in the change log since start, per entity.", [("entity", entity.rawValue)], recorded[entity])
+        writer.counter("changes_total", "Changes recorded in the change log since start, per entity.",
+                       ChangeEntity.allCases.map { ([("entity", $0.rawValue)], recorded[$0]) })
+
+        if let cache {
+            let layer: (DecisionCache.LayerReport) -> Labels = { [("layer", $0.layer)] }
+            writer.counter("cache_hits_total", "Decision-cache hits per layer.", cache.layers.map { (layer($0), $0.hits) })
+            writer.counter("cache_misses_total", "Decision-cache misses per layer.", cache.layers.map { (layer($0), $0.misses) })
+            writer.gauge("cache_entries", "Entries per cache layer.", cache.layers.compactMap { report in report.entries.map { (layer(report), Double($0)) } })
+            writer.gauge("cache_breaker_open", "1 when the layer's circuit breaker is not closed.",
+                         cache.layers.compactMap { report in report.breaker.map { (layer(report), $0 == "closed" ? 0 : 1) } })
+            writer.gauge("cache_hit_ratio", "Lookups answered by any cache layer over all lookups, since start.", cache.overallHitRate)
         }
 
-        if let cache = instruments.cache?.report() {
-            for layer in cache.layers {
-                counter("cache_hits", "Decision-cache hits per layer.", [("layer", layer.layer)], layer.hits)
-                counter("cache_misses", "Decision-cache misses per layer.", [("layer", layer.layer)], layer.misses)
-                if let entries = layer.entries { gauge("cache_entries", "Entries per cache layer.", [("layer", layer.layer)], Double(entries)) }
-                if let breaker = layer.breaker {
-                    gauge("cache_breaker_open", "1 when the layer's circuit breaker is not closed.", [("layer", layer.layer)], breaker == "closed" ? 0 : 1)
-                }
-            }
-            gauge("cache_hit_ratio", "Lookups answered by any cache layer over all lookups, since start.", [], cache.overallHitRate)
-        }
+        let figures = instruments.store.statementFigures()
+        let statementLabels: (StatementFigures) -> Labels = { [("statement", $0.name), ("class", $0.queryClass.rawValue)] }
+        writer.counter("query_calls_total", "Executions of each registered statement.", figures.statements.map { (statementLabels($0), $0.calls) })
+        writer.counter("query_slow_total", "Executions slower than the statement class's threshold.",
+                       figures.statements.map { (statementLabels($0), $0.slowCount) })
+        writer.summary("query_latency_seconds", "Statement execution time since start (time inside sqlite3_step).", figures.statements.map {
+            .init(labels: statementLabels($0), quantiles: [("0.5", seconds($0.p50Milliseconds)), ("0.99", seconds($0.p99Milliseconds))],
+                  sum: Double($0.totalNanoseconds) / 1e9, count: UInt64($0.calls))
+        })
+        let statementCache = figures.statementCache
+        writer.counter("statement_cache_hits_total", "Prepared-statement cache hits.", statementCache.hits)
+        writer.counter("statement_cache_misses_total", "Prepared-statement cache misses (statements prepared).", statementCache.misses)
+        writer.gauge("statement_cache_size", "Prepared statements held across connections.", Double(statementCache.size))
 
-        let statements = instruments.store.statements()
-        for entry in statements.queries {
-            let labels = [("statement", entry.name), ("class", entry.queryClass.rawValue)]
-            counter("query_calls", "Executions of each registered statement.", labels, entry.calls)
-            counter("query_slow", "Executions slower than the statement class's threshold.", labels, entry.slowCount)
-            gauge("query_latency_seconds", "Statement latency since start.", labels + [("quantile", "0.5")], entry.p50Milliseconds / 1e3)
-            gauge("query_latency_seconds", "Statement latency since start.", labels + [("quantile", "0.99")], entry.p99Milliseconds / 1e3)
-        }
-        let statementCache = statements.statementCache
-        counter("statement_cache_hits", "Prepared-statement cache hits.", [], statementCache.hits)
-        counter("statement_cache_misses", "Prepared-statement cache misses (statements prepared).", [], statementCache.misses)
-        gauge("statement_cache_size", "Prepared statements held across connections.", [], Double(statementCache.size))
-
-        if let cpu = resources.cpuPercent { gauge("process_cpu_percent", "Process CPU as a percentage of all cores.", [], cpu) }
-        if let rss = resources.residentBytes { gauge("process_resident_memory_bytes", "Resident memory.", [], Double(rss)) }
-        if let files = resources.openFiles { gauge("process_open_fds", "Open file descriptors.", [], Double(files)) }
-        if let read = resources.diskReadBytes { gauge("process_disk_read_bytes", "Bytes read from storage since start.", [], Double(read)) }
-        if let write = resources.diskWriteBytes { gauge("process_disk_write_bytes", "Bytes written to storage since start.", [], Double(write)) }
-        if let size = resources.databaseBytes { gauge("database_bytes", "Size of the database file.", [], Double(size)) }
-        if let size = resources.walBytes { gauge("database_wal_bytes", "Size of the write-ahead log.", [], Double(size)) }
+        if let cpu = resources.cpuPercent { writer.gauge("process_cpu_percent", "Process CPU as a percentage of all cores.", cpu) }
+        if let rss = resources.residentBytes { writer.gauge("process_resident_memory_bytes", "Resident memory.", Double(rss)) }
+        if let files = resources.openFiles { writer.gauge("process_open_fds", "Open file descriptors.", Double(files)) }
+        if let read = resources.diskReadBytes { writer.gauge("process_disk_read_bytes", "Bytes read from storage since start.", Double(read)) }
+        if let write = resources.diskWriteBytes { writer.gauge("process_disk_write_bytes", "Bytes written to storage since start.", Double(write)) }
+        if let size = resources.databaseBytes { writer.gauge("database_bytes", "Size of the database file.", Double(size)) }
+        if let size = resources.walBytes { writer.gauge("database_wal_bytes", "Size of the write-ahead log.", Double(size)) }
 
         if let fastPath {
-            counter("fast_path_requests", "Check requests the event-loop fast path answered, or passed on to the full path.",
-                    [("outcome", "answered")], fastPath.answered)
-            counter("fast_path_requests", "Check requests the event-loop fast path answered, or passed on to the full path.",
-                    [("outcome", "passed_on")], fastPath.passedOn)
+            writer.counter("fast_path_requests_total", "Check requests the event-loop fast path answered, or passed on to the full path.",
+                           [([("outcome", "answered")], fastPath.answered), ([("outcome", "passed_on")], fastPath.passedOn)])
         }
         if let decisionLog {
-            counter("audit_decisions", "Entries written to the decision log (checks its mode selects, sign-ins, sign-outs).", [], decisionLog.written)
-            counter("audit_dropped", "Decision-log entries dropped: queue full, or logging paused after a failed write (a full disk).", [],
-                    decisionLog.dropped)
-            gauge("audit_queue_depth", "Decision-log entries waiting for the background writer.", [], Double(decisionLog.queued))
-            gauge("audit_paused", "1 while decision logging is paused after a failed write.", [], decisionLog.paused ? 1 : 0)
+            writer.counter("audit_decisions_total", "Entries written to the decision log (checks its mode selects, sign-ins, sign-outs).",
+                           decisionLog.written)
+            writer.counter("audit_dropped_total", "Decision-log entries dropped: queue full, or logging paused after a failed write (a full disk).",
+                           decisionLog.dropped)
+            writer.gauge("audit_queue_depth", "Decision-log entries waiting for the background writer.", Double(decisionLog.queued))
+            writer.gauge("audit_paused", "1 while decision logging is paused after a failed write.", decisionLog.paused ? 1 : 0)
         }
         if let shedder {
-            gauge("in_flight_requests", "Requests in progress.", [], Double(shedder.inFlight))
-            gauge("overload_breaker_open", "1 while the overload breaker is open or half-open.", [], shedder.state == "closed" ? 0 : 1)
-            for (routeClass, count) in shedder.shed.sorted(by: { $0.key < $1.key }) {
-                counter("shed_requests", "Requests answered 503 by load shedding.", [("class", routeClass)], count)
-            }
+            writer.gauge("in_flight_requests", "Requests in progress.", Double(shedder.inFlight))
+            writer.gauge("overload_breaker_open", "1 while the overload breaker is open or half-open.", shedder.state == "closed" ? 0 : 1)
+            writer.counter("shed_requests_total", "Requests answered 503 by load shedding.",
+                           shedder.shed.sorted { $0.key < $1.key }.map { ([("class", $0.key)], $0.value) })
         }
-        for severity in [Alert.Severity.critical, .warning, .info] {
-            gauge("alerts_active", "Active alerts by severity.", [("severity", severity.rawValue)], Double(alerts.filter { $0.severity == severity }.count))
-        }
-        return registry.emitToString()
+        writer.gauge("alerts_active", "Active alerts by severity.", [Alert.Severity.critical, .warning, .info].map { severity in
+            ([("severity", severity.rawValue)], Double(alerts.filter { $0.severity == severity }.count))
+        })
+        return writer.text
+    }
+
+    /// The four families of a kind of latency series (`operation`, `route_class`, `endpoint`): the histogram since
+    /// start, the window's quantiles as a summary, the window's sample count and rate.
+    private static func latency(_ writer: inout PrometheusTextWriter, _ kind: String, _ what: String,
+                                _ series: [(labels: Labels, window: LatencyWindow, totals: CumulativeLatency)]) {
+        writer.histogram("\(kind)_duration_seconds", "Latency of \(what) since start, in fixed buckets (10 µs to 10 s).",
+                         series.map { ($0.labels, $0.totals) })
+        writer.summary("\(kind)_latency_seconds",
+                       "Latency of \(what): quantiles over the rolling window (quantile 1 is the window's maximum), sum and count since start.",
+                       series.map { entry in
+                           let window = entry.window
+                           return .init(labels: entry.labels,
+                                        quantiles: [("0.5", seconds(window.p50Milliseconds)), ("0.95", seconds(window.p95Milliseconds)),
+                                                    ("0.99", seconds(window.p99Milliseconds)), ("1", seconds(window.maxMilliseconds))],
+                                        sum: Double(entry.totals.sumNanoseconds) / 1e9, count: entry.totals.count)
+                       })
+        writer.gauge("\(kind)_window_samples", "Samples in the rolling window.", series.map { ($0.labels, Double($0.window.count)) })
+        writer.gauge("\(kind)_rate_per_second", "Samples per second over the rolling window.", series.map { ($0.labels, $0.window.perSecond) })
     }
 }

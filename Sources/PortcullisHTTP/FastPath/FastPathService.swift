@@ -5,11 +5,11 @@ import PortcullisCore
 /// Answers `POST /api/v1/authz/check` and `check-batch`, and `GET /api/v1/health`, on the event loop: parse,
 /// authenticate, decide (from the cache, or on a miss from one snapshot through the reader pool: a few microseconds of
 /// indexed reads from a memory-mapped file, less than handing the request to a task would cost), encode. Whatever it
-/// cannot answer with a 200 — no or an unknown credential, invalid input, a caller asking about another user, an
-/// error — it answers nil, and the request takes the full path (Hummingbird, its middleware and controllers), which
-/// produces every error. Health is here too because load balancers ask it on every connection they keep: a
-/// connection that only asks checks and health never enters Hummingbird's request loop, which keeps idle
-/// connections small (docs/benchmarks.md).
+/// cannot answer with a 200 — no or an unknown credential, a JWT (verified only on the full path, which may fetch its
+/// key set), invalid input, a caller asking about another user, an error — it answers nil, and the request takes the
+/// full path (Hummingbird, its middleware and controllers), which produces every error. Health is here too because
+/// load balancers ask it on every connection they keep: a connection that only asks checks and health never enters
+/// Hummingbird's request loop, which keeps idle connections small (docs/benchmarks.md).
 ///
 /// It holds the contract of the full path by calling the same pieces: `Authenticator.identity`,
 /// `AuthorizationEngine.check` and `checkAsSubject`, `AuthorizationController`'s field rules and authorization of the caller,
@@ -89,24 +89,29 @@ struct FastPathService: Sendable {
     }
 
     private func check(_ fields: inout FieldReader, _ identity: Identity) -> String? {
-        guard let request = try? CheckRequest(&fields), (try? AuthorizationController.authorize(identity, toAskAbout: request.userId)) != nil else {
+        // A what-if check (`as_of`) takes the full path, which says why it is refused to a non-administrator.
+        guard let request = try? CheckRequest(&fields), request.asOf == nil,
+              (try? AuthorizationController.authorize(identity, toAskAbout: request.userId)) != nil
+        else {
             return nil
         }
         let start = monotonicNanoseconds()
         guard let decision = try? identity.mayCheckAnyUser ? engine.check(request) : engine.checkAsSubject(request) else { return nil }
         let took = (monotonicNanoseconds() - start) / 1000
-        return DecisionJSON.encode(decision, id: decisionLog.record(request, decision, caller: DecisionCaller(identity)), tookMicroseconds: took)
+        return DecisionJSON.encode(decision, id: decisionLog.record(request, decision, caller: DecisionCaller(identity)), tookMicroseconds: took,
+                                   for: request)
     }
 
     private func batch(_ fields: inout FieldReader, _ identity: Identity) -> String? {
         guard let checks = try? AuthorizationController.batch(&fields), !checks.isEmpty,
-              checks.allSatisfy({ (try? AuthorizationController.authorize(identity, toAskAbout: $0.userId)) != nil })
+              checks.allSatisfy({ (try? AuthorizationController.authorize(identity, toAsk: $0)) != nil })
         else { return nil }
         let start = monotonicNanoseconds()
         guard let decisions = try? identity.mayCheckAnyUser ? engine.check(batch: checks) : engine.checkAsSubject(batch: checks) else { return nil }
         let took = (monotonicNanoseconds() - start) / 1000
         let ids = decisionLog.record(batch: checks, decisions, caller: DecisionCaller(identity))
-        return #"{"results":["# + zip(decisions, ids).map { DecisionJSON.encode($0, id: $1, tookMicroseconds: took) }.joined(separator: ",") + "]}"
+        return #"{"results":["# + checks.indices.map { DecisionJSON.encode(decisions[$0], id: ids[$0], tookMicroseconds: took, for: checks[$0]) }
+            .joined(separator: ",") + "]}"
     }
 
     /// The credential of `Authorization: Bearer <credential>` (the scheme in any case), as `AuthenticationMiddleware` reads it.

@@ -4,6 +4,8 @@ import PortcullisCore
 
 /// Reads `Authorization: Bearer <credential>` into `context.identity`. It rejects nothing itself:
 /// each controller states what it needs (`requireIdentity`, `requireAdmin`), so public routes stay public.
+/// A bearer shaped like a JWT is verified as one (`Authenticator.identity(jwt:)`) and never looked up as a key or
+/// token; `context.bearerIsJWT` tells the logout routes.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let authenticator: Authenticator
@@ -15,12 +17,26 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var context = context
         let parts = header.split(separator: " ", maxSplits: 1)
         if parts.count == 2 { context.bearer = String(parts[1]) }
-        if parts.count == 2, parts[0].lowercased() == "bearer", let identity = try resolve(String(parts[1])) {
+        if parts.count == 2, parts[0].lowercased() == "bearer", JWTVerifier.looksLikeJWT(parts[1]) {
+            context.bearerIsJWT = true
+            if let identity = try await resolve(jwt: String(parts[1])) {
+                context.identity = identity
+            } else {
+                context.credentialRejected = true
+            }
+        } else if parts.count == 2, parts[0].lowercased() == "bearer", let identity = try resolve(String(parts[1])) {
             context.identity = identity
         } else {
             context.credentialRejected = true
         }
         return try await next(request, context)
+    }
+
+    private func resolve(jwt: String) async throws -> Identity? {
+        guard let monitor else { return try await authenticator.identity(jwt: jwt) }
+        let start = monotonicNanoseconds()
+        defer { monitor.record(.authentication, nanoseconds: monotonicNanoseconds() - start) }
+        return try await authenticator.identity(jwt: jwt)
     }
 
     private func resolve(_ bearer: String) throws -> Identity? {

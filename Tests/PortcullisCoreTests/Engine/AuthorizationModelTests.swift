@@ -6,9 +6,10 @@ import Testing
 @testable import PortcullisStore
 
 /// Model-based test of the whole decision path: random sequences of writes (every entity kind, memberships with roles,
-/// extra permissions and inactive ones, visibility changes, team moves, owner changes, deletes), cache-layer moves and
+/// extra permissions, inactive ones and time bounds, visibility changes, team moves, owner changes, deletes), the clock
+/// moving across those bounds (to the millisecond before, at and after them), the bounds sweep, cache-layer moves and
 /// restarts, and checks through the cached engine — every check compared with `ReferenceModel`, an evaluator of SPEC
-/// section 2 written here from the spec's text (it calls neither `Policy` nor the role-grant table).
+/// section 2 and 8.3 written here from the spec's text (it calls neither `Policy` nor the role-grant table).
 ///
 /// A failing sequence is shrunk by delta debugging over its steps and reported as the shortest counterexample found.
 /// `PORTCULLIS_MODEL_STEPS` sets the steps per seed (default 2,500).
@@ -71,7 +72,7 @@ enum ModelStep: CustomStringConvertible, Sendable {
     case createTeam(String, owner: String)
     case changeTeamOwner(String, owner: String)
     case deleteTeam(String)
-    case putMember(team: String, user: String, role: TeamRole, permissions: [Action], active: Bool)
+    case putMember(team: String, user: String, role: TeamRole, permissions: [Action], active: Bool, startsAt: Int64? = nil, expiresAt: Int64? = nil)
     case deleteMember(team: String, user: String)
     case createProject(String, owner: String, team: String?, visibility: Visibility)
     case patchProject(String, owner: String?, team: String??, visibility: Visibility?)
@@ -83,6 +84,10 @@ enum ModelStep: CustomStringConvertible, Sendable {
     case dropL1
     /// Reopen store and cache over the same files (L2 emptied, L3 kept), as a restart does.
     case restart
+    /// Move the clock forward by this many milliseconds.
+    case advanceClock(Int64)
+    /// Record the bounds that passed (`TimeBoundStore`): a write that moves the members' versions.
+    case sweepBounds
     case check(user: String, action: Action, type: ResourceType, id: String, explain: Bool)
 
     var description: String {
@@ -94,8 +99,9 @@ enum ModelStep: CustomStringConvertible, Sendable {
         case .createTeam(let id, let owner): "create team \(id) owner \(owner)"
         case .changeTeamOwner(let id, let owner): "patch team \(id) owner_id=\(owner)"
         case .deleteTeam(let id): "delete team \(id)"
-        case .putMember(let team, let user, let role, let permissions, let active):
+        case .putMember(let team, let user, let role, let permissions, let active, let startsAt, let expiresAt):
             "put member \(team)/\(user) role \(role.rawValue) permissions \(permissions.map(\.rawValue)) \(active ? "active" : "inactive")"
+                + (startsAt.map { " starts_at=T+\($0 - ModelRun.start)" } ?? "") + (expiresAt.map { " expires_at=T+\($0 - ModelRun.start)" } ?? "")
         case .deleteMember(let team, let user): "delete member \(team)/\(user)"
         case .createProject(let id, let owner, let team, let visibility):
             "create project \(id) owner \(owner) team \(team ?? "-") \(visibility.rawValue)"
@@ -109,6 +115,8 @@ enum ModelStep: CustomStringConvertible, Sendable {
         case .deleteGeneration(let id): "delete generation \(id)"
         case .dropL1: "flush L2/L3, empty L1"
         case .restart: "restart"
+        case .advanceClock(let milliseconds): "clock +\(milliseconds) ms"
+        case .sweepBounds: "sweep time bounds"
         case .check(let user, let action, let type, let id, let explain):
             "check \(user) \(action.rawValue) \(type.rawValue) \(id)\(explain ? " explain" : "")"
         }
@@ -148,6 +156,16 @@ enum ModelStep: CustomStringConvertible, Sendable {
             return .check(user: user(), action: pick(type.actions), type: type, id: id, explain: chance(5))
         }
 
+        // The clock as the replay will move it, so bounds land just ahead of it and the clock then crosses them.
+        var now = ModelRun.start
+        func bounds() -> (Int64?, Int64?) {
+            guard chance(45) else { return (nil, nil) }
+            let offsets: [Int64] = [-1000, 0, 1, 500, 1000, 2000]
+            let startsAt: Int64? = chance(60) ? now + pick(offsets) : nil
+            let expiresAt: Int64? = chance(60) ? (startsAt ?? now) + pick([1, 500, 1000, 1999, 3000] as [Int64]) : nil
+            return (startsAt, expiresAt)
+        }
+
         var steps: [ModelStep] = [.createUser("u0", admin: false, disabled: false)]
         users.append("u0")
         var hot: [ModelStep] = []
@@ -173,7 +191,9 @@ enum ModelStep: CustomStringConvertible, Sendable {
                 deleted.insert(id)
                 write = .deleteTeam(id)
             case 25..<42:
-                write = .putMember(team: team(), user: user(), role: pick(TeamRole.allCases), permissions: permissions(), active: chance(75))
+                let (startsAt, expiresAt) = bounds()
+                write = .putMember(team: team(), user: user(), role: pick(TeamRole.allCases), permissions: permissions(), active: chance(75),
+                                   startsAt: startsAt, expiresAt: expiresAt)
             case 42..<46: write = .deleteMember(team: team(), user: user())
             case 46..<54 where projects.count < 10:
                 let id = fresh("p")
@@ -201,6 +221,14 @@ enum ModelStep: CustomStringConvertible, Sendable {
             default: write = .createUser(fresh("u"), admin: false, disabled: false)
             }
             steps.append(write)
+            // Time passes now and then, up to and across the bounds above: a millisecond, a half, one before or at a
+            // whole second; sometimes the sweep records what passed.
+            if chance(20) {
+                let step: Int64 = pick([1, 1, 499, 500, 999, 1000])
+                now += step
+                steps.append(.advanceClock(step))
+            }
+            if chance(3) { steps.append(.sweepBounds) }
             if hot.count < 40 && users.count > 1 && generations.count > 1 { hot.append(randomCheck()) }
             for _ in 0..<4 { steps.append(!hot.isEmpty && chance(50) ? pick(hot) : randomCheck()) }
         }
@@ -214,7 +242,7 @@ enum ModelStep: CustomStringConvertible, Sendable {
 struct ReferenceModel {
     struct UserRow { var admin: Bool, active: Bool, deleted = false }
     struct TeamRow { var owner: String, deleted = false }
-    struct MemberRow { var role: TeamRole, permissions: Set<Action>, active: Bool }
+    struct MemberRow { var role: TeamRole, permissions: Set<Action>, active: Bool, startsAt: Int64? = nil, expiresAt: Int64? = nil }
     struct ProjectRow { var owner: String, team: String?, visibility: Visibility, deleted = false }
     struct GenerationRow { var owner: String, project: String?, deleted = false }
 
@@ -225,6 +253,8 @@ struct ReferenceModel {
     var generations: [String: GenerationRow] = [:]
     /// The harness's self-test: a reference that (wrongly) lets inactive memberships grant.
     var plantedMistake = false
+    /// The instant of the check (Unix milliseconds): "outside [starts_at, expires_at) it grants nothing" (SPEC 8.3).
+    var now: Int64 = ModelRun.start
 
     static func memberKey(_ team: String, _ user: String) -> String { team + "\u{1F}" + user }
 
@@ -245,6 +275,8 @@ struct ReferenceModel {
     /// An active membership of a team that is not deleted ("a deleted team grants nothing through its memberships").
     func activeMembership(_ team: String?, _ user: String) -> MemberRow? {
         guard let team, let row = teams[team], !row.deleted, let member = members[Self.memberKey(team, user)] else { return nil }
+        if let startsAt = member.startsAt, now < startsAt { return nil }
+        if let expiresAt = member.expiresAt, now >= expiresAt { return nil }
         return member.active || plantedMistake ? member : nil
     }
 
@@ -308,8 +340,9 @@ struct ReferenceModel {
             if teams[id]?.owner != owner { members[Self.memberKey(id, owner)] = MemberRow(role: .owner, permissions: [], active: true) }
             teams[id]?.owner = owner
         case .deleteTeam(let id): teams[id]?.deleted = true
-        case .putMember(let team, let user, let role, let permissions, let active):
-            members[Self.memberKey(team, user)] = MemberRow(role: role, permissions: Set(permissions), active: active)
+        case .putMember(let team, let user, let role, let permissions, let active, let startsAt, let expiresAt):
+            members[Self.memberKey(team, user)] = MemberRow(role: role, permissions: Set(permissions), active: active, startsAt: startsAt,
+                                                            expiresAt: expiresAt)
         case .deleteMember(let team, let user): members[Self.memberKey(team, user)] = nil
         case .createProject(let id, let owner, let team, let visibility):
             projects[id] = ProjectRow(owner: owner, team: team, visibility: visibility)
@@ -323,7 +356,8 @@ struct ReferenceModel {
             if let owner { generations[id]?.owner = owner }
             if let project { generations[id]?.project = project }
         case .deleteGeneration(let id): generations[id]?.deleted = true
-        case .dropL1, .restart, .check: break
+        case .advanceClock(let milliseconds): now += milliseconds
+        case .dropL1, .restart, .check, .sweepBounds: break
         }
     }
 }
@@ -332,6 +366,8 @@ struct ReferenceModel {
 
 /// One replay of a sequence against a fresh store and cache.
 struct ModelRun {
+    /// Where the replay's clock starts.
+    static let start: Int64 = 1_800_000_000_000
     var writes = 0, rejected = 0, checks = 0, allowed = 0
     var rejections: [String: Int] = [:]
     var layers: [String: Int] = [:]
@@ -347,12 +383,13 @@ struct ModelRun {
         let databasePath = folder.appendingPathComponent("portcullis.sqlite").path
         let cachePath = folder.appendingPathComponent("decision-cache.sqlite").path
         // NORMAL: a test replays thousands of writes; durability across power loss is not what it checks.
+        let time = ManualClock(milliseconds: start)
         func open() throws -> (SQLiteStore, DecisionCache) {
             let (store, versions) = try TestDirectory.open(databasePath, synchronous: .normal)
-            return (store, try DecisionCache(versions: versions, file: cachePath))
+            return (store, try DecisionCache(versions: versions, file: cachePath, clock: time.clock))
         }
         var (store, cache) = try open()
-        var engine = AuthorizationEngine(store: store, cache: cache)
+        var engine = AuthorizationEngine(store: store, cache: cache, clock: time.clock)
         var model = ReferenceModel(plantedMistake: plantedMistake)
         var run = ModelRun()
         for (index, step) in steps.enumerated() {
@@ -375,7 +412,12 @@ struct ModelRun {
             case .restart:
                 try cache.layers?.flush()
                 (store, cache) = try open()
-                engine = AuthorizationEngine(store: store, cache: cache)
+                engine = AuthorizationEngine(store: store, cache: cache, clock: time.clock)
+            case .advanceClock(let milliseconds):
+                time.advance(milliseconds: milliseconds)
+                model.apply(step)
+            case .sweepBounds:
+                try await store.recordPassedBounds(until: time.milliseconds)
             default:
                 run.writes += 1
                 do {
@@ -401,8 +443,9 @@ struct ModelRun {
         case .createTeam(let id, let owner): _ = try await store.createTeam(NewTeam(id: id, name: "Team \(id)", ownerId: owner))
         case .changeTeamOwner(let id, let owner): _ = try await store.updateTeam(id, TeamPatch(ownerId: owner))
         case .deleteTeam(let id): _ = try await store.deleteTeam(id)
-        case .putMember(let team, let user, let role, let permissions, let active):
-            _ = try await store.putMember(teamId: team, userId: user, MembershipInput(role: role, permissions: permissions, isActive: active))
+        case .putMember(let team, let user, let role, let permissions, let active, let startsAt, let expiresAt):
+            _ = try await store.putMember(teamId: team, userId: user, MembershipInput(role: role, permissions: permissions, isActive: active,
+                                                                                      startsAt: startsAt, expiresAt: expiresAt))
         case .deleteMember(let team, let user): _ = try await store.deleteMember(teamId: team, userId: user)
         case .createProject(let id, let owner, let team, let visibility):
             _ = try await store.createProject(NewProject(id: id, name: "Project \(id)", ownerId: owner, teamId: team, visibility: visibility))
@@ -414,7 +457,7 @@ struct ModelRun {
         case .patchGeneration(let id, let owner, let project):
             _ = try await store.updateGeneration(id, GenerationPatch(ownerId: owner, projectId: project))
         case .deleteGeneration(let id): _ = try await store.deleteGeneration(id)
-        case .dropL1, .restart, .check: break
+        case .dropL1, .restart, .check, .advanceClock, .sweepBounds: break
         }
     }
 }

@@ -90,4 +90,19 @@ struct ValidateTests {
     func password(_ value: String, _ valid: Bool) {
         #expect((try? Validate.password(value)) == (valid ? value : nil))
     }
+
+    @Test("a bound or as_of reads as Unix milliseconds that format back to the same instant; fractions past the millisecond are cut")
+    func instants() throws {
+        for milliseconds: Int64 in [0, 1, 951_782_400_000, 1_709_164_800_999, 1_800_000_000_000, 4_102_444_799_999, 253_402_300_799_999] {
+            let text = Timestamp.format(epochMilliseconds: milliseconds)
+            #expect(try Validate.instant(text, field: "starts_at") == milliseconds, "\(text)")
+        }
+        #expect(try Validate.instant("2024-02-29T00:00:00Z", field: "x") == 1_709_164_800_000)
+        #expect(try Validate.instant("2030-01-01T00:00:00.5Z", field: "x") == 1_893_456_000_500)
+        #expect(try Validate.instant("2030-01-01T00:00:00.123999Z", field: "x") == 1_893_456_000_123)
+        #expect(try Validate.instant(nil, field: "x") == nil)
+        for bad in ["1969-12-31T23:59:59Z", "9999-12-31T23:59:60Z", "2030-01-01", "2030-01-01T00:00:00+01:00", "2023-02-29T00:00:00Z"] {
+            #expect(throws: PortcullisError.self, "\(bad)") { try Validate.instant(bad, field: "x") }
+        }
+    }
 }

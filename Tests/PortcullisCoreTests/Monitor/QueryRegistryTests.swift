@@ -35,6 +35,24 @@ struct QueryRegistryTests {
         #expect(cache.hits > 0 && cache.hitRate > 0)
     }
 
+    @Test("statementFigures: the same calls without plans, with the total time the Prometheus summary sums")
+    func figuresWithoutPlans() async throws {
+        let directory = try TestDirectory()
+        try await directory.user("u1")
+        let entry = directory.store.queries.all.first { $0.name == "authz.subject" }!
+        let (calls, total) = (entry.callCount, entry.totalNanoseconds)
+        for _ in 0..<3 {
+            _ = try directory.engine.check(CheckRequest(userId: "u1", action: .read, resourceType: .team, resourceId: "none"))
+        }
+        #expect(entry.callCount - calls == 3)
+        #expect(entry.totalNanoseconds > total, "three executions take some time")
+        let figures = directory.store.statementFigures()
+        let subject = try #require(figures.statements.first { $0.name == "authz.subject" })
+        #expect(subject.calls == entry.callCount && subject.totalNanoseconds == entry.totalNanoseconds && subject.queryClass == .critical)
+        #expect(figures.statements.map(\.name) == directory.store.statements().queries.map(\.name))
+        #expect(figures.statementCache.capacity == 500)
+    }
+
     @Test("the statement cache keeps at most its capacity per connection, evicting the least recently used")
     func capacity() throws {
         let directory = try TestDirectory()

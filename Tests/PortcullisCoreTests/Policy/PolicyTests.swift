@@ -69,7 +69,7 @@ struct PolicyTests {
         let expected = SpecRules.expectedCode(cell.relationship, .generation, cell.action, visibility: cell.visibility)
         expect(.generation, expected: expected) { explain in
             Policy.decide(user: Self.subject(cell.relationship), action: cell.action,
-                          generation: Self.generation(cell.relationship, cell.action, cell.visibility), userId: Self.actor, revision: 7,
+                          generation: Self.generation(cell.relationship, cell.action, cell.visibility), userId: Self.actor, now: 0, revision: 7,
                           explain: explain)
         }
     }
@@ -79,7 +79,7 @@ struct PolicyTests {
         let expected = SpecRules.expectedCode(cell.relationship, .project, cell.action, visibility: cell.visibility)
         expect(.project, expected: expected) { explain in
             Policy.decide(user: Self.subject(cell.relationship), action: cell.action,
-                          project: Self.project(cell.relationship, .project, cell.action, cell.visibility), userId: Self.actor, revision: 7,
+                          project: Self.project(cell.relationship, .project, cell.action, cell.visibility), userId: Self.actor, now: 0, revision: 7,
                           explain: explain)
         }
     }
@@ -89,7 +89,7 @@ struct PolicyTests {
         let expected = SpecRules.expectedCode(cell.relationship, .team, cell.action, visibility: cell.visibility)
         expect(.team, expected: expected) { explain in
             Policy.decide(user: Self.subject(cell.relationship), action: cell.action, team: Self.team(cell.relationship, cell.action),
-                          revision: 7, explain: explain)
+                          now: 0, revision: 7, explain: explain)
         }
     }
 
@@ -105,14 +105,14 @@ struct PolicyTests {
                 switch type {
                 case .generation:
                     Policy.decide(user: user, action: action, generation: GenerationFacts(ownerId: Self.actor, isDeleted: false, project: nil),
-                                  userId: Self.actor, revision: 1, explain: explain)
+                                  userId: Self.actor, now: 0, revision: 1, explain: explain)
                 case .project:
                     Policy.decide(user: user, action: action, project: ProjectFacts(
                         ownerId: Self.actor, teamId: nil, visibility: .public, isDeleted: false, teamIsDeleted: false, membership: nil),
-                                  userId: Self.actor, revision: 1, explain: explain)
+                                  userId: Self.actor, now: 0, revision: 1, explain: explain)
                 case .team:
                     Policy.decide(user: user, action: action, team: TeamFacts(isDeleted: false, membership: MembershipFacts(
-                        role: .owner, roleGrantsAction: true, permitsAction: true, isActive: true)), revision: 1, explain: explain)
+                        role: .owner, roleGrantsAction: true, permitsAction: true, isActive: true)), now: 0, revision: 1, explain: explain)
                 }
             }
         }
@@ -120,7 +120,7 @@ struct PolicyTests {
 
     @Test("an inactive user is denied even when the resource is missing")
     func inactiveBeforeNotFound() {
-        let decision = Policy.decide(user: nil, action: .read, generation: nil, userId: Self.actor, revision: 1, explain: true)
+        let decision = Policy.decide(user: nil, action: .read, generation: nil, userId: Self.actor, now: 0, revision: 1, explain: true)
         #expect(decision.reason.code == "user_inactive")
         #expect(decision.explanation?.map(\.rule) == ["user_active"])
     }
@@ -144,7 +144,7 @@ struct PolicyTests {
         for action in ResourceType.generation.actions {
             expect(.generation, expected: "not_found") { explain in
                 Policy.decide(user: SubjectFacts(isAdmin: admin, isActive: true), action: action, generation: generation, userId: Self.actor,
-                              revision: 1, explain: explain)
+                              now: 0, revision: 1, explain: explain)
             }
         }
     }
@@ -154,7 +154,7 @@ struct PolicyTests {
         for action in ResourceType.project.actions {
             expect(.project, expected: "not_found") { explain in
                 Policy.decide(user: SubjectFacts(isAdmin: admin, isActive: true), action: action, project: project, userId: Self.actor,
-                              revision: 1, explain: explain)
+                              now: 0, revision: 1, explain: explain)
             }
         }
     }
@@ -167,7 +167,7 @@ struct PolicyTests {
     func teamNotFound(_ team: TeamFacts?, _ admin: Bool) {
         for action in ResourceType.team.actions {
             expect(.team, expected: "not_found") { explain in
-                Policy.decide(user: SubjectFacts(isAdmin: admin, isActive: true), action: action, team: team, revision: 1, explain: explain)
+                Policy.decide(user: SubjectFacts(isAdmin: admin, isActive: true), action: action, team: team, now: 0, revision: 1, explain: explain)
             }
         }
     }
@@ -182,7 +182,7 @@ struct PolicyTests {
         ]
         for (user, admin, expected) in cases {
             expect(.generation, expected: expected) { explain in
-                Policy.decide(user: SubjectFacts(isAdmin: admin, isActive: true), action: action, generation: orphan, userId: user, revision: 1,
+                Policy.decide(user: SubjectFacts(isAdmin: admin, isActive: true), action: action, generation: orphan, userId: user, now: 0, revision: 1,
                               explain: explain)
             }
         }
@@ -194,7 +194,7 @@ struct PolicyTests {
     func teamIgnoresExtraPermissions(_ action: Action) {
         let membership = MembershipFacts(role: .viewer, roleGrantsAction: false, permitsAction: true, isActive: true)
         let team = TeamFacts(isDeleted: false, membership: membership)
-        let decision = Policy.decide(user: SubjectFacts(isAdmin: false, isActive: true), action: action, team: team, revision: 1, explain: false)
+        let decision = Policy.decide(user: SubjectFacts(isAdmin: false, isActive: true), action: action, team: team, now: 0, revision: 1, explain: false)
         #expect(decision.reason.code == "no_grant")
     }
 
@@ -203,7 +203,7 @@ struct PolicyTests {
         let project = ProjectFacts(ownerId: "u-paula", teamId: "t-1", visibility: .team, isDeleted: false, teamIsDeleted: false,
                                    membership: MembershipFacts(role: .editor, roleGrantsAction: true, permitsAction: true, isActive: true))
         let decision = Policy.decide(user: SubjectFacts(isAdmin: false, isActive: true), action: .read, project: project, userId: Self.actor,
-                                     revision: 1, explain: false)
+                                     now: 0, revision: 1, explain: false)
         #expect(decision.reason.code == "team_role:editor")
     }
 
@@ -212,18 +212,18 @@ struct PolicyTests {
         let project = ProjectFacts(ownerId: "u-paula", teamId: nil, visibility: visibility, isDeleted: false, teamIsDeleted: false,
                                    membership: MembershipFacts(role: .owner, roleGrantsAction: true, permitsAction: true, isActive: true))
         let decision = Policy.decide(user: SubjectFacts(isAdmin: false, isActive: true), action: .update, project: project, userId: Self.actor,
-                                     revision: 1, explain: false)
+                                     now: 0, revision: 1, explain: false)
         #expect(decision.reason.code == "no_grant")
     }
 
     @Test("decisions carry the revision they were made at", arguments: [Int64(0), 1, 42, .max])
     func revisionPassesThrough(_ revision: Int64) {
         let user = SubjectFacts(isAdmin: true, isActive: true)
-        #expect(Policy.decide(user: user, action: .read, generation: nil, userId: Self.actor, revision: revision, explain: false).revision
+        #expect(Policy.decide(user: user, action: .read, generation: nil, userId: Self.actor, now: 0, revision: revision, explain: false).revision
             == revision)
-        #expect(Policy.decide(user: user, action: .read, project: Self.liveProject, userId: Self.actor, revision: revision, explain: true).revision
+        #expect(Policy.decide(user: user, action: .read, project: Self.liveProject, userId: Self.actor, now: 0, revision: revision, explain: true).revision
             == revision)
-        #expect(Policy.decide(user: nil, action: .read, team: nil, revision: revision, explain: false).revision == revision)
+        #expect(Policy.decide(user: nil, action: .read, team: nil, now: 0, revision: revision, explain: false).revision == revision)
     }
 
     @Test("reason codes are the spec's strings")

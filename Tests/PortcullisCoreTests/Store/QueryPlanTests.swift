@@ -31,6 +31,9 @@ struct QueryPlanTests {
         Statement(name: "grantedUsers", sql: ListingQueries.grantedUsers),
     ]
 
+    /// The console's finding aids: user search, filtered lists, a user's memberships, the visibility preview.
+    static let directorySearch = DirectorySearchQueries.all.map { Statement(name: $0.name, sql: $0.sql) }
+
     /// The change log's reads (SPEC 8.2), with every combination of filters.
     static let changeReads: [Statement] = [false, true].flatMap { entity in
         [false, true].flatMap { entityId in
@@ -111,6 +114,14 @@ struct QueryPlanTests {
         #expect(Self.tableScans(statement.sql, plan: plan).isEmpty, "plan: \(plan)")
     }
 
+    @Test("a console search or filtered list reaches rows through an index, never scans", arguments: directorySearch)
+    func directorySearchStatement(_ statement: Statement) throws {
+        let plan = try Self.plan(statement.sql)
+        #expect(!plan.isEmpty)
+        #expect(Self.tableScans(statement.sql, plan: plan).isEmpty, "plan: \(plan)")
+        #expect(plan.contains { $0.hasPrefix("SEARCH ") }, "plan: \(plan)")
+    }
+
     @Test("a change-log read searches its key or the entity_id index, never scans", arguments: changeReads)
     func changeRead(_ statement: Statement) throws {
         let plan = try Self.plan(statement.sql)
@@ -136,6 +147,16 @@ struct QueryPlanTests {
         } else {
             #expect(plan.first?.contains("PRIMARY KEY") == true, "plan: \(plan)")
         }
+    }
+
+    @Test("the time-bound sweep finds passed bounds through their partial indexes; /me's memberships search the key")
+    func timeBoundStatements() throws {
+        let sweep = try Self.plan(SQLiteStore.passedBoundsSQL)
+        #expect(sweep.allSatisfy { !$0.hasPrefix("SCAN ") }, "plan: \(sweep)")
+        #expect(sweep.contains { $0.contains("USING INDEX team_members_starts_at") }, "plan: \(sweep)")
+        #expect(sweep.contains { $0.contains("USING INDEX team_members_expires_at") }, "plan: \(sweep)")
+        let me = try Self.plan(SQLiteStore.membershipsSQL)
+        #expect(me.allSatisfy { !$0.hasPrefix("SCAN ") }, "plan: \(me)")
     }
 
     @Test("a full table scan is detected, so the checks above can fail")

@@ -6,7 +6,7 @@ import Testing
 @testable import PortcullisStore
 @testable import PortcullisSQLite
 
-/// schema/0006_change_revisions.sql on a database written before it: every change reads back as it did, and the log
+/// schema/0008_change_revisions.sql on a database written before it: every change reads back as it did, and the log
 /// goes on from there.
 @Suite("Changes: migrating a change log to one row per revision")
 struct SQLiteStoreChangeMigrationTests {
@@ -28,8 +28,8 @@ struct SQLiteStoreChangeMigrationTests {
                after: nil),
     ]
 
-    /// A database migrated up to 0005 only, holding `recorded` (revision 3 was a sign-in: no change).
-    static func databaseBefore0006(_ path: String) throws {
+    /// A database migrated up to 0005 only (the change log as first stored), holding `recorded` (revision 3 was a sign-in: no change).
+    static func databaseBeforeChangeRevisions(_ path: String) throws {
         let queue = try DatabaseQueue(path: path)
         try Migrations.migrator.migrate(queue, upTo: "0005_changes")
         try queue.write { db in
@@ -52,7 +52,7 @@ struct SQLiteStoreChangeMigrationTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("portcullis.sqlite").path
-        try Self.databaseBefore0006(path)
+        try Self.databaseBeforeChangeRevisions(path)
 
         let store = try SQLiteStore(StoreConfiguration(path: path, synchronous: .normal))
         #expect(try store.pendingMigrations().isEmpty)

@@ -189,10 +189,10 @@ extension StoreConformanceTests {
             return written.revision
         }) { _ in
             [ExpectedChange(entity: .apiKey, id: key.id, op: .create, before: nil,
-                            after: ["id": key.id, "name": "svc", "scopes": ["authz"], "created_at": key.createdAt, "last_used_at": NSNull(),
+                            after: ["id": key.id, "name": "svc", "scopes": ["authz"], "created_at": key.createdAt, "last_used_at": NSNull(), "expires_at": NSNull(),
                                     "source": "api"])]
         }
-        let keyJSON: [String: Any] = ["id": key.id, "name": "svc", "scopes": ["authz"], "created_at": key.createdAt, "last_used_at": NSNull(),
+        let keyJSON: [String: Any] = ["id": key.id, "name": "svc", "scopes": ["authz"], "created_at": key.createdAt, "last_used_at": NSNull(), "expires_at": NSNull(),
                                       "source": "api"]
         try await Self.expectChanges(store, request: "k2", { try await store.deleteAPIKey(key.id) }) { _ in
             [ExpectedChange(entity: .apiKey, id: key.id, op: .delete, before: keyJSON, after: nil)]

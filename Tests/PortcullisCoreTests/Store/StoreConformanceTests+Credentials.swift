@@ -195,16 +195,16 @@ extension StoreConformanceTests {
         try await fixture.member("mia", of: "t-dead", as: .viewer)
         _ = try await store.deleteTeam("t-dead")
 
-        let profile = try #require(try store.profile(userId: "mia"))
+        let profile = try #require(try store.profile(userId: "mia", now: 0))
         #expect(profile.user == (try await store.user("mia")))
         #expect(profile.teams == [
             UserMembership(teamId: "t-a", name: "Team t-a", role: .viewer), UserMembership(teamId: "t-b", name: "Team t-b", role: .editor),
             UserMembership(teamId: "t-own", name: "Team t-own", role: .owner),
         ])
-        #expect(try store.profile(userId: "nobody") == nil)
+        #expect(try store.profile(userId: "nobody", now: 0) == nil)
         _ = try await store.updateUser("mia", UserPatch(status: .disabled), passwordHash: nil)
-        #expect(try store.profile(userId: "mia")?.user.status == .disabled)
+        #expect(try store.profile(userId: "mia", now: 0)?.user.status == .disabled)
         _ = try await store.deleteUser("mia")
-        #expect(try store.profile(userId: "mia") == nil)
+        #expect(try store.profile(userId: "mia", now: 0) == nil)
     }
 }

@@ -87,7 +87,7 @@ extension StoreConformanceTests {
                 let allowed = try AuthorizationListingTests.users.filter { try fixture.check($0, action, type, id).allowed }
                 guard try fixture.check("root", action, type, id).reason != .notFound else {
                     #expect(allowed.isEmpty)
-                    #expect(try fixture.store.withSnapshot { try $0.subjects(type: type, id: id, action: action, page: PageRequest()) } == nil)
+                    #expect(try fixture.store.withSnapshot { try $0.subjects(type: type, id: id, action: action, now: fixture.engine.clock.milliseconds(), page: PageRequest()) } == nil)
                     continue
                 }
                 let listed = try await fixture.allPages(limit: AuthorizationListingTests.pageSize) {
@@ -180,12 +180,12 @@ extension StoreConformanceTests {
                 for action in type.actions {
                     for user in AuthorizationListingTests.users + ["nobody"] {
                         try collect("resources \(user) \(action.rawValue) \(type)") { page in
-                            try fixture.store.withSnapshot { try $0.resources(userId: user, type: type, action: action, page: page) }
+                            try fixture.store.withSnapshot { try $0.resources(userId: user, type: type, action: action, now: fixture.engine.clock.milliseconds(), page: page) }
                         }
                     }
                     for id in AuthorizationListingTests.ids(of: type) {
                         try collect("subjects \(type) \(id) \(action.rawValue)") { page in
-                            try fixture.store.withSnapshot { try $0.subjects(type: type, id: id, action: action, page: page) }
+                            try fixture.store.withSnapshot { try $0.subjects(type: type, id: id, action: action, now: fixture.engine.clock.milliseconds(), page: page) }
                         }
                     }
                 }

@@ -21,8 +21,10 @@ extension DirectorySeeding {
     }
 
     @discardableResult
-    func member(_ userId: String, of teamId: String, as role: TeamRole, permissions: [Action] = [], active: Bool = true) async throws -> Int64 {
-        try await seeded.putMember(teamId: teamId, userId: userId, MembershipInput(role: role, permissions: permissions, isActive: active))
+    func member(_ userId: String, of teamId: String, as role: TeamRole, permissions: [Action] = [], active: Bool = true,
+                startsAt: Int64? = nil, expiresAt: Int64? = nil) async throws -> Int64 {
+        try await seeded.putMember(teamId: teamId, userId: userId, MembershipInput(role: role, permissions: permissions, isActive: active,
+                                                                                    startsAt: startsAt, expiresAt: expiresAt))
             .member.revision
     }
 

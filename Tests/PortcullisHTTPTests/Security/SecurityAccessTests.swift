@@ -1,4 +1,6 @@
 import Foundation
+import PortcullisCore
+import PortcullisTestSupport
 import Testing
 
 /// Every route tried with every credential kind, and the holes of SPEC 8.1 that are about who may do what:
@@ -25,7 +27,7 @@ struct SecurityAccessTests {
         case _ where operation.contains(" /api/v1/users") || operation.contains(" /api/v1/teams") || operation.contains(" /api/v1/projects")
             || operation.contains(" /api/v1/generations") || operation.contains(" /api/v1/api-keys") || operation.contains(" /api/v1/import")
             || operation.contains(" /api/v1/performance/") || operation.contains(" /api/v1/changes") || operation.contains(" /api/v1/audit/")
-            || operation == "GET /metrics":
+            || operation.contains(" /api/v1/signing-keys") || operation == "GET /metrics":
             return .admin
         default: return nil
         }
@@ -34,9 +36,20 @@ struct SecurityAccessTests {
     @Test("every route answers each credential kind as its access class says: none 401, the wrong kind 403")
     func matrix() async throws {
         let operations = try OpenAPIContractTests.routerOperations().sorted()
-        try await TestServer.run { client in
+        // A JWT caller too (docs/jwt.md): the same user as the user token, from a key file.
+        let key = TestSigningKey.ed25519(kid: "matrix")
+        let jwks = FileManager.default.temporaryDirectory.appendingPathComponent("jwks-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: jwks) }
+        try TestJWT.jwks([key]).write(toFile: jwks, atomically: true, encoding: .utf8)
+        try await TestServer.run(configure: { settings in
+            settings.jwt.issuer = "https://id.example.com/"
+            settings.jwt.audience = "portcullis"
+            settings.jwt.jwksFile = jwks
+        }) { client in
             try await client.seedSmallDirectory()
             let user = try await EndUserTests.signedIn(client, "m1")
+            let now = WallClock.system.seconds()
+            let jwt = client.withBearer(try key.token(["iss": "https://id.example.com/", "aud": "portcullis", "sub": "m1", "exp": now + 3600]))
             let authz = try #require(try await client.post("/api/v1/api-keys", json: ["name": "svc", "scopes": ["authz"]]).json["key"] as? String)
             let checker = client.withBearer(authz)
             let anonymous = client.withBearer(nil)
@@ -60,20 +73,30 @@ struct SecurityAccessTests {
                 case .user:
                     #expect(try await send(anonymous) == 401, "\(operation) without credentials")
                     #expect(try await send(checker) == 403, "\(operation) with an authz key")
+                    // Logout does not apply to a JWT; the rest it may call as its user.
+                    if operation.contains("/auth/logout") {
+                        #expect(try await send(jwt) == 403, "\(operation) with a JWT")
+                    } else {
+                        #expect(![401, 403].contains(try await send(jwt)), "\(operation) with a JWT")
+                    }
                 case .checker:
                     #expect(try await send(anonymous) == 401, "\(operation) without credentials")
                     #expect(![401, 403].contains(try await send(checker)), "\(operation) with an authz key")
+                    #expect(![401, 403].contains(try await send(jwt)), "\(operation) with a JWT about its own user")
                 case .subjectsLister:
                     #expect(try await send(anonymous) == 401, "\(operation) without credentials")
                     #expect(try await send(user) == 403, "\(operation) with a user token")
+                    #expect(try await send(jwt) == 403, "\(operation) with a JWT")
                     #expect(try await send(checker) == 200, "\(operation) with an authz key")
                 case .endUserOrAdmin:
                     #expect(try await send(anonymous) == 401, "\(operation) without credentials")
                     #expect(try await send(checker) == 403, "\(operation) with an authz key")
+                    #expect(try await send(jwt) != 401, "\(operation) with a JWT")
                 case .admin:
                     #expect(try await send(anonymous) == 401, "\(operation) without credentials")
                     #expect(try await send(checker) == 403, "\(operation) with an authz key")
                     #expect(try await send(user) == 403, "\(operation) with a user token")
+                    #expect(try await send(jwt) == 403, "\(operation) with a JWT")
                 }
             }
             // The seeded data is untouched by everything refused above.

@@ -26,7 +26,7 @@ struct SecurityKeysTests {
             #expect(items.allSatisfy { $0["key"] == nil && $0["key_hash"] == nil })
             let text = try await admin.get("/api/v1/api-keys").text
             #expect(!text.contains(bootstrap) && !text.contains(secret), "a secret leaked into the list")
-            #expect(items.allSatisfy { Set($0.keys) == ["id", "name", "scopes", "created_at", "last_used_at", "source"] })
+            #expect(items.allSatisfy { Set($0.keys) == ["id", "name", "scopes", "created_at", "last_used_at", "source", "expires_at"] })
 
             // Revoking the bootstrap key by the id the list shows: after that it is 401 at once.
             let newAdmin = try #require(try await admin.post("/api/v1/api-keys", json: ["name": "ops", "scopes": ["admin"]]).json["key"] as? String)

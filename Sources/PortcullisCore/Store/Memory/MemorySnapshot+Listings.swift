@@ -9,7 +9,7 @@ import PortcullisPolicy
 /// as cursor, except a non-administrator's generations, which come as their own first, then other users' project by
 /// project (project id order, then generation id), with the cursor `(phase, project, last id)`.
 extension MemorySnapshot {
-    func resources(userId: String, type: ResourceType, action: Action, page: PageRequest) throws -> Page<String> {
+    func resources(userId: String, type: ResourceType, action: Action, now: Int64, page: PageRequest) throws -> Page<String> {
         guard let user = subject(userId), user.isActive else {
             _ = try Cursor.decode(page.cursor, parts: type == .generation ? 3 : 1)
             return Page(items: [], nextCursor: nil)
@@ -19,7 +19,7 @@ extension MemorySnapshot {
         case .generation:
             for id in state.generations.keys {
                 let facts = generation(id, userId: userId, action: action)
-                guard Policy.decide(user: user, action: action, generation: facts, userId: userId, revision: state.revision, explain: false).allowed,
+                guard Policy.decide(user: user, action: action, generation: facts, userId: userId, now: now, revision: state.revision, explain: false).allowed,
                       let facts
                 else { continue }
                 if user.isAdmin {
@@ -34,14 +34,14 @@ extension MemorySnapshot {
         case .project:
             for id in state.projects.keys {
                 let facts = project(id, userId: userId, action: action)
-                if Policy.decide(user: user, action: action, project: facts, userId: userId, revision: state.revision, explain: false).allowed {
+                if Policy.decide(user: user, action: action, project: facts, userId: userId, now: now, revision: state.revision, explain: false).allowed {
                     listed.append(([id], id))
                 }
             }
         case .team:
             for id in state.teams.keys {
                 let facts = team(id, userId: userId, action: action)
-                if Policy.decide(user: user, action: action, team: facts, revision: state.revision, explain: false).allowed {
+                if Policy.decide(user: user, action: action, team: facts, now: now, revision: state.revision, explain: false).allowed {
                     listed.append(([id], id))
                 }
             }
@@ -49,27 +49,27 @@ extension MemorySnapshot {
         return try Self.page(listed, parts: 1, page)
     }
 
-    func subjects(type: ResourceType, id: String, action: Action, page: PageRequest) throws -> Page<String>? {
+    func subjects(type: ResourceType, id: String, action: Action, now: Int64, page: PageRequest) throws -> Page<String>? {
         // A resource exists exactly when an active administrator is not told `not_found`.
-        guard decide(SubjectFacts(isAdmin: true, isActive: true), userId: "", type: type, id: id, action: action).reason != .notFound else {
+        guard decide(SubjectFacts(isAdmin: true, isActive: true), userId: "", type: type, id: id, action: action, now: now).reason != .notFound else {
             return nil
         }
         let allowed = state.users.keys.filter { userId in
-            decide(subject(userId), userId: userId, type: type, id: id, action: action).allowed
+            decide(subject(userId), userId: userId, type: type, id: id, action: action, now: now).allowed
         }
         return try Self.page(allowed.map { ([$0], $0) }, parts: 1, page)
     }
 
-    private func decide(_ user: SubjectFacts?, userId: String, type: ResourceType, id: String, action: Action) -> Decision {
+    private func decide(_ user: SubjectFacts?, userId: String, type: ResourceType, id: String, action: Action, now: Int64) -> Decision {
         switch type {
         case .generation:
             Policy.decide(user: user, action: action, generation: generation(id, userId: userId, action: action), userId: userId,
-                          revision: state.revision, explain: false)
+                          now: now, revision: state.revision, explain: false)
         case .project:
             Policy.decide(user: user, action: action, project: project(id, userId: userId, action: action), userId: userId,
-                          revision: state.revision, explain: false)
+                          now: now, revision: state.revision, explain: false)
         case .team:
-            Policy.decide(user: user, action: action, team: team(id, userId: userId, action: action), revision: state.revision, explain: false)
+            Policy.decide(user: user, action: action, team: team(id, userId: userId, action: action), now: now, revision: state.revision, explain: false)
         }
     }
 

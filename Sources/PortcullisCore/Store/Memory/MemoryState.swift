@@ -43,6 +43,8 @@ struct MemoryState: Sendable {
     var changes: [Change] = []
     /// Retention removed every change at or below this revision.
     var changeHorizon: Int64 = 0
+    /// Every time bound at or before this instant (Unix milliseconds) has its change recorded (`TimeBoundStore`).
+    var boundsSweptUntil: Int64 = 0
 
     /// The entities management addresses by id, with the word used in messages.
     enum Table {
@@ -149,8 +151,7 @@ struct MemoryState: Sendable {
         -> (TeamMember, Bool)
     {
         let existing = members[teamId]?[userId]
-        let member = TeamMember(teamId: teamId, userId: userId, role: input.role, permissions: input.permissions, isActive: input.isActive,
-                                createdAt: existing?.createdAt ?? input.createdAt ?? clock.timestamp())
+        let member = TeamMember(input, teamId: teamId, userId: userId, createdAt: existing?.createdAt ?? input.createdAt ?? clock.timestamp())
         members[teamId, default: [:]][userId] = member
         try changes.put(existing, member)
         return (member, existing == nil)

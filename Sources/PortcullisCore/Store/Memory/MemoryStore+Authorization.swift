@@ -38,7 +38,8 @@ struct MemorySnapshot: AuthorizationSnapshot {
         // Extra permissions never count on team actions.
         let membership = state.members[id]?[userId].map {
             MembershipFacts(role: $0.role, roleGrantsAction: MemoryRoleGrants.grants($0.role, .team, action), permitsAction: false,
-                            isActive: $0.isActive)
+                            isActive: $0.isActive, startsAt: $0.startsAt.flatMap(Timestamp.epochMilliseconds),
+                            expiresAt: $0.expiresAt.flatMap(Timestamp.epochMilliseconds))
         }
         return TeamFacts(isDeleted: team.deletedAt != nil, membership: membership)
     }
@@ -48,7 +49,8 @@ struct MemorySnapshot: AuthorizationSnapshot {
         guard let project = state.projects[id] else { return nil }
         let membership = project.teamId.flatMap { state.members[$0]?[userId] }.map {
             MembershipFacts(role: $0.role, roleGrantsAction: MemoryRoleGrants.grants($0.role, type, action),
-                            permitsAction: $0.permissions.contains(action), isActive: $0.isActive)
+                            permitsAction: $0.permissions.contains(action), isActive: $0.isActive,
+                            startsAt: $0.startsAt.flatMap(Timestamp.epochMilliseconds), expiresAt: $0.expiresAt.flatMap(Timestamp.epochMilliseconds))
         }
         let teamIsDeleted = project.teamId.flatMap { state.teams[$0] }.map { $0.deletedAt != nil } ?? false
         return ProjectFacts(ownerId: project.ownerId, teamId: project.teamId, visibility: project.visibility, isDeleted: project.deletedAt != nil,

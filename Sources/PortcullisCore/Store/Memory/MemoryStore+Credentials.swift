@@ -8,8 +8,11 @@ extension MemoryStore {
 
     /// Stores the key's hash with its name, scopes and source (`APIKeyStore.createAPIKey`).
     @discardableResult
-    public func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource) async throws -> Written<APIKey> {
-        let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: scopes, createdAt: clock.timestamp(), source: source)
+    public func createAPIKey(name: String, scopes: [APIKeyScope], secret: APIKeySecret, source: APIKeySource, expiresAt: Int64?) async throws
+        -> Written<APIKey>
+    {
+        let key = APIKey(id: Identifier.generate(prefix: "key"), name: name, scopes: scopes, createdAt: clock.timestamp(), source: source,
+                         expiresAt: expiresAt.map { Timestamp.format(epochMilliseconds: $0) })
         let hash = secret.hash
         return try write { state, _, changes in
             try state.insertAPIKey(key, hash: hash, changes: &changes)
@@ -127,12 +130,14 @@ extension MemoryStore {
     }
 
     /// The user and their active memberships of live teams, in team id order, from one state.
-    public func profile(userId: String) -> Profile? {
+    public func profile(userId: String, now: Int64) -> Profile? {
         let state = current()
         guard let user = try? state.liveUser(userId) else { return nil }
         let memberships = state.members.compactMap { teamId, members -> UserMembership? in
-            guard let member = members[userId], member.isActive, let team = state.teams[teamId], team.deletedAt == nil else { return nil }
-            return UserMembership(teamId: teamId, name: team.name, role: member.role)
+            guard let member = members[userId], member.isActive, let team = state.teams[teamId], team.deletedAt == nil,
+                  member.expiresAt.flatMap(Timestamp.epochMilliseconds).map({ $0 > now }) ?? true
+            else { return nil }
+            return UserMembership(teamId: teamId, name: team.name, role: member.role, startsAt: member.startsAt, expiresAt: member.expiresAt)
         }
         return Profile(user: user, teams: memberships.sorted { MemoryState.precedes($0.teamId, $1.teamId) })
     }

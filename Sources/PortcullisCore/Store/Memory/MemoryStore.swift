@@ -31,6 +31,8 @@ public final class MemoryStore: Store {
     public init(clock: WallClock = .system, onCommit: @escaping @Sendable (Commit) -> Void = { _ in }) {
         self.clock = clock
         self.onCommit = onCommit
+        let now = clock.milliseconds()
+        state.withLock { $0.boundsSweptUntil = now }
     }
 
     /// The current state (a copy: later writes do not change it).
@@ -80,6 +82,11 @@ extension MemoryStore {
     public func statements() -> StatementsReport {
         StatementsReport(queries: [], statementCache: StatementCacheReport(capacity: 0, size: 0, hits: 0, misses: 0, evictions: 0, hitRate: 0),
                          recommendations: [])
+    }
+
+    /// No statements: the memory backend runs no SQL.
+    public func statementFigures() -> StatementFiguresReport {
+        StatementFiguresReport(statements: [], statementCache: statements().statementCache)
     }
 
     /// Nothing on disk.

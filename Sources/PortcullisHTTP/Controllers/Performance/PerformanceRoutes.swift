@@ -39,6 +39,6 @@ struct PerformanceRoutes {
     func refresh() -> (resources: SystemResources, alerts: [Alert]) {
         let result = instruments.refresh()
         peaks.observe(sockets: SystemSampler.openSockets())
-        return result
+        return (result.resources, result.alerts)
     }
 }
