@@ -24,6 +24,8 @@ struct SQLiteStoreDerivedAfterTests {
         // The owner's membership, replaced in the same import: a create then an update of one entity, one revision.
         #"{"type":"member","team_id":"t1","user_id":"u1","role":"admin","permissions":["download"],"created_at":"\#(created)"}"#,
         #"{"type":"member","team_id":"t1","user_id":"u3","role":"viewer","created_at":"\#(created)"}"#,
+        // Time bounds (stored as milliseconds), never touched later: its after is read from the row.
+        #"{"type":"member","team_id":"same","user_id":"u1","role":"viewer","starts_at":"2026-02-01T00:00:00Z","expires_at":"2030-01-01T00:00:00.5Z","created_at":"\#(created)"}"#,
         #"{"type":"project","id":"p1","name":"P1","owner_id":"u1","team_id":"t1","visibility":"team","created_at":"\#(created)"}"#,
         #"{"type":"project","id":"p2","name":"P2","owner_id":"u3","created_at":"\#(created)"}"#,
         #"{"type":"generation","id":"g1","owner_id":"u1","project_id":"p1","status":"pending","created_at":"\#(created)"}"#,
@@ -32,7 +34,8 @@ struct SQLiteStoreDerivedAfterTests {
     ]
 
     /// A second import replacing a membership the first one created: its update's `after` is derived too.
-    static let secondImport = [#"{"type":"member","team_id":"t1","user_id":"u3","role":"editor"}"#]
+    /// It gives the membership an end, which the later removal's `before` carries.
+    static let secondImport = [#"{"type":"member","team_id":"t1","user_id":"u3","role":"editor","expires_at":"2031-01-01T00:00:00Z"}"#]
 
     /// Both imports, then later writes touching some of the imported entities; u2, user `same`, t1, p2 and g3 are
     /// left alone (u2 and g3 were deleted by the import itself). Returns the two imports' revisions.
@@ -121,6 +124,9 @@ struct SQLiteStoreDerivedAfterTests {
         #expect(try after(.member, "t1/u1", .update)["role"] as? String == "admin")
         #expect(try after(.member, "t1/u1", .update)["permissions"] as? [String] == ["download"])
         #expect(try after(.member, "t1/u3")["role"] as? String == "viewer", "replaced by a later import, then removed")
+        #expect(try after(.member, "t1/u3")["expires_at"] == nil, "the bound came with the second import")
+        #expect(try after(.member, "same/u1")["starts_at"] as? String == "2026-02-01T00:00:00.000Z")
+        #expect(try after(.member, "same/u1")["expires_at"] as? String == "2030-01-01T00:00:00.500Z")
         #expect(try after(.project, "p1")["name"] as? String == "P1")
         #expect(try after(.project, "p2")["name"] as? String == "P2", "never touched")
         #expect(try after(.generation, "g1")["status"] as? String == "pending")
@@ -138,7 +144,7 @@ struct SQLiteStoreDerivedAfterTests {
              try Int.fetchOne(db, sql: "SELECT count(*) FROM changes WHERE revision = ?", arguments: [revisions.first]),
              try Int.fetchOne(db, sql: "SELECT count(*) FROM change_revisions WHERE revision = ?", arguments: [revisions.first]))
         }
-        #expect(withAfter == 0 && total == Self.firstImport.count + 2, "13 lines, 2 owner memberships")
+        #expect(withAfter == 0 && total == Self.firstImport.count + 2, "14 lines, 2 owner memberships")
         #expect(revisionRows == 1, "at, actor and request id once per revision")
     }
 }
