@@ -39,6 +39,15 @@ struct BoundStatement {
         sqlite3_bind_int64(handle, index, value ? 1 : 0)
     }
 
+    /// Binds an integer, or NULL for nil.
+    func bind(_ index: Int32, _ value: Int64?) {
+        guard let value else {
+            sqlite3_bind_null(handle, index)
+            return
+        }
+        sqlite3_bind_int64(handle, index, value)
+    }
+
     /// Binds text (copied by SQLite), or NULL for nil.
     func bind(_ index: Int32, _ value: String?) {
         guard var value else {
@@ -52,6 +61,19 @@ struct BoundStatement {
             } else {
                 _ = sqlite3_bind_text(handle, index, "", 0, Self.transient)
             }
+        }
+    }
+
+    /// Runs a query with the values bound and tells whether it returns a row, leaving the statement reset; nil when
+    /// SQLite reports an error, which the caller then meets again, as a thrown `DatabaseError`, by running the query
+    /// through GRDB.
+    func hasRow() -> Bool? {
+        let code = sqlite3_step(handle)
+        sqlite3_reset(handle)
+        switch code {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: return nil
         }
     }
 
