@@ -10,6 +10,7 @@ public enum Validate {
     /// its shape: one `@` (counted in bytes: an `@` followed by a combining mark is still an `@`) with text on both
     /// sides, no whitespace, no control, zero-width or bidi characters, at most `maxEmailLength` bytes as stored.
     public static func email(_ value: String) throws(PortcullisError) -> String {
+        if isStoredASCIIEmail(value) { return value }
         let email = try normalizedEmail(value)
         let parts = email.utf8.split(separator: UInt8(ascii: "@"), omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, !email.unicodeScalars.contains(where: \.properties.isWhitespace) else {
@@ -17,6 +18,29 @@ public enum Validate {
         }
         guard email.utf8.count <= maxEmailLength else { throw .invalidField("email", "must be at most \(maxEmailLength) bytes") }
         return email
+    }
+
+    /// Whether `value` is already an accepted email in its stored form, judged on its bytes alone: printable ASCII
+    /// without space or capitals, exactly one `@` with text on both sides, at most `maxEmailLength` bytes. `email(_:)`
+    /// returns such a value unchanged (nothing to trim, lowercase or refuse) without decoding it; any other value takes
+    /// the full path, which decides and words the error.
+    static func isStoredASCIIEmail(_ value: String) -> Bool {
+        var count = 0, at = -1
+        for byte in value.utf8 {
+            guard byte > 0x20, byte < 0x7F, !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) else { return false }
+            if byte == UInt8(ascii: "@") {
+                guard at < 0 else { return false }
+                at = count
+            }
+            count += 1
+        }
+        return at > 0 && at < count - 1 && count <= maxEmailLength
+    }
+
+    /// Whether every byte is printable ASCII (U+0020–U+007E): such text has no control, zero-width or bidi character,
+    /// so the checks below need not decode it.
+    static func isPrintableASCII(_ value: String) -> Bool {
+        value.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
     }
 
     /// The stored form of an email as typed at sign-in: trimmed and lowercased, refusing invisible characters, without
@@ -29,6 +53,7 @@ public enum Validate {
     /// Free text (names): no C0 or C1 control characters.
     @discardableResult
     public static func text(_ value: String, field: String) throws(PortcullisError) -> String {
+        if isPrintableASCII(value) { return value }
         if let bad = value.unicodeScalars.first(where: isControl) {
             throw .invalidField(field, "must not contain control characters (found U+\(bad.hexCode))")
         }
@@ -39,6 +64,7 @@ public enum Validate {
     /// would make two values look alike or cut a value short in another system.
     @discardableResult
     public static func identifierText(_ value: String, field: String) throws(PortcullisError) -> String {
+        if isPrintableASCII(value) { return value }
         try text(value, field: field)
         if let bad = value.unicodeScalars.first(where: isInvisible) {
             throw .invalidField(field, "must not contain zero-width or bidirectional control characters (found U+\(bad.hexCode))")
@@ -65,21 +91,36 @@ public enum Validate {
     /// Media keys become URL paths: 1–512 characters of `A-Z a-z 0-9 . _ ~ / -`, no leading `/`, and no empty, `.` or
     /// `..` segment, so a key names exactly one file under the media root and needs no escaping in a URL.
     public static func mediaKey(_ value: String) throws(PortcullisError) -> String {
-        let allowed = value.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-            case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "-"), UInt8(ascii: "/"): true
-            default: false
-            }
-        }
-        let segments = value.split(separator: "/", omittingEmptySubsequences: false)
-        guard !value.isEmpty, value.utf8.count <= maxMediaKeyLength, allowed,
-              !segments.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." })
-        else {
+        guard isMediaKey(value) else {
             throw .invalidField("media_key", "must be 1–\(maxMediaKeyLength) characters of A-Z a-z 0-9 . _ ~ - / forming a relative path "
                 + "without empty, '.' or '..' segments")
         }
         return value
+    }
+
+    /// The rule of `mediaKey(_:)`, in one pass over the bytes (the allowed characters are ASCII, so a byte is a character).
+    static func isMediaKey(_ value: String) -> Bool {
+        let bytes = value.utf8
+        guard !bytes.isEmpty, bytes.count <= maxMediaKeyLength else { return false }
+        // The current segment's length and how many of its bytes are dots: "." and ".." are all dots, of length 1 or 2.
+        var length = 0, dots = 0
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "/"):
+                guard length > 0, !(dots == length && length <= 2) else { return false }
+                length = 0
+                dots = 0
+            case UInt8(ascii: "."):
+                length += 1
+                dots += 1
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "-"):
+                length += 1
+            default:
+                return false
+            }
+        }
+        return length > 0 && !(dots == length && length <= 2)
     }
 
     /// Timestamps are RFC 3339 in UTC, e.g. `2026-01-31T12:00:00Z` or `2026-01-31T12:00:00.123Z`.

@@ -2,35 +2,58 @@ import PortcullisModel
 import PortcullisSQLite
 import GRDB
 
-/// The change log in the `changes` table (schema/0005_changes.sql), written by every write transaction.
+/// The change log in the `changes` and `change_revisions` tables (schema/0005_changes.sql, 0008_change_revisions.sql),
+/// written by every write transaction: a revision's `at`, actor and request id once, in `change_revisions`, with its
+/// first change; each change in a narrow row of `changes`.
 extension SQLiteStore: ChangeStore {
-    static let insertChangeSQL = """
-        INSERT INTO changes (revision, seq, at, actor_kind, actor_id, request_id, entity, entity_id, op, before, after)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    static let insertChangeSQL = "INSERT INTO changes (revision, seq, entity, entity_id, op, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+    static let insertChangeRevisionSQL = "INSERT INTO change_revisions (revision, at, actor_kind, actor_id, request_id) VALUES (?, ?, ?, ?, ?)"
+
+    static let changeColumns = """
+        changes.revision, changes.seq, r.at, r.actor_kind, r.actor_id, r.request_id, changes.entity, changes.entity_id, changes.op, \
+        changes.before, changes.after
         """
 
-    static let changeColumns = "revision, seq, at, actor_kind, actor_id, request_id, entity, entity_id, op, before, after"
-
     /// The changes after a position, in log order, through the primary key, or the `entity_id` index when filtered
-    /// by id; `entity` alone filters the key range. (Numbered parameters: the query-plan test binds them all.)
+    /// by id; `entity` alone filters the key range. Each change's revision is one key lookup in `change_revisions`
+    /// (`CROSS JOIN` keeps `changes` the outer loop, so the log's order is the index's).
+    /// (Numbered parameters: the query-plan test binds them all.)
     static func changesSQL(entity: Bool, entityId: Bool, onlyRevision: Bool) -> String {
         // Within one revision the position's revision is that revision: a plain range on `seq` lets the entity_id index
         // give the order too (a row value beside `revision = ?` made SQLite sort).
-        var conditions = [onlyRevision ? "revision = ?3 AND seq > ?2" : "(revision, seq) > (?1, ?2)"]
-        if entity { conditions.append("entity = ?4") }
-        if entityId { conditions.append("entity_id = ?5") }
-        let index = entityId ? "INDEXED BY changes_by_entity_id" : ""
-        return "SELECT \(changeColumns) FROM changes \(index) WHERE \(conditions.joined(separator: " AND ")) ORDER BY revision, seq LIMIT ?6"
+        var conditions = [onlyRevision ? "changes.revision = ?3 AND changes.seq > ?2" : "(changes.revision, changes.seq) > (?1, ?2)"]
+        if entity { conditions.append("changes.entity = ?4") }
+        if entityId { conditions.append("changes.entity_id = ?5") }
+        let index = entityId ? " INDEXED BY changes_by_entity_id" : ""
+        return """
+            SELECT \(changeColumns) FROM changes\(index) CROSS JOIN change_revisions r ON r.revision = changes.revision \
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY changes.revision, changes.seq LIMIT ?6
+            """
     }
 
-    /// A recorder whose every change is one execution of a prepared insert, in the write's transaction.
-    static func changeRecorder(_ db: Database, revision: Int64, attribution: WriteAttribution) throws -> ChangeRecorder {
-        let statement = try db.cachedStatement(sql: insertChangeSQL)
-        let actorKind = attribution.actor.kind.rawValue, actorId = attribution.actor.id, requestId = attribution.requestId
-        return ChangeRecorder(revision: revision, at: WallClock.system.timestamp(), attribution: attribution) { change in
-            statement.setUncheckedArguments([change.revision, change.seq, change.at, actorKind, actorId, requestId, change.entity.rawValue,
-                                             change.entityId, change.op.rawValue, change.before, change.after])
-            try statement.execute()
+    /// A recorder whose every change is one execution of a prepared insert, in the write's transaction; the first also
+    /// stores the revision's `at`, actor and request id. A bulk write's recorder derives `after` (see
+    /// `ChangeRecorder`): creates and updates are stored without it.
+    static func changeRecorder(_ db: Database, revision: Int64, attribution: WriteAttribution, derivesAfter: Bool = false) throws
+        -> ChangeRecorder
+    {
+        let insert = try BoundStatement(db.cachedStatement(sql: insertChangeSQL), parameters: 7)
+        let at = WallClock.system.timestamp()
+        let actor = attribution.actor, requestId = attribution.requestId
+        return ChangeRecorder(revision: revision, at: at, attribution: attribution, derivesAfter: derivesAfter) { change in
+            if change.seq == 0 {
+                try db.cachedStatement(sql: insertChangeRevisionSQL).execute(arguments: [revision, at, actor.kind.rawValue, actor.id, requestId])
+            }
+            insert.reset()
+            insert.bind(1, change.revision)
+            insert.bind(2, change.seq)
+            insert.bind(3, change.entity.rawValue)
+            insert.bind(4, change.entityId)
+            insert.bind(5, change.op.rawValue)
+            insert.bind(6, change.before)
+            insert.bind(7, change.after)
+            try insert.execute()
         }
     }
 
@@ -42,13 +65,16 @@ extension SQLiteStore: ChangeStore {
     }
 
     /// Both reads of a page (and the horizon) in one read transaction: one consistent snapshot of committed revisions.
+    /// A derived `after` is filled in from the same snapshot.
     public func changes(_ query: ChangeQuery) async throws -> ChangePage {
         try await read { db in
             try ChangePaging.page(query, horizon: try Self.horizon(db)) { position, onlyRevision, limit in
                 let sql = Self.changesSQL(entity: query.entity != nil, entityId: query.entityId != nil, onlyRevision: onlyRevision != nil)
                 let arguments: [(any DatabaseValueConvertible)?] = [position.revision, position.seq ?? Int64.max, onlyRevision,
                                                                     query.entity?.rawValue, query.entityId, limit]
-                return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)).map(Self.change)
+                var items = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)).map(Self.change)
+                try Self.deriveAfters(db, &items)
+                return items
             }
         }
     }
@@ -85,7 +111,10 @@ extension SQLiteStore: ChangeStore {
             return try await pool.write { db in
                 // The last revision among the oldest `limit` changes that were all recorded before the cutoff. All changes of
                 // a revision share its `at`, so deleting whole revisions up to it removes nothing recorded later.
-                let rows = try Row.fetchAll(db, sql: "SELECT revision, at FROM changes ORDER BY revision, seq LIMIT ?", arguments: [limit])
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT changes.revision, r.at FROM changes CROSS JOIN change_revisions r ON r.revision = changes.revision
+                    ORDER BY changes.revision, changes.seq LIMIT ?
+                    """, arguments: [limit])
                 var last: Int64?
                 for row in rows {
                     let at: String = row[1]
@@ -95,6 +124,7 @@ extension SQLiteStore: ChangeStore {
                 guard let upTo = last else { return 0 }
                 try db.execute(sql: "DELETE FROM changes WHERE revision <= ?", arguments: [upTo])
                 let count = db.changesCount
+                try db.execute(sql: "DELETE FROM change_revisions WHERE revision <= ?", arguments: [upTo])
                 try db.execute(sql: "UPDATE change_horizon SET revision = max(revision, ?) WHERE id = 1", arguments: [upTo])
                 return count
             }

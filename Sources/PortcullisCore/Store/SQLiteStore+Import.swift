@@ -12,7 +12,7 @@ extension SQLiteStore {
         -> Written<ImportCounts>
     {
         try bulkWrite { db, changes in
-            let context = InsertContext.importing()
+            let context = try InsertContext.importing(db)
             return try ImportRecord.run(lines, hasher: hasher, mapError: Self.mapped) { record in
                 switch record {
                 case .user(let input, let passwordHash): _ = try Self.insertUser(db, input, passwordHash: passwordHash, changes: &changes, context)

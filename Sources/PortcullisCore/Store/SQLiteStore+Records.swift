@@ -70,15 +70,17 @@ extension SQLiteStore {
     /// The constraint answers this instead of a lookup before every insert.
     /// `uniqueTaken` is the message of the table's other unique constraint (users: the live email).
     /// When both constraints fail, SQLite may name either; the taken id is reported first, as a lookup before the insert would.
-    static func insertNew(_ db: Database, _ table: Table, _ id: String, uniqueTaken: String? = nil, _ insert: () throws -> Void) throws {
-        let idTaken = PortcullisError(.conflict, "\(table.noun) '\(id)' already exists")
+    /// The messages are built only on failure: an import runs this once per line.
+    static func insertNew(_ db: Database, _ table: Table, _ id: String, uniqueTaken: @autoclosure () -> String? = nil,
+                          _ insert: () throws -> Void) throws {
+        func idTaken() -> PortcullisError { PortcullisError(.conflict, "\(table.noun) '\(id)' already exists") }
         do {
             try insert()
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
-            throw idTaken
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE && uniqueTaken != nil {
+            throw idTaken()
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE && uniqueTaken() != nil {
             let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table.rawValue) WHERE id = ?)", arguments: [id]) ?? false
-            throw exists ? idTaken : PortcullisError(.conflict, uniqueTaken!)
+            throw exists ? idTaken() : PortcullisError(.conflict, uniqueTaken()!)
         }
     }
 
@@ -136,12 +138,55 @@ extension SQLiteStore {
         /// Ids known to be live — an import's own rows and the references it has already checked — so that a
         /// reference seen before is not looked up again; nil for a single write.
         let known: KnownLiveIds?
+        /// The inserts prepared once for an import, bound with SQLite's own calls; nil for a single write.
+        var statements: BulkInserts? = nil
 
         /// A single management write: now, no memory of ids.
         static func single() -> InsertContext { InsertContext(now: WallClock.system.timestamp(), known: nil) }
 
-        /// One import: one instant for every row without `created_at`, and the ids it has seen live.
-        static func importing() -> InsertContext { InsertContext(now: WallClock.system.timestamp(), known: KnownLiveIds()) }
+        /// One import: one instant for every row without `created_at`, the ids it has seen live, and its prepared inserts.
+        static func importing(_ db: Database) throws -> InsertContext {
+            InsertContext(now: WallClock.system.timestamp(), known: KnownLiveIds(), statements: try BulkInserts(db))
+        }
+    }
+
+    static let insertUserSQL = """
+        INSERT INTO users (id, email, display_name, password_hash, is_admin, status, created_at, deleted_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        """
+    static let insertTeamSQL = "INSERT INTO teams (id, name, owner_id, created_at, deleted_at) VALUES (?, ?, ?, ?, ?)"
+    static let selectMemberSQL = "SELECT \(memberColumns) FROM team_members WHERE team_id = ? AND user_id = ?"
+    static let upsertMemberSQL = """
+        INSERT INTO team_members (team_id, user_id, role, permissions, is_active, created_at, starts_at, expires_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role, permissions = excluded.permissions, is_active = excluded.is_active,
+            starts_at = excluded.starts_at, expires_at = excluded.expires_at
+        """
+    static let insertProjectSQL = "INSERT INTO projects (id, name, owner_id, team_id, visibility, created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    static let insertGenerationSQL = """
+        INSERT INTO generations (id, owner_id, project_id, status, media_key, created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// An import's inserts, each prepared once and run once per line with its values bound by SQLite's own calls
+    /// (`BoundStatement`): the same SQL as a single write's, without looking the statement up by its text and building
+    /// an argument array for every line.
+    struct BulkInserts {
+        let user: BoundStatement
+        let team: BoundStatement
+        let member: BoundStatement
+        /// Whether a membership exists: most imported ones are new, and only an existing one needs its row read.
+        let memberExists: BoundStatement
+        let project: BoundStatement
+        let generation: BoundStatement
+
+        init(_ db: Database) throws {
+            user = BoundStatement(try db.makeStatement(sql: SQLiteStore.insertUserSQL), parameters: 8)
+            team = BoundStatement(try db.makeStatement(sql: SQLiteStore.insertTeamSQL), parameters: 5)
+            member = BoundStatement(try db.makeStatement(sql: SQLiteStore.upsertMemberSQL), parameters: 8)
+            memberExists = BoundStatement(try db.makeStatement(sql: "SELECT 1 FROM team_members WHERE team_id = ? AND user_id = ?"), parameters: 2)
+            project = BoundStatement(try db.makeStatement(sql: SQLiteStore.insertProjectSQL), parameters: 7)
+            generation = BoundStatement(try db.makeStatement(sql: SQLiteStore.insertGenerationSQL), parameters: 7)
+        }
     }
 
     /// The ids an import knows are live in each table (one import, one thread: the writer's).
@@ -164,11 +209,21 @@ extension SQLiteStore {
         let user = User(id: id, email: input.email, displayName: input.displayName, isAdmin: input.isAdmin, status: input.status,
                         createdAt: input.createdAt ?? context.now, deletedAt: input.deletedAt)
         try insertNew(db, .users, id, uniqueTaken: "email '\(input.email)' is already in use") {
-            try db.cachedStatement(sql: """
-                INSERT INTO users (id, email, display_name, password_hash, is_admin, status, created_at, deleted_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [user.id, user.email, user.displayName, passwordHash, user.isAdmin, user.status.rawValue,
-                                         user.createdAt, user.deletedAt])
+            guard let insert = context.statements?.user else {
+                try db.cachedStatement(sql: insertUserSQL).execute(arguments: [user.id, user.email, user.displayName, passwordHash, user.isAdmin,
+                                                                               user.status.rawValue, user.createdAt, user.deletedAt])
+                return
+            }
+            insert.reset()
+            insert.bind(1, user.id)
+            insert.bind(2, user.email)
+            insert.bind(3, user.displayName)
+            insert.bind(4, passwordHash)
+            insert.bind(5, user.isAdmin)
+            insert.bind(6, user.status.rawValue)
+            insert.bind(7, user.createdAt)
+            insert.bind(8, user.deletedAt)
+            try insert.execute()
         }
         context.known?.inserted(.users, id, deletedAt: user.deletedAt)
         try changes.created(user)
@@ -180,8 +235,17 @@ extension SQLiteStore {
         try requireReference(db, .users, input.ownerId, field: "owner_id", known: context.known)
         let team = Team(id: id, name: input.name, ownerId: input.ownerId, createdAt: input.createdAt ?? context.now, deletedAt: input.deletedAt)
         try insertNew(db, .teams, id) {
-            try db.cachedStatement(sql: "INSERT INTO teams (id, name, owner_id, created_at, deleted_at) VALUES (?, ?, ?, ?, ?)")
-                .execute(arguments: [team.id, team.name, team.ownerId, team.createdAt, team.deletedAt])
+            guard let insert = context.statements?.team else {
+                try db.cachedStatement(sql: insertTeamSQL).execute(arguments: [team.id, team.name, team.ownerId, team.createdAt, team.deletedAt])
+                return
+            }
+            insert.reset()
+            insert.bind(1, team.id)
+            insert.bind(2, team.name)
+            insert.bind(3, team.ownerId)
+            insert.bind(4, team.createdAt)
+            insert.bind(5, team.deletedAt)
+            try insert.execute()
         }
         context.known?.inserted(.teams, id, deletedAt: team.deletedAt)
         try changes.created(team)
@@ -195,16 +259,34 @@ extension SQLiteStore {
     static func upsertMember(_ db: Database, teamId: String, userId: String, _ input: MembershipInput, changes: inout ChangeRecorder,
                              _ context: InsertContext = .single()) throws -> (TeamMember, Bool)
     {
-        let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(memberColumns) FROM team_members WHERE team_id = ? AND user_id = ?"),
-                                        arguments: [teamId, userId]).map(member)
+        var found: Bool?
+        if let exists = context.statements?.memberExists {
+            exists.reset()
+            exists.bind(1, teamId)
+            exists.bind(2, userId)
+            found = exists.hasRow()
+        }
+        var existing: TeamMember?
+        if found != false {
+            existing = try Row.fetchOne(db.cachedStatement(sql: selectMemberSQL), arguments: [teamId, userId]).map(Self.member)
+        }
         let member = TeamMember(input, teamId: teamId, userId: userId, createdAt: existing?.createdAt ?? input.createdAt ?? context.now)
-        try db.cachedStatement(sql: """
-            INSERT INTO team_members (team_id, user_id, role, permissions, is_active, created_at, starts_at, expires_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (team_id, user_id) DO UPDATE SET role = excluded.role, permissions = excluded.permissions, is_active = excluded.is_active,
-                starts_at = excluded.starts_at, expires_at = excluded.expires_at
-            """).execute(arguments: [teamId, userId, member.role.rawValue, member.permissions.map { $0.rawValue }.joined(separator: " "),
-                                     member.isActive, member.createdAt, input.startsAt, input.expiresAt])
+        let permissions = member.permissions.isEmpty ? "" : member.permissions.map { $0.rawValue }.joined(separator: " ")
+        if let upsert = context.statements?.member {
+            upsert.reset()
+            upsert.bind(1, teamId)
+            upsert.bind(2, userId)
+            upsert.bind(3, member.role.rawValue)
+            upsert.bind(4, permissions)
+            upsert.bind(5, member.isActive)
+            upsert.bind(6, member.createdAt)
+            upsert.bind(7, input.startsAt)
+            upsert.bind(8, input.expiresAt)
+            try upsert.execute()
+        } else {
+            try db.cachedStatement(sql: upsertMemberSQL).execute(arguments: [teamId, userId, member.role.rawValue, permissions, member.isActive,
+                                                                             member.createdAt, input.startsAt, input.expiresAt])
+        }
         try changes.put(existing, member)
         return (member, existing == nil)
     }
@@ -218,9 +300,20 @@ extension SQLiteStore {
         let project = Project(id: id, name: input.name, ownerId: input.ownerId, teamId: input.teamId, visibility: input.visibility,
                               createdAt: input.createdAt ?? context.now, deletedAt: input.deletedAt)
         try insertNew(db, .projects, id) {
-            try db.cachedStatement(sql: "INSERT INTO projects (id, name, owner_id, team_id, visibility, created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                .execute(arguments: [project.id, project.name, project.ownerId, project.teamId, project.visibility.rawValue, project.createdAt,
-                                     project.deletedAt])
+            guard let insert = context.statements?.project else {
+                try db.cachedStatement(sql: insertProjectSQL).execute(arguments: [project.id, project.name, project.ownerId, project.teamId,
+                                                                                  project.visibility.rawValue, project.createdAt, project.deletedAt])
+                return
+            }
+            insert.reset()
+            insert.bind(1, project.id)
+            insert.bind(2, project.name)
+            insert.bind(3, project.ownerId)
+            insert.bind(4, project.teamId)
+            insert.bind(5, project.visibility.rawValue)
+            insert.bind(6, project.createdAt)
+            insert.bind(7, project.deletedAt)
+            try insert.execute()
         }
         context.known?.inserted(.projects, id, deletedAt: project.deletedAt)
         try changes.created(project)
@@ -236,10 +329,21 @@ extension SQLiteStore {
         let generation = Generation(id: id, ownerId: input.ownerId, projectId: input.projectId, status: input.status, mediaKey: input.mediaKey,
                                     createdAt: input.createdAt ?? context.now, deletedAt: input.deletedAt)
         try insertNew(db, .generations, id) {
-            try db.cachedStatement(sql: """
-                INSERT INTO generations (id, owner_id, project_id, status, media_key, created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [generation.id, generation.ownerId, generation.projectId, generation.status.rawValue, generation.mediaKey,
-                                         generation.createdAt, generation.deletedAt])
+            guard let insert = context.statements?.generation else {
+                try db.cachedStatement(sql: insertGenerationSQL).execute(arguments: [generation.id, generation.ownerId, generation.projectId,
+                                                                                     generation.status.rawValue, generation.mediaKey,
+                                                                                     generation.createdAt, generation.deletedAt])
+                return
+            }
+            insert.reset()
+            insert.bind(1, generation.id)
+            insert.bind(2, generation.ownerId)
+            insert.bind(3, generation.projectId)
+            insert.bind(4, generation.status.rawValue)
+            insert.bind(5, generation.mediaKey)
+            insert.bind(6, generation.createdAt)
+            insert.bind(7, generation.deletedAt)
+            try insert.execute()
         }
         try changes.created(generation)
         return generation

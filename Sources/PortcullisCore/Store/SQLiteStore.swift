@@ -119,8 +119,12 @@ public final class SQLiteStore: VersionStore, Sendable {
                 var value: T?
                 try db.inTransaction {
                     let revision = try Self.advanceRevision(db)
-                    var changes = try Self.changeRecorder(db, revision: revision, attribution: attribution)
+                    // Empty tables get their secondary indexes built once, at the end (SQLiteStore+BulkIndexes).
+                    let deferred = try Self.deferIndexes(db)
+                    // Its creates and updates are stored without `after`, derived on read (SQLiteStore+DerivedAfter).
+                    var changes = try Self.changeRecorder(db, revision: revision, attribution: attribution, derivesAfter: true)
                     value = try body(db, &changes)
+                    try Self.restoreIndexes(db, deferred)
                     try Self.setVersions(db, [.epoch], revision: revision)
                     commit = Commit(revision: revision, changed: [.epoch], changes: changes.tally)
                     return .commit

@@ -18,9 +18,13 @@ struct ImportController {
             defer { unlink(path) }
             let reader = try LineReader(path: path)
             let directory = controller.directory, hasher = controller.hasher
+            // The caller and request id the change log records: task-locals do not follow the work onto a Dispatch thread.
+            let attribution = WriteAttribution.current
             let written = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Written<ImportCounts>, any Error>) in
                 DispatchQueue.global().async {
-                    continuation.resume(with: Result { try directory.importRecords(from: reader, hasher: hasher) })
+                    continuation.resume(with: Result {
+                        try WriteAttribution.$current.withValue(attribution) { try directory.importRecords(from: reader, hasher: hasher) }
+                    })
                 }
             }
             return try .json(["imported": written.value], revision: written.revision)

@@ -9,7 +9,7 @@ import Testing
 /// SPEC section 1: no authorization query scans a table. Checked with `EXPLAIN QUERY PLAN` on the migrated schema.
 @Suite("Query plans")
 struct QueryPlanTests {
-    static let tables = ["users", "teams", "team_members", "projects", "generations", "role_grants", "api_keys", "changes"]
+    static let tables = ["users", "teams", "team_members", "projects", "generations", "role_grants", "api_keys", "changes", "change_revisions"]
 
     struct Statement: Sendable, CustomTestStringConvertible {
         var name: String
@@ -43,6 +43,10 @@ struct QueryPlanTests {
             }
         }
     }
+
+    /// The reads that derive a bulk write's `after`: the entity's next change, and its row by id.
+    static let derivedAfterReads: [Statement] = [Statement(name: "next change's before", sql: SQLiteStore.nextBeforeSQL)]
+        + SQLiteStore.currentRowSQL.sorted { $0.key.rawValue < $1.key.rawValue }.map { Statement(name: "\($0.key.rawValue) row", sql: $0.value) }
 
     /// The `detail` column of every row of the statement's plan, with a dummy value bound to each `?N`.
     static func plan(_ sql: String) throws -> [String] {
@@ -125,6 +129,24 @@ struct QueryPlanTests {
         #expect(plan.allSatisfy { !$0.hasPrefix("SCAN ") }, "plan: \(plan)")
         #expect(plan.contains { $0.hasPrefix("SEARCH changes") }, "plan: \(plan)")
         #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "sorted by the index, not afterwards: \(plan)")
+        // Each change finds its revision's `at`, actor and request id by key; the log stays the outer loop.
+        #expect(plan.contains { $0.hasPrefix("SEARCH r USING INTEGER PRIMARY KEY") }, "plan: \(plan)")
+        #expect(plan.first?.hasPrefix("SEARCH changes") == true, "plan: \(plan)")
+        if statement.sql.contains("entity_id = ") {
+            #expect(plan.first?.contains("changes_by_entity_id") == true, "an id filter reads the entity_id index: \(plan)")
+        }
+    }
+
+    @Test("deriving an after searches the entity_id index or a primary key, never scans or sorts", arguments: derivedAfterReads)
+    func derivedAfterRead(_ statement: Statement) throws {
+        let plan = try Self.plan(statement.sql)
+        #expect(plan.count == 1, "one search: \(plan)")
+        #expect(plan.allSatisfy { $0.hasPrefix("SEARCH ") && !$0.contains("TEMP B-TREE") }, "plan: \(plan)")
+        if statement.sql.contains("FROM changes") {
+            #expect(plan.first?.contains("INDEX changes_by_entity_id (entity_id=? AND (revision,seq)>(?,?))") == true, "plan: \(plan)")
+        } else {
+            #expect(plan.first?.contains("PRIMARY KEY") == true, "plan: \(plan)")
+        }
     }
 
     @Test("the time-bound sweep finds passed bounds through their partial indexes; /me's memberships search the key")

@@ -149,6 +149,52 @@ struct SQLiteStoreImportTests {
         #expect(try directory.check("existing", .read, .team, "t1").reason.code == "not_found")
     }
 
+    @Test("a line refused by a constraint leaves the prepared inserts ready for the next lines; each error worded as a single write's")
+    func constraintErrorsThenGoodLines() async throws {
+        let directory = try TestDirectory()
+        let lines = [
+            #"{"type":"user","id":"alice","email":"alice@example.com"}"#,
+            #"{"type":"user","id":"alice","email":"alice2@example.com"}"#,
+            #"{"type":"user","id":"alice3","email":"Alice@Example.com"}"#,
+            #"{"type":"user","id":"bob","email":"bob@example.com"}"#,
+            #"{"type":"team","id":"t1","name":"T","owner_id":"alice"}"#,
+            #"{"type":"team","id":"t1","name":"T again","owner_id":"bob"}"#,
+            #"{"type":"member","team_id":"t1","user_id":"bob","role":"viewer"}"#,
+            #"{"type":"project","id":"p1","name":"P","owner_id":"bob","team_id":"t1"}"#,
+            #"{"type":"project","id":"p1","name":"P again","owner_id":"bob"}"#,
+            #"{"type":"generation","id":"g1","owner_id":"bob","project_id":"p1"}"#,
+            #"{"type":"generation","id":"g1","owner_id":"alice"}"#,
+            #"{"type":"generation","id":"g2","owner_id":"alice","status":"completed","media_key":"m/g2.png"}"#,
+        ]
+        let error = try #require(throws: PortcullisError.self) {
+            try directory.store.importRecords(from: Self.numbered(lines), hasher: Self.hasher)
+        }
+        #expect(error.details?.map(\.line) == [2, 3, 6, 9, 11])
+        #expect(error.details?.map(\.message) == [
+            "user 'alice' already exists", "email 'alice@example.com' is already in use", "team 't1' already exists",
+            "project 'p1' already exists", "generation 'g1' already exists",
+        ])
+        #expect(try directory.rowCounts().values.allSatisfy { $0 == 0 })
+
+        // The same conflicts through single writes read the same.
+        _ = try await directory.store.createUser(NewUser(id: "alice", email: "alice@example.com"), passwordHash: nil)
+        let single = await #expect(throws: PortcullisError.self) {
+            try await directory.store.createUser(NewUser(id: "alice", email: "alice2@example.com"), passwordHash: nil)
+        }
+        #expect(single?.message == error.details?.first?.message)
+
+        // Without the refused lines, every row is stored with the values its line gave.
+        let good = [lines[3], lines[4], lines[6], lines[7], lines[9], lines[11]]
+        let counts = try directory.store.importRecords(from: Self.numbered(good), hasher: Self.hasher).value
+        #expect(counts.users == 1 && counts.teams == 1 && counts.members == 1 && counts.projects == 1 && counts.generations == 2)
+        let members = try await directory.store.members(teamId: "t1")
+        #expect(members.map { "\($0.userId) \($0.role.rawValue) \($0.isActive)" } == ["alice owner true", "bob viewer true"])
+        let g2 = try await directory.store.generation("g2")
+        #expect(g2.ownerId == "alice" && g2.status == .completed && g2.mediaKey == "m/g2.png" && g2.projectId == nil && g2.deletedAt == nil)
+        let p1 = try await directory.store.project("p1")
+        #expect(p1.teamId == "t1" && p1.name == "P" && p1.visibility == .private)
+    }
+
     @Test("every bad line is reported, in order")
     func severalBadLines() throws {
         let directory = try TestDirectory()
