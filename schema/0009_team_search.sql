@@ -1,4 +1,4 @@
--- Portcullis schema, migration 8: the console's team search.
+-- Portcullis schema, migration 9: the console's team search.
 -- Frozen once shipped: later changes go in new numbered files.
 
 -- Live teams by name, ASCII letters folded (SQLite's lower()), so a name prefix is one index range.
