@@ -278,6 +278,7 @@ struct ConsoleAPITests {
             let authz = try #require(try await client.post("/api/v1/api-keys", json: ["name": "svc", "scopes": ["authz"]]).json["key"] as? String)
             let routes: [(method: String, path: String, body: String?)] = [
                 ("GET", "/api/v1/users?q=m", nil),
+                ("GET", "/api/v1/teams?q=t", nil),
                 ("GET", "/api/v1/projects?owner_id=owner", nil),
                 ("GET", "/api/v1/generations?team_id=t1", nil),
                 ("GET", "/api/v1/users/m1/memberships", nil),
