@@ -46,6 +46,15 @@ final class SQLiteCacheLayers: Sendable {
 
     /// Opens (creating) the cache file, empties L2 and drops expired L3 entries. Times are Unix milliseconds (rows
     /// written by an older version in seconds look long expired and go).
+    private static let put = StatementKey("""
+        INSERT INTO cache_entries (layer, key, payload, dependencies, expires_at, priority, hits)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        ON CONFLICT (layer, key) DO UPDATE SET payload = excluded.payload, dependencies = excluded.dependencies,
+            expires_at = excluded.expires_at, priority = excluded.priority, hits = max(hits, excluded.hits)
+        """)
+    private static let get = StatementKey("SELECT payload, dependencies, expires_at, priority FROM cache_entries WHERE layer = ?1 AND key = ?2")
+    private static let delete = StatementKey("DELETE FROM cache_entries WHERE layer = ?1 AND key = ?2")
+
     init(path: String, maxPending: Int = 50_000, now: Int64) throws {
         self.path = path
         self.maxPending = maxPending
@@ -68,8 +77,7 @@ final class SQLiteCacheLayers: Sendable {
         let hash = key.hashValue
         guard present.withLock({ layer == .l2 ? $0.l2.contains(hash) : $0.l3.contains(hash) }) else { return nil }
         return try readers.withConnection { connection throws(PortcullisError) -> CacheEntry? in
-            let statement = try connection.statement(
-                "SELECT payload, dependencies, expires_at, priority FROM cache_entries WHERE layer = ?1 AND key = ?2")
+            let statement = try connection.statement(Self.get)
             statement.bind(1, Int64(layer.rawValue))
             statement.bind(2, key)
             guard try statement.step(), let dependencies = CacheEntry.decodeDependencies(statement.text(1) ?? "") else { return nil }
@@ -117,12 +125,7 @@ final class SQLiteCacheLayers: Sendable {
                 for operation in operations {
                     switch operation {
                     case .put(let layer, let key, let entry, let hits):
-                        let statement = try connection.statement("""
-                            INSERT INTO cache_entries (layer, key, payload, dependencies, expires_at, priority, hits)
-                            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                            ON CONFLICT (layer, key) DO UPDATE SET payload = excluded.payload, dependencies = excluded.dependencies,
-                                expires_at = excluded.expires_at, priority = excluded.priority, hits = max(hits, excluded.hits)
-                            """)
+                        let statement = try connection.statement(Self.put)
                         statement.bind(1, Int64(layer.rawValue))
                         statement.bind(2, key)
                         statement.bind(3, entry.payload)
@@ -132,7 +135,7 @@ final class SQLiteCacheLayers: Sendable {
                         statement.bind(7, hits)
                         try statement.stepToEnd()
                     case .delete(let layer, let key):
-                        let statement = try connection.statement("DELETE FROM cache_entries WHERE layer = ?1 AND key = ?2")
+                        let statement = try connection.statement(Self.delete)
                         statement.bind(1, Int64(layer.rawValue))
                         statement.bind(2, key)
                         try statement.stepToEnd()

@@ -37,6 +37,7 @@ final class DecisionLogFile: Sendable {
         CREATE INDEX IF NOT EXISTS decisions_allowed ON decisions (allowed);
         """
 
+    private static let insertQuery = StatementKey(insertSQL)
     static let insertSQL = """
         INSERT OR IGNORE INTO decisions (seq, origin, revision, caller_kind, caller_id, user_id, action, resource_type, resource_id,
                                          allowed, reason, rules, client_address, as_of)
@@ -66,7 +67,7 @@ final class DecisionLogFile: Sendable {
     /// Writes `records` in one transaction (an id already present is skipped).
     func insert(_ records: [DecisionRecord]) throws(PortcullisError) {
         try write { connection throws(PortcullisError) in
-            let statement = try connection.statement(Self.insertSQL)
+            let statement = try connection.statement(Self.insertQuery)
             for record in records {
                 statement.reset()
                 statement.bind(1, record.id.key)

@@ -1,5 +1,6 @@
 import PortcullisModel
 import GRDBSQLite
+import Synchronization
 
 /// A raw SQLite connection with prepared statements, for the authorization hot path.
 ///
@@ -10,6 +11,8 @@ package final class PreparedConnection {
     private let handle: OpaquePointer
     /// Prepared statements by SQL, at most `registry.statementCacheCapacity`; the least recently used is finalized first.
     private var statements: [String: PreparedStatement] = [:]
+    /// Prepared statements of `StatementKey`s, at each key's index; never evicted (there are as many as keys in the program).
+    private var keyed: [PreparedStatement?] = []
     private var uses: UInt64 = 0
     package let registry: QueryRegistry
     /// Statements stepped since the last `resetActive()`. A statement that returned a row but was not stepped to its
@@ -38,8 +41,9 @@ package final class PreparedConnection {
     }
 
     deinit {
-        registry.cachedStatements.subtract(statements.count, ordering: .relaxed)
+        registry.cachedStatements.subtract(statements.count + keyed.lazy.filter { $0 != nil }.count, ordering: .relaxed)
         statements.removeAll()
+        keyed.removeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -58,14 +62,35 @@ package final class PreparedConnection {
             active.append(cached)
             return cached
         }
+        if statements.count >= registry.statementCacheCapacity { evictLeastRecentlyUsed() }
+        let statement = try prepare(sql)
+        statement.lastUse = uses
+        statements[sql] = statement
+        return statement
+    }
+
+    /// The prepared statement for `key`: like `statement(_:)`, but found by the key's index instead of by hashing and
+    /// comparing its SQL, which for the decision's join is most of a thousand bytes per lookup.
+    package func statement(_ key: StatementKey) throws(PortcullisError) -> PreparedStatement {
+        if key.index < keyed.count, let cached = keyed[key.index] {
+            registry.cacheHits.add(1, ordering: .relaxed)
+            cached.reset()
+            active.append(cached)
+            return cached
+        }
+        let statement = try prepare(key.sql)
+        if key.index >= keyed.count { keyed.append(contentsOf: repeatElement(nil, count: key.index + 1 - keyed.count)) }
+        keyed[key.index] = statement
+        return statement
+    }
+
+    /// Compiles `sql` for repeated use and counts the cache miss; the caller keeps the statement.
+    private func prepare(_ sql: String) throws(PortcullisError) -> PreparedStatement {
         registry.cacheMisses.add(1, ordering: .relaxed)
         var pointer: OpaquePointer?
         let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &pointer, nil)
         guard status == SQLITE_OK, let pointer else { throw error(status, sql) }
-        if statements.count >= registry.statementCacheCapacity { evictLeastRecentlyUsed() }
         let statement = PreparedStatement(pointer, connection: self, entry: registry.entry(for: sql))
-        statement.lastUse = uses
-        statements[sql] = statement
         registry.cachedStatements.add(1, ordering: .relaxed)
         active.append(statement)
         return statement
@@ -105,6 +130,19 @@ package final class PreparedConnection {
     package func error(_ status: Int32, _ sql: String) -> PortcullisError {
         let message = String(cString: sqlite3_errmsg(handle))
         return PortcullisError(.storeError, "SQLite error \(status) (\(message)) in: \(sql.prefix(80))")
+    }
+}
+
+/// SQL that a hot path runs on every request, named once: each key gets the next small index when created, and every
+/// connection keeps the key's prepared statement at that index. Create keys as `static let`s, never per call.
+package final class StatementKey: Sendable {
+    package let sql: String
+    let index: Int
+    private static let count = Atomic<Int>(0)
+
+    package init(_ sql: String) {
+        self.sql = sql
+        index = Self.count.add(1, ordering: .relaxed).oldValue
     }
 }
 

@@ -46,20 +46,24 @@ package final class SnapshotReaderPool: Sendable {
     /// Runs `body` inside one read transaction on a connection held for the duration.
     package func read<T>(_ body: (PreparedConnection) throws(PortcullisError) -> T) throws(PortcullisError) -> T {
         try withReader { reader throws(PortcullisError) in
-            try reader.connection.statement("BEGIN DEFERRED").stepToEnd()
+            try reader.connection.statement(Self.begin).stepToEnd()
             do throws(PortcullisError) {
                 let result = try body(reader.connection)
                 // Statements left mid-result would keep this snapshot alive into the next read (see `resetActive`).
                 reader.connection.resetActive()
-                try reader.connection.statement("COMMIT").stepToEnd()
+                try reader.connection.statement(Self.commit).stepToEnd()
                 return result
             } catch {
                 reader.connection.resetActive()
-                try? reader.connection.statement("ROLLBACK").stepToEnd()
+                try? reader.connection.statement(Self.rollback).stepToEnd()
                 throw error
             }
         }
     }
+
+    private static let begin = StatementKey("BEGIN DEFERRED")
+    private static let commit = StatementKey("COMMIT")
+    private static let rollback = StatementKey("ROLLBACK")
 
     private func release(_ reader: ReaderConnection) {
         idle.withLock { idle in

@@ -25,20 +25,26 @@ extension SQLiteStore: AuthorizationStore {
 struct SQLiteSnapshot: AuthorizationSnapshot {
     let connection: PreparedConnection
 
+    private static let revisionQuery = StatementKey(AuthorizationQueries.revision)
+    private static let subjectQuery = StatementKey(AuthorizationQueries.subject)
+    private static let generationQuery = StatementKey(AuthorizationQueries.generation)
+    private static let projectQuery = StatementKey(AuthorizationQueries.project)
+    private static let teamQuery = StatementKey(AuthorizationQueries.team)
+
     func revision() throws -> Int64 {
-        let statement = try connection.statement(AuthorizationQueries.revision)
+        let statement = try connection.statement(Self.revisionQuery)
         return try statement.step() ? statement.int64(0) : 0
     }
 
     func subject(_ userId: String) throws -> SubjectFacts? {
-        let statement = try connection.statement(AuthorizationQueries.subject)
+        let statement = try connection.statement(Self.subjectQuery)
         statement.bind(1, userId)
         guard try statement.step() else { return nil }
         return SubjectFacts(isAdmin: statement.bool(0), isActive: statement.bool(1))
     }
 
     func generation(_ id: String, userId: String, action: Action) throws -> GenerationFacts? {
-        let statement = try connection.statement(AuthorizationQueries.generation)
+        let statement = try connection.statement(Self.generationQuery)
         statement.bind(1, id)
         statement.bind(2, userId)
         statement.bind(3, action.rawValue)
@@ -51,7 +57,7 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
     }
 
     func project(_ id: String, userId: String, action: Action) throws -> ProjectFacts? {
-        let statement = try connection.statement(AuthorizationQueries.project)
+        let statement = try connection.statement(Self.projectQuery)
         statement.bind(1, id)
         statement.bind(2, userId)
         statement.bind(3, action.rawValue)
@@ -62,7 +68,7 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
     }
 
     func team(_ id: String, userId: String, action: Action) throws -> TeamFacts? {
-        let statement = try connection.statement(AuthorizationQueries.team)
+        let statement = try connection.statement(Self.teamQuery)
         statement.bind(1, id)
         statement.bind(2, userId)
         statement.bind(3, action.rawValue)

@@ -92,7 +92,7 @@ extension SQLiteStore: APIKeyStore {
     /// One indexed lookup on the reader pool (what a cache miss of API-key authentication costs).
     public func apiKey(hash: [UInt8]) throws -> APIKey? {
         try readers.read { connection throws(PortcullisError) in
-            let statement = try connection.statement(Self.apiKeyByHashSQL)
+            let statement = try connection.statement(Self.apiKeyByHashQuery)
             statement.bind(1, hash)
             guard try statement.step() else { return nil }
             return APIKey(id: statement.text(0) ?? "", name: statement.text(1) ?? "", scopes: Self.scopes(statement.text(2) ?? ""),

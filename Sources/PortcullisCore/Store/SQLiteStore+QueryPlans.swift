@@ -8,6 +8,7 @@ import Foundation
 extension SQLiteStore: StoreDiagnostics {
     static let userByIdSQL = "SELECT \(userColumns) FROM users WHERE id = ?1 AND deleted_at IS NULL"
     static let generationByIdSQL = "SELECT \(generationColumns) FROM generations WHERE id = ?1 AND deleted_at IS NULL"
+    static let apiKeyByHashQuery = StatementKey(apiKeyByHashSQL)
     static let apiKeyByHashSQL = "SELECT id, name, scopes, created_at, last_used_at, source, expires_at FROM api_keys WHERE key_hash = ?"
 
     /// Every statement of the raw read path: the authorization ones (decisions and listings) and credential lookups

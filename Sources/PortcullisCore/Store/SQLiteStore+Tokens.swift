@@ -7,6 +7,8 @@ import GRDB
 /// Sign-in tokens. Signing in and out are writes like any other: they advance the revision, and logout moves the
 /// token owner's version so a cached identity for the token is never served again.
 extension SQLiteStore: SessionStore, CredentialStore {
+    static let tokenUserQuery = StatementKey(tokenUserSQL)
+    static let membershipsQuery = StatementKey(membershipsSQL)
     static let tokenUserSQL = """
         SELECT t.user_id, u.is_admin, t.expires_at FROM user_tokens t JOIN users u ON u.id = t.user_id
         WHERE t.token_hash = ?1 AND t.expires_at > ?2 AND u.status = 'active' AND u.deleted_at IS NULL
@@ -56,7 +58,7 @@ extension SQLiteStore: SessionStore, CredentialStore {
     /// One indexed lookup on the reader pool, joined with the user so a disabled or deleted user's token finds nothing.
     public func tokenUser(hash: [UInt8], now: Int64) throws -> TokenUser? {
         try readers.withConnection { connection throws(PortcullisError) in
-            let statement = try connection.statement(Self.tokenUserSQL)
+            let statement = try connection.statement(Self.tokenUserQuery)
             statement.bind(1, hash)
             statement.bind(2, now)
             guard try statement.step() else { return nil }
@@ -68,7 +70,7 @@ extension SQLiteStore: SessionStore, CredentialStore {
     public func profile(userId: String, now: Int64) throws -> Profile? {
         try readers.read { connection throws(PortcullisError) -> Profile? in
             guard let user = try Self.liveUser(userId, on: connection) else { return nil }
-            let statement = try connection.statement(Self.membershipsSQL)
+            let statement = try connection.statement(Self.membershipsQuery)
             statement.bind(1, userId)
             statement.bind(2, now)
             var memberships: [UserMembership] = []
