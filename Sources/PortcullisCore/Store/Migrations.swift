@@ -15,6 +15,7 @@ public enum Migrations {
     /// Data steps SQL cannot express, run right after the SQL of the migration they belong to, in its transaction.
     static let dataSteps: [String: @Sendable (Database) throws -> Void] = [
         "0004_hardening": normalizeEmails,
+        "0010_check_comparisons": checksAsComparisons,
     ]
 
     static var migrator: DatabaseMigrator {
@@ -47,5 +48,36 @@ public enum Migrations {
             throw PortcullisError(.migrationFailed, "two live users share the email '\(duplicate)' once letter case is ignored; give one of them another email first")
         }
         try db.execute(sql: "CREATE UNIQUE INDEX users_email_live ON users (email) WHERE deleted_at IS NULL")
+    }
+
+    /// The value lists of schema/0010_check_comparisons.sql: (table, column, values), as the earlier migrations wrote them.
+    static let comparedLists: [(table: String, column: String, values: [String])] = [
+        ("generations", "status", ["pending", "running", "completed", "failed"]),
+        ("projects", "visibility", ["private", "team", "public"]),
+        ("team_members", "role", ["owner", "admin", "editor", "viewer"]),
+        ("changes", "entity", ["user", "team", "member", "project", "generation", "api_key"]),
+        ("changes", "op", ["create", "update", "delete", "expire", "activate"]),
+        ("change_revisions", "actor_kind", ["api_key", "user", "cli", "system"]),
+    ]
+
+    /// Rewrites each `column IN ('a', 'b', …)` constraint of `comparedLists` as `(column = 'a' OR column = 'b' …)` in the
+    /// stored schema, then moves the schema version on so every connection reloads it. A table whose text does not hold
+    /// the constraint exactly once fails the migration, which then changes nothing.
+    static func checksAsComparisons(_ db: Database) throws {
+        let version = try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
+        try db.execute(sql: "PRAGMA writable_schema = ON")
+        defer { try? db.execute(sql: "PRAGMA writable_schema = OFF") }
+        for list in comparedLists {
+            let quoted = list.values.map { "'\($0)'" }
+            let old = "\(list.column) IN (" + quoted.joined(separator: ", ") + ")"
+            let new = "(" + quoted.map { "\(list.column) = \($0)" }.joined(separator: " OR ") + ")"
+            let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", arguments: [list.table])
+            guard let sql, sql.components(separatedBy: old).count == 2 else {
+                throw PortcullisError(.migrationFailed, "table \(list.table) does not hold the constraint \(old) exactly once")
+            }
+            try db.execute(sql: "UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?",
+                           arguments: [sql.replacingOccurrences(of: old, with: new), list.table])
+        }
+        try db.execute(sql: "PRAGMA schema_version = \(version + 1)")
     }
 }
