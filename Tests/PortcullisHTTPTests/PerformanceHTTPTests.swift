@@ -60,7 +60,7 @@ struct PerformanceHTTPTests {
 
             let queries = try await client.get("/api/v1/performance/queries")
             let statements = try #require(queries.json["queries"] as? [[String: Any]])
-            let generation = try #require(statements.first { $0["name"] as? String == "authz.generation" })
+            let generation = try #require(statements.first { $0["name"] as? String == "authz.decide_generation" })
             #expect(generation["calls"] as? Int == checks)
             #expect(generation["class"] as? String == "critical")
             #expect(generation["uses_index"] as? Bool == true)
@@ -148,7 +148,7 @@ struct PerformanceHTTPTests {
             #expect(text.contains("# TYPE portcullis_operation_latency_seconds summary"))
             #expect(text.contains("# TYPE portcullis_operation_duration_seconds histogram"))
             #expect(text.contains(#"portcullis_operation_window_samples{operation="authorization"} 1"#), "\(text.prefix(2000))")
-            #expect(text.contains(#"portcullis_query_calls_total{statement="authz.generation",class="critical"}"#))
+            #expect(text.contains(#"portcullis_query_calls_total{statement="authz.decide_generation",class="critical"}"#))
             #expect(text.contains("portcullis_statement_cache_hits_total"))
             #expect(text.contains("portcullis_process_resident_memory_bytes"))
         }

@@ -59,7 +59,7 @@ struct PrometheusExpositionTests {
             #expect(statuses == requests)
 
             // Statements: the summary's count is the call counter.
-            let subject = ["statement": "authz.subject"]
+            let subject = ["statement": "authz.decide_generation"]
             let calls = try #require(metrics.value("portcullis_query_calls_total", subject))
             #expect(calls > 0 && metrics.value("portcullis_query_latency_seconds_count", subject) == calls)
             #expect(try #require(metrics.value("portcullis_query_latency_seconds_sum", subject)) > 0)

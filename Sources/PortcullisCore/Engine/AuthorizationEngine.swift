@@ -62,17 +62,13 @@ public struct AuthorizationEngine: Sendable {
         // Explained and what-if answers are never cached; an answer that must reflect a revision the cache has not yet
         // applied is read from a snapshot, which shows every committed write.
         guard let cache, !request.explain, request.asOf == nil, wanted.map({ $0 <= cache.revision }) ?? true else {
-            return try store.withSnapshot { snapshot in
-                let revision = try snapshot.revision()
-                try Self.require(revision, reaches: wanted)
-                return try Self.evaluate(request, in: snapshot, revision: revision, now: instant).decision
-            }
+            let facts = try store.decisionFacts(request)
+            try Self.require(facts.revision, reaches: wanted)
+            return Self.evaluate(request, facts: facts, now: instant).decision
         }
         let answer = try cache.answer(Self.cacheKey(request), DecisionCodec.codec) {
-            try store.withSnapshot { snapshot in
-                let evaluated = try Self.evaluate(request, in: snapshot, revision: snapshot.revision(), now: now)
-                return Computed(evaluated.decision, dependencies: evaluated.dependencies, validUntil: evaluated.validUntil)
-            }
+            let evaluated = Self.evaluate(request, facts: try store.decisionFacts(request), now: now)
+            return Computed(evaluated.decision, dependencies: evaluated.dependencies, validUntil: evaluated.validUntil)
         }
         return Self.reported(answer)
     }
@@ -121,7 +117,9 @@ public struct AuthorizationEngine: Sendable {
             return try store.withSnapshot { snapshot in
                 let revision = try snapshot.revision()
                 try Self.require(revision, reaches: wanted)
-                return try requests.indices.map { index in try Self.evaluate(requests[index], in: snapshot, revision: revision, now: instants[index]).decision }
+                return try requests.indices.map { index in
+                    try Self.evaluate(requests[index], facts: DecisionFacts(requests[index], in: snapshot, revision: revision), now: instants[index]).decision
+                }
             }
         }
         // Read first: every answer below is valid at it (cached ones were validated later, evaluated ones reflect more).
@@ -132,7 +130,8 @@ public struct AuthorizationEngine: Sendable {
             try store.withSnapshot { snapshot in
                 let snapshotRevision = try snapshot.revision()
                 return try missing.map { position in
-                    let evaluated = try Self.evaluate(requests[cacheable[position]], in: snapshot, revision: snapshotRevision, now: now)
+                    let request = requests[cacheable[position]]
+                    let evaluated = Self.evaluate(request, facts: try DecisionFacts(request, in: snapshot, revision: snapshotRevision), now: now)
                     return Computed(evaluated.decision, dependencies: evaluated.dependencies, validUntil: evaluated.validUntil)
                 }
             }
@@ -143,7 +142,8 @@ public struct AuthorizationEngine: Sendable {
             try store.withSnapshot { snapshot in
                 let snapshotRevision = try snapshot.revision()
                 for index in uncached {
-                    decisions[index] = try Self.evaluate(requests[index], in: snapshot, revision: snapshotRevision, now: instants[index]).decision
+                    let facts = try DecisionFacts(requests[index], in: snapshot, revision: snapshotRevision)
+                    decisions[index] = Self.evaluate(requests[index], facts: facts, now: instants[index]).decision
                 }
             }
         }
@@ -222,49 +222,46 @@ public struct AuthorizationEngine: Sendable {
     /// the answer involves an absent entity (whose later creation has no version to move), which is therefore not
     /// cached; `validUntil` is the next time bound of the membership it read, after which the same data may answer
     /// differently (docs/caching.md, "Time").
-    static func evaluate(_ request: CheckRequest, in snapshot: any AuthorizationSnapshot, revision: Int64, now: Int64) throws
+    static func evaluate(_ request: CheckRequest, facts: DecisionFacts, now: Int64)
         -> (decision: Decision, dependencies: [DependencyKey]?, validUntil: Int64?)
     {
-        let user = try snapshot.subject(request.userId)
-        // An inactive user is denied before the resource is looked at (rule 1).
+        let user = facts.subject
+        // An inactive user is denied before the resource is looked at (rule 1): `facts` then holds no resource.
         let active = user?.isActive == true
         var dependencies: [DependencyKey]? = user == nil ? nil : [.user(request.userId)]
         let decision: Decision
         let membership: MembershipFacts?
-        switch request.resourceType {
-        case .generation:
-            let facts = active ? try snapshot.generation(request.resourceId, userId: request.userId, action: request.action) : nil
-            decision = Policy.decide(user: user, action: request.action, generation: facts, userId: request.userId, now: now,
-                                     revision: revision, explain: request.explain)
-            membership = facts?.project?.membership
+        switch facts.resource {
+        case .generation(let generation):
+            decision = Policy.decide(user: user, action: request.action, generation: generation, userId: request.userId, now: now,
+                                     revision: facts.revision, explain: request.explain)
+            membership = generation?.project?.membership
             if active {
-                if let facts {
+                if let generation {
                     dependencies?.append(.generation(request.resourceId))
-                    if let projectId = facts.projectId { dependencies?.append(.project(projectId)) }
-                    if let teamId = facts.project?.teamId { dependencies?.append(.team(teamId)) }
+                    if let projectId = generation.projectId { dependencies?.append(.project(projectId)) }
+                    if let teamId = generation.project?.teamId { dependencies?.append(.team(teamId)) }
                 } else {
                     dependencies = nil
                 }
             }
-        case .project:
-            let facts = active ? try snapshot.project(request.resourceId, userId: request.userId, action: request.action) : nil
-            decision = Policy.decide(user: user, action: request.action, project: facts, userId: request.userId, now: now,
-                                     revision: revision, explain: request.explain)
-            membership = facts?.membership
+        case .project(let project):
+            decision = Policy.decide(user: user, action: request.action, project: project, userId: request.userId, now: now,
+                                     revision: facts.revision, explain: request.explain)
+            membership = project?.membership
             if active {
-                if let facts {
+                if let project {
                     dependencies?.append(.project(request.resourceId))
-                    if let teamId = facts.teamId { dependencies?.append(.team(teamId)) }
+                    if let teamId = project.teamId { dependencies?.append(.team(teamId)) }
                 } else {
                     dependencies = nil
                 }
             }
-        case .team:
-            let facts = active ? try snapshot.team(request.resourceId, userId: request.userId, action: request.action) : nil
-            decision = Policy.decide(user: user, action: request.action, team: facts, now: now, revision: revision, explain: request.explain)
-            membership = facts?.membership
+        case .team(let team):
+            decision = Policy.decide(user: user, action: request.action, team: team, now: now, revision: facts.revision, explain: request.explain)
+            membership = team?.membership
             if active {
-                if facts != nil { dependencies?.append(.team(request.resourceId)) } else { dependencies = nil }
+                if team != nil { dependencies?.append(.team(request.resourceId)) } else { dependencies = nil }
             }
         }
         return (decision, dependencies, membership?.nextBound(after: now))

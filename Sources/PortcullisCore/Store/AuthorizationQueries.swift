@@ -10,47 +10,82 @@ public enum AuthorizationQueries {
     public static let revision = "SELECT value FROM revision WHERE id = 1"
 
     /// ?1 user id → is_admin, is_active.
-    public static let subject = "SELECT is_admin, status = 'active' AND deleted_at IS NULL FROM users WHERE id = ?1"
+    public static let subject = "SELECT \(subjectColumns) FROM users u WHERE u.id = ?1"
 
     /// ?1 generation id, ?2 user id, ?3 action.
-    public static let generation = """
-        SELECT g.owner_id, g.deleted_at IS NOT NULL,
+    public static let generation = "SELECT \(generationColumns) FROM generations g \(generationJoins) WHERE g.id = ?1"
+
+    /// ?1 project id, ?2 user id, ?3 action.
+    public static let project = "SELECT \(projectColumns) FROM projects p \(projectJoins) WHERE p.id = ?1"
+
+    /// ?1 team id, ?2 user id, ?3 action.
+    public static let team = "SELECT \(teamColumns) FROM teams t \(teamJoins) WHERE t.id = ?1"
+
+    // One decision's facts in one statement, which SQLite runs in one implicit read transaction (one snapshot): the
+    // revision, then whether the user exists and `subject`'s columns, then whether the resource exists and its
+    // statement's columns. Three statement executions fewer than the revision, subject and resource read inside
+    // BEGIN … COMMIT. ?1 resource id, ?2 user id, ?3 action.
+
+    /// A generation decision's facts (`decisionPrefix`, then `generation`'s columns).
+    public static let decideGeneration = """
+        SELECT \(decisionPrefix), g.id IS NOT NULL, \(generationColumns)
+        FROM revision r LEFT JOIN users u ON u.id = ?2 LEFT JOIN generations g ON g.id = ?1 \(generationJoins) WHERE r.id = 1
+        """
+
+    /// A project decision's facts (`decisionPrefix`, then `project`'s columns).
+    public static let decideProject = """
+        SELECT \(decisionPrefix), p.id IS NOT NULL, \(projectColumns)
+        FROM revision r LEFT JOIN users u ON u.id = ?2 LEFT JOIN projects p ON p.id = ?1 \(projectJoins) WHERE r.id = 1
+        """
+
+    /// A team decision's facts (`decisionPrefix`, then `team`'s columns).
+    public static let decideTeam = """
+        SELECT \(decisionPrefix), t.id IS NOT NULL, \(teamColumns)
+        FROM revision r LEFT JOIN users u ON u.id = ?2 LEFT JOIN teams t ON t.id = ?1 \(teamJoins) WHERE r.id = 1
+        """
+
+    /// The revision, whether the user exists, and `subject`'s columns: the first four columns of a decision's statement.
+    static let decisionPrefix = "r.value, u.id IS NOT NULL, \(subjectColumns)"
+    /// Columns a decision's statement has before the resource's: the prefix and whether the resource exists.
+    static let decisionResourceColumn: Int32 = 5
+
+    static let subjectColumns = "u.is_admin, u.status = 'active' AND u.deleted_at IS NULL"
+
+    static let generationColumns = """
+        g.owner_id, g.deleted_at IS NOT NULL,
                p.id, p.owner_id, p.team_id, p.visibility, p.deleted_at IS NOT NULL,
                t.deleted_at IS NOT NULL,
                m.role, m.is_active, instr(' ' || m.permissions || ' ', ' ' || ?3 || ' ') > 0,
                rg.action IS NOT NULL, m.starts_at, m.expires_at
-        FROM generations g
+        """
+    static let generationJoins = """
         LEFT JOIN projects p ON p.id = g.project_id
         LEFT JOIN teams t ON t.id = p.team_id
         LEFT JOIN team_members m ON m.team_id = p.team_id AND m.user_id = ?2
         LEFT JOIN role_grants rg ON rg.role = m.role AND rg.resource_type = 'generation' AND rg.action = ?3
-        WHERE g.id = ?1
         """
 
-    /// ?1 project id, ?2 user id, ?3 action.
-    public static let project = """
-        SELECT p.owner_id, p.team_id, p.visibility, p.deleted_at IS NOT NULL,
+    static let projectColumns = """
+        p.owner_id, p.team_id, p.visibility, p.deleted_at IS NOT NULL,
                t.deleted_at IS NOT NULL,
                m.role, m.is_active, instr(' ' || m.permissions || ' ', ' ' || ?3 || ' ') > 0,
                rg.action IS NOT NULL, m.starts_at, m.expires_at
-        FROM projects p
+        """
+    static let projectJoins = """
         LEFT JOIN teams t ON t.id = p.team_id
         LEFT JOIN team_members m ON m.team_id = p.team_id AND m.user_id = ?2
         LEFT JOIN role_grants rg ON rg.role = m.role AND rg.resource_type = 'project' AND rg.action = ?3
-        WHERE p.id = ?1
         """
 
-    /// ?1 team id, ?2 user id, ?3 action.
-    public static let team = """
-        SELECT t.deleted_at IS NOT NULL, m.role, m.is_active, rg.action IS NOT NULL, m.starts_at, m.expires_at
-        FROM teams t
+    static let teamColumns = "t.deleted_at IS NOT NULL, m.role, m.is_active, rg.action IS NOT NULL, m.starts_at, m.expires_at"
+    static let teamJoins = """
         LEFT JOIN team_members m ON m.team_id = t.id AND m.user_id = ?2
         LEFT JOIN role_grants rg ON rg.role = m.role AND rg.resource_type = 'team' AND rg.action = ?3
-        WHERE t.id = ?1
         """
 
     /// Every statement above, named, for plan checks and the query registry.
     public static let all: [(name: String, sql: String)] = [
         ("revision", revision), ("subject", subject), ("generation", generation), ("project", project), ("team", team),
+        ("decide_generation", decideGeneration), ("decide_project", decideProject), ("decide_team", decideTeam),
     ]
 }

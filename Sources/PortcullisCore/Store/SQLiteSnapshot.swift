@@ -19,6 +19,33 @@ extension SQLiteStore: AuthorizationStore {
         if let failure { throw failure }
         return result!
     }
+
+    /// One statement (`AuthorizationQueries.decideGeneration` and its siblings) without BEGIN … COMMIT: SQLite reads
+    /// a single statement in its own read transaction, so its columns come from one snapshot.
+    public func decisionFacts(_ request: CheckRequest) throws -> DecisionFacts {
+        try readers.withConnection { connection throws(PortcullisError) -> DecisionFacts in
+            let statement: PreparedStatement
+            switch request.resourceType {
+            case .generation: statement = try connection.statement(SQLiteSnapshot.decideGenerationQuery)
+            case .project: statement = try connection.statement(SQLiteSnapshot.decideProjectQuery)
+            case .team: statement = try connection.statement(SQLiteSnapshot.decideTeamQuery)
+            }
+            statement.bind(1, request.resourceId)
+            statement.bind(2, request.userId)
+            statement.bind(3, request.action.rawValue)
+            guard try statement.step() else { throw PortcullisError(.storeError, "the revision row is missing") }
+            let subject = statement.bool(1) ? SubjectFacts(isAdmin: statement.bool(2), isActive: statement.bool(3)) : nil
+            let column = AuthorizationQueries.decisionResourceColumn
+            let exists = statement.bool(column - 1)
+            let resource: DecisionFacts.Resource
+            switch request.resourceType {
+            case .generation: resource = .generation(exists ? SQLiteSnapshot.generationFacts(statement, from: column) : nil)
+            case .project: resource = .project(exists ? SQLiteSnapshot.projectFacts(statement, from: column) : nil)
+            case .team: resource = .team(exists ? SQLiteSnapshot.teamFacts(statement, from: column) : nil)
+            }
+            return DecisionFacts(revision: statement.int64(0), subject: subject, resource: resource)
+        }
+    }
 }
 
 /// One read transaction on a reader connection. Statements are prepared once per connection.
@@ -30,6 +57,9 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
     private static let generationQuery = StatementKey(AuthorizationQueries.generation)
     private static let projectQuery = StatementKey(AuthorizationQueries.project)
     private static let teamQuery = StatementKey(AuthorizationQueries.team)
+    static let decideGenerationQuery = StatementKey(AuthorizationQueries.decideGeneration)
+    static let decideProjectQuery = StatementKey(AuthorizationQueries.decideProject)
+    static let decideTeamQuery = StatementKey(AuthorizationQueries.decideTeam)
 
     func revision() throws -> Int64 {
         let statement = try connection.statement(Self.revisionQuery)
@@ -48,12 +78,7 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
         statement.bind(1, id)
         statement.bind(2, userId)
         statement.bind(3, action.rawValue)
-        guard try statement.step() else { return nil }
-        let project: ProjectFacts? = statement.isNull(2) ? nil : ProjectFacts(
-            ownerId: statement.text(3) ?? "", teamId: statement.text(4),
-            visibility: Visibility(rawValue: statement.text(5) ?? "") ?? .private, isDeleted: statement.bool(6),
-            teamIsDeleted: statement.bool(7), membership: Self.membership(statement, from: 8))
-        return GenerationFacts(ownerId: statement.text(0) ?? "", isDeleted: statement.bool(1), project: project, projectId: statement.text(2))
+        return try statement.step() ? Self.generationFacts(statement, from: 0) : nil
     }
 
     func project(_ id: String, userId: String, action: Action) throws -> ProjectFacts? {
@@ -61,10 +86,7 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
         statement.bind(1, id)
         statement.bind(2, userId)
         statement.bind(3, action.rawValue)
-        guard try statement.step() else { return nil }
-        return ProjectFacts(
-            ownerId: statement.text(0) ?? "", teamId: statement.text(1), visibility: Visibility(rawValue: statement.text(2) ?? "") ?? .private,
-            isDeleted: statement.bool(3), teamIsDeleted: statement.bool(4), membership: Self.membership(statement, from: 5))
+        return try statement.step() ? Self.projectFacts(statement, from: 0) : nil
     }
 
     func team(_ id: String, userId: String, action: Action) throws -> TeamFacts? {
@@ -72,11 +94,34 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
         statement.bind(1, id)
         statement.bind(2, userId)
         statement.bind(3, action.rawValue)
-        guard try statement.step() else { return nil }
-        let membership = statement.isNull(1) ? nil : MembershipFacts(
-            role: TeamRole(rawValue: statement.text(1) ?? "") ?? .viewer, roleGrantsAction: statement.bool(3), permitsAction: false,
-            isActive: statement.bool(2), startsAt: Self.optionalInt64(statement, 4), expiresAt: Self.optionalInt64(statement, 5))
-        return TeamFacts(isDeleted: statement.bool(0), membership: membership)
+        return try statement.step() ? Self.teamFacts(statement, from: 0) : nil
+    }
+
+    /// `AuthorizationQueries.generationColumns` starting at `column`.
+    static func generationFacts(_ statement: PreparedStatement, from column: Int32) -> GenerationFacts {
+        let project: ProjectFacts? = statement.isNull(column + 2) ? nil : ProjectFacts(
+            ownerId: statement.text(column + 3) ?? "", teamId: statement.text(column + 4),
+            visibility: Visibility(rawValue: statement.text(column + 5) ?? "") ?? .private, isDeleted: statement.bool(column + 6),
+            teamIsDeleted: statement.bool(column + 7), membership: membership(statement, from: column + 8))
+        return GenerationFacts(ownerId: statement.text(column) ?? "", isDeleted: statement.bool(column + 1), project: project,
+                               projectId: statement.text(column + 2))
+    }
+
+    /// `AuthorizationQueries.projectColumns` starting at `column`.
+    static func projectFacts(_ statement: PreparedStatement, from column: Int32) -> ProjectFacts {
+        ProjectFacts(
+            ownerId: statement.text(column) ?? "", teamId: statement.text(column + 1),
+            visibility: Visibility(rawValue: statement.text(column + 2) ?? "") ?? .private, isDeleted: statement.bool(column + 3),
+            teamIsDeleted: statement.bool(column + 4), membership: membership(statement, from: column + 5))
+    }
+
+    /// `AuthorizationQueries.teamColumns` starting at `column`.
+    static func teamFacts(_ statement: PreparedStatement, from column: Int32) -> TeamFacts {
+        let membership = statement.isNull(column + 1) ? nil : MembershipFacts(
+            role: TeamRole(rawValue: statement.text(column + 1) ?? "") ?? .viewer, roleGrantsAction: statement.bool(column + 3),
+            permitsAction: false, isActive: statement.bool(column + 2), startsAt: optionalInt64(statement, column + 4),
+            expiresAt: optionalInt64(statement, column + 5))
+        return TeamFacts(isDeleted: statement.bool(column), membership: membership)
     }
 
     /// Columns `role, is_active, permits, role_grants, starts_at, expires_at` starting at `column`; nil when the user is

@@ -19,15 +19,15 @@ struct QueryRegistryTests {
         #expect(reports.filter { $0.name.hasPrefix("listing.") }.allSatisfy { $0.queryClass == .critical && $0.usesIndex == true })
     }
 
-    @Test("calls are counted per statement: N evaluated checks run the subject lookup N times")
+    @Test("calls are counted per statement: N evaluated team checks run the team decision's statement N times")
     func callsCounted() async throws {
         let directory = try TestDirectory()
         try await directory.user("u1")
-        let before = directory.store.queries.all.first { $0.name == "authz.subject" }!.callCount
+        let before = directory.store.queries.all.first { $0.name == "authz.decide_team" }!.callCount
         for _ in 0..<7 {
             _ = try directory.engine.check(CheckRequest(userId: "u1", action: .read, resourceType: .team, resourceId: "none"))
         }
-        let entry = directory.store.queries.all.first { $0.name == "authz.subject" }!
+        let entry = directory.store.queries.all.first { $0.name == "authz.decide_team" }!
         #expect(entry.callCount - before == 7)
         #expect(entry.summary.count >= 7)
         let cache = directory.store.queries.statementCache
@@ -39,7 +39,7 @@ struct QueryRegistryTests {
     func figuresWithoutPlans() async throws {
         let directory = try TestDirectory()
         try await directory.user("u1")
-        let entry = directory.store.queries.all.first { $0.name == "authz.subject" }!
+        let entry = directory.store.queries.all.first { $0.name == "authz.decide_team" }!
         let (calls, total) = (entry.callCount, entry.totalNanoseconds)
         for _ in 0..<3 {
             _ = try directory.engine.check(CheckRequest(userId: "u1", action: .read, resourceType: .team, resourceId: "none"))
@@ -47,7 +47,7 @@ struct QueryRegistryTests {
         #expect(entry.callCount - calls == 3)
         #expect(entry.totalNanoseconds > total, "three executions take some time")
         let figures = directory.store.statementFigures()
-        let subject = try #require(figures.statements.first { $0.name == "authz.subject" })
+        let subject = try #require(figures.statements.first { $0.name == "authz.decide_team" })
         #expect(subject.calls == entry.callCount && subject.totalNanoseconds == entry.totalNanoseconds && subject.queryClass == .critical)
         #expect(figures.statements.map(\.name) == directory.store.statements().queries.map(\.name))
         #expect(figures.statementCache.capacity == 500)

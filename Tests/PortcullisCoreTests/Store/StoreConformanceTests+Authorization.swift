@@ -46,6 +46,56 @@ extension StoreConformanceTests {
         }
     }
 
+    /// `decisionFacts` (SQLite: one statement without BEGIN … COMMIT) reads what a snapshot's separate reads give, for
+    /// present, absent, deleted and inactive users and resources, and bounded, inactive and granting memberships.
+    @Test("one decision's facts read at once equal the snapshot's separate reads", arguments: backends)
+    func decisionFactsAtOnce(_ backend: StoreFactory) async throws {
+        let fixture = try backend.make()
+        let store = fixture.store
+        for name in ["owen", "mia", "vic", "gone"] { try await fixture.user(name) }
+        try await fixture.user("root", admin: true)
+        try await fixture.user("off", status: .disabled)
+        try await fixture.team("t", owner: "owen")
+        try await fixture.team("old", owner: "owen")
+        try await fixture.member("mia", of: "t", as: .editor, permissions: [.delete], startsAt: 1_000, expiresAt: 4_102_444_800_000)
+        try await fixture.member("vic", of: "t", as: .viewer, active: false)
+        try await fixture.member("off", of: "t", as: .admin)
+        try await fixture.project("p", owner: "owen", team: "t", visibility: .team)
+        try await fixture.project("pub", owner: "vic", team: "old", visibility: .public)
+        try await fixture.project("solo", owner: "owen")
+        try await fixture.generation("g", owner: "owen", project: "p")
+        try await fixture.generation("gp", owner: "mia", project: "pub")
+        try await fixture.generation("loose", owner: "vic")
+        try await fixture.generation("dropped", owner: "mia", project: "p")
+        _ = try await store.deleteGeneration("dropped")
+        _ = try await store.deleteTeam("old")
+        _ = try await store.deleteUser("gone")
+
+        let ids: [ResourceType: [String]] = [.generation: ["g", "gp", "loose", "dropped", "none"], .project: ["p", "pub", "solo", "none"],
+                                             .team: ["t", "old", "none"]]
+        var compared = 0
+        for user in ["owen", "mia", "vic", "gone", "root", "off", "nobody"] {
+            for type in ResourceType.allCases {
+                for id in ids[type]! {
+                    for action in type.actions {
+                        let request = CheckRequest(userId: user, action: action, resourceType: type, resourceId: id)
+                        let separately = try store.withSnapshot { snapshot in try DecisionFacts(request, in: snapshot, revision: snapshot.revision()) }
+                        #expect(try store.decisionFacts(request) == separately, "\(user) \(action.rawValue) \(type) \(id)")
+                        compared += 1
+                    }
+                }
+            }
+        }
+        #expect(compared > 200)
+        let mia = try store.decisionFacts(CheckRequest(userId: "mia", action: .delete, resourceType: .generation, resourceId: "g"))
+        guard case .generation(let generation?) = mia.resource, let membership = generation.project?.membership else {
+            Issue.record("mia's membership is read: \(mia)")
+            return
+        }
+        #expect(membership.startsAt == 1_000 && membership.expiresAt == 4_102_444_800_000 && membership.permitsAction && membership.role == .editor)
+        #expect(mia.revision == (try store.revision()))
+    }
+
     @Test("soft deletes in decisions: deleted users, teams, projects and generations", arguments: backends)
     func softDeleteDecisions(_ backend: StoreFactory) async throws {
         let fixture = try backend.make()
