@@ -1,4 +1,4 @@
-/// Client-visible ids: 1–128 characters of `[A-Za-z0-9._:-]`.
+/// Client-visible ids: 1–128 characters of `[A-Za-z0-9._:-]`, other than `.` and `..`.
 public enum Identifier {
     /// The longest id accepted, in bytes (ids are ASCII, so also in characters).
     public static let maxLength = 128
@@ -7,6 +7,9 @@ public enum Identifier {
     public static func isValid(_ id: String) -> Bool {
         let utf8 = id.utf8
         guard !utf8.isEmpty, utf8.count <= maxLength else { return false }
+        // `.` and `..` are dot segments: clients and proxies resolve them in a URL path, so such an entity could be
+        // created but never addressed.
+        if utf8.count <= 2, utf8.allSatisfy({ $0 == UInt8(ascii: ".") }) { return false }
         return utf8.allSatisfy { byte in
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true

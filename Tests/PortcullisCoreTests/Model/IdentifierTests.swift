@@ -6,14 +6,14 @@ import Testing
 @Suite("Identifier")
 struct IdentifierTests {
     static let valid = ["a", "Z", "0", String(repeating: "x", count: 128), "usr_3f9a", "a.b-c:d_e", "...", "-"]
-    static let invalid = ["", String(repeating: "x", count: 129), "a b", "a/b", "a?b", "é", "a\u{0}", "a\nb", "ä", "a@b", "a+b", "'"]
+    static let invalid = ["", String(repeating: "x", count: 129), "a b", "a/b", "a?b", "é", "a\u{0}", "a\nb", "ä", "a@b", "a+b", "'", ".", ".."]
 
     @Test("1–128 characters of A-Z a-z 0-9 . _ : - are valid", arguments: valid)
     func validIds(_ id: String) {
         #expect(Identifier.isValid(id))
     }
 
-    @Test("empty, too long, or any other character is invalid", arguments: invalid)
+    @Test("empty, too long, any other character, or a dot segment (. and ..) is invalid", arguments: invalid)
     func invalidIds(_ id: String) {
         #expect(!Identifier.isValid(id))
     }
