@@ -125,23 +125,41 @@ export class Pager {
     await this.fetch();
   }
 
+  /** Forgets the list: empties its container, and an answer still on its way is dropped. */
+  clear() {
+    this.latest = (this.latest || 0) + 1;
+    delete this.params;
+    delete this.cursors;
+    this.container.removeAttribute('aria-busy');
+    this.container.replaceChildren();
+  }
+
   async reload() {
     if (this.cursors) await this.fetch();
   }
 
+  /**
+   * Fetches the current page. Only the latest request may draw: a slower answer to an earlier one (the full list that
+   * was still loading when a search was typed, a page left behind) is dropped, not shown over the newer result.
+   * `data-settled` counts the requests that have finished, drawn or dropped.
+   */
   async fetch() {
     const query = new URLSearchParams({ ...this.params, limit: this.limit });
     const cursor = this.cursors.at(-1);
     if (cursor) query.set('cursor', cursor);
+    const request = this.latest = (this.latest || 0) + 1;
     this.container.setAttribute('aria-busy', 'true');
     try {
       const page = await api(`${this.path}?${query}`);
-      this.show(page?.items || [], page?.next_cursor);
+      if (request === this.latest) this.show(page?.items || [], page?.next_cursor);
     } catch (error) {
+      if (request !== this.latest) return;
       if (error.kind !== 'unauthorized') this.container.replaceChildren(h('p', { class: 'error', role: 'alert' }, error.message));
       throw error;
     } finally {
-      this.container.removeAttribute('aria-busy');
+      if (request === this.latest) this.container.removeAttribute('aria-busy');
+      this.settled = (this.settled || 0) + 1;
+      this.container.dataset.settled = String(this.settled);
     }
   }
 

@@ -36,9 +36,10 @@ export class ProjectsView {
 
   deactivate() {
     this.project = null;
-    delete this.results.params;
+    this.results.clear();
+    this.generations.clear();
     $('project-detail').hidden = true;
-    for (const id of ['project-results', 'project-generations', 'projects-status']) $(id).replaceChildren();
+    $('projects-status').replaceChildren();
   }
 
   async list(form) {

@@ -34,9 +34,9 @@ export class TeamsView {
 
   deactivate() {
     this.team = null;
-    delete this.results.params;
+    this.results.clear();
     $('team-detail').hidden = true;
-    for (const id of ['team-results', 'team-members', 'teams-status', 'console-user-ids']) $(id).replaceChildren();
+    for (const id of ['team-members', 'teams-status', 'console-user-ids']) $(id).replaceChildren();
   }
 
   async suggestUsers() {

@@ -40,9 +40,8 @@ export class UsersView {
   deactivate() {
     this.user = null;
     $('user-detail').hidden = true;
-    $('user-results').replaceChildren();
+    this.results.clear();
     $('users-status').replaceChildren();
-    delete this.results.params;
     for (const form of ['user-create-form', 'user-edit-form', 'user-password-form']) $(form).reset();
   }
 

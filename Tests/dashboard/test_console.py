@@ -281,6 +281,8 @@ def test_keyboard_only(server, browser):
     tab_to(page, "#user-q")
     page.keyboard.type("bob")
     page.keyboard.press("Enter")
+    # The search's own answer, not the full list the view opened with (its rows are replaced when the search lands).
+    expect(page.locator("#user-results [data-summary]")).to_have_text("Page 1: 1 shown")
     tab_to(page, '#user-results [data-user-id="bob"]')
     page.keyboard.press("Enter")
     expect(page.locator("#user-detail")).to_have_attribute("data-user-id", "bob")
@@ -323,6 +325,34 @@ def test_keyboard_only(server, browser):
         page.keyboard.press("Enter")
         expect(page.locator(f"#{view}")).to_be_visible()
         assert page.evaluate(CONTRAST_JS) == [], f"{view}: text below WCAG AA contrast"
+    page.close()
+    watch.assert_clean()
+
+
+def test_a_slow_earlier_list_never_replaces_a_newer_one(server, browser):
+    """The full list the Users view opens with is held back until a search has been answered; when it finally
+    arrives it is dropped, so the page keeps showing what was asked last."""
+    page, watch = console_page(browser, server)
+    held = []
+    full_list = re.compile(r"/api/v1/users\?limit=\d+$")
+    page.route(full_list, lambda route: held.append(route))
+    page.click("#nav-users")
+    page.wait_for_function("() => document.querySelector('#user-results').getAttribute('aria-busy') === 'true'")
+    assert len(held) == 1
+    page.unroute(full_list)
+
+    page.fill("#user-q", "bob")
+    page.press("#user-q", "Enter")
+    results = page.locator("#user-results")
+    expect(results).to_have_attribute("data-settled", "1")
+    expect(results.locator("[data-summary]")).to_have_text("Page 1: 1 shown")
+
+    with page.expect_response(full_list):
+        held[0].continue_()
+    expect(results).to_have_attribute("data-settled", "2")
+    expect(results.locator("[data-summary]")).to_have_text("Page 1: 1 shown")
+    expect(results.locator("[data-user-id]")).to_have_count(1)
+    expect(results).not_to_have_attribute("aria-busy", "true")
     page.close()
     watch.assert_clean()
 
