@@ -4,7 +4,7 @@
 #   bench/callgrind.sh [--binary PATH] [--floor PATH | --no-floor] [--port PORT] [--requests N] [--warmup W]
 #                      [--connections K] [--scenarios LIST] [--data-dir DIR] [--users U] [--generations G] [--out DIR]
 #
-# For each scenario (health, check-hot, check-uniform) the server runs under `valgrind --tool=callgrind` twice, each
+# For each scenario (default health, check-hot, check-cold) the server runs under `valgrind --tool=callgrind` twice, each
 # time from a fresh copy of the same seeded data directory: once driven with W + N requests, once with W (the same
 # sequence, bench/drive.py: one request at a time, round robin over K keep-alive connections) and then left idle as
 # long as the first run was up. Both runs pay the same start-up, warm-up, timers and shutdown, so
@@ -27,7 +27,7 @@ port=18191
 requests=20000
 warmup=3000
 connections=4
-scenarios=health,check-hot,check-uniform
+scenarios=health,check-hot,check-cold
 data=
 users=1000
 generations=10000

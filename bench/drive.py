@@ -6,7 +6,8 @@ over --connections keep-alive connections (so each event loop of the server gets
 does per request does not depend on how requests happen to bunch up). Exits 1 if any answer is not 200.
 
 Scenarios: health and floor (GET /api/v1/health; the floor answers every path alike), check-hot (1,000 distinct
-checks, cycled), check-uniform (a fresh random check each time). The checks need --key and the dataset's sizes.
+checks, cycled), check-uniform (100,000 distinct checks, one picked at random each time), check-cold (a fresh random
+check each time). The checks need --key and the dataset's sizes.
 """
 import argparse
 import random
@@ -22,7 +23,7 @@ def check_body(rng, users, generations):
 
 
 def requests(args):
-    """The scenario's requests, as bytes, in order (a generator: check-uniform is not cycled)."""
+    """The scenario's requests, as bytes, in order (a generator: check-cold is not cycled)."""
     host = "Host: 127.0.0.1:%d\r\n" % args.port
     if args.scenario in ("health", "floor"):
         get = ("GET /api/v1/health HTTP/1.1\r\n" + host + "\r\n").encode()
@@ -40,6 +41,11 @@ def requests(args):
         while True:
             yield hot[index % len(hot)]
             index += 1
+    if args.scenario == "check-uniform":
+        rng = random.Random(4242)
+        checks = [check_body(rng, args.users, args.generations) for _ in range(100000)]
+        while True:
+            yield post(checks[rng.randrange(len(checks))])
     rng = random.Random(7)
     while True:
         yield post(check_body(rng, args.users, args.generations))
@@ -93,7 +99,7 @@ class Connection:
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--scenario", required=True, choices=["health", "floor", "check-hot", "check-uniform"])
+    parser.add_argument("--scenario", required=True, choices=["health", "floor", "check-hot", "check-uniform", "check-cold"])
     parser.add_argument("--requests", type=int, required=True)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--key", default="")

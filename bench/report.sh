@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures what docs/benchmarks.md reports, on this machine, with a release build:
-#   1. check-hot / check-uniform / health across dataset sizes (10k, 100k, 1M generations);
+#   1. check-hot / check-uniform / check-cold / health across dataset sizes (10k, 100k, 1M generations);
 #   2. every scenario of `portcullis bench` on the 1M dataset, with the cache on and off;
 #   3. 10,000 open connections at fixed rates.
 # Every run also measures the floor (portcullis-floor, which must sit beside the binary: `swift build -c release`
@@ -42,7 +42,7 @@ echo "== dataset sizes (cache on)"
 for size in 10000 100000 1000000; do
     start_server "$out/data-$size"
     "$binary" bench --url http://127.0.0.1:$port --key $key --duration "$duration" --users $((size / 10)) --generations $size \
-        --scenarios health,check-hot,check-uniform --connections "$connections" --rounds "$rounds" --server-pid "$server_pid" \
+        --scenarios health,check-hot,check-uniform,check-cold --connections "$connections" --rounds "$rounds" --server-pid "$server_pid" \
         --json "$out/size-$size.json"
     stop_server
 done
@@ -55,7 +55,7 @@ stop_server
 
 echo "== check scenarios, 1M generations, cache off"
 start_server "$out/data-1000000" PORTCULLIS_CACHE_ENABLED=false
-"$binary" bench --url http://127.0.0.1:$port --key $key --duration "$duration" --scenarios health,check-hot,check-uniform \
+"$binary" bench --url http://127.0.0.1:$port --key $key --duration "$duration" --scenarios health,check-hot,check-uniform,check-cold \
     --connections "$connections" --rounds "$rounds" --server-pid "$server_pid" --json "$out/uncached.json"
 stop_server
 

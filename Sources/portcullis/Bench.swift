@@ -8,7 +8,10 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run load scenarios against a running server (wrk drives most; 'connections' has its own open-loop generator).",
         discussion: """
-            Scenarios: floor, health, check-hot, check-uniform, check-batch, login, me, media-url, mixed, connections.
+            Scenarios: floor, health, check-hot, check-uniform, check-cold, check-batch, login, me, media-url, mixed, connections.
+
+            check-hot repeats 1,000 distinct checks; check-uniform picks each request at random among 100,000 distinct \
+            checks; check-cold sends a fresh random check every time (nearly none repeats, so each is decided anew).
 
             'floor' is portcullis-floor, a bare SwiftNIO HTTP/1.1 server that bench starts and stops itself; it runs \
             first whenever a wrk scenario does (unless --no-floor), and the report gives every scenario's throughput \
@@ -41,7 +44,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Write the results as JSON to this file.") var json: String?
 
     /// `login` runs last: each sign-in pays a deliberately slow KDF, and the queue it leaves would slow what follows.
-    static let allScenarios = ["health", "check-hot", "check-uniform", "check-batch", "me", "media-url", "mixed", "login"]
+    static let allScenarios = ["health", "check-hot", "check-uniform", "check-cold", "check-batch", "me", "media-url", "mixed", "login"]
     /// Scenarios whose connections do not follow --connections: they run once per round, with the first count.
     static let ownConnections: Set = ["login", "connections"]
 
@@ -170,6 +173,7 @@ struct Bench: ParsableCommand {
         case "health": (path, script, bearer) = ("/api/v1/health", "health.lua", nil)
         case "check-hot": (path, script) = ("/api/v1/authz/check", "check-hot.lua")
         case "check-uniform": (path, script) = ("/api/v1/authz/check", "check-uniform.lua")
+        case "check-cold": (path, script) = ("/api/v1/authz/check", "check-cold.lua")
         case "check-batch": (path, script) = ("/api/v1/authz/check-batch", "check-batch.lua")
         case "login":
             // A few connections: more would only queue behind the KDF and time out.
