@@ -51,7 +51,11 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         coreModule("PortcullisPolicy", folders: ["Policy"], dependencies: ["PortcullisModel"]),
-        coreModule("PortcullisSQLite", folders: ["SQLite"], dependencies: ["PortcullisModel", .product(name: "GRDBSQLite", package: "GRDB.swift")]),
+        // SQLite's process-wide settings: sqlite3_config is variadic, which Swift cannot call.
+        .target(name: "CSQLiteSettings", path: "Sources/CSQLiteSettings", linkerSettings: [.linkedLibrary("sqlite3")]),
+        coreModule("PortcullisSQLite", folders: ["SQLite"], dependencies: [
+            "PortcullisModel", "CSQLiteSettings", .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
         coreModule("PortcullisCache", folders: ["Cache"], dependencies: [
             "PortcullisModel", "PortcullisSQLite",
             .product(name: "Logging", package: "swift-log"),
@@ -99,6 +103,7 @@ let package = Package(
             dependencies: [
                 "PortcullisCore",
                 "PortcullisHTTP",
+                "PortcullisSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import PortcullisCore
+import PortcullisSQLite
 
 /// `portcullis doctor`: read-only health checks of an installation.
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the config, the database and the key files; one ok/warn/fail line each.",
         discussion: """
-            Checks: the config file loads (unknown keys, bad values), the database passes integrity_check, the WAL \
+            Checks: SQLite's process settings, the config file loads (unknown keys, bad values), the database passes integrity_check, the WAL \
             size, pending migrations, admin.key and signing-keys are mode 0600 and owned by the data directory's \
             owner, and whether a server holds the data directory. Read-only; no network. Exit status: 0 when nothing \
             failed (warnings allowed), 1 otherwise.
@@ -16,7 +17,11 @@ struct Doctor: ParsableCommand {
     @OptionGroup var location: DataDirectoryOptions
 
     func run() throws {
-        var findings: [DoctorFinding] = []
+        var findings: [DoctorFinding] = [
+            SQLiteLibrary.memoryStatisticsAreOff
+                ? DoctorFinding(.ok, "sqlite", "SQLite \(SQLiteLibrary.version), memory statistics off")
+                : DoctorFinding(.warn, "sqlite", "SQLite \(SQLiteLibrary.version), memory statistics on: every allocation takes a global lock"),
+        ]
         var dataDirectory = location.dataDir
         do {
             let settings = try location.settings()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PortcullisCore
+import PortcullisSQLite
 
 /// `portcullis`: the authentication and authorization appliance.
 @main
@@ -15,4 +16,19 @@ struct Portcullis: AsyncParsableCommand {
         ],
         defaultSubcommand: nil
     )
+
+    /// ArgumentParser's own entry, after SQLite's process-wide settings, which only hold when made before its first use.
+    static func main() async {
+        SQLiteLibrary.configure()
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
