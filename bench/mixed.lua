@@ -87,6 +87,8 @@ response = function(status, headers, body)
   end
 end
 
+-- The RESULT line after the consistency counts: bench/result.lua, beside this script.
+local result = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "result.lua")
 done = function(summary, latency, requests)
   local total_violations, total_denials, total_subject, total_writes = 0, 0, 0, 0
   for _, thread in ipairs(threads) do
@@ -96,8 +98,5 @@ done = function(summary, latency, requests)
     total_writes = total_writes + thread:get("writes")
   end
   io.write(string.format("MIXED writes=%d subject_checks=%d violations=%d denials=%d\n", total_writes, total_subject, total_violations, total_denials))
-  io.write(string.format("RESULT requests=%d duration_s=%.2f rps=%.0f p50_us=%d p90_us=%d p99_us=%d p999_us=%d max_us=%d errors=%d non2xx=%d\n",
-    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9), latency.max,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status))
+  result(summary, latency, requests)
 end
