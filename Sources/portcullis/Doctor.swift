@@ -8,10 +8,10 @@ struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the config, the database and the key files; one ok/warn/fail line each.",
         discussion: """
-            Checks: SQLite's process settings, the config file loads (unknown keys, bad values), the database passes integrity_check, the WAL \
-            size, pending migrations, admin.key and signing-keys are mode 0600 and owned by the data directory's \
-            owner, and whether a server holds the data directory. Read-only; no network. Exit status: 0 when nothing \
-            failed (warnings allowed), 1 otherwise.
+            Checks: SQLite's process settings, the config file loads (unknown keys, bad values), the database passes \
+            integrity_check, the WAL size, pending migrations, admin.key and signing-keys are mode 0600 and owned by \
+            the data directory's owner, and whether a server holds the data directory. Read-only; no network. Exit \
+            status: 0 when nothing failed (warnings allowed), 1 otherwise.
             """)
 
     @OptionGroup var location: DataDirectoryOptions
@@ -20,7 +20,8 @@ struct Doctor: ParsableCommand {
         var findings: [DoctorFinding] = [
             SQLiteLibrary.memoryStatisticsAreOff
                 ? DoctorFinding(.ok, "sqlite", "SQLite \(SQLiteLibrary.version), memory statistics off")
-                : DoctorFinding(.warn, "sqlite", "SQLite \(SQLiteLibrary.version), memory statistics on: every allocation takes a global lock"),
+                : DoctorFinding(.warn, "sqlite",
+                                "SQLite \(SQLiteLibrary.version), memory statistics on: every allocation takes a global lock"),
         ]
         var dataDirectory = location.dataDir
         do {
