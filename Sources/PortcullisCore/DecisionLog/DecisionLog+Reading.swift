@@ -20,10 +20,11 @@ extension DecisionLog {
         return try file.entry(id)
     }
 
-    /// `EXPLAIN QUERY PLAN` of the statement `query` runs, one detail per row (for the query-plan test).
-    func queryPlan(_ query: DecisionQuery) throws -> [String] {
+    /// `EXPLAIN QUERY PLAN` of each statement `query` runs, one detail per row (for the query-plan test).
+    func queryPlans(_ query: DecisionQuery) throws -> [(sql: String, plan: [String])] {
         guard let file else { return [] }
-        return try file.queryPlan(query.statement().sql)
+        let statements = query.postingsLookup == nil ? [query.statement().sql] : [DecisionQuery.postingsSQL, query.entryStatement().sql]
+        return try statements.map { sql in (sql, try file.queryPlan(sql)) }
     }
 
     /// Writes the decision log at `path` as NDJSON, oldest first, one entry per line (the shape of

@@ -7,8 +7,10 @@ import Synchronization
 ///
 /// WAL with `synchronous=NORMAL`: a power loss may cost the last batches, never the file. One row per entry, keyed by
 /// the id's `key` (time, then counter), so newest-first pages, `since`/`until` and `cursor` are ranges of the primary
-/// key. One index per filter of `GET /api/v1/audit/decisions` (`QueryPlanTests` proves none scans). `auto_vacuum`
-/// is incremental, so the size cap gives pages back to the file system.
+/// key, and each entry is an append. The user and resource filters of `GET /api/v1/audit/decisions` read
+/// `decision_postings` (one row per user and per resource per batch, `DecisionPostings`), the type and outcome filters
+/// an index each (`DecisionLogQueryPlanTests` proves none scans). `auto_vacuum` is incremental, so the size cap gives
+/// pages back to the file system.
 final class DecisionLogFile: Sendable {
     let path: String
     private let writer: Mutex<LogConnection>
@@ -31,11 +33,18 @@ final class DecisionLogFile: Sendable {
             client_address TEXT,
             as_of          INTEGER
         );
-        CREATE INDEX IF NOT EXISTS decisions_user ON decisions (user_id);
-        CREATE INDEX IF NOT EXISTS decisions_resource ON decisions (resource_id);
         CREATE INDEX IF NOT EXISTS decisions_type ON decisions (resource_type);
         CREATE INDEX IF NOT EXISTS decisions_allowed ON decisions (allowed);
+        CREATE TABLE IF NOT EXISTS decision_postings (
+            hash     INTEGER NOT NULL,
+            last_key INTEGER NOT NULL,
+            keys     BLOB NOT NULL,
+            PRIMARY KEY (hash, last_key)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS decision_postings_age ON decision_postings (last_key);
         """
+
+    private static let insertPostingsQuery = StatementKey("INSERT INTO decision_postings (hash, last_key, keys) VALUES (?1, ?2, ?3)")
 
     private static let insertQuery = StatementKey(insertSQL)
     static let insertSQL = """
@@ -52,14 +61,16 @@ final class DecisionLogFile: Sendable {
         try connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
         try connection.execute("PRAGMA journal_mode = WAL")
         try connection.execute("PRAGMA synchronous = NORMAL")
-        // The user and resource indexes take entries at random places: 16 MiB of pages keeps their hot parts cached.
+        // The postings rows go to random places: 16 MiB of pages keeps their hot parts cached.
         try connection.execute("PRAGMA cache_size = -16384")
-        // A checkpoint every 16 MiB of WAL rather than 4: a hot index page changed by many batches is copied back once.
+        // A checkpoint every 16 MiB of WAL rather than 4: a hot page changed by many batches is copied back once.
         try connection.execute("PRAGMA wal_autocheckpoint = 4096")
         try connection.execute(Self.schema)
         // A log written before what-if checks existed gains their column (null for every earlier entry).
         let hasAsOf = try connection.statement("SELECT count(*) FROM pragma_table_info('decisions') WHERE name = 'as_of'")
         if try hasAsOf.step(), hasAsOf.int64(0) == 0 { try connection.execute("ALTER TABLE decisions ADD COLUMN as_of INTEGER") }
+        connection.resetActive()
+        try Self.replaceLookupIndexes(connection)
         writer = Mutex(LogConnection(connection))
         readers = SnapshotReaderPool(path: path, capacity: 2, busyTimeoutMilliseconds: 5_000)
     }
@@ -68,6 +79,7 @@ final class DecisionLogFile: Sendable {
     func insert(_ records: [DecisionRecord]) throws(PortcullisError) {
         try write { connection throws(PortcullisError) in
             let statement = try connection.statement(Self.insertQuery)
+            var postings = DecisionPostings.Builder()
             for record in records {
                 statement.reset()
                 statement.bind(1, record.id.key)
@@ -98,7 +110,64 @@ final class DecisionLogFile: Sendable {
                     statement.bind(14, nil as String?)
                 }
                 try statement.stepToEnd()
+                guard connection.changes == 1 else { continue }
+                switch record.subject {
+                case .check(let request, _):
+                    postings.add(record.id.key, .user, request.userId)
+                    postings.add(record.id.key, .resource, request.resourceId)
+                case .account(let event):
+                    postings.add(record.id.key, .user, event.userId)
+                    postings.add(record.id.key, .resource, event.userId)
+                }
             }
+            try Self.insert(postings, connection)
+        }
+    }
+
+    private static func insert(_ postings: DecisionPostings.Builder, _ connection: PreparedConnection) throws(PortcullisError) {
+        let statement = try connection.statement(insertPostingsQuery)
+        for row in postings.rows() {
+            statement.reset()
+            statement.bind(1, row.hash)
+            statement.bind(2, row.lastKey)
+            statement.bind(3, row.keys)
+            try statement.stepToEnd()
+        }
+    }
+
+    /// A log written before postings existed has an index on `user_id` and one on `resource_id`: its entries' postings
+    /// are built, in chunks of 50,000 entries, and the indexes dropped, in one transaction (a one-off, about a second per
+    /// 100,000 entries). Another process opening the file at the same time waits, then finds it done.
+    private static func replaceLookupIndexes(_ connection: PreparedConnection) throws(PortcullisError) {
+        func hasOldIndexes() throws(PortcullisError) -> Bool {
+            let statement = try connection.statement("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'decisions_user'")
+            defer { connection.resetActive() }
+            return try statement.step() && statement.int64(0) > 0
+        }
+        guard try hasOldIndexes() else { return }
+        try connection.execute("BEGIN IMMEDIATE")
+        do throws(PortcullisError) {
+            if try hasOldIndexes() {
+                let entries = try connection.statement("SELECT seq, user_id, resource_id FROM decisions ORDER BY seq")
+                var postings = DecisionPostings.Builder(), count = 0
+                while try entries.step() {
+                    postings.add(entries.int64(0), .user, entries.text(1))
+                    postings.add(entries.int64(0), .resource, entries.text(2))
+                    count += 1
+                    if count % 50_000 == 0 {
+                        try insert(postings, connection)
+                        postings = DecisionPostings.Builder()
+                    }
+                }
+                try insert(postings, connection)
+                connection.resetActive()
+                try connection.execute("DROP INDEX decisions_user; DROP INDEX IF EXISTS decisions_resource")
+            }
+            try connection.execute("COMMIT")
+        } catch {
+            connection.resetActive()
+            try? connection.execute("ROLLBACK")
+            throw error
         }
     }
 
@@ -108,8 +177,18 @@ final class DecisionLogFile: Sendable {
             let statement = try connection.statement("DELETE FROM decisions WHERE seq < ?1")
             statement.bind(1, key)
             try statement.stepToEnd()
-            return connection.changes
+            let deleted = connection.changes
+            if deleted > 0 { try Self.deletePostings(before: key, connection) }
+            return deleted
         }
+    }
+
+    /// Deletes the postings rows that list only keys below `key`. A row listing deleted entries among kept ones stays
+    /// until its last entry goes: readers skip keys whose entry is gone.
+    private static func deletePostings(before key: Int64, _ connection: PreparedConnection) throws(PortcullisError) {
+        let statement = try connection.statement("DELETE FROM decision_postings WHERE last_key < ?1")
+        statement.bind(1, key)
+        try statement.stepToEnd()
     }
 
     /// Deletes the oldest entries when the pages in use exceed `bytes`: as many as bring the data to 90 % of it, in
@@ -135,6 +214,14 @@ final class DecisionLogFile: Sendable {
             if chunk == 0 { break }
             deleted += chunk
             remaining -= chunk
+        }
+        if deleted > 0 {
+            try write { connection throws(PortcullisError) in
+                let oldest = try connection.statement("SELECT min(seq) FROM decisions")
+                let key = try oldest.step() && !oldest.isNull(0) ? oldest.int64(0) : .max
+                connection.resetActive()
+                try Self.deletePostings(before: key, connection)
+            }
         }
         if deleted > 0 { try write { connection throws(PortcullisError) in try connection.execute("PRAGMA incremental_vacuum") } }
         return deleted

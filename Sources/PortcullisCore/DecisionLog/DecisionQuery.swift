@@ -28,29 +28,59 @@ public struct DecisionQuery: Sendable, Equatable {
     /// The resource types an entry can have.
     public static let resourceTypes = ResourceType.allCases.map(\.rawValue) + [StoredDecision.accountType]
 
-    /// The statement for the filters present and its arguments, in `?N` order: `?1`, `?2` bound the key, `?3` is the
-    /// limit. One filter leads, through its index, in the order user, resource, type, outcome (the most selective
-    /// first); the others are written `+column` so that the planner never trades that index for a weaker one.
+    /// The keys a page may hold: `[low, high)`, from `since`, `until` and `cursor`.
+    var keyRange: (low: Int64, high: Int64) {
+        (since.map(DecisionID.firstKey(atOrAfter:)) ?? 0, min(cursor ?? .max, until.map(DecisionID.firstKey(atOrAfter:)) ?? .max))
+    }
+
+    /// The postings that lead the query, the user's before the resource's (the more selective first); nil when
+    /// neither filter is set and the query is one statement.
+    var postingsLookup: (kind: DecisionPostings.Kind, id: String)? {
+        if let userId { return (.user, userId) }
+        if let resourceId { return (.resource, resourceId) }
+        return nil
+    }
+
+    /// The statement of a query without a user or resource filter, and its arguments, in `?N` order: `?1`, `?2` bound
+    /// the key, `?3` is the limit. The type filter leads through its index, else the outcome filter; a second filter is
+    /// written `+column` so that the planner never trades that index for a weaker one.
     func statement() -> (sql: String, arguments: [Argument]) {
         var conditions = ["seq >= ?1", "seq < ?2"]
-        var arguments: [Argument] = [
-            .integer(since.map(DecisionID.firstKey(atOrAfter:)) ?? 0),
-            .integer(min(cursor ?? .max, until.map(DecisionID.firstKey(atOrAfter:)) ?? .max)),
-            .integer(Int64(limit)),
-        ]
+        let (low, high) = keyRange
+        var arguments: [Argument] = [.integer(low), .integer(high), .integer(Int64(limit))]
         var leading = true
-        func add(_ column: String, _ argument: Argument?) {
-            guard let argument else { return }
+        for (column, argument) in filters where column == "resource_type" || column == "allowed" {
             arguments.append(argument)
             conditions.append("\(leading ? "" : "+")\(column) = ?\(arguments.count)")
             leading = false
         }
-        add("user_id", userId.map(Argument.text))
-        add("resource_id", resourceId.map(Argument.text))
-        add("resource_type", resourceType.map(Argument.text))
-        add("allowed", allowed.map { .integer($0 ? 1 : 0) })
         let sql = "SELECT \(Self.columns) FROM decisions WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq DESC LIMIT ?3"
         return (sql, arguments)
+    }
+
+    /// The statement a postings-led query reads each listed entry with: `?1` is its key, and it returns the entry only
+    /// if it matches every filter (a postings row may list entries of another id with the same hash).
+    func entryStatement() -> (sql: String, arguments: [Argument]) {
+        var conditions = ["seq = ?1"], arguments: [Argument] = []
+        for (column, argument) in filters {
+            arguments.append(argument)
+            conditions.append("\(column) = ?\(arguments.count + 1)")
+        }
+        return ("SELECT \(Self.columns) FROM decisions WHERE \(conditions.joined(separator: " AND "))", arguments)
+    }
+
+    /// The statement reading a lookup's postings rows, newest first: `?1` the hash, `?2`, `?3` the range of their last
+    /// keys.
+    static let postingsSQL = "SELECT last_key, keys FROM decision_postings WHERE hash = ?1 AND last_key >= ?2 AND last_key < ?3 ORDER BY last_key DESC"
+
+    /// The filters set, in the order user, resource, type, outcome.
+    private var filters: [(column: String, argument: Argument)] {
+        var filters: [(String, Argument)] = []
+        if let userId { filters.append(("user_id", .text(userId))) }
+        if let resourceId { filters.append(("resource_id", .text(resourceId))) }
+        if let resourceType { filters.append(("resource_type", .text(resourceType))) }
+        if let allowed { filters.append(("allowed", .integer(allowed ? 1 : 0))) }
+        return filters
     }
 
     /// A bound value.

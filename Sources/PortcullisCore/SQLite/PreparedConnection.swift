@@ -216,6 +216,12 @@ package final class PreparedStatement {
 
     package func bool(_ column: Int32) -> Bool { sqlite3_column_int64(pointer, column) != 0 }
 
+    /// The bytes of a blob (or text) column, valid only inside `body`; empty for null.
+    package func withBytes<T>(_ column: Int32, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+        let bytes = sqlite3_column_blob(pointer, column)
+        return body(UnsafeRawBufferPointer(start: bytes, count: bytes == nil ? 0 : Int(sqlite3_column_bytes(pointer, column))))
+    }
+
     package func text(_ column: Int32) -> String? {
         guard let bytes = sqlite3_column_text(pointer, column) else { return nil }
         let count = Int(sqlite3_column_bytes(pointer, column))

@@ -1,0 +1,108 @@
+/// The decision log's per-user and per-resource lookups: for each batch the writer commits, one row per user and per
+/// resource listing the keys of that batch's entries about it ("postings"), instead of one index entry per entry.
+///
+/// An index on `user_id` takes every entry at a random place in its B-tree: about half of the writer's time per entry
+/// went there. A hot user or resource appears many times in a second's batch, so its postings row replaces many index
+/// inserts; the entry itself is an append at the end of the table.
+///
+/// A postings row is keyed by a 64-bit FNV-1a hash of the lookup (kind and id) and the largest entry key it lists; its
+/// keys are ascending, delta-encoded as LEB128 varints. Two ids with the same hash share rows, so a reader checks every
+/// entry it fetches against the query. No row spans more than `span` keys (a batch is split where it would), which lets
+/// a reader know when no later row can hold a newer entry: entries are read newest first from rows whose largest key is
+/// in `[since, before + span)`.
+enum DecisionPostings {
+    /// The widest range of entry keys one row covers: 4 s of decision ids. A batch is a second of traffic; entries that
+    /// reached the queue late, or a clock that stepped, only split a row in two.
+    static let span: Int64 = 4_000 << DecisionID.counterBits
+
+    /// What a postings row looks up.
+    enum Kind: UInt8 {
+        case user = 1, resource = 2
+    }
+
+    /// The row key of `id` looked up as `kind`.
+    static func hash(_ kind: Kind, _ id: String) -> Int64 {
+        var id = id
+        let hash = id.withUTF8 { bytes in
+            var hash: UInt64 = (0xcbf2_9ce4_8422_2325 ^ UInt64(kind.rawValue)) &* 0x100_0000_01b3
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            return hash
+        }
+        return Int64(bitPattern: hash)
+    }
+
+    /// A postings row: its lookup hash, its largest key, its keys encoded.
+    struct Row: Equatable {
+        var hash: Int64
+        var lastKey: Int64
+        var keys: [UInt8]
+    }
+
+    /// Groups one batch's entry keys by lookup and encodes them as rows.
+    struct Builder {
+        private var keys: [Int64: [Int64]] = [:]
+
+        var isEmpty: Bool { keys.isEmpty }
+
+        /// Lists entry `key` under `id` looked up as `kind` (nothing for a nil id).
+        mutating func add(_ key: Int64, _ kind: Kind, _ id: String?) {
+            guard let id else { return }
+            keys[DecisionPostings.hash(kind, id), default: []].append(key)
+        }
+
+        /// The rows: per lookup, its keys ascending, cut wherever a row would cover more than `span`.
+        func rows() -> [Row] {
+            var rows: [Row] = []
+            rows.reserveCapacity(keys.count)
+            for (hash, list) in keys {
+                var list = list
+                if !Self.isAscending(list) { list.sort() }
+                var start = 0
+                for index in 1...list.count where index == list.count || list[index] - list[start] > DecisionPostings.span {
+                    rows.append(Row(hash: hash, lastKey: list[index - 1], keys: DecisionPostings.encode(list[start..<index])))
+                    start = index
+                }
+            }
+            return rows
+        }
+
+        private static func isAscending(_ list: [Int64]) -> Bool {
+            zip(list, list.dropFirst()).allSatisfy { $0 < $1 }
+        }
+    }
+
+    /// Ascending keys as LEB128 varints: the first key, then each difference from the one before.
+    static func encode(_ keys: ArraySlice<Int64>) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(9 + keys.count * 3)
+        var previous: Int64 = 0
+        for key in keys {
+            var value = UInt64(bitPattern: key &- previous)
+            previous = key
+            while value >= 0x80 {
+                bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+                value >>= 7
+            }
+            bytes.append(UInt8(value))
+        }
+        return bytes
+    }
+
+    /// The keys `encode` wrote; a truncated or overlong varint ends the list where it starts.
+    static func decode(_ bytes: UnsafeRawBufferPointer) -> [Int64] {
+        var keys: [Int64] = []
+        var value: UInt64 = 0, shift: UInt64 = 0, previous: Int64 = 0
+        for byte in bytes {
+            guard shift < 64 else { break }
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 != 0 {
+                shift += 7
+                continue
+            }
+            previous = previous &+ Int64(bitPattern: value)
+            keys.append(previous)
+            (value, shift) = (0, 0)
+        }
+        return keys
+    }
+}
