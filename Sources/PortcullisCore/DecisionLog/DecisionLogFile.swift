@@ -7,10 +7,9 @@ import Synchronization
 ///
 /// WAL with `synchronous=NORMAL`: a power loss may cost the last batches, never the file. One row per entry, keyed by
 /// the id's `key` (time, then counter), so newest-first pages, `since`/`until` and `cursor` are ranges of the primary
-/// key, and each entry is an append. The user and resource filters of `GET /api/v1/audit/decisions` read
-/// `decision_postings` (one row per user and per resource per batch, `DecisionPostings`), the type and outcome filters
-/// an index each (`DecisionLogQueryPlanTests` proves none scans). `auto_vacuum` is incremental, so the size cap gives
-/// pages back to the file system.
+/// key, and each entry is an append. The filters of `GET /api/v1/audit/decisions` read `decision_postings` (one row
+/// per user, resource, type and outcome per batch, `DecisionPostings`); `DecisionLogQueryPlanTests` proves none scans.
+/// `auto_vacuum` is incremental, so the size cap gives pages back to the file system.
 final class DecisionLogFile: Sendable {
     let path: String
     private let writer: Mutex<LogConnection>
@@ -33,8 +32,6 @@ final class DecisionLogFile: Sendable {
             client_address TEXT,
             as_of          INTEGER
         );
-        CREATE INDEX IF NOT EXISTS decisions_type ON decisions (resource_type);
-        CREATE INDEX IF NOT EXISTS decisions_allowed ON decisions (allowed);
         CREATE TABLE IF NOT EXISTS decision_postings (
             hash     INTEGER NOT NULL,
             last_key INTEGER NOT NULL,
@@ -112,12 +109,12 @@ final class DecisionLogFile: Sendable {
                 try statement.stepToEnd()
                 guard connection.changes == 1 else { continue }
                 switch record.subject {
-                case .check(let request, _):
-                    postings.add(record.id.key, .user, request.userId)
-                    postings.add(record.id.key, .resource, request.resourceId)
+                case .check(let request, let decision):
+                    postings.add(record.id.key, user: request.userId, resource: request.resourceId, type: request.resourceType.rawValue,
+                                 allowed: decision.allowed)
                 case .account(let event):
-                    postings.add(record.id.key, .user, event.userId)
-                    postings.add(record.id.key, .resource, event.userId)
+                    postings.add(record.id.key, user: event.userId, resource: event.userId, type: StoredDecision.accountType,
+                                 allowed: event.allowed)
                 }
             }
             try Self.insert(postings, connection)
@@ -135,12 +132,15 @@ final class DecisionLogFile: Sendable {
         }
     }
 
-    /// A log written before postings existed has an index on `user_id` and one on `resource_id`: its entries' postings
-    /// are built, in chunks of 50,000 entries, and the indexes dropped, in one transaction (a one-off, about a second per
-    /// 100,000 entries). Another process opening the file at the same time waits, then finds it done.
+    /// A log written before postings existed has an index per filter: its entries' postings are built, in chunks of
+    /// 50,000 entries, and the indexes dropped, in one transaction (a one-off, about a second per 100,000 entries).
+    /// Another process opening the file at the same time waits, then finds it done.
     private static func replaceLookupIndexes(_ connection: PreparedConnection) throws(PortcullisError) {
         func hasOldIndexes() throws(PortcullisError) -> Bool {
-            let statement = try connection.statement("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'decisions_user'")
+            let statement = try connection.statement("""
+                SELECT count(*) FROM sqlite_schema
+                WHERE type = 'index' AND name IN ('decisions_user', 'decisions_resource', 'decisions_type', 'decisions_allowed')
+                """)
             defer { connection.resetActive() }
             return try statement.step() && statement.int64(0) > 0
         }
@@ -148,11 +148,12 @@ final class DecisionLogFile: Sendable {
         try connection.execute("BEGIN IMMEDIATE")
         do throws(PortcullisError) {
             if try hasOldIndexes() {
-                let entries = try connection.statement("SELECT seq, user_id, resource_id FROM decisions ORDER BY seq")
+                try connection.execute("DELETE FROM decision_postings")
+                let entries = try connection.statement("SELECT seq, user_id, resource_id, resource_type, allowed FROM decisions ORDER BY seq")
                 var postings = DecisionPostings.Builder(), count = 0
                 while try entries.step() {
-                    postings.add(entries.int64(0), .user, entries.text(1))
-                    postings.add(entries.int64(0), .resource, entries.text(2))
+                    postings.add(entries.int64(0), user: entries.text(1), resource: entries.text(2), type: entries.text(3) ?? "",
+                                 allowed: entries.bool(4))
                     count += 1
                     if count % 50_000 == 0 {
                         try insert(postings, connection)
@@ -161,7 +162,10 @@ final class DecisionLogFile: Sendable {
                 }
                 try insert(postings, connection)
                 connection.resetActive()
-                try connection.execute("DROP INDEX decisions_user; DROP INDEX IF EXISTS decisions_resource")
+                try connection.execute("""
+                    DROP INDEX IF EXISTS decisions_user; DROP INDEX IF EXISTS decisions_resource;
+                    DROP INDEX IF EXISTS decisions_type; DROP INDEX IF EXISTS decisions_allowed
+                    """)
             }
             try connection.execute("COMMIT")
         } catch {

@@ -1,9 +1,10 @@
-/// The decision log's per-user and per-resource lookups: for each batch the writer commits, one row per user and per
-/// resource listing the keys of that batch's entries about it ("postings"), instead of one index entry per entry.
+/// The decision log's filters: for each batch the writer commits, one row per user, resource, resource type and outcome
+/// listing the keys of that batch's entries with it ("postings"), instead of one index entry per entry and filter.
 ///
-/// An index on `user_id` takes every entry at a random place in its B-tree: about half of the writer's time per entry
-/// went there. A hot user or resource appears many times in a second's batch, so its postings row replaces many index
-/// inserts; the entry itself is an append at the end of the table.
+/// An index on `user_id` takes every entry at a random place in its B-tree: the user and resource indexes took about
+/// half of the writer's time per entry, the type and outcome indexes a sixth more. A hot user or resource appears many
+/// times in a second's batch, a type or an outcome thousands of times, so one postings row replaces many index inserts;
+/// the entry itself is an append at the end of the table.
 ///
 /// A postings row is keyed by a 64-bit FNV-1a hash of the lookup (kind and id) and the largest entry key it lists; its
 /// keys are ascending, delta-encoded as LEB128 varints. Two ids with the same hash share rows, so a reader checks every
@@ -15,10 +16,13 @@ enum DecisionPostings {
     /// reached the queue late, or a clock that stepped, only split a row in two.
     static let span: Int64 = 4_000 << DecisionID.counterBits
 
-    /// What a postings row looks up.
+    /// What a postings row looks up: a user id, a resource id, a resource type (or `account`), an outcome.
     enum Kind: UInt8 {
-        case user = 1, resource = 2
+        case user = 1, resource = 2, type = 3, outcome = 4
     }
+
+    /// The id an outcome is looked up by.
+    static func outcome(_ allowed: Bool) -> String { allowed ? "allowed" : "denied" }
 
     /// The row key of `id` looked up as `kind`.
     static func hash(_ kind: Kind, _ id: String) -> Int64 {
@@ -44,10 +48,18 @@ enum DecisionPostings {
 
         var isEmpty: Bool { keys.isEmpty }
 
-        /// Lists entry `key` under `id` looked up as `kind` (nothing for a nil id).
-        mutating func add(_ key: Int64, _ kind: Kind, _ id: String?) {
-            guard let id else { return }
-            keys[DecisionPostings.hash(kind, id), default: []].append(key)
+        /// Lists entry `key` under its user and resource (when it has them), its type and its outcome.
+        mutating func add(_ key: Int64, user: String?, resource: String?, type: String, allowed: Bool) {
+            if let user { add(key, DecisionPostings.hash(.user, user)) }
+            if let resource { add(key, DecisionPostings.hash(.resource, resource)) }
+            add(key, DecisionPostings.hash(.type, type))
+            add(key, allowed ? Self.allowed : Self.denied)
+        }
+
+        private static let allowed = DecisionPostings.hash(.outcome, outcome(true)), denied = DecisionPostings.hash(.outcome, outcome(false))
+
+        private mutating func add(_ key: Int64, _ hash: Int64) {
+            keys[hash, default: []].append(key)
         }
 
         /// The rows: per lookup, its keys ascending, cut wherever a row would cover more than `span`.

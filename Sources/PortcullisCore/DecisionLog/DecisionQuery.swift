@@ -33,29 +33,21 @@ public struct DecisionQuery: Sendable, Equatable {
         (since.map(DecisionID.firstKey(atOrAfter:)) ?? 0, min(cursor ?? .max, until.map(DecisionID.firstKey(atOrAfter:)) ?? .max))
     }
 
-    /// The postings that lead the query, the user's before the resource's (the more selective first); nil when
-    /// neither filter is set and the query is one statement.
+    /// The postings that lead the query, in the order user, resource, type, outcome (the most selective first); nil
+    /// when no filter is set and the query is one range of keys.
     var postingsLookup: (kind: DecisionPostings.Kind, id: String)? {
         if let userId { return (.user, userId) }
         if let resourceId { return (.resource, resourceId) }
+        if let resourceType { return (.type, resourceType) }
+        if let allowed { return (.outcome, DecisionPostings.outcome(allowed)) }
         return nil
     }
 
-    /// The statement of a query without a user or resource filter, and its arguments, in `?N` order: `?1`, `?2` bound
-    /// the key, `?3` is the limit. The type filter leads through its index, else the outcome filter; a second filter is
-    /// written `+column` so that the planner never trades that index for a weaker one.
+    /// The statement of a query without filters, and its arguments: `?1`, `?2` bound the key, `?3` is the limit.
     func statement() -> (sql: String, arguments: [Argument]) {
-        var conditions = ["seq >= ?1", "seq < ?2"]
         let (low, high) = keyRange
-        var arguments: [Argument] = [.integer(low), .integer(high), .integer(Int64(limit))]
-        var leading = true
-        for (column, argument) in filters where column == "resource_type" || column == "allowed" {
-            arguments.append(argument)
-            conditions.append("\(leading ? "" : "+")\(column) = ?\(arguments.count)")
-            leading = false
-        }
-        let sql = "SELECT \(Self.columns) FROM decisions WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq DESC LIMIT ?3"
-        return (sql, arguments)
+        return ("SELECT \(Self.columns) FROM decisions WHERE seq >= ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+                [.integer(low), .integer(high), .integer(Int64(limit))])
     }
 
     /// The statement a postings-led query reads each listed entry with: `?1` is its key, and it returns the entry only
