@@ -136,41 +136,46 @@ enum DecisionJSON {
     /// The result object of SPEC section 4; `check` adds what the question asked for: `as_of` for a what-if check and
     /// `"consistency": "bounded"` for a `minimize_latency` one.
     static func write(_ decision: Decision, id: DecisionID, tookMicroseconds: Int64, for check: CheckRequest, into buffer: inout ByteBuffer) {
-        buffer.writeStaticString(#"{"allowed":"#)
-        if decision.allowed { buffer.writeStaticString("true") } else { buffer.writeStaticString("false") }
-        buffer.writeStaticString(#","reason":""#)
-        buffer.writeJSONEscaped(decision.reason.code)
-        buffer.writeStaticString(#"","cache":""#)
-        buffer.writeString(decision.cacheLayer.rawValue)
-        buffer.writeStaticString(#"","took_us":"#)
-        buffer.writeDecimal(tookMicroseconds)
-        buffer.writeStaticString(#","revision":"#)
-        buffer.writeDecimal(decision.revision)
-        buffer.writeStaticString(#","decision_id":""#)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: DecisionID.textLength) { raw in
-            id.writeText(into: UnsafeMutableBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: raw.count))
+        let asOf = check.asOf.map { Timestamp.format(epochMilliseconds: $0) }
+        var capacity = 256 + ByteWriter.escapedBound(decision.reason.code) + decision.cacheLayer.rawValue.utf8.count + (asOf?.utf8.count ?? 0)
+        for step in decision.explanation ?? [] {
+            capacity += 40 + ByteWriter.escapedBound(step.rule) + step.outcome.rawValue.utf8.count + ByteWriter.escapedBound(step.detail)
         }
-        buffer.writeStaticString("\"")
-        if let asOf = check.asOf {
-            buffer.writeStaticString(#","as_of":""#)
-            buffer.writeString(Timestamp.format(epochMilliseconds: asOf))
-            buffer.writeStaticString("\"")
-        }
-        if check.consistency == .minimizeLatency { buffer.writeStaticString(#","consistency":"bounded""#) }
-        if let explanation = decision.explanation {
-            buffer.writeStaticString(#","explanation":["#)
-            for (index, step) in explanation.enumerated() {
-                buffer.writeStaticString(index == 0 ? #"{"rule":""# : #",{"rule":""#)
-                buffer.writeJSONEscaped(step.rule)
-                buffer.writeStaticString(#"","outcome":""#)
-                buffer.writeString(step.outcome.rawValue)
-                buffer.writeStaticString(#"","detail":""#)
-                buffer.writeJSONEscaped(step.detail)
-                buffer.writeStaticString("\"}")
+        ByteWriter.write(into: &buffer, capacity: capacity) { json in
+            json.write(#"{"allowed":"#)
+            if decision.allowed { json.write("true") } else { json.write("false") }
+            json.write(#","reason":""#)
+            json.writeJSONEscaped(decision.reason.code)
+            json.write(#"","cache":""#)
+            json.write(decision.cacheLayer.rawValue)
+            json.write(#"","took_us":"#)
+            json.writeDecimal(tookMicroseconds)
+            json.write(#","revision":"#)
+            json.writeDecimal(decision.revision)
+            json.write(#","decision_id":""#)
+            json.write(id)
+            json.write(UInt8(ascii: "\""))
+            if let asOf {
+                json.write(#","as_of":""#)
+                json.write(asOf)
+                json.write(UInt8(ascii: "\""))
             }
-            buffer.writeStaticString("]")
+            if check.consistency == .minimizeLatency { json.write(#","consistency":"bounded""#) }
+            if let explanation = decision.explanation {
+                json.write(#","explanation":["#)
+                for (index, step) in explanation.enumerated() {
+                    json.write(index == 0 ? #"{"rule":""# : #",{"rule":""#)
+                    json.writeJSONEscaped(step.rule)
+                    json.write(#"","outcome":""#)
+                    json.write(step.outcome.rawValue)
+                    json.write(#"","detail":""#)
+                    json.writeJSONEscaped(step.detail)
+                    json.write("\"}")
+                }
+                json.write(UInt8(ascii: "]"))
+            }
+            json.write(UInt8(ascii: "}"))
         }
-        buffer.writeStaticString("}")
     }
 
     /// A batch's answer, `{"results":[…]}`, the results in the order of the checks.
@@ -188,42 +193,19 @@ enum DecisionJSON {
 extension ByteBuffer {
     /// `value` in decimal ASCII, written without a `String` in between.
     mutating func writeDecimal(_ value: Int64) {
-        if value < 0 { writeStaticString("-") }
-        var magnitude = value.magnitude
-        var digits = 1
-        var rest = magnitude / 10
-        while rest > 0 {
-            digits += 1
-            rest /= 10
-        }
-        writeWithUnsafeMutableBytes(minimumWritableBytes: digits) { raw in
-            var index = digits
-            repeat {
-                index -= 1
-                raw[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while index > 0
-            return digits
-        }
+        ByteWriter.write(into: &self, capacity: 20) { $0.writeDecimal(value) }
     }
 
-    /// `text` as the inside of a JSON string: `"` and `\` escaped, a newline as `\n`, other control characters as
-    /// `\u00XX`; everything else (UTF-8 included) as it is.
+    /// `text` as the inside of a JSON string (`ByteWriter.writeJSONEscaped`).
     mutating func writeJSONEscaped(_ text: String) {
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) else {
-            writeString(text)
-            return
-        }
-        let hex = Array("0123456789abcdef".utf8)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): writeStaticString("\\\"")
-            case UInt8(ascii: "\\"): writeStaticString("\\\\")
-            case UInt8(ascii: "\n"): writeStaticString("\\n")
-            case 0..<0x20: writeBytes([UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: writeInteger(byte)
-            }
-        }
+        ByteWriter.write(into: &self, capacity: ByteWriter.escapedBound(text)) { $0.writeJSONEscaped(text) }
     }
 }
 
+extension ByteWriter {
+    /// A decision id's 24 hex digits.
+    mutating func write(_ id: DecisionID) {
+        let target = reserve(DecisionID.textLength)
+        id.writeText(into: UnsafeMutableBufferPointer(start: target, count: DecisionID.textLength))
+    }
+}

@@ -46,13 +46,6 @@ enum ResponseTime {
 extension ByteBuffer {
     /// `X-Response-Time`'s value (`0.184ms`) written straight into the buffer: the fast path formats no `String`.
     mutating func writeResponseTime(nanoseconds: Int64) {
-        let thousandths = Int64((Double(nanoseconds) / 1e3).rounded())
-        writeDecimal(thousandths / 1000)
-        let fraction = thousandths % 1000
-        writeInteger(UInt8(ascii: "."))
-        writeInteger(UInt8(ascii: "0") + UInt8(fraction / 100))
-        writeInteger(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
-        writeInteger(UInt8(ascii: "0") + UInt8(fraction % 10))
-        writeStaticString("ms")
+        ByteWriter.write(into: &self, capacity: 26) { $0.writeResponseTime(nanoseconds: nanoseconds) }
     }
 }
