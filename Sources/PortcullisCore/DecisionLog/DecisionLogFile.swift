@@ -38,7 +38,7 @@ final class DecisionLogFile: Sendable {
             keys     BLOB NOT NULL,
             PRIMARY KEY (hash, last_key)
         ) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS decision_postings_age ON decision_postings (last_key);
+        DROP INDEX IF EXISTS decision_postings_age;
         """
 
     private static let insertPostingsQuery = StatementKey("INSERT INTO decision_postings (hash, last_key, keys) VALUES (?1, ?2, ?3)")
@@ -121,13 +121,13 @@ final class DecisionLogFile: Sendable {
         }
     }
 
-    private static func insert(_ postings: DecisionPostings.Builder, _ connection: PreparedConnection) throws(PortcullisError) {
+    private static func insert(_ postings: consuming DecisionPostings.Builder, _ connection: PreparedConnection) throws(PortcullisError) {
         let statement = try connection.statement(insertPostingsQuery)
-        for row in postings.rows() {
+        try postings.forEachRow { (hash, lastKey, keys) throws(PortcullisError) in
             statement.reset()
-            statement.bind(1, row.hash)
-            statement.bind(2, row.lastKey)
-            statement.bind(3, row.keys)
+            statement.bind(1, hash)
+            statement.bind(2, lastKey)
+            statement.bind(3, keys)
             try statement.stepToEnd()
         }
     }
@@ -178,21 +178,37 @@ final class DecisionLogFile: Sendable {
     /// Deletes every entry whose key is below `key` (older than its time). Returns how many.
     func delete(before key: Int64) throws(PortcullisError) -> Int {
         try write { connection throws(PortcullisError) in
-            let statement = try connection.statement("DELETE FROM decisions WHERE seq < ?1")
-            statement.bind(1, key)
-            try statement.stepToEnd()
-            let deleted = connection.changes
-            if deleted > 0 { try Self.deletePostings(before: key, connection) }
-            return deleted
+            try Self.deleteEntries(before: key, connection)
         }
     }
 
-    /// Deletes the postings rows that list only keys below `key`. A row listing deleted entries among kept ones stays
-    /// until its last entry goes: readers skip keys whose entry is gone.
-    private static func deletePostings(before key: Int64, _ connection: PreparedConnection) throws(PortcullisError) {
-        let statement = try connection.statement("DELETE FROM decision_postings WHERE last_key < ?1")
-        statement.bind(1, key)
-        try statement.stepToEnd()
+    /// Deletes the entries below `key` and the postings rows that list only such entries: for each user, resource,
+    /// type and outcome of a deleted entry, its rows ending below `key` (a range of the primary key; no index by age
+    /// is kept, since it would cost every row an insert). A row listing deleted entries among kept ones stays until
+    /// its last entry goes: readers skip keys whose entry is gone. Returns how many entries went.
+    private static func deleteEntries(before key: Int64, _ connection: PreparedConnection) throws(PortcullisError) -> Int {
+        let deleting = try connection.statement("SELECT user_id, resource_id, resource_type, allowed FROM decisions WHERE seq < ?1")
+        deleting.bind(1, key)
+        var hashes = Set<Int64>()
+        while try deleting.step() {
+            if let user = deleting.text(0) { hashes.insert(DecisionPostings.hash(.user, user)) }
+            if let resource = deleting.text(1) { hashes.insert(DecisionPostings.hash(.resource, resource)) }
+            hashes.insert(DecisionPostings.hash(.type, deleting.text(2) ?? ""))
+            hashes.insert(DecisionPostings.hash(.outcome, DecisionPostings.outcome(deleting.bool(3))))
+        }
+        deleting.reset()
+        let entries = try connection.statement("DELETE FROM decisions WHERE seq < ?1")
+        entries.bind(1, key)
+        try entries.stepToEnd()
+        let deleted = connection.changes
+        let rows = try connection.statement("DELETE FROM decision_postings WHERE hash = ?1 AND last_key < ?2")
+        for hash in hashes {
+            rows.reset()
+            rows.bind(1, hash)
+            rows.bind(2, key)
+            try rows.stepToEnd()
+        }
+        return deleted
     }
 
     /// Deletes the oldest entries when the pages in use exceed `bytes`: as many as bring the data to 90 % of it, in
@@ -210,22 +226,17 @@ final class DecisionLogFile: Sendable {
         var remaining = rows - Int(Double(rows) * Double(bytes) * 0.9 / Double(used)), deleted = 0
         while remaining > 0 {
             let chunk = try write { connection throws(PortcullisError) -> Int in
-                let statement = try connection.statement("DELETE FROM decisions WHERE seq IN (SELECT seq FROM decisions ORDER BY seq LIMIT ?1)")
-                statement.bind(1, Int64(min(remaining, 10_000)))
-                try statement.stepToEnd()
-                return connection.changes
+                // The key after the chunk's last: everything below it goes.
+                let boundary = try connection.statement("SELECT seq + 1 FROM decisions ORDER BY seq LIMIT 1 OFFSET ?1")
+                boundary.bind(1, Int64(min(remaining, 10_000) - 1))
+                guard try boundary.step() else { return 0 }
+                let key = boundary.int64(0)
+                boundary.reset()
+                return try Self.deleteEntries(before: key, connection)
             }
             if chunk == 0 { break }
             deleted += chunk
             remaining -= chunk
-        }
-        if deleted > 0 {
-            try write { connection throws(PortcullisError) in
-                let oldest = try connection.statement("SELECT min(seq) FROM decisions")
-                let key = try oldest.step() && !oldest.isNull(0) ? oldest.int64(0) : .max
-                connection.resetActive()
-                try Self.deletePostings(before: key, connection)
-            }
         }
         if deleted > 0 { try write { connection throws(PortcullisError) in try connection.execute("PRAGMA incremental_vacuum") } }
         return deleted

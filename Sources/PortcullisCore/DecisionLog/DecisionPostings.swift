@@ -42,51 +42,51 @@ enum DecisionPostings {
         var keys: [UInt8]
     }
 
-    /// Groups one batch's entry keys by lookup and encodes them as rows.
+    /// Groups one batch's entry keys by lookup and encodes them as rows: one flat array of (hash, key) pairs, sorted
+    /// once, so a batch costs a sort and no allocation per row.
     struct Builder {
-        private var keys: [Int64: [Int64]] = [:]
+        private var pairs: [(hash: Int64, key: Int64)] = []
 
-        var isEmpty: Bool { keys.isEmpty }
+        var isEmpty: Bool { pairs.isEmpty }
 
         /// Lists entry `key` under its user and resource (when it has them), its type and its outcome.
         mutating func add(_ key: Int64, user: String?, resource: String?, type: String, allowed: Bool) {
-            if let user { add(key, DecisionPostings.hash(.user, user)) }
-            if let resource { add(key, DecisionPostings.hash(.resource, resource)) }
-            add(key, DecisionPostings.hash(.type, type))
-            add(key, allowed ? Self.allowed : Self.denied)
+            if let user { pairs.append((DecisionPostings.hash(.user, user), key)) }
+            if let resource { pairs.append((DecisionPostings.hash(.resource, resource), key)) }
+            pairs.append((DecisionPostings.hash(.type, type), key))
+            pairs.append((allowed ? Self.allowed : Self.denied, key))
         }
 
         private static let allowed = DecisionPostings.hash(.outcome, outcome(true)), denied = DecisionPostings.hash(.outcome, outcome(false))
 
-        private mutating func add(_ key: Int64, _ hash: Int64) {
-            keys[hash, default: []].append(key)
-        }
-
-        /// The rows: per lookup, its keys ascending, cut wherever a row would cover more than `span`.
-        func rows() -> [Row] {
-            var rows: [Row] = []
-            rows.reserveCapacity(keys.count)
-            for (hash, list) in keys {
-                var list = list
-                if !Self.isAscending(list) { list.sort() }
-                var start = 0
-                for index in 1...list.count where index == list.count || list[index] - list[start] > DecisionPostings.span {
-                    rows.append(Row(hash: hash, lastKey: list[index - 1], keys: DecisionPostings.encode(list[start..<index])))
-                    start = index
+        /// Calls `body` with each row: per lookup, its keys ascending, cut wherever a row would cover more than `span`.
+        /// The encoded keys are valid only inside `body`.
+        mutating func forEachRow<E: Error>(_ body: (_ hash: Int64, _ lastKey: Int64, _ keys: [UInt8]) throws(E) -> Void) throws(E) {
+            pairs.sort { $0.hash != $1.hash ? $0.hash < $1.hash : $0.key < $1.key }
+            var encoded: [UInt8] = []
+            var start = 0
+            for index in pairs.indices {
+                let next = index + 1
+                if next < pairs.count && pairs[next].hash == pairs[start].hash && pairs[next].key - pairs[start].key <= DecisionPostings.span {
+                    continue
                 }
+                encoded.removeAll(keepingCapacity: true)
+                DecisionPostings.encode(pairs[start..<next].lazy.map(\.key), into: &encoded)
+                try body(pairs[start].hash, pairs[index].key, encoded)
+                start = next
             }
-            return rows
         }
 
-        private static func isAscending(_ list: [Int64]) -> Bool {
-            zip(list, list.dropFirst()).allSatisfy { $0 < $1 }
+        /// The rows, for tests.
+        mutating func rows() -> [Row] {
+            var rows: [Row] = []
+            forEachRow { hash, lastKey, keys in rows.append(Row(hash: hash, lastKey: lastKey, keys: keys)) }
+            return rows
         }
     }
 
     /// Ascending keys as LEB128 varints: the first key, then each difference from the one before.
-    static func encode(_ keys: ArraySlice<Int64>) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(9 + keys.count * 3)
+    static func encode(_ keys: some Sequence<Int64>, into bytes: inout [UInt8]) {
         var previous: Int64 = 0
         for key in keys {
             var value = UInt64(bitPattern: key &- previous)
@@ -97,6 +97,12 @@ enum DecisionPostings {
             }
             bytes.append(UInt8(value))
         }
+    }
+
+    /// `keys` encoded (`encode(_:into:)`).
+    static func encode(_ keys: some Sequence<Int64>) -> [UInt8] {
+        var bytes: [UInt8] = []
+        encode(keys, into: &bytes)
         return bytes
     }
 

@@ -151,6 +151,24 @@ struct DecisionPostingsTests {
         #expect(try fixture.entries { $0.userId = "u1" }.map(\.decisionId) == [recent.text])
     }
 
+    @Test("after a size-cap sweep every postings row still ends at a kept entry: the rows of deleted entries went")
+    func capSweep() throws {
+        let fixture = try DecisionLogTests.Fixture { ($0.mode, $0.maxBytes, $0.queueCapacity) = (.all, 128 * 1024, 10_000) }
+        for batch in 0..<6 {
+            for index in 0..<500 { fixture.check("user-\(batch)-\(index % 50)", "generation-\(batch)-\(index)", allowed: index % 4 == 0) }
+            try fixture.log.flush()
+            fixture.clock.advance(seconds: 1)
+        }
+        let before = try postingsRows(fixture.path)
+        #expect(try fixture.log.sweep() > 500)
+        #expect(try postingsRows(fixture.path) < before)
+        let connection = try PreparedConnection(path: fixture.path, busyTimeoutMilliseconds: 5_000, readOnly: true)
+        let orphans = try connection.statement("SELECT count(*) FROM decision_postings WHERE last_key NOT IN (SELECT seq FROM decisions)")
+        #expect(try orphans.step() && orphans.int64(0) == 0)
+        #expect(try fixture.entries { $0.userId = "user-0-1" }.isEmpty)
+        #expect(try fixture.entries { $0.userId = "user-5-1" }.count == 10)
+    }
+
     @Test("a log written with the earlier index per filter gets postings for its entries, and the indexes go")
     func earlierLog() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-postings-\(UUID().uuidString)")
