@@ -282,12 +282,15 @@ enum DecisionCodec {
     }
 
     /// Nil for anything else, including the payloads of versions that kept no rule path (the entry is then recomputed).
+    /// Read over the payload's contiguous UTF-8 with integer indices: it runs on every cache hit.
     static func decode(_ payload: String) -> Decision? {
-        let text = Substring(payload)
-        guard text.utf8.count > 2, let bar = text.utf8.dropFirst(2).firstIndex(of: UInt8(ascii: "|")),
-              let reason = Reason(code: String(text[text.index(text.startIndex, offsetBy: 2)..<bar])),
-              let path = RulePath(encoded: text[text.index(after: bar)...])
-        else { return nil }
-        return Decision(allowed: text.utf8.first == UInt8(ascii: "1"), reason: reason, revision: 0, rulePath: path)
+        var payload = payload
+        return payload.withUTF8 { bytes -> Decision? in
+            guard bytes.count > 2, let bar = bytes[2...].firstIndex(of: UInt8(ascii: "|")),
+                  let reason = Reason(code: UnsafeBufferPointer(rebasing: bytes[2..<bar])),
+                  let path = RulePath(encoded: UnsafeBufferPointer(rebasing: bytes[(bar + 1)...]))
+            else { return nil }
+            return Decision(allowed: bytes[0] == UInt8(ascii: "1"), reason: reason, revision: 0, rulePath: path)
+        }
     }
 }

@@ -35,6 +35,21 @@ public enum Reason: Sendable, Equatable {
         }
     }
 
+    /// `init?(code:)` from the code's UTF-8: the fixed codes compared as bytes, no `String` made for them.
+    public init?(code bytes: UnsafeBufferPointer<UInt8>) {
+        for reason in Self.fixedCodes {
+            var code = reason.code
+            if code.withUTF8({ $0.elementsEqual(bytes) }) {
+                self = reason
+                return
+            }
+        }
+        self.init(code: String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// The reasons whose code names no role or action, the most frequent first.
+    private static let fixedCodes: [Reason] = [.noGrant, .owner, .admin, .projectOwner, .publicProject, .notFound, .userInactive]
+
     /// The spec's reason string (`owner`, `team_role:editor`, …), as responses carry it and `init?(code:)` reads it back.
     public var code: String {
         switch self {

@@ -90,17 +90,21 @@ public struct RulePath: Sendable, Hashable {
     /// Reads `encoded` back; nil for text it did not write. Byte by byte, without dictionaries: a cached answer is
     /// decoded on every hit.
     public init?(encoded text: Substring) {
-        let bytes = text.utf8
-        var index = bytes.startIndex
-        while index != bytes.endIndex, bytes[index] != UInt8(ascii: ".") {
+        var text = text
+        guard let path = text.withUTF8({ Self(encoded: $0) }) else { return nil }
+        self = path
+    }
+
+    /// Reads the UTF-8 of `encoded` back, with integer indices into contiguous bytes (no `String.Index` steps).
+    public init?(encoded bytes: UnsafeBufferPointer<UInt8>) {
+        var index = 0
+        while index < bytes.count, bytes[index] != UInt8(ascii: ".") {
             guard count < Self.capacity, bytes[index] > 64, let step = RuleStep(rawValue: bytes[index] - 64) else { return nil }
             append(step)
-            index = bytes.index(after: index)
+            index += 1
         }
-        guard index != bytes.endIndex else { return nil }
-        index = bytes.index(after: index)
-        guard index != bytes.endIndex else { return nil }
-        switch bytes[index] {
+        guard index + 2 < bytes.count else { return nil }
+        switch bytes[index + 1] {
         case UInt8(ascii: "o"): role = .owner
         case UInt8(ascii: "a"): role = .admin
         case UInt8(ascii: "e"): role = .editor
@@ -108,23 +112,20 @@ public struct RulePath: Sendable, Hashable {
         case UInt8(ascii: "-"): role = nil
         default: return nil
         }
-        index = bytes.index(after: index)
-        guard index != bytes.endIndex else { return nil }
-        switch bytes[index] {
+        switch bytes[index + 2] {
         case UInt8(ascii: "p"): visibility = .private
         case UInt8(ascii: "t"): visibility = .team
         case UInt8(ascii: "u"): visibility = .public
         case UInt8(ascii: "-"): visibility = nil
         default: return nil
         }
-        index = bytes.index(after: index)
-        var rest = text[index...]
-        if let at = rest.utf8.lastIndex(of: UInt8(ascii: "@")) {
-            guard let bound = Int64(rest[rest.index(after: at)...]) else { return nil }
+        var rest = UnsafeBufferPointer(rebasing: bytes[(index + 3)...])
+        if let at = rest.lastIndex(of: UInt8(ascii: "@")) {
+            guard let bound = Int64(String(decoding: UnsafeBufferPointer(rebasing: rest[(at + 1)...]), as: UTF8.self)) else { return nil }
             self.bound = bound
-            rest = rest[..<at]
+            rest = UnsafeBufferPointer(rebasing: rest[..<at])
         }
-        teamId = rest.isEmpty ? nil : String(rest)
+        teamId = rest.isEmpty ? nil : String(decoding: rest, as: UTF8.self)
     }
 
     private static func letter(_ role: TeamRole?) -> UInt8 {
