@@ -16,9 +16,9 @@ extension DecisionLogFile {
         return (items, items.count == query.limit ? items.last?.key : nil)
     }
 
-    /// A page led by a user's or resource's postings. Rows are read newest first; a key listed is final once the next
-    /// row's last key is below it (no row covers more than `DecisionPostings.span`, so no later row can list a newer
-    /// one), and is then read and checked against every filter. Stops at `limit` entries.
+    /// A page led by one filter's postings (`DecisionQuery.postingsLookup`). Rows are read newest first; a key listed
+    /// is final once the next row's last key is below it (no row covers more than `DecisionPostings.span`, so no later
+    /// row can list a newer one), and is then read and checked against every filter. Stops at `limit` entries.
     private static func page(_ query: DecisionQuery, through lookup: (kind: DecisionPostings.Kind, id: String),
                              _ connection: PreparedConnection) throws(PortcullisError) -> [StoredDecision] {
         let (low, high) = query.keyRange

@@ -38,7 +38,6 @@ final class DecisionLogFile: Sendable {
             keys     BLOB NOT NULL,
             PRIMARY KEY (hash, last_key)
         ) WITHOUT ROWID;
-        DROP INDEX IF EXISTS decision_postings_age;
         """
 
     private static let insertPostingsQuery = StatementKey("INSERT INTO decision_postings (hash, last_key, keys) VALUES (?1, ?2, ?3)")
