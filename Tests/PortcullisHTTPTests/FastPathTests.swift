@@ -2,6 +2,8 @@ import Foundation
 import PortcullisTestSupport
 import Testing
 
+@testable import PortcullisHTTP
+
 /// The event-loop fast path keeps the full path's contract: same answers, same headers, same counts, same order.
 @Suite("Fast path: cached checks answered on the event loop")
 struct FastPathTests {
@@ -42,6 +44,21 @@ struct FastPathTests {
         #expect(fast.headers == full.headers, "header names differ: \(fast.headers.symmetricDifference(full.headers))")
         #expect(fast.answered >= 1, "the warm check was not answered on the fast path")
         #expect(full.answered == -1 && full.passedOn == -1, "with the fast path off there are no fast-path figures")
+    }
+
+    @Test("the bearer credential is read as the full path reads it: the scheme in any case, everything after the first space")
+    func bearer() {
+        #expect(FastPathService.bearer("Bearer pcs_abc") == "pcs_abc")
+        #expect(FastPathService.bearer("bEaReR pcs_abc") == "pcs_abc")
+        #expect(FastPathService.bearer("BEARER  two spaces") == " two spaces")
+        for refused in [nil, "", "Bearer", "Basic dXNlcg==", "Bearerx pcs_abc", "Bear pcs_abc", "Bearer\tpcs_abc", "@EARER pcs_abc"] {
+            #expect(FastPathService.bearer(refused) == nil, "\(String(describing: refused))")
+        }
+        // The connection's known credential is reused only for the same bytes: U+212A KELVIN SIGN is canonically
+        // equivalent to "K", so `==` would call these equal.
+        #expect(FastPathService.sameBytes("pcs_Kx", "pcs_Kx"[...]))
+        #expect(!FastPathService.sameBytes("pcs_Kx", "pcs_\u{212A}x"[...]) && "pcs_Kx" == "pcs_\u{212A}x")
+        #expect(!FastPathService.sameBytes("pcs_Kx", "pcs_Kx2"[...]) && !FastPathService.sameBytes("", "x"[...]) && FastPathService.sameBytes("", ""[...]))
     }
 
     @Test("a request is counted once, by the path that answered it")

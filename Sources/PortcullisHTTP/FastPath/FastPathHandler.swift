@@ -101,7 +101,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            if passedOn == 0, encoder != nil, let request = FastPathRequest(head), service.accepts(request) {
+            if passedOn == 0, encoder != nil, var request = FastPathRequest(head), service.accepts(&request) {
                 deadline?.cancelHeadTimer()
                 state = .collecting(head: head, request: request, body: context.channel.allocator.buffer(capacity: 0), started: monotonicNanoseconds())
             } else {

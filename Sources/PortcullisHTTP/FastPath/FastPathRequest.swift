@@ -12,6 +12,8 @@ struct FastPathRequest {
     var requestId: String?
     var contentLength: String?
     var forwardedFor: [String] = []
+    /// The path's class, set once the fast path accepts the request (`FastPathService.accepts`).
+    var routeClass = RouteClass.normal
 
     /// Nil for anything but a keep-alive HTTP/1.1 GET or POST: the rest is the full path's to answer.
     init?(_ head: HTTPRequestHead) {

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import NIOCore
 import PortcullisCore
@@ -38,8 +39,8 @@ struct FastPathService: Sendable {
     static let healthy: StaticString = #"{"status":"ok"}"#
 
     /// Whether a request head may be answered here (its body is then collected): a POST to one of the check paths with
-    /// a body within the limit, or a GET of health.
-    func accepts(_ request: FastPathRequest) -> Bool {
+    /// a body within the limit, or a GET of health. If so, its route class is set, once for the request.
+    func accepts(_ request: inout FastPathRequest) -> Bool {
         switch request.method {
         case .post: guard request.path == Self.checkPath || request.path == Self.batchPath else { return false }
         case .get: guard request.path == Self.healthPath else { return false }
@@ -47,8 +48,11 @@ struct FastPathService: Sendable {
         }
         if let length = request.contentLength, Int(length).map({ $0 > maxBodyBytes }) ?? true { return false }
         // Only a class that is never shed: a shed answer (503) comes from the full path.
-        switch classifier.classify(request.path) {
-        case .ultraFast, .criticalAuth, .fast: return true
+        let routeClass = classifier.classify(request.path)
+        switch routeClass {
+        case .ultraFast, .criticalAuth, .fast:
+            request.routeClass = routeClass
+            return true
         case .normal, .background: return false
         }
     }
@@ -58,8 +62,7 @@ struct FastPathService: Sendable {
     /// `scratch` is the connection's buffer for the JSON body, cleared and reused by every answer.
     func answer(_ request: FastPathRequest, body: ByteBuffer, peer: String, started: Int64, credential: inout BearerDigest?,
                 scratch: inout ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer? {
-        let path = request.path
-        let routeClass = classifier.classify(path)
+        let (path, routeClass) = (request.path, request.routeClass)
         let verdict = shedder?.admit(routeClass)
         defer { if verdict != nil { shedder?.finish(probe: verdict == .probe) } }
         scratch.clear()
@@ -87,7 +90,8 @@ struct FastPathService: Sendable {
     private func decisions(_ request: FastPathRequest, body: ByteBuffer, credential: inout BearerDigest?, into json: inout ByteBuffer) -> Bool {
         guard let bearer = Self.bearer(request.authorization) else { return false }
         let authenticationStart = monotonicNanoseconds()
-        if credential?.bearer != bearer { credential = BearerDigest(bearer) }
+        // The connection's credential is digested again only when other bytes come (compared without a new String).
+        if credential.map({ Self.sameBytes($0.bearer, bearer) }) != true { credential = BearerDigest(String(bearer)) }
         guard let digest = credential, let identity = try? authenticator.identity(digest) else { return false }
         monitor?.record(.authentication, nanoseconds: monotonicNanoseconds() - authenticationStart)
         guard var fields = Self.fields(body) else { return false }
@@ -121,10 +125,27 @@ struct FastPathService: Sendable {
         return true
     }
 
-    /// The credential of `Authorization: Bearer <credential>` (the scheme in any case), as `AuthenticationMiddleware` reads it.
-    static func bearer(_ header: String?) -> String? {
-        guard let header, let space = header.firstIndex(of: " "), header[..<space].lowercased() == "bearer" else { return nil }
-        return String(header[header.index(after: space)...])
+    /// The credential of `Authorization: Bearer <credential>` (the scheme in any case), as `AuthenticationMiddleware` reads
+    /// it: a slice of the header, so a connection presenting its known credential again makes no `String`.
+    static func bearer(_ header: String?) -> Substring? {
+        guard var header else { return nil }
+        let scheme: StaticString = "bearer"
+        let isBearer = header.withUTF8 { bytes in
+            bytes.count > scheme.utf8CodeUnitCount && bytes[scheme.utf8CodeUnitCount] == UInt8(ascii: " ")
+                && (0..<scheme.utf8CodeUnitCount).allSatisfy { bytes[$0] | 0x20 == scheme.utf8Start[$0] }
+        }
+        guard isBearer else { return nil }
+        return header[header.utf8.index(header.utf8.startIndex, offsetBy: scheme.utf8CodeUnitCount + 1)...]
+    }
+
+    /// Whether `known` and `presented` are the same bytes: not merely canonically equivalent text, as `==` would say.
+    static func sameBytes(_ known: String, _ presented: Substring) -> Bool {
+        var (known, presented) = (known, presented)
+        return known.withUTF8 { left in
+            presented.withUTF8 { right in
+                left.count == right.count && (left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
+            }
+        }
     }
 
     static func fields(_ body: ByteBuffer) -> FieldReader? {
