@@ -26,6 +26,9 @@ public final class DecisionLog: Sendable {
     /// The data revision an account event reflects.
     let revision: @Sendable () -> Int64
     private let queue = Mutex<[DecisionRecord]>([])
+    /// Held from taking a batch off the queue until it is committed: a flush that finds the queue empty has then seen
+    /// every earlier batch committed, which is what lets `page` and `entry` find every answer recorded before them.
+    private let flushing = Mutex(())
     private let sampleThreshold: UInt64
     /// Unix milliseconds until which logging is paused after a failed write; 0 when it is not.
     let pausedUntil = Atomic<Int64>(0)
@@ -124,24 +127,27 @@ public final class DecisionLog: Sendable {
 
     /// Writes everything queued in one transaction, returning how many entries were written. A failed write drops the
     /// batch (counted) and pauses logging for `pauseMilliseconds`; the error is rethrown for the writer to report.
+    /// Flushes run one at a time: a flush waits for one in progress, whose batch may hold answers its caller gave.
     @discardableResult
     public func flush() throws -> Int {
         guard let file else { return 0 }
-        resumeIfDue()
-        let batch = queue.withLock { queue in
-            defer { queue.removeAll(keepingCapacity: true) }
-            return queue
+        return try flushing.withLock { _ in
+            resumeIfDue()
+            let batch = queue.withLock { queue in
+                defer { queue.removeAll(keepingCapacity: true) }
+                return queue
+            }
+            guard !batch.isEmpty else { return 0 }
+            do {
+                try file.insert(batch)
+            } catch {
+                dropped.add(batch.count, ordering: .relaxed)
+                pausedUntil.store(max(1, clock.milliseconds() + configuration.pauseMilliseconds), ordering: .relaxed)
+                throw error
+            }
+            written.add(batch.count, ordering: .relaxed)
+            return batch.count
         }
-        guard !batch.isEmpty else { return 0 }
-        do {
-            try file.insert(batch)
-        } catch {
-            dropped.add(batch.count, ordering: .relaxed)
-            pausedUntil.store(max(1, clock.milliseconds() + configuration.pauseMilliseconds), ordering: .relaxed)
-            throw error
-        }
-        written.add(batch.count, ordering: .relaxed)
-        return batch.count
     }
 
     private func resumeIfDue() {

@@ -131,6 +131,23 @@ struct DecisionLogTests {
         #expect(try fixture.entries().count == 2)
     }
 
+    @Test("a read finds every answer recorded before it, even while the background writer is committing a batch")
+    func readYourAnswers() async throws {
+        let fixture = try Fixture { $0.mode = .all }
+        let log = fixture.log
+        // Each round: a batch, one answer behind it, then the writer's flush and a read at the same time. A read whose
+        // flush found the queue empty while the writer still held that answer uncommitted would miss it.
+        for round in 0..<300 {
+            for index in 0..<50 { fixture.check("user-\(round)-\(index)", allowed: true) }
+            let id = fixture.check("user-\(round)", allowed: false).text
+            async let writer: Int = Task.detached { try log.flush() }.value
+            let found = try await Task.detached { try log.entry(id: id) }.value
+            _ = try await writer
+            #expect(found != nil, "round \(round): the answer \(id) was not found")
+            if found == nil { break }
+        }
+    }
+
     @Test("the retention sweep removes entries older than retention_days")
     func retention() throws {
         let fixture = try Fixture { ($0.mode, $0.retentionDays) = (.all, 90) }
