@@ -10,6 +10,12 @@ public struct BearerDigest: Sendable {
     public let bearer: String
     let key: CacheKey
     let hash: [UInt8]
+    /// The identity last resolved for it through the cache (`Authenticator.identity(_:)`), servable while the cache's
+    /// applied revision is still `revision` and the clock is before `expiresAt`: the L1 rule for an entry validated
+    /// at a revision, kept by the holder of the digest so a keep-alive connection skips the lookup.
+    var resolved: (identity: Identity, revision: Int64, expiresAt: Int64)?
+    /// The second in which this credential's use was last reported to `APIKeyUsage` (which records it once a minute).
+    var usageNotedAt: Int64 = -1
 
     /// Nil for a credential too long (or too short) to be one, and for a JWT (`JWTVerifier.looksLikeJWT`), which is
     /// never looked up as a key or token: `Authenticator.identity(jwt:)` verifies it.
@@ -63,7 +69,8 @@ public struct Authenticator: Sendable {
     /// ```
     /// - Throws: the store's errors; an unknown credential is nil, not an error.
     public func identity(bearer: String) throws -> Identity? {
-        try BearerDigest(bearer).flatMap(identity)
+        guard var digest = BearerDigest(bearer) else { return nil }
+        return try identity(&digest)
     }
 
     /// The identity behind a digested bearer credential: `identity(bearer:)` for a caller that presents the same
@@ -71,17 +78,29 @@ public struct Authenticator: Sendable {
     ///
     /// ```swift
     /// if digest?.bearer != bearer { digest = BearerDigest(bearer) }
-    /// let identity = try digest.flatMap(authenticator.identity)
+    /// let identity = try digest.map { try authenticator.identity(&$0) }
     /// ```
-    public func identity(_ digest: BearerDigest) throws -> Identity? {
+    ///
+    /// The digest remembers what it resolved to: while no write has been applied since (the cache's revision has not
+    /// moved) and the answer has not expired, the next call answers from it without a cache lookup — exactly what the
+    /// cache would answer, since any write that could change it moves the revision before it returns.
+    public func identity(_ digest: inout BearerDigest) throws -> Identity? {
+        let now = clock.milliseconds()
+        if let cache, let resolved = digest.resolved, resolved.revision == cache.revision, now < resolved.expiresAt {
+            noteUse(resolved.identity, digest: &digest, now: now)
+            return resolved.identity
+        }
+        digest.resolved = nil
         let (key, hash) = (digest.key, digest.hash)
         let identity: Identity?
         if let cache {
-            identity = try cache.answer(key, codec) { try resolve(key, hash) }.value
+            let answer = try cache.answer(key, codec) { try resolve(key, hash) }
+            identity = answer.value
+            if let identity { digest.resolved = (identity, answer.revision, answer.expiresAt) }
         } else {
             identity = try resolve(key, hash).value
         }
-        if let identity { noteUse(identity) }
+        if let identity { noteUse(identity, digest: &digest, now: now) }
         return identity
     }
 
@@ -129,10 +148,13 @@ public struct Authenticator: Sendable {
                         priority: .high)
     }
 
-    /// Records an API key's use off the request path when a minute has passed since the last record.
-    private func noteUse(_ identity: Identity) {
-        let now = clock.seconds()
-        guard case .apiKey(let id, _) = identity, usage.due(id, now: now) else { return }
+    /// Records an API key's use off the request path when a minute has passed since the last record; asks at most
+    /// once a second per digest (a record is at minute precision).
+    private func noteUse(_ identity: Identity, digest: inout BearerDigest, now milliseconds: Int64) {
+        let now = milliseconds / 1000
+        guard case .apiKey(let id, _) = identity, digest.usageNotedAt != now else { return }
+        digest.usageNotedAt = now
+        guard usage.due(id, now: now) else { return }
         let directory = directory
         Task.detached(priority: .background) {
             try? await directory.recordAPIKeyUse(id: id, at: Timestamp.format(epochMilliseconds: now / 60 * 60_000))

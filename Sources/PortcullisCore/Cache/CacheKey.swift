@@ -106,12 +106,16 @@ public struct Answer<Value> {
     /// The revision read before the lookup: a cached answer reflects every write applied up to it (a computed one
     /// reflects at least as much).
     public var revision: Int64
+    /// Unix milliseconds from which the answer must not be served even while `revision` is still the applied one:
+    /// its entry's expiry, or for a computed answer its `validUntil` (`Int64.max` when it has none).
+    public var expiresAt: Int64
 
     /// An answer as the cache hands it out.
-    public init(value: Value, layer: CacheLayer, revision: Int64) {
+    public init(value: Value, layer: CacheLayer, revision: Int64, expiresAt: Int64 = .max) {
         self.value = value
         self.layer = layer
         self.revision = revision
+        self.expiresAt = expiresAt
     }
 }
 

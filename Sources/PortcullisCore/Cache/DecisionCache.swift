@@ -109,13 +109,13 @@ public final class DecisionCache: Sendable {
     @inlinable
     public func answer<Value>(_ key: CacheKey, _ codec: CacheCodec<Value>, compute: () throws -> Computed<Value>) rethrows -> Answer<Value> {
         let revision = appliedRevision
-        if let (payload, layer) = find(key), let value = decoded(payload, key, codec) {
-            return Answer(value: value, layer: layer, revision: revision)
+        if let (payload, layer, expiresAt) = find(key), let value = decoded(payload, key, codec) {
+            return Answer(value: value, layer: layer, revision: revision, expiresAt: expiresAt)
         }
         let computed = try compute()
         keep(key, computed.dependencies.map { _ in codec.encode(computed.value) }, dependencies: computed.dependencies,
              validUntil: computed.validUntil, priority: computed.priority, computedAfter: revision)
-        return Answer(value: computed.value, layer: .miss, revision: revision)
+        return Answer(value: computed.value, layer: .miss, revision: revision, expiresAt: computed.validUntil ?? .max)
     }
 
     /// `answer(_:_:compute:)` for answers computed asynchronously.
@@ -124,13 +124,13 @@ public final class DecisionCache: Sendable {
         -> Answer<Value>
     {
         let revision = appliedRevision
-        if let (payload, layer) = find(key), let value = decoded(payload, key, codec) {
-            return Answer(value: value, layer: layer, revision: revision)
+        if let (payload, layer, expiresAt) = find(key), let value = decoded(payload, key, codec) {
+            return Answer(value: value, layer: layer, revision: revision, expiresAt: expiresAt)
         }
         let computed = try await compute()
         keep(key, computed.dependencies.map { _ in codec.encode(computed.value) }, dependencies: computed.dependencies,
              validUntil: computed.validUntil, priority: computed.priority, computedAfter: revision)
-        return Answer(value: computed.value, layer: .miss, revision: revision)
+        return Answer(value: computed.value, layer: .miss, revision: revision, expiresAt: computed.validUntil ?? .max)
     }
 
     /// Many answers at once, all reporting one revision: the cache answers what it validly holds, and `compute` is
@@ -140,7 +140,7 @@ public final class DecisionCache: Sendable {
     {
         let revision = appliedRevision
         var found: [(value: Value, layer: CacheLayer)?] = keys.map { key in
-            guard let (payload, layer) = find(key), let value = decoded(payload, key, codec) else { return nil }
+            guard let (payload, layer, _) = find(key), let value = decoded(payload, key, codec) else { return nil }
             return (value, layer)
         }
         let missing = found.indices.filter { found[$0] == nil }
@@ -164,13 +164,14 @@ public final class DecisionCache: Sendable {
     @usableFromInline
     var appliedRevision: Int64 { versions.revision }
 
-    /// The payload of a valid entry for `key` and the layer it came from, promoting lower-layer hits upward.
+    /// The payload of a valid entry for `key`, the layer it came from and when it expires (Unix milliseconds),
+    /// promoting lower-layer hits upward.
     @usableFromInline
-    func find(_ key: CacheKey) -> (payload: String, layer: CacheLayer)? {
+    func find(_ key: CacheKey) -> (payload: String, layer: CacheLayer, expiresAt: Int64)? {
         let started = lookupObserver == nil ? 0 : monotonicNanoseconds()
         let found = lookup(key.rawValue)
         if let lookupObserver { lookupObserver(monotonicNanoseconds() - started) }
-        return found.map { ($0.entry.payload, $0.layer) }
+        return found.map { ($0.entry.payload, $0.layer, $0.entry.expiresAt) }
     }
 
     /// The payload decoded; an entry that does not decode (written by an older version) is dropped and missed.

@@ -92,7 +92,7 @@ struct FastPathService: Sendable {
         let authenticationStart = monotonicNanoseconds()
         // The connection's credential is digested again only when other bytes come (compared without a new String).
         if credential.map({ Self.sameBytes($0.bearer, bearer) }) != true { credential = BearerDigest(String(bearer)) }
-        guard let digest = credential, let identity = try? authenticator.identity(digest) else { return false }
+        guard credential != nil, let identity = try? authenticator.identity(&credential!) else { return false }
         monitor?.record(.authentication, nanoseconds: monotonicNanoseconds() - authenticationStart)
         guard var fields = Self.fields(body) else { return false }
         return request.path == Self.checkPath ? check(&fields, identity, into: &json) : batch(&fields, identity, into: &json)
