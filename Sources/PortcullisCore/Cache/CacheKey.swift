@@ -37,7 +37,29 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
     /// A key from its parts, built in one pass (`<namespace>\u{1F}<part>\u{1F}<part>…`): what a hot caller uses,
     /// sparing the intermediate string of `init(_:_:)`.
     public init(_ namespace: Namespace, _ first: String, _ second: String, _ third: String, _ fourth: String) {
-        rawValue = "\(namespace.rawValue)\u{1F}\(first)\u{1F}\(second)\u{1F}\(third)\u{1F}\(fourth)"
+        let separator = UInt8(0x1F)
+        let count = namespace.rawValue.utf8.count + first.utf8.count + second.utf8.count + third.utf8.count + fourth.utf8.count + 4
+        // One allocation and five copies; string interpolation cost about five times as much.
+        rawValue = String(unsafeUninitializedCapacity: count) { buffer in
+            var at = Self.copy(namespace.rawValue, into: buffer, at: 0)
+            buffer[at] = separator
+            at = Self.copy(first, into: buffer, at: at + 1)
+            buffer[at] = separator
+            at = Self.copy(second, into: buffer, at: at + 1)
+            buffer[at] = separator
+            at = Self.copy(third, into: buffer, at: at + 1)
+            buffer[at] = separator
+            return Self.copy(fourth, into: buffer, at: at + 1)
+        }
+    }
+
+    /// Copies `text`'s UTF-8 into `buffer` from `at`; returns the index after it.
+    private static func copy(_ text: String, into buffer: UnsafeMutableBufferPointer<UInt8>, at: Int) -> Int {
+        var text = text
+        return text.withUTF8 { bytes in
+            _ = UnsafeMutableBufferPointer(rebasing: buffer[at..<(at + bytes.count)]).initialize(from: bytes)
+            return at + bytes.count
+        }
     }
 
     /// The raw value, for logs.
