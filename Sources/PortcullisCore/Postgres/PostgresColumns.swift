@@ -10,6 +10,11 @@ struct PostgresColumns {
         self.row = row.makeRandomAccess()
     }
 
+    /// Passes over `count` columns (read by another decoder of the same row).
+    mutating func skip(_ count: Int) {
+        index += count
+    }
+
     /// The next column, decoded as `T` (an `Optional` for a nullable column).
     /// - Throws: `store_error` when the column does not decode as `T` (a schema this build does not know).
     mutating func next<T: PostgresDecodable>(_ type: T.Type = T.self) throws(PortcullisError) -> T {
@@ -60,4 +65,8 @@ extension Optional: PostgresBindable where Wrapped: PostgresBindable {
         case .none: binds.appendNull()
         }
     }
+}
+
+extension ByteBuffer: PostgresBindable {
+    func bind(into binds: inout PostgresBindings) { binds.append(self) }
 }

@@ -6,7 +6,8 @@ import Testing
 @testable import PortcullisPostgres
 
 /// No decision or listing statement scans a table on PostgreSQL, with the planner choosing freely: a directory of
-/// realistic size (5,000 users, 500 teams, 5,000 projects of which 1% public, 50,000 generations, 20,000 changes) is
+/// realistic size (5,000 users, 500 teams, 5,000 projects of which 1% public, 50,000 generations, 20,000 changes,
+/// 20,000 sign-in tokens, 2,000 API keys) is
 /// loaded and `ANALYZE`d, then every statement is `EXPLAIN`ed with real parameter values. Planner settings are left
 /// as they are (no `enable_seqscan = off`). Only `revision` (one row) and `role_grants` (30 seeded rows) may be read
 /// whole.
@@ -52,6 +53,15 @@ struct PostgresQueryPlanTests {
         INSERT INTO changes (revision, seq, entity, entity_id, op, after)
         SELECT i, 0, 'generation', 'g' || lpad(i::text, 6, '0'), 'create', '{}' FROM generate_series(1, 20000) i
         """,
+        """
+        INSERT INTO user_tokens (token_hash, user_id, created_at, expires_at)
+        SELECT sha256(i::text::bytea), 'u' || lpad((i % 5000 + 1)::text, 5, '0'), '2026-01-01T00:00:00Z', 1790000000 + i
+        FROM generate_series(1, 20000) i
+        """,
+        """
+        INSERT INTO api_keys (id, name, key_hash, created_at) SELECT 'key_' || i, 'key ' || i, sha256(('k' || i)::bytea), '2026-01-01T00:00:00Z'
+        FROM generate_series(1, 2000) i
+        """,
         "UPDATE revision SET value = 20000",
         "ANALYZE",
     ]
@@ -84,6 +94,11 @@ struct PostgresQueryPlanTests {
         for (name, sql, _) in PostgresListingQueries.all {
             statements.append((name, sql, listings[name] ?? .of()))
         }
+        let hash = ByteBuffer(bytes: [UInt8](repeating: 7, count: 32))
+        statements.append(("auth.token_user", PostgresStore.tokenUserSQL, .of(hash, Int64(1_790_000_000))))
+        statements.append(("auth.api_key", "SELECT \(PostgresStore.apiKeyColumns) FROM api_keys WHERE key_hash = $1", .of(hash)))
+        statements.append(("directory.memberships", PostgresStore.membershipsSQL, .of("u00042", now)))
+        statements.append(("directory.user_by_email", PostgresStore.userByEmailSQL, .of("u42@example.com")))
         for entity in [false, true] {
             for entityId in [false, true] {
                 for onlyRevision in [false, true] {
@@ -96,14 +111,14 @@ struct PostgresQueryPlanTests {
         return statements
     }
 
-    @Test("every decision, listing and change-log statement is planned without a sequential scan of a growing table")
+    @Test("every decision, listing, credential and change-log statement is planned without a sequential scan of a growing table")
     func noSequentialScans() throws {
         let store = try PostgresStore(try PostgresTestDatabase.freshConfiguration())
         let logger = store.logger
         try store.readers.withConnection { connection in
             for sql in Self.load { _ = try PostgresSnapshotPool.rows(connection, sql, .of(), logger: logger) }
             let statements = Self.statements()
-            #expect(statements.count == PostgresAuthorizationQueries.all.count + PostgresListingQueries.all.count + 8)
+            #expect(statements.count == PostgresAuthorizationQueries.all.count + PostgresListingQueries.all.count + 12)
             for statement in statements {
                 let plan = try PostgresSnapshotPool.rows(connection, "EXPLAIN " + statement.sql, statement.binds, logger: logger)
                     .map { try $0.decode(String.self) }

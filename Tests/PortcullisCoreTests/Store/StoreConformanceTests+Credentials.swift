@@ -10,7 +10,7 @@ extension StoreConformanceTests {
 
     // MARK: Sessions
 
-    @Test("tokens: a write that moves nothing; live while unexpired and the user active; logout moves the owner", arguments: completeBackends)
+    @Test("tokens: a write that moves nothing; live while unexpired and the user active; logout moves the owner", arguments: backends)
     func tokens(_ backend: StoreFactory) async throws {
         let fixture = try backend.make()
         let store = fixture.store
@@ -58,7 +58,7 @@ extension StoreConformanceTests {
         AccountChange(testDescription: "made admin", endsSessions: false) { _ = try await $0.updateUser("u", UserPatch(isAdmin: true), passwordHash: nil) },
     ]
 
-    @Test("a new password, disabling or deleting ends the user's sessions for good", arguments: completeBackends, accountChanges)
+    @Test("a new password, disabling or deleting ends the user's sessions for good", arguments: backends, accountChanges)
     func sessionsEnd(_ backend: StoreFactory, _ change: AccountChange) async throws {
         let fixture = try backend.make()
         let store = fixture.store
@@ -80,7 +80,7 @@ extension StoreConformanceTests {
 
     // MARK: API keys
 
-    @Test("API keys: create, look up by hash, list oldest first without secrets, delete", arguments: completeBackends)
+    @Test("API keys: create, look up by hash, list oldest first without secrets, delete", arguments: backends)
     func apiKeys(_ backend: StoreFactory) async throws {
         let fixture = try backend.make()
         let store = fixture.store
@@ -114,7 +114,7 @@ extension StoreConformanceTests {
         #expect(try await store.apiKeys().map(\.id) == listed.map(\.id).filter { $0 != second.id })
     }
 
-    @Test("recording an API key's use is bookkeeping: no revision, no commit", arguments: completeBackends)
+    @Test("recording an API key's use is bookkeeping: no revision, no commit", arguments: backends)
     func apiKeyUse(_ backend: StoreFactory) async throws {
         let fixture = try backend.make()
         let store = fixture.store
@@ -130,7 +130,7 @@ extension StoreConformanceTests {
         #expect(try await store.apiKeys().first?.lastUsedAt == "2026-01-31T12:00:00Z")
     }
 
-    @Test("the environment key: registered once, the same key again writes nothing, another one replaces it", arguments: completeBackends)
+    @Test("the environment key: registered once, the same key again writes nothing, another one replaces it", arguments: backends)
     func environmentKey(_ backend: StoreFactory) async throws {
         let fixture = try backend.make()
         let store = fixture.store
@@ -163,7 +163,7 @@ extension StoreConformanceTests {
 
     // MARK: Credential reads
 
-    @Test("userCredentials finds live users by their stored email, whatever the spelling typed", arguments: completeBackends)
+    @Test("userCredentials finds live users by their stored email, whatever the spelling typed", arguments: backends)
     func userCredentials(_ backend: StoreFactory) async throws {
         let fixture = try backend.make()
         let store = fixture.store
@@ -182,7 +182,7 @@ extension StoreConformanceTests {
         #expect(try store.userCredentials(email: "alice@example.com") == nil)
     }
 
-    @Test("profile: a live user with their active memberships of live teams, in team order", arguments: completeBackends)
+    @Test("profile: a live user with their active memberships of live teams, in team order", arguments: backends)
     func profile(_ backend: StoreFactory) async throws {
         let fixture = try backend.make()
         let store = fixture.store
