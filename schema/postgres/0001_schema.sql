@@ -33,7 +33,9 @@ CREATE TABLE teams (
     created_at TEXT NOT NULL,
     deleted_at TEXT
 );
-CREATE INDEX teams_name_search ON teams (lower(name), id) WHERE deleted_at IS NULL;
+-- Team search folds ASCII letters only (SQLite's lower() without ICU; PostgreSQL's lower() would fold every letter).
+CREATE INDEX teams_name_search ON teams (translate(name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), id)
+    WHERE deleted_at IS NULL;
 
 CREATE TABLE team_members (
     team_id     TEXT COLLATE "C" NOT NULL REFERENCES teams (id),

@@ -133,8 +133,12 @@ public final class PostgresStore: Sendable {
 
     static func setVersions(_ connection: PostgresConnection, _ keys: [DependencyKey], revision: Int64, logger: Logger) async throws {
         guard !keys.isEmpty else { return }
+        // One row per key: a write may name a key twice (two bounds of one member), and one INSERT … ON CONFLICT may
+        // not update a row twice.
+        var seen = Set<String>()
+        let unique = keys.map(\.rawValue).filter { seen.insert($0).inserted }
         var binds = PostgresBindings()
-        binds.append(keys.map(\.rawValue))
+        binds.append(unique)
         binds.append(revision)
         try await execute(connection, """
             INSERT INTO versions (key, version) SELECT k, $2 FROM unnest($1::text[]) AS k

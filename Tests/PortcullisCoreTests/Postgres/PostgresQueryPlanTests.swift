@@ -99,6 +99,31 @@ struct PostgresQueryPlanTests {
         statements.append(("auth.api_key", "SELECT \(PostgresStore.apiKeyColumns) FROM api_keys WHERE key_hash = $1", .of(hash)))
         statements.append(("directory.memberships", PostgresStore.membershipsSQL, .of("u00042", now)))
         statements.append(("directory.user_by_email", PostgresStore.userByEmailSQL, .of("u42@example.com")))
+        let prefixes: [(name: String, sql: String)] = [("search.users", PostgresDirectorySearchQueries.usersByPrefix),
+                                                       ("search.teams", PostgresDirectorySearchQueries.teamsByPrefix)]
+        for (name, sql) in prefixes {
+            statements.append((name, sql, .of("u0004", "u0005", "team 4", "team 5", "", 101)))
+        }
+        statements.append(("search.memberships", PostgresDirectorySearchQueries.userMemberships, .of("u00042")))
+        statements.append(("preview.count", PostgresDirectorySearchQueries.projectGenerationCount, .of("p00042")))
+        statements.append(("preview.team_readable", PostgresDirectorySearchQueries.teamReadableGenerationCount,
+                           .of("p00042", "t0043", now, "u00042")))
+        for owner in [false, true] {
+            for team in [false, true] {
+                let filter = ProjectFilter(ownerId: owner ? "u00042" : nil, teamId: team ? "t0043" : nil)
+                if let sql = PostgresDirectorySearchQueries.projects(filter) {
+                    statements.append(("search.projects owner:\(owner) team:\(team)", sql, .of("u00042", "t0043", "", 101)))
+                }
+                for project in [false, true] {
+                    let filter = GenerationFilter(ownerId: owner ? "u00042" : nil, projectId: project ? "p00042" : nil, teamId: team ? "t0043" : nil)
+                    if let sql = PostgresDirectorySearchQueries.generations(filter) {
+                        statements.append(("search.generations owner:\(owner) project:\(project) team:\(team)", sql,
+                                           .of("u00042", "p00042", "t0043", "", 101)))
+                    }
+                }
+            }
+        }
+        statements.append(("sweep.passed_bounds", PostgresStore.passedBoundsSQL, .of(now - 60_000, now)))
         for entity in [false, true] {
             for entityId in [false, true] {
                 for onlyRevision in [false, true] {
@@ -111,14 +136,14 @@ struct PostgresQueryPlanTests {
         return statements
     }
 
-    @Test("every decision, listing, credential and change-log statement is planned without a sequential scan of a growing table")
+    @Test("every decision, listing, credential, search, sweep and change-log statement is planned without a sequential scan of a growing table")
     func noSequentialScans() throws {
         let store = try PostgresStore(try PostgresTestDatabase.freshConfiguration())
         let logger = store.logger
         try store.readers.withConnection { connection in
             for sql in Self.load { _ = try PostgresSnapshotPool.rows(connection, sql, .of(), logger: logger) }
             let statements = Self.statements()
-            #expect(statements.count == PostgresAuthorizationQueries.all.count + PostgresListingQueries.all.count + 12)
+            #expect(statements.count == PostgresAuthorizationQueries.all.count + PostgresListingQueries.all.count + 12 + 5 + 3 + 7 + 1)
             for statement in statements {
                 let plan = try PostgresSnapshotPool.rows(connection, "EXPLAIN " + statement.sql, statement.binds, logger: logger)
                     .map { try $0.decode(String.self) }

@@ -8,8 +8,8 @@ import Testing
 /// SQLite-only concerns (query plans, migrations, restarts) stay in the SQLite suites.
 ///
 /// A new backend adds its `StoreFactory` to `backends`. PostgreSQL (when `PORTCULLIS_TEST_POSTGRES_URL` is set) runs
-/// every test of what its first phase implements; the tests of what it does not implement yet (import, search,
-/// time-bound sweeps: docs/scaling.md) run on `completeBackends`.
+/// every test of what its first phase implements; the tests of what it does not implement yet (the import:
+/// docs/scaling.md) run on `completeBackends`.
 @Suite("Store conformance")
 struct StoreConformanceTests {
     /// The backends that implement every store protocol.
