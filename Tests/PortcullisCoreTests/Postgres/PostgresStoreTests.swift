@@ -42,6 +42,45 @@ struct PostgresStoreTests {
         #expect(next.revision == written.revision + 1)
     }
 
+    @Test("a snapshot is REPEATABLE READ: a write committed while it is open is not seen by it, and is by the next read")
+    func snapshotIsolation() throws {
+        let store = try PostgresStore(try PostgresTestDatabase.freshConfiguration())
+        let logger = store.logger
+        let (first, second) = try store.withSnapshot { snapshot in
+            let first = try snapshot.revision()
+            // Another connection commits a write while the snapshot is open.
+            _ = try store.readers.withConnection { connection in
+                try PostgresSnapshotPool.rows(connection, "UPDATE revision SET value = value + 1 WHERE id = 1", .of(), logger: logger)
+            }
+            return (first, try snapshot.revision())
+        }
+        #expect(first == second, "one snapshot, one revision")
+        #expect(try store.revision() == first + 1, "the next read sees the committed write")
+        #expect(try store.decisionFacts(CheckRequest(userId: "u", action: .read, resourceType: .team, resourceId: "t")).revision == first + 1)
+    }
+
+    @Test("concurrent writes on two nodes get distinct consecutive revisions, each node announcing its own in order")
+    func concurrentWrites() async throws {
+        let configuration = try PostgresTestDatabase.freshConfiguration()
+        let logs = [CommitLog(), CommitLog()]
+        let nodes = try logs.map { log in try PostgresStore(configuration, onCommit: log.append) }
+        let revisions = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for index in 0..<40 {
+                let node = nodes[index % 2]
+                group.addTask {
+                    try await node.createUser(NewUser(id: "u\(index)", email: "u\(index)@example.com"), passwordHash: nil).revision
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(revisions.sorted() == Array(1...40), "every write its own revision, none skipped")
+        for log in logs {
+            let announced = log.all.map(\.revision)
+            #expect(announced.count == 20 && announced == announced.sorted(), "each node announces in revision order: \(announced)")
+        }
+        #expect(try nodes[0].revision() == 40 && nodes[1].revision() == 40)
+    }
+
     @Test("a synchronous read on an event-loop thread is refused with store_error, never a wait that could deadlock")
     func refusesEventLoopThreads() throws {
         let store = try PostgresStore(try PostgresTestDatabase.freshConfiguration())
