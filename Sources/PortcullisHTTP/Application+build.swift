@@ -18,8 +18,8 @@ public func buildApplication(
     _ settings: ServerSettings, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     if case .postgres = settings.storage {
-        // Phase 1 of the PostgreSQL backend is the store alone: the import, the shared decision log and signing
-        // keys are not there yet, nor an asynchronous decision read (docs/scaling.md).
+        // Phase 1 of the PostgreSQL backend is the store alone: the shared decision log and signing keys are not
+        // there yet, nor an asynchronous decision read for the event loop (docs/scaling.md).
         throw PortcullisError(.invalidConfig, "storage.backend: serving from PostgreSQL is not available yet; use sqlite (docs/scaling.md)")
     }
     try DataDirectory.prepare(settings.dataDirectory)

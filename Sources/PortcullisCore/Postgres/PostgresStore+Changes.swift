@@ -13,8 +13,21 @@ extension PostgresStore: ChangeStore {
         let actor = attribution.actor
         try await execute(connection, "INSERT INTO change_revisions (revision, at, actor_kind, actor_id, request_id) VALUES ($1, $2, $3, $4, $5)",
                           .of(first.revision, at, actor.kind.rawValue, actor.id, attribution.requestId), logger: logger)
+        try await execute(connection, insertChangesSQL, changeBindings(changes, revision: first.revision), logger: logger)
+    }
+
+    /// Inserts many changes of one revision in one statement: $1 the revision, then one array per column.
+    static let insertChangesSQL = """
+        INSERT INTO changes (revision, seq, entity, entity_id, op, before, after)
+        SELECT $1, c.seq, c.entity, c.entity_id, c.op, CASE WHEN c.has_before THEN c.before END, CASE WHEN c.has_after THEN c.after END
+        FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::text[], $9::boolean[])
+            AS c (seq, entity, entity_id, op, before, has_before, after, has_after)
+        """
+
+    /// The parameters of `insertChangesSQL`.
+    static func changeBindings(_ changes: [Change], revision: Int64) -> PostgresBindings {
         var binds = PostgresBindings()
-        binds.append(first.revision)
+        binds.append(revision)
         binds.append(changes.map(\.seq))
         binds.append(changes.map(\.entity.rawValue))
         binds.append(changes.map(\.entityId))
@@ -24,12 +37,7 @@ extension PostgresStore: ChangeStore {
         binds.append(changes.map { $0.before != nil })
         binds.append(changes.map { $0.after ?? "" })
         binds.append(changes.map { $0.after != nil })
-        try await execute(connection, """
-            INSERT INTO changes (revision, seq, entity, entity_id, op, before, after)
-            SELECT $1, c.seq, c.entity, c.entity_id, c.op, CASE WHEN c.has_before THEN c.before END, CASE WHEN c.has_after THEN c.after END
-            FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::text[], $9::boolean[])
-                AS c (seq, entity, entity_id, op, before, has_before, after, has_after)
-            """, binds, logger: logger)
+        return binds
     }
 
     static let changeColumns = """

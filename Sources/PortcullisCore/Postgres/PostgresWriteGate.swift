@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// Lets one write of this process run at a time, in arrival order, across its awaits.
@@ -7,9 +8,22 @@ import Synchronization
 /// before the next write starts), as `VersionClock` requires: the clock never passes a revision whose versions it
 /// has not applied. A waiting write holds no connection.
 final class PostgresWriteGate: Sendable {
+    /// A write waiting for its turn: a task, or a thread blocked in `runBlocking`.
+    private enum Waiter {
+        case task(CheckedContinuation<Void, Never>)
+        case thread(DispatchSemaphore)
+
+        func resume() {
+            switch self {
+            case .task(let continuation): continuation.resume()
+            case .thread(let semaphore): semaphore.signal()
+            }
+        }
+    }
+
     private struct State {
         var busy = false
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        var waiters: [Waiter] = []
     }
 
     private let state = Mutex(State())
@@ -21,22 +35,35 @@ final class PostgresWriteGate: Sendable {
         return try await body()
     }
 
+    /// Runs `body` on the calling thread when every earlier write has finished, blocking the thread until then (the
+    /// synchronous import; never call it on an event-loop thread).
+    func runBlocking<T>(_ body: () throws -> T) throws -> T {
+        let semaphore = DispatchSemaphore(value: 0)
+        if !admit(.thread(semaphore)) { semaphore.wait() }
+        defer { leave() }
+        return try body()
+    }
+
     private func enter() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let proceed = state.withLock { state in
-                if state.busy {
-                    state.waiters.append(continuation)
-                    return false
-                }
-                state.busy = true
-                return true
+            if admit(.task(continuation)) { continuation.resume() }
+        }
+    }
+
+    /// Takes the gate when it is free (true), or queues `waiter` to be resumed when its turn comes (false).
+    private func admit(_ waiter: Waiter) -> Bool {
+        state.withLock { state in
+            if state.busy {
+                state.waiters.append(waiter)
+                return false
             }
-            if proceed { continuation.resume() }
+            state.busy = true
+            return true
         }
     }
 
     private func leave() {
-        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let next = state.withLock { state -> Waiter? in
             if state.waiters.isEmpty {
                 state.busy = false
                 return nil

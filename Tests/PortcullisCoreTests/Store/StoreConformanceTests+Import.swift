@@ -14,7 +14,7 @@ extension StoreConformanceTests {
         lines.enumerated().map { (line: $0.offset + 1, text: Substring($0.element)) }
     }
 
-    @Test("import: every line or nothing, in one write that moves the epoch", arguments: completeBackends)
+    @Test("import: every line or nothing, in one write that moves the epoch", arguments: backends)
     func importAllOrNothing(_ backend: StoreFactory) async throws {
         let fixture = try backend.make()
         let store = fixture.store
@@ -53,7 +53,7 @@ extension StoreConformanceTests {
         #expect(try await store.users(PageRequest()).items == before)
     }
 
-    @Test("import: one bad line rejects the whole import, naming the line; references within the import resolve", arguments: completeBackends,
+    @Test("import: one bad line rejects the whole import, naming the line; references within the import resolve", arguments: backends,
           SQLiteStoreImportTests.badLines)
     func importBadLine(_ backend: StoreFactory, _ bad: SQLiteStoreImportTests.BadLine) async throws {
         let fixture = try backend.make()
@@ -81,7 +81,7 @@ extension StoreConformanceTests {
 
     // MARK: Versions
 
-    @Test("persisted versions: each moved dependency at the revision of the last write that moved it", arguments: completeBackends)
+    @Test("persisted versions: each moved dependency at the revision of the last write that moved it", arguments: backends)
     func persistedVersions(_ backend: StoreFactory) async throws {
         let fixture = try backend.make()
         let store = fixture.store

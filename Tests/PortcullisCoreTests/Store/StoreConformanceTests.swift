@@ -7,15 +7,11 @@ import Testing
 /// One behaviour for every backend: each test runs once per entry of `backends`, through the store protocols only.
 /// SQLite-only concerns (query plans, migrations, restarts) stay in the SQLite suites.
 ///
-/// A new backend adds its `StoreFactory` to `backends`. PostgreSQL (when `PORTCULLIS_TEST_POSTGRES_URL` is set) runs
-/// every test of what its first phase implements; the tests of what it does not implement yet (the import:
-/// docs/scaling.md) run on `completeBackends`.
+/// A new backend adds its `StoreFactory` to `backends` and nothing else (PostgreSQL's is there when
+/// `PORTCULLIS_TEST_POSTGRES_URL` names a server).
 @Suite("Store conformance")
 struct StoreConformanceTests {
-    /// The backends that implement every store protocol.
-    static let completeBackends: [StoreFactory] = [.sqlite, .memory]
-    /// Every backend: the complete ones and PostgreSQL, when a test server is configured.
-    static let backends: [StoreFactory] = completeBackends + [StoreFactory.postgres].compactMap { $0 }
+    static let backends: [StoreFactory] = [.sqlite, .memory] + [StoreFactory.postgres].compactMap { $0 }
 
     // MARK: Users
 
