@@ -12,6 +12,9 @@ public struct ServerSettings: Sendable {
     /// `storage.postgres_url` and `storage.postgres_password_file` as given; parsed into `postgres` once all are read.
     public var postgresURL: String?
     public var postgresPasswordFile: String?
+    /// `storage.postgres_max_connections`: the size of each of the PostgreSQL backend's two pools (writes and
+    /// management reads; decisions), so a node opens at most twice this many connections.
+    public var postgresMaxConnections = 8
     /// The PostgreSQL database, when `storage.backend` is `postgres`.
     public var postgres: PostgresConfiguration?
     public var busyTimeoutMilliseconds = 5_000

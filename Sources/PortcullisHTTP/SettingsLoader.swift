@@ -47,6 +47,9 @@ public enum SettingsLoader {
         Option(key: "storage.postgres_password_file", environment: "PORTCULLIS_STORAGE_POSTGRES_PASSWORD_FILE") { settings, value throws(PortcullisError) in
             settings.postgresPasswordFile = value
         },
+        Option(key: "storage.postgres_max_connections", environment: "PORTCULLIS_STORAGE_POSTGRES_MAX_CONNECTIONS") { settings, value throws(PortcullisError) in
+            settings.postgresMaxConnections = try integer(value, "postgres_max_connections", in: 1...1000)
+        },
         Option(key: "storage.busy_timeout_ms", environment: "PORTCULLIS_BUSY_TIMEOUT_MS") { settings, value throws(PortcullisError) in
             settings.busyTimeoutMilliseconds = try integer(value, "busy_timeout_ms", in: 0...600_000)
         },
@@ -191,7 +194,10 @@ public enum SettingsLoader {
             return
         }
         let passwordFile = settings.storageBackend == .postgres ? settings.postgresPasswordFile : nil
-        settings.postgres = try PostgresConfiguration(url: url, passwordFile: passwordFile)
+        var postgres = try PostgresConfiguration(url: url, passwordFile: passwordFile)
+        postgres.maximumConnections = settings.postgresMaxConnections
+        postgres.readerCapacity = settings.postgresMaxConnections
+        settings.postgres = postgres
     }
 
     static func boolean(_ value: String, _ name: String) throws(PortcullisError) -> Bool {

@@ -46,6 +46,14 @@ struct SettingsLoaderTests {
             return
         }
         #expect(configuration.port == 6543 && configuration.password == "pw" && configuration.tls == .disable)
+        #expect(configuration.maximumConnections == 8 && configuration.readerCapacity == 8)
+        let sized = try SettingsLoader.load(configText: text + "postgres_max_connections = 3\n", environment: [:], flags: [:])
+        #expect(sized.postgres?.maximumConnections == 3 && sized.postgres?.readerCapacity == 3)
+        #expect {
+            try SettingsLoader.load(configText: nil, environment: ["PORTCULLIS_STORAGE_POSTGRES_MAX_CONNECTIONS": "0"], flags: [:])
+        } throws: { error in
+            (error as? PortcullisError)?.message == "postgres_max_connections: must be an integer in 1...1000"
+        }
 
         let refusals: [([String: String], String)] = [
             (["PORTCULLIS_STORAGE_BACKEND": "mysql"], "storage.backend: must be sqlite or postgres, not 'mysql'"),
