@@ -9,8 +9,9 @@ public struct ServerSettings: Sendable {
     public var synchronous = StoreConfiguration.Synchronous.full
     /// `storage.backend`: `sqlite` (the default) or `postgres` (then `postgres` holds the parsed `storage.postgres_url`).
     public var storageBackend = StorageBackendName.sqlite
-    /// `storage.postgres_url` and `storage.postgres_password_file` as given; parsed into `postgres` once all are read.
+    /// `storage.postgres_url` as given; parsed into `postgres` once every source is read.
     public var postgresURL: String?
+    /// `storage.postgres_password_file` as given; read into `postgres` when the backend is `postgres`.
     public var postgresPasswordFile: String?
     /// `storage.postgres_max_connections`: the size of each of the PostgreSQL backend's two pools (writes and
     /// management reads; decisions), so a node opens at most twice this many connections.

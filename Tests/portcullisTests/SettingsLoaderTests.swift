@@ -1,3 +1,5 @@
+import Foundation
+import Logging
 import PortcullisCore
 import PortcullisHTTP
 import Testing
@@ -73,6 +75,22 @@ struct SettingsLoaderTests {
                 return error.code == .invalidConfig && error.message.hasPrefix(message)
             }
         }
+    }
+
+    @Test("serve refuses the postgres backend for now, with invalid_config and before touching the data directory")
+    func serveRefusesPostgres() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-refuse-\(UUID().uuidString)").path
+        let settings = try SettingsLoader.load(configText: nil, environment: [
+            "PORTCULLIS_STORAGE_BACKEND": "postgres", "PORTCULLIS_POSTGRES_URL": "postgres://app@127.0.0.1:1/p?sslmode=disable",
+            "PORTCULLIS_DATA_DIR": directory,
+        ], flags: [:])
+        await #expect {
+            _ = try await buildApplication(settings, logger: Logger(label: "test"))
+        } throws: { error in
+            guard let error = error as? PortcullisError else { return false }
+            return error.code == .invalidConfig && error.message.contains("serving from PostgreSQL is not available yet")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory), "nothing was created")
     }
 
     @Test("the config file understands strings, integers, booleans and sections")
