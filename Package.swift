@@ -6,7 +6,9 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 /// The folders of Sources/PortcullisCore, each a module of its own (see `coreModule`).
-let coreFolders = ["Model", "Support", "Policy", "SQLite", "Cache", "Store", "Engine", "Auth", "Monitor", "Operations", "Demo", "DecisionLog"]
+let coreFolders = [
+    "Model", "Support", "Policy", "SQLite", "Cache", "Store", "Postgres", "Engine", "Auth", "Monitor", "Operations", "Demo", "DecisionLog",
+]
 
 /// A module made of some folders of Sources/PortcullisCore: the tree reads as one core (Model, Policy, Cache, Store,
 /// Engine, Auth, Monitor…) while each part compiles on its own, so a dependency pointing the wrong way does not build.
@@ -39,11 +41,13 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         // Already in the graph through Hummingbird's test support; fetches auth.jwt.jwks_url over HTTPS.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.30.0"),
+        // The PostgreSQL backend (storage.backend = "postgres", docs/scaling.md).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // The core is one folder, Sources/PortcullisCore, whose subfolders are modules: the compiler keeps the
         // dependencies pointing one way (docs/architecture.md). Model ← Policy; Model ← SQLite ← Cache; Model, Policy,
-        // SQLite ← Store; everything ← PortcullisCore (engine, auth, monitor, operations), which re-exports them all.
+        // SQLite ← Store ← Postgres; everything ← PortcullisCore (engine, auth, monitor, operations), which re-exports them all.
         coreModule("PortcullisModel", folders: ["Model", "Support"], dependencies: [
             // SHA-256, HMAC, random bytes (Crypto) and PBKDF2 (CryptoExtras), on BoringSSL built from source.
             .product(name: "Crypto", package: "swift-crypto"),
@@ -66,8 +70,17 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ], plugins: ["EmbedResources"]),
+        // The PostgreSQL backend: the same store protocols on a shared database. Only the composition above the store
+        // names it, so the SQLite code neither links nor imports PostgresNIO.
+        coreModule("PortcullisPostgres", folders: ["Postgres"], dependencies: [
+            "PortcullisModel", "PortcullisPolicy", "PortcullisStore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], plugins: ["EmbedResources"]),
         coreModule("PortcullisCore", folders: ["Engine", "Auth", "Monitor", "Operations", "Demo", "DecisionLog"], dependencies: [
-            "PortcullisModel", "PortcullisPolicy", "PortcullisSQLite", "PortcullisCache", "PortcullisStore",
+            "PortcullisModel", "PortcullisPolicy", "PortcullisSQLite", "PortcullisCache", "PortcullisStore", "PortcullisPostgres",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "Logging", package: "swift-log"),
@@ -136,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "PortcullisCoreTests",
             dependencies: ["PortcullisCore", "PortcullisModel", "PortcullisPolicy", "PortcullisSQLite", "PortcullisCache", "PortcullisStore",
-                           "PortcullisTestSupport"],
+                           "PortcullisPostgres", "PortcullisTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -3,7 +3,8 @@ import PackagePlugin
 
 /// Embeds a top-level folder of the package into the target as base64 string literals.
 ///
-/// `PortcullisStore` gets `schema/` (the SQL migrations), `PortcullisHTTP` gets `web/` (the dashboard) and
+/// `PortcullisStore` gets `schema/` (the SQL migrations; `Migrations` takes only its top-level files),
+/// `PortcullisPostgres` gets `schema/postgres/` (the PostgreSQL migrations), `PortcullisHTTP` gets `web/` (the dashboard) and
 /// `docs/openapi.yaml` (served at `/api/v1/openapi.yaml`), and the `portcullis` command gets `bench/` (the load scripts
 /// of `portcullis bench`), so the release binary carries them and needs no resource bundle beside it.
 @main
@@ -11,6 +12,7 @@ struct EmbedResources: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         switch target.name {
         case "PortcullisStore": return [try embed("schema", context: context, target: target)]
+        case "PortcullisPostgres": return [try embed("schema/postgres", enumName: "EmbeddedPostgresSchema", context: context, target: target)]
         // The OpenAPI document is served at /api/v1/openapi.yaml; the rest of docs/ stays out of the binary.
         case "PortcullisHTTP":
             return [try embed("web", context: context, target: target),
@@ -29,7 +31,7 @@ struct EmbedResources: BuildToolPlugin {
             .sorted()
             .map { input.appending(path: $0) }
             .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
-        let output = context.pluginWorkDirectoryURL.appending(path: "Embedded_\(folder).swift")
+        let output = context.pluginWorkDirectoryURL.appending(path: "Embedded_\(folder.replacingOccurrences(of: "/", with: "_")).swift")
         return .buildCommand(
             displayName: "Embedding \(folder)/ into \(target.name)",
             executable: try context.tool(named: "embed-resources").url,

@@ -17,6 +17,11 @@ import ServiceLifecycle
 public func buildApplication(
     _ settings: ServerSettings, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
+    if case .postgres = settings.storage {
+        // Phase 1 of the PostgreSQL backend is the store alone: the shared decision log and signing keys are not
+        // there yet, nor an asynchronous decision read for the event loop (docs/scaling.md).
+        throw PortcullisError(.invalidConfig, "storage.backend: serving from PostgreSQL is not available yet; use sqlite (docs/scaling.md)")
+    }
     try DataDirectory.prepare(settings.dataDirectory)
     let monitor = PerformanceMonitor(clock: settings.clock, routeClassNames: RouteClass.allCases.map(\.rawValue))
     var observer: (@Sendable (Int64) -> Void)?
@@ -26,7 +31,7 @@ public func buildApplication(
     // signal wakes the change streams.
     let versions = VersionClock()
     let changes = ChangeSignal()
-    let store = try StoreBackend.open(settings.storeConfiguration, queries: queries) { commit in
+    let store = try StoreBackend.open(settings.storage, queries: queries) { commit in
         versions.apply(commit)
         changes.announce(commit)
     }

@@ -7,6 +7,17 @@ public struct ServerSettings: Sendable {
     /// Holds `portcullis.sqlite` (and its WAL), `admin.key`, and import spool files.
     public var dataDirectory = "./data"
     public var synchronous = StoreConfiguration.Synchronous.full
+    /// `storage.backend`: `sqlite` (the default) or `postgres` (then `postgres` holds the parsed `storage.postgres_url`).
+    public var storageBackend = StorageBackendName.sqlite
+    /// `storage.postgres_url` as given; parsed into `postgres` once every source is read.
+    public var postgresURL: String?
+    /// `storage.postgres_password_file` as given; read into `postgres` when the backend is `postgres`.
+    public var postgresPasswordFile: String?
+    /// `storage.postgres_max_connections`: the size of each of the PostgreSQL backend's two pools (writes and
+    /// management reads; decisions), so a node opens at most twice this many connections.
+    public var postgresMaxConnections = 8
+    /// The PostgreSQL database, when `storage.backend` is `postgres`.
+    public var postgres: PostgresConfiguration?
     public var busyTimeoutMilliseconds = 5_000
     /// Request bodies above this are answered 413.
     public var maxBodyBytes = 1 << 20
@@ -96,4 +107,18 @@ public struct ServerSettings: Sendable {
     public var storeConfiguration: StoreConfiguration {
         StoreConfiguration(path: databasePath, synchronous: synchronous, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
     }
+
+    /// The backend to open: SQLite in the data directory, or the configured PostgreSQL database.
+    public var storage: StorageSelection {
+        if storageBackend == .postgres, let postgres { return .postgres(postgres) }
+        return .sqlite(storeConfiguration)
+    }
+}
+
+/// The values of `storage.backend`.
+public enum StorageBackendName: String, Sendable, CaseIterable {
+    /// One SQLite file in the data directory (the default).
+    case sqlite
+    /// A PostgreSQL database (`storage.postgres_url`).
+    case postgres
 }

@@ -35,6 +35,21 @@ public enum SettingsLoader {
             }
             settings.synchronous = mode
         },
+        Option(key: "storage.backend", environment: "PORTCULLIS_STORAGE_BACKEND") { settings, value throws(PortcullisError) in
+            guard let backend = StorageBackendName(rawValue: value.lowercased()) else {
+                throw PortcullisError(.invalidConfig, "storage.backend: must be sqlite or postgres, not '\(value)'")
+            }
+            settings.storageBackend = backend
+        },
+        Option(key: "storage.postgres_url", environment: "PORTCULLIS_POSTGRES_URL") { settings, value throws(PortcullisError) in
+            settings.postgresURL = value
+        },
+        Option(key: "storage.postgres_password_file", environment: "PORTCULLIS_STORAGE_POSTGRES_PASSWORD_FILE") { settings, value throws(PortcullisError) in
+            settings.postgresPasswordFile = value
+        },
+        Option(key: "storage.postgres_max_connections", environment: "PORTCULLIS_STORAGE_POSTGRES_MAX_CONNECTIONS") { settings, value throws(PortcullisError) in
+            settings.postgresMaxConnections = try integer(value, "postgres_max_connections", in: 1...1000)
+        },
         Option(key: "storage.busy_timeout_ms", environment: "PORTCULLIS_BUSY_TIMEOUT_MS") { settings, value throws(PortcullisError) in
             settings.busyTimeoutMilliseconds = try integer(value, "busy_timeout_ms", in: 0...600_000)
         },
@@ -164,7 +179,25 @@ public enum SettingsLoader {
             }
         }
         settings.adminKey = environment["PORTCULLIS_ADMIN_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        try resolveStorage(&settings)
         return settings
+    }
+
+    /// Parses the PostgreSQL URL once every source has been read: `storage.backend = "postgres"` requires a valid
+    /// `storage.postgres_url` (and reads `storage.postgres_password_file`); a URL given beside SQLite is still parsed, so
+    /// a typo shows before the switch, but no password file is read for a backend that does not use it.
+    static func resolveStorage(_ settings: inout ServerSettings) throws(PortcullisError) {
+        guard let url = settings.postgresURL else {
+            if settings.storageBackend == .postgres {
+                throw PortcullisError(.invalidConfig, "storage.postgres_url: required when storage.backend is postgres (PORTCULLIS_POSTGRES_URL)")
+            }
+            return
+        }
+        let passwordFile = settings.storageBackend == .postgres ? settings.postgresPasswordFile : nil
+        var postgres = try PostgresConfiguration(url: url, passwordFile: passwordFile)
+        postgres.maximumConnections = settings.postgresMaxConnections
+        postgres.readerCapacity = settings.postgresMaxConnections
+        settings.postgres = postgres
     }
 
     static func boolean(_ value: String, _ name: String) throws(PortcullisError) -> Bool {

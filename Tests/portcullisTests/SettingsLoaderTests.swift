@@ -1,3 +1,5 @@
+import Foundation
+import Logging
 import PortcullisCore
 import PortcullisHTTP
 import Testing
@@ -25,6 +27,70 @@ struct SettingsLoaderTests {
             environment: environment.map { ["PORTCULLIS_PORT": $0] } ?? [:],
             flags: flag.map { ["server.port": $0] } ?? [:])
         #expect(settings.port == expected)
+    }
+
+    @Test("storage.backend: sqlite by default; postgres needs a valid storage.postgres_url, from the file or the environment")
+    func storageBackend() throws {
+        let defaults = try SettingsLoader.load(configText: nil, environment: [:], flags: [:])
+        #expect(defaults.storageBackend == .sqlite && defaults.postgres == nil)
+        guard case .sqlite = defaults.storage else {
+            Issue.record("the default storage is SQLite")
+            return
+        }
+        let text = "[storage]\nbackend = \"postgres\"\npostgres_url = \"postgres://app@db.internal/portcullis?sslmode=verify-full\"\n"
+        let fromFile = try SettingsLoader.load(configText: text, environment: [:], flags: [:])
+        #expect(fromFile.storageBackend == .postgres && fromFile.postgres?.host == "db.internal" && fromFile.postgres?.tls == .verifyFull)
+        let fromEnvironment = try SettingsLoader.load(configText: nil, environment: [
+            "PORTCULLIS_STORAGE_BACKEND": "postgres", "PORTCULLIS_POSTGRES_URL": "postgres://app:pw@127.0.0.1:6543/p?sslmode=disable",
+        ], flags: [:])
+        guard case .postgres(let configuration) = fromEnvironment.storage else {
+            Issue.record("PORTCULLIS_STORAGE_BACKEND=postgres selects PostgreSQL")
+            return
+        }
+        #expect(configuration.port == 6543 && configuration.password == "pw" && configuration.tls == .disable)
+        #expect(configuration.maximumConnections == 8 && configuration.readerCapacity == 8)
+        let sized = try SettingsLoader.load(configText: text + "postgres_max_connections = 3\n", environment: [:], flags: [:])
+        #expect(sized.postgres?.maximumConnections == 3 && sized.postgres?.readerCapacity == 3)
+        #expect {
+            try SettingsLoader.load(configText: nil, environment: ["PORTCULLIS_STORAGE_POSTGRES_MAX_CONNECTIONS": "0"], flags: [:])
+        } throws: { error in
+            (error as? PortcullisError)?.message == "postgres_max_connections: must be an integer in 1...1000"
+        }
+
+        let refusals: [([String: String], String)] = [
+            (["PORTCULLIS_STORAGE_BACKEND": "mysql"], "storage.backend: must be sqlite or postgres, not 'mysql'"),
+            (["PORTCULLIS_STORAGE_BACKEND": "postgres"], "storage.postgres_url: required when storage.backend is postgres"),
+            (["PORTCULLIS_STORAGE_BACKEND": "postgres", "PORTCULLIS_POSTGRES_URL": "postgres://app@db/p?sslmode=allow"],
+             "storage.postgres_url: sslmode must be disable, require or verify-full, not 'allow'"),
+            (["PORTCULLIS_POSTGRES_URL": "http://db/p"], "storage.postgres_url: the scheme must be postgres:// or postgresql://"),
+            (["PORTCULLIS_STORAGE_BACKEND": "postgres", "PORTCULLIS_POSTGRES_URL": "postgres://app@db/p",
+              "PORTCULLIS_STORAGE_POSTGRES_PASSWORD_FILE": "/nonexistent/postgres.password"],
+             "storage.postgres_password_file: cannot read /nonexistent/postgres.password"),
+        ]
+        for (environment, message) in refusals {
+            #expect {
+                try SettingsLoader.load(configText: nil, environment: environment, flags: [:])
+            } throws: { error in
+                guard let error = error as? PortcullisError else { return false }
+                return error.code == .invalidConfig && error.message.hasPrefix(message)
+            }
+        }
+    }
+
+    @Test("serve refuses the postgres backend for now, with invalid_config and before touching the data directory")
+    func serveRefusesPostgres() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-refuse-\(UUID().uuidString)").path
+        let settings = try SettingsLoader.load(configText: nil, environment: [
+            "PORTCULLIS_STORAGE_BACKEND": "postgres", "PORTCULLIS_POSTGRES_URL": "postgres://app@127.0.0.1:1/p?sslmode=disable",
+            "PORTCULLIS_DATA_DIR": directory,
+        ], flags: [:])
+        await #expect {
+            _ = try await buildApplication(settings, logger: Logger(label: "test"))
+        } throws: { error in
+            guard let error = error as? PortcullisError else { return false }
+            return error.code == .invalidConfig && error.message.contains("serving from PostgreSQL is not available yet")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory), "nothing was created")
     }
 
     @Test("the config file understands strings, integers, booleans and sections")

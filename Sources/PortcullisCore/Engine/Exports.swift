@@ -3,5 +3,6 @@
 @_exported import PortcullisCache
 @_exported import PortcullisModel
 @_exported import PortcullisPolicy
+@_exported import PortcullisPostgres
 @_exported import PortcullisSQLite
 @_exported import PortcullisStore

@@ -133,12 +133,15 @@ public struct Page<Item: Sendable>: Sendable {
 }
 
 /// Cursors are opaque to clients: base64url of the position's parts joined by a separator that ids cannot contain.
-enum Cursor {
-    static func encode(_ parts: [String]) -> String {
+/// Public so every backend issues and reads the same cursors.
+public enum Cursor {
+    /// The cursor of a position made of `parts`.
+    public static func encode(_ parts: [String]) -> String {
         Base64URL.encode(Array(parts.joined(separator: "\u{1F}").utf8))
     }
 
-    static func decode(_ cursor: String?, parts count: Int) throws(PortcullisError) -> [String]? {
+    /// The `count` parts of `cursor` (nil for none); `invalid_field` `cursor` for anything this server did not issue.
+    public static func decode(_ cursor: String?, parts count: Int) throws(PortcullisError) -> [String]? {
         guard let cursor else { return nil }
         guard let bytes = Base64URL.decode(cursor), let text = String(validating: bytes, as: UTF8.self) else {
             throw .invalidField("cursor", "is not a cursor this server issued")

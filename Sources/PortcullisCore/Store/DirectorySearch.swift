@@ -100,10 +100,10 @@ public protocol DirectorySearch: Sendable {
 
 /// The bounds of a prefix search: every string that starts with `prefix` lies in `prefix ..< upperBound` in UTF-8 byte
 /// order (SQLite's `BINARY` collation), so an index range finds them.
-enum PrefixRange {
+public enum PrefixRange {
     /// The least string greater than every string starting with `prefix`; nil when there is none (every character is
     /// U+10FFFF), and then the range has no upper end.
-    static func upperBound(_ prefix: String) -> String? {
+    public static func upperBound(_ prefix: String) -> String? {
         var scalars = Array(prefix.unicodeScalars)
         while let last = scalars.popLast() {
             var next = last.value + 1
@@ -119,13 +119,13 @@ enum PrefixRange {
     }
 
     /// Whether `text` starts with `prefix`, compared as the index range does (bytes, not grapheme clusters).
-    static func matches(_ text: String, _ prefix: String) -> Bool {
+    public static func matches(_ text: String, _ prefix: String) -> Bool {
         text.utf8.starts(with: prefix.utf8)
     }
 
     /// `text` with ASCII `A`–`Z` lowered and every other character kept: what SQLite's `lower()` does (without ICU),
     /// so a folded prefix and a `lower(name)` index agree byte for byte.
-    static func asciiLowercased(_ text: String) -> String {
+    public static func asciiLowercased(_ text: String) -> String {
         String(decoding: text.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 }

@@ -6,9 +6,10 @@ import GRDB
 
 /// The ordered SQL migrations of `schema/`, embedded in the binary at build time.
 public enum Migrations {
-    /// `(name, sql)` in the order they apply, e.g. `("0001_directory", "CREATE TABLE …")`.
+    /// `(name, sql)` in the order they apply, e.g. `("0001_directory", "CREATE TABLE …")`. Only the folder's own files:
+    /// `schema/postgres/` holds the PostgreSQL backend's migrations.
     public static let all: [(name: String, sql: String)] = EmbeddedFiles.all
-        .filter { $0.key.hasSuffix(".sql") }
+        .filter { $0.key.hasSuffix(".sql") && !$0.key.contains("/") }
         .sorted { $0.key < $1.key }
         .map { (name: String($0.key.dropLast(4)), sql: String(decoding: Data(base64Encoded: $0.value) ?? Data(), as: UTF8.self)) }
 

@@ -93,10 +93,12 @@ extension SQLiteStore: DirectorySearch {
 }
 
 /// Which readers a visibility change adds or removes: nobody, the team's readers, or everyone.
-enum VisibilityChange {
+public enum VisibilityChange {
+    /// Nobody gains or loses access; the team's readers do; everyone does.
     case none, team, everyone
 
-    init(from: Visibility, to: Visibility) {
+    /// The change from `from` to `to`.
+    public init(from: Visibility, to: Visibility) {
         if from == to {
             self = .none
         } else if from == .public || to == .public {

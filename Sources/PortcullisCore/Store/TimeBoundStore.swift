@@ -17,13 +17,24 @@ public protocol TimeBoundStore: Sendable {
 }
 
 /// A bound that passed: the membership, what happened, and when.
-struct PassedBound {
-    var member: TeamMember
-    var op: ChangeOp
-    var at: Int64
+public struct PassedBound {
+    /// The membership whose bound passed.
+    public var member: TeamMember
+    /// `activate` (its start) or `expire` (its end).
+    public var op: ChangeOp
+    /// When, in Unix milliseconds.
+    public var at: Int64
+
+    /// A passed bound as a backend reads it.
+    public init(member: TeamMember, op: ChangeOp, at: Int64) {
+        self.member = member
+        self.op = op
+        self.at = at
+    }
 
     /// In bound order; the same instant in membership order, a start before an end.
-    static func ordered(_ bounds: [PassedBound]) -> [PassedBound] {
+    /// The order every backend records passed bounds in: by instant, team, user, activations first.
+    public static func ordered(_ bounds: [PassedBound]) -> [PassedBound] {
         bounds.sorted {
             ($0.at, $0.member.teamId, $0.member.userId, $0.op == .activate ? 0 : 1) < ($1.at, $1.member.teamId, $1.member.userId, $1.op == .activate ? 0 : 1)
         }

@@ -5,6 +5,7 @@ import Testing
 @testable import PortcullisCore
 @testable import PortcullisStore
 @testable import PortcullisSQLite
+@testable import PortcullisPostgres
 
 /// Makes a fresh, empty store of one backend for each test, and records the commits it announces.
 ///
@@ -35,6 +36,12 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
     static let memory = StoreFactory(name: "memory") { log in
         (StoreBackend.memory(onCommit: log.append), nil)
     }
+
+    /// PostgreSQL, each store in a new schema of the `PORTCULLIS_TEST_POSTGRES_URL` database; nil when it is unset
+    /// (`PostgresStoreTests` then reports the skip).
+    static let postgres: StoreFactory? = PostgresTestDatabase.isAvailable ? StoreFactory(name: "PostgreSQL") { log in
+        (try StoreBackend.open(.postgres(try PostgresTestDatabase.freshConfiguration()), onCommit: log.append), nil)
+    } : nil
 }
 
 /// Every commit a store announced, in order.

@@ -7,10 +7,11 @@ import Testing
 /// One behaviour for every backend: each test runs once per entry of `backends`, through the store protocols only.
 /// SQLite-only concerns (query plans, migrations, restarts) stay in the SQLite suites.
 ///
-/// A new backend (Postgres) adds its `StoreFactory` to `backends` and nothing else.
+/// A new backend adds its `StoreFactory` to `backends` and nothing else (PostgreSQL's is there when
+/// `PORTCULLIS_TEST_POSTGRES_URL` names a server).
 @Suite("Store conformance")
 struct StoreConformanceTests {
-    static let backends: [StoreFactory] = [.sqlite, .memory]
+    static let backends: [StoreFactory] = [.sqlite, .memory] + [StoreFactory.postgres].compactMap { $0 }
 
     // MARK: Users
 

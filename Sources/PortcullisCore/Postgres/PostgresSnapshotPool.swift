@@ -1,0 +1,93 @@
+import Dispatch
+import Logging
+import NIOCore
+import NIOPosix
+import PortcullisModel
+import PostgresNIO
+import Synchronization
+
+/// Connections for the synchronous read path: `AuthorizationStore.withSnapshot` and `decisionFacts` are synchronous
+/// (SQLite answers them in microseconds from memory), so on PostgreSQL the calling thread waits for the query's
+/// `EventLoopFuture`.
+///
+/// Waiting is safe only off the event loops: a thread of an event loop that waits for a future of a connection on
+/// the same loop would never be woken. Every entry point therefore checks that the caller is not an event-loop thread
+/// and, if it is, throws `store_error` (it never blocks, never crashes): the HTTP fast path, which decides on the
+/// event loop, must be off on this backend. The futures complete on NIO's threads alone — no Swift task is involved —
+/// so a caller on Swift's cooperative pool cannot starve the pool it waits for. See docs/architecture.md.
+///
+/// At most `capacity` connections exist; a caller beyond them waits (a semaphore) until one is handed back. A
+/// connection that failed is closed and replaced rather than handed out again.
+final class PostgresSnapshotPool: Sendable {
+    private let configuration: PostgresConnection.Configuration
+    private let eventLoops: any EventLoopGroup
+    private let logger: Logger
+    private let idle = Mutex<[PostgresConnection]>([])
+    private let nextId = Atomic<Int>(0)
+    /// One permit per connection that may exist.
+    private let permits: DispatchSemaphore
+
+    init(configuration: PostgresConnection.Configuration, capacity: Int, eventLoops: any EventLoopGroup, logger: Logger) {
+        self.configuration = configuration
+        self.eventLoops = eventLoops
+        self.logger = logger
+        self.permits = DispatchSemaphore(value: max(1, capacity))
+    }
+
+    deinit {
+        for connection in idle.withLock({ $0 }) { Self.close(connection) }
+    }
+
+    /// Closes `connection`, keeping it alive until the channel has closed (PostgresNIO asserts a connection is
+    /// closed before it goes).
+    private static func close(_ connection: PostgresConnection) {
+        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
+
+    /// Whether the current thread runs an event loop (where waiting for a future would deadlock).
+    static var onEventLoop: Bool { MultiThreadedEventLoopGroup.currentEventLoop != nil }
+
+    /// Runs `body` with a connection of its own, then hands the connection back (or drops it when it failed).
+    /// - Throws: `store_error` on an event-loop thread; `store_unavailable` when no connection can be opened.
+    func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        guard !Self.onEventLoop else {
+            throw PortcullisError(
+                .storeError, "a synchronous PostgreSQL read was called on an event-loop thread; turn server.fast_path off with this backend")
+        }
+        permits.wait()
+        defer { permits.signal() }
+        let connection = try idle.withLock { $0.popLast() } ?? open()
+        do {
+            let result = try body(connection)
+            if !connection.isClosed { idle.withLock { $0.append(connection) } }
+            return result
+        } catch {
+            // A failed statement leaves a healthy connection (the transaction was rolled back by `query`'s caller);
+            // a broken one is closed and not handed out again.
+            if connection.isClosed {
+                Self.close(connection)
+            } else {
+                idle.withLock { $0.append(connection) }
+            }
+            throw error
+        }
+    }
+
+    private func open() throws -> PostgresConnection {
+        let id = nextId.add(1, ordering: .relaxed).newValue
+        do {
+            return try PostgresConnection.connect(on: eventLoops.next(), configuration: configuration, id: id, logger: logger).wait()
+        } catch {
+            throw PortcullisError(.storeUnavailable, "cannot connect to PostgreSQL: \(PostgresStore.describe(error))")
+        }
+    }
+
+    /// Runs `sql` with `binds` on `connection` and waits for every row.
+    static func rows(_ connection: PostgresConnection, _ sql: String, _ binds: PostgresBindings, logger: Logger) throws -> [PostgresRow] {
+        do {
+            return try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait().rows
+        } catch {
+            throw PostgresStore.mapped(error)
+        }
+    }
+}

@@ -1,0 +1,209 @@
+import Logging
+import NIOCore
+import NIOPosix
+import PortcullisModel
+import PortcullisPolicy
+import PortcullisStore
+import PostgresNIO
+
+/// The PostgreSQL backend (SPEC 8.4): the store protocols on a database several nodes can share.
+///
+/// Writes and management reads go through a `PostgresClient` (a pool of at most
+/// `PostgresConfiguration.maximumConnections`); decisions, whose protocol is synchronous, read through
+/// `PostgresSnapshotPool`, which waits for NIO futures and refuses to run on an event-loop thread. Every write runs in
+/// one transaction that advances the revision, records its changes and sets the versions of what it moved, exactly
+/// as `SQLiteStore` does, and announces its `Commit` before returning.
+///
+/// ```swift
+/// let versions = VersionClock()
+/// let store = try PostgresStore(try PostgresConfiguration(url: "postgres://portcullis@db/portcullis?sslmode=verify-full"),
+///                               onCommit: versions.apply)
+/// versions.load(try store.persistedVersions())
+/// ```
+public final class PostgresStore: Sendable {
+    /// The configuration the store was opened with.
+    public let configuration: PostgresConfiguration
+    /// Told of every committed write, after the commit and before the write returns (the cache applies it).
+    let onCommit: @Sendable (Commit) -> Void
+    let client: PostgresClient
+    let readers: PostgresSnapshotPool
+    let logger: Logger
+    let gate = PostgresWriteGate()
+    /// The client's connection pool runs as long as this task; cancelled when the store goes.
+    private let clientRun: Task<Void, Never>
+
+    /// Connects, applies pending migrations (`PostgresMigrations`) and starts the write pool.
+    /// - Parameters:
+    ///   - onCommit: told of every committed write with the dependencies it changed, before the write returns.
+    ///   - logger: where PostgresNIO logs connection events.
+    /// - Throws: `invalid_config` for an unusable schema name, `store_unavailable` when the database cannot be
+    ///   reached, `migration_failed` when a migration fails (nothing is applied then).
+    public init(_ configuration: PostgresConfiguration, onCommit: @escaping @Sendable (Commit) -> Void = { _ in },
+                logger: Logger = Logger(label: "portcullis.postgres")) throws {
+        if let schema = configuration.schema {
+            let allowed = schema.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }
+            guard allowed, let first = schema.utf8.first, !(0x30...0x39).contains(first), schema.utf8.count <= 63 else {
+                throw PortcullisError(.invalidConfig, "postgres schema '\(schema)': use lowercase letters, digits and _ (not first a digit)")
+            }
+        }
+        guard configuration.maximumConnections >= 1, configuration.readerCapacity >= 1 else {
+            throw PortcullisError(.invalidConfig, "postgres: maximumConnections and readerCapacity must be at least 1")
+        }
+        self.configuration = configuration
+        self.onCommit = onCommit
+        self.logger = logger
+        let eventLoops = MultiThreadedEventLoopGroup.singleton
+        let connection: PostgresConnection.Configuration
+        do {
+            connection = try configuration.connectionConfiguration()
+        } catch {
+            throw PortcullisError(.invalidConfig, "postgres TLS settings: \(error)")
+        }
+        readers = PostgresSnapshotPool(configuration: connection, capacity: configuration.readerCapacity, eventLoops: eventLoops, logger: logger)
+        let schema = configuration.schema
+        _ = try readers.withConnection { connection in
+            try PostgresMigrations.apply(on: connection, schema: schema, logger: logger)
+        }
+        let client = PostgresClient(configuration: configuration.clientConfiguration, eventLoopGroup: eventLoops, backgroundLogger: logger)
+        self.client = client
+        clientRun = Task { await client.run() }
+    }
+
+    deinit {
+        clientRun.cancel()
+    }
+
+    // MARK: Writes
+
+    /// Runs a write transaction that advances the revision, records the changes `body` reports in the change log and
+    /// sets the versions of the dependencies it reports it moved, then announces the commit before returning.
+    ///
+    /// The revision advances first (`UPDATE revision … RETURNING`), which takes the revision row's lock until the
+    /// commit: writes of every node serialize there and commit in revision order. `PostgresWriteGate` keeps this
+    /// node's announcements in that order too. Who writes (`WriteAttribution`) is read in the caller's task.
+    func write<T: Sendable>(
+        _ body: @escaping (PostgresConnection, inout [DependencyKey], inout ChangeRecorder) async throws -> T
+    ) async throws -> Written<T> {
+        let attribution = WriteAttribution.current
+        let logger = logger
+        let onCommit = onCommit
+        do {
+            return try await gate.run {
+                try await client.withConnection { connection in
+                    try await Self.execute(connection, "BEGIN", logger: logger)
+                    do {
+                        let revision = try await Self.advanceRevision(connection, logger: logger)
+                        let recorded = RecordedChanges()
+                        var changes = ChangeRecorder(revision: revision, at: WallClock.system.timestamp(), attribution: attribution) { change in
+                            recorded.items.append(change)
+                        }
+                        var changed: [DependencyKey] = []
+                        let value = try await body(connection, &changed, &changes)
+                        try await Self.insertChanges(connection, recorded.items, attribution: attribution, at: changes.at, logger: logger)
+                        try await Self.setVersions(connection, changed, revision: revision, logger: logger)
+                        try await Self.execute(connection, "COMMIT", logger: logger)
+                        let commit = Commit(revision: revision, changed: changed, changes: changes.tally)
+                        onCommit(commit)
+                        return Written(value, revision: revision)
+                    } catch {
+                        try? await Self.execute(connection, "ROLLBACK", logger: logger)
+                        throw error
+                    }
+                }
+            }
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    /// Runs a management read on a pooled connection (no transaction: one statement, or reads whose mix is harmless).
+    func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withConnection { connection in try await body(connection) }
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    static func advanceRevision(_ connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        let rows = try await query(connection, "UPDATE revision SET value = value + 1 WHERE id = 1 RETURNING value", logger: logger)
+        guard let row = rows.first else { throw PortcullisError(.storeError, "the revision row is missing") }
+        return try row.decode(Int64.self)
+    }
+
+    static func setVersions(_ connection: PostgresConnection, _ keys: [DependencyKey], revision: Int64, logger: Logger) async throws {
+        guard !keys.isEmpty else { return }
+        // One row per key: a write may name a key twice (two bounds of one member), and one INSERT … ON CONFLICT may
+        // not update a row twice.
+        var seen = Set<String>()
+        let unique = keys.map(\.rawValue).filter { seen.insert($0).inserted }
+        var binds = PostgresBindings()
+        binds.append(unique)
+        binds.append(revision)
+        try await execute(connection, """
+            INSERT INTO versions (key, version) SELECT k, $2 FROM unnest($1::text[]) AS k
+            ON CONFLICT (key) DO UPDATE SET version = excluded.version
+            """, binds, logger: logger)
+    }
+
+    // MARK: Statements
+
+    /// Runs `sql` with `binds` and collects its rows.
+    static func query(_ connection: PostgresConnection, _ sql: String, _ binds: PostgresBindings = PostgresBindings(), logger: Logger)
+        async throws -> [PostgresRow]
+    {
+        var rows: [PostgresRow] = []
+        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+            rows.append(row)
+        }
+        return rows
+    }
+
+    /// Runs `sql` with `binds`, ignoring any rows.
+    static func execute(_ connection: PostgresConnection, _ sql: String, _ binds: PostgresBindings = PostgresBindings(), logger: Logger)
+        async throws
+    {
+        _ = try await query(connection, sql, binds, logger: logger)
+    }
+
+    // MARK: Errors
+
+    /// The spec's error for a PostgreSQL failure: constraint violations as 409/422, contention as `store_busy`, a
+    /// lost or refused connection as `store_unavailable`, anything else `store_error`.
+    static func mapped(_ error: any Error) -> PortcullisError {
+        if let error = error as? PortcullisError { return error }
+        if let error = error as? PSQLError {
+            switch error.code {
+            case .server:
+                switch error.serverInfo?[.sqlState] {
+                case "23505": return PortcullisError(.conflict, "already exists")
+                case "23503": return PortcullisError(.unknownReference, "a referenced id does not exist")
+                case "40001", "40P01", "55P03", "57014": return PortcullisError(.storeBusy, "the database is busy; retry")
+                default: return PortcullisError(.storeError, "database error: \(describe(error))")
+                }
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown, .sslUnsupported,
+                 .failedToAddSSLHandler, .authMechanismRequiresPassword, .unsupportedAuthMechanism, .saslError:
+                return PortcullisError(.storeUnavailable, "PostgreSQL is unavailable: \(describe(error))")
+            default:
+                return PortcullisError(.storeError, "database error: \(describe(error))")
+            }
+        }
+        return PortcullisError(.storeError, "\(error)")
+    }
+
+    /// A short description of a PostgreSQL error: the server's SQLSTATE and message when there is one, never a
+    /// query's bound values.
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        if let message = error.serverInfo?[.message] {
+            return "\(message) (SQLSTATE \(error.serverInfo?[.sqlState] ?? "?"))"
+        }
+        if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+        return "\(error.code)"
+    }
+}
+
+/// The changes one write records, kept until they are inserted at the end of its transaction.
+private final class RecordedChanges {
+    var items: [Change] = []
+}

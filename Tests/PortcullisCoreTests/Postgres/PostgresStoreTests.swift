@@ -1,0 +1,120 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+
+@testable import PortcullisCore
+@testable import PortcullisPostgres
+
+/// What only the PostgreSQL backend has: its migrations table, its refusal to wait on an event loop, its error
+/// mapping. Its behaviour as a store is `StoreConformanceTests`'.
+@Suite("PostgreSQL store", .enabled(if: PostgresTestDatabase.isAvailable, PostgresTestDatabase.skipMessage))
+struct PostgresStoreTests {
+    @Test("opening applies every migration once, in one transaction, and a second open applies none")
+    func migrationsApplyOnce() throws {
+        let configuration = try PostgresTestDatabase.freshConfiguration()
+        let store = try PostgresStore(configuration)
+        let applied = try store.readers.withConnection { connection in
+            try PostgresSnapshotPool.rows(connection, "SELECT name FROM schema_migrations ORDER BY name", .of(), logger: store.logger)
+                .map { try $0.decode(String.self) }
+        }
+        #expect(applied == PostgresMigrations.all.map(\.name))
+        let again = try PostgresStore(configuration)
+        let revision = try again.readers.withConnection { connection in
+            try PostgresMigrations.apply(on: connection, schema: configuration.schema, logger: again.logger)
+        }
+        #expect(revision.isEmpty, "nothing left to apply")
+        #expect(try again.revision() == 0)
+    }
+
+    @Test("writes on one store are seen by another store on the same database (another node)")
+    func twoStoresShareTheData() async throws {
+        let configuration = try PostgresTestDatabase.freshConfiguration()
+        let first = try PostgresStore(configuration)
+        let second = try PostgresStore(configuration)
+        let written = try await first.createUser(NewUser(id: "ada", email: "ada@example.com"), passwordHash: nil)
+        #expect(try second.revision() == written.revision)
+        #expect(try await second.user("ada").email == "ada@example.com")
+        let facts = try second.decisionFacts(CheckRequest(userId: "ada", action: .read, resourceType: .team, resourceId: "t"))
+        #expect(facts.revision == written.revision && facts.subject == SubjectFacts(isAdmin: false, isActive: true))
+        // Revisions stay one sequence whichever store writes.
+        let next = try await second.createUser(NewUser(id: "bob", email: "bob@example.com"), passwordHash: nil)
+        #expect(next.revision == written.revision + 1)
+    }
+
+    @Test("a snapshot is REPEATABLE READ: a write committed while it is open is not seen by it, and is by the next read")
+    func snapshotIsolation() throws {
+        let store = try PostgresStore(try PostgresTestDatabase.freshConfiguration())
+        let logger = store.logger
+        let (first, second) = try store.withSnapshot { snapshot in
+            let first = try snapshot.revision()
+            // Another connection commits a write while the snapshot is open.
+            _ = try store.readers.withConnection { connection in
+                try PostgresSnapshotPool.rows(connection, "UPDATE revision SET value = value + 1 WHERE id = 1", .of(), logger: logger)
+            }
+            return (first, try snapshot.revision())
+        }
+        #expect(first == second, "one snapshot, one revision")
+        #expect(try store.revision() == first + 1, "the next read sees the committed write")
+        #expect(try store.decisionFacts(CheckRequest(userId: "u", action: .read, resourceType: .team, resourceId: "t")).revision == first + 1)
+    }
+
+    @Test("concurrent writes on two nodes get distinct consecutive revisions, each node announcing its own in order")
+    func concurrentWrites() async throws {
+        let configuration = try PostgresTestDatabase.freshConfiguration()
+        let logs = [CommitLog(), CommitLog()]
+        let nodes = try logs.map { log in try PostgresStore(configuration, onCommit: log.append) }
+        let revisions = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for index in 0..<40 {
+                let node = nodes[index % 2]
+                group.addTask {
+                    try await node.createUser(NewUser(id: "u\(index)", email: "u\(index)@example.com"), passwordHash: nil).revision
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(revisions.sorted() == Array(1...40), "every write its own revision, none skipped")
+        for log in logs {
+            let announced = log.all.map(\.revision)
+            #expect(announced.count == 20 && announced == announced.sorted(), "each node announces in revision order: \(announced)")
+        }
+        #expect(try nodes[0].revision() == 40 && nodes[1].revision() == 40)
+    }
+
+    @Test("a synchronous read on an event-loop thread is refused with store_error, never a wait that could deadlock")
+    func refusesEventLoopThreads() throws {
+        let store = try PostgresStore(try PostgresTestDatabase.freshConfiguration())
+        let request = CheckRequest(userId: "u", action: .read, resourceType: .generation, resourceId: "g")
+        let outcome = try MultiThreadedEventLoopGroup.singleton.next().submit { () -> String in
+            do {
+                _ = try store.decisionFacts(request)
+                return "answered"
+            } catch let error as PortcullisError {
+                return error.code.rawValue + ": " + error.message
+            } catch {
+                return "\(error)"
+            }
+        }.wait()
+        #expect(outcome.hasPrefix("store_error: ") && outcome.contains("event-loop thread"), "\(outcome)")
+        // Off the event loop the same call answers.
+        #expect(try store.decisionFacts(request).subject == nil)
+    }
+
+    @Test("an unreachable server is store_unavailable; a bad schema name is invalid_config")
+    func openErrors() throws {
+        var unreachable = try PostgresConfiguration(url: "postgres://nobody@127.0.0.1:1/none?sslmode=disable")
+        unreachable.readerCapacity = 1
+        #expect {
+            try PostgresStore(unreachable)
+        } throws: { error in
+            (error as? PortcullisError)?.code == .storeUnavailable
+        }
+        var badSchema = try PostgresTestDatabase.freshConfiguration()
+        badSchema.schema = "x; DROP TABLE users"
+        #expect {
+            try PostgresStore(badSchema)
+        } throws: { error in
+            (error as? PortcullisError)?.code == .invalidConfig
+        }
+    }
+}
