@@ -30,6 +30,8 @@ struct PortcullisHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     let classifier: RouteClassifier
     /// Nil disables the fast path: every request goes to Hummingbird.
     let fastPath: FastPathService?
+    /// The `Server` header of the responses written below Hummingbird (as its own `serverName`).
+    let serverName = "Portcullis"
 
     init(responder: @escaping HTTPChannelHandler.Responder, configuration: HTTP1Channel.Configuration, requestTimeout: TimeAmount?,
          classifier: RouteClassifier, fastPath: FastPathService?) {
@@ -58,12 +60,13 @@ struct PortcullisHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
             return channel.eventLoop.makeFailedFuture(error)
         }
         let setUp = HTTP1Channel(responder: responder, configuration: configuration).setup(channel: channel, logger: logger)
-        guard let fastPath else { return setUp.map { Value(asyncChannel: $0, firstPassedOn: nil) } }
-        return setUp.flatMapThrowing { asyncChannel in
+        return setUp.flatMapThrowing { [fastPath, serverName] asyncChannel in
             let operations = channel.pipeline.syncOperations
+            let decoder = try operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+            try operations.addHandler(MalformedRequestResponder(serverName: serverName), position: .after(decoder))
+            guard let fastPath else { return Value(asyncChannel: asyncChannel, firstPassedOn: nil) }
             let passedOn = channel.eventLoop.makePromise(of: Void.self)
-            try operations.addHandler(FastPathHandler(service: fastPath, idleTimeout: idleTimeout, onFirstPassedOn: passedOn),
-                                      position: .after(try operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)))
+            try operations.addHandler(FastPathHandler(service: fastPath, idleTimeout: idleTimeout, onFirstPassedOn: passedOn), position: .after(decoder))
             return Value(asyncChannel: asyncChannel, firstPassedOn: passedOn.futureResult)
         }
     }
