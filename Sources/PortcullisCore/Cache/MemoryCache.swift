@@ -51,13 +51,7 @@ final class MemoryCache: Sendable {
     /// FNV-1a over the key's bytes picks the shard: only lock striping depends on it (each shard's dictionary hashes
     /// with the standard library's seeded hasher), and it costs a fraction of a second SipHash pass.
     private func shard(for key: String) -> ShardLock {
-        var key = key
-        let hash = key.withUTF8 { bytes in
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            return hash
-        }
-        return shards[Int(hash % UInt64(shards.count))]
+        shards[Int(FNV1a.hash(key) % UInt64(shards.count))]
     }
 
     /// The entry if present and not expired, counting the hit (validation against versions is the caller's).

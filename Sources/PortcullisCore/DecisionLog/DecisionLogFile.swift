@@ -190,10 +190,8 @@ final class DecisionLogFile: Sendable {
         deleting.bind(1, key)
         var hashes = Set<Int64>()
         while try deleting.step() {
-            if let user = deleting.text(0) { hashes.insert(DecisionPostings.hash(.user, user)) }
-            if let resource = deleting.text(1) { hashes.insert(DecisionPostings.hash(.resource, resource)) }
-            hashes.insert(DecisionPostings.hash(.type, deleting.text(2) ?? ""))
-            hashes.insert(DecisionPostings.hash(.outcome, DecisionPostings.outcome(deleting.bool(3))))
+            DecisionPostings.forEachHash(user: deleting.text(0), resource: deleting.text(1), type: deleting.text(2) ?? "",
+                                         allowed: deleting.bool(3)) { hashes.insert($0) }
         }
         deleting.reset()
         let entries = try connection.statement("DELETE FROM decisions WHERE seq < ?1")

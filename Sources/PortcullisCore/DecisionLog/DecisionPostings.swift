@@ -26,14 +26,19 @@ enum DecisionPostings {
 
     /// The row key of `id` looked up as `kind`.
     static func hash(_ kind: Kind, _ id: String) -> Int64 {
-        var id = id
-        let hash = id.withUTF8 { bytes in
-            var hash: UInt64 = (0xcbf2_9ce4_8422_2325 ^ UInt64(kind.rawValue)) &* 0x100_0000_01b3
-            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            return hash
-        }
-        return Int64(bitPattern: hash)
+        Int64(bitPattern: FNV1a.hash(id, from: FNV1a.step(FNV1a.offsetBasis, kind.rawValue)))
     }
+
+    /// Calls `body` with the row key of every lookup an entry is listed under: its user and resource (when it has
+    /// them), its type and its outcome. The one place that says which lookups an entry has.
+    static func forEachHash(user: String?, resource: String?, type: String, allowed: Bool, _ body: (Int64) -> Void) {
+        if let user { body(hash(.user, user)) }
+        if let resource { body(hash(.resource, resource)) }
+        body(hash(.type, type))
+        body(allowed ? allowedHash : deniedHash)
+    }
+
+    private static let allowedHash = hash(.outcome, outcome(true)), deniedHash = hash(.outcome, outcome(false))
 
     /// A postings row: its lookup hash, its largest key, its keys encoded.
     struct Row: Equatable {
@@ -47,17 +52,10 @@ enum DecisionPostings {
     struct Builder {
         private var pairs: [(hash: Int64, key: Int64)] = []
 
-        var isEmpty: Bool { pairs.isEmpty }
-
-        /// Lists entry `key` under its user and resource (when it has them), its type and its outcome.
+        /// Lists entry `key` under its lookups (`forEachHash`).
         mutating func add(_ key: Int64, user: String?, resource: String?, type: String, allowed: Bool) {
-            if let user { pairs.append((DecisionPostings.hash(.user, user), key)) }
-            if let resource { pairs.append((DecisionPostings.hash(.resource, resource), key)) }
-            pairs.append((DecisionPostings.hash(.type, type), key))
-            pairs.append((allowed ? Self.allowed : Self.denied, key))
+            DecisionPostings.forEachHash(user: user, resource: resource, type: type, allowed: allowed) { pairs.append(($0, key)) }
         }
-
-        private static let allowed = DecisionPostings.hash(.outcome, outcome(true)), denied = DecisionPostings.hash(.outcome, outcome(false))
 
         /// Calls `body` with each row: per lookup, its keys ascending, cut wherever a row would cover more than `span`.
         /// The encoded keys are valid only inside `body`.

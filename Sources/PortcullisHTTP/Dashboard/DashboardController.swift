@@ -54,12 +54,7 @@ struct DashboardController {
 
     /// FNV-1a (64 bit) of the bytes: a validator, not a security measure.
     static func etag(_ data: Data) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in data {
-            hash ^= UInt64(byte)
-            hash &*= 0x100_0000_01b3
-        }
-        return "\"\(String(hash, radix: 16))\""
+        "\"\(String(FNV1a.hash(data), radix: 16))\""
     }
 
     static func contentType(_ path: String) -> String {
