@@ -16,17 +16,22 @@ import Synchronization
 ///
 /// On start and after every reconnect it listens first, then catches up from the database, and only then reports
 /// itself live. When the connection drops it reports not-live at once and reconnects with backoff (50 ms doubling
-/// to 5 s). The node's own writes reach the clock through the store's `onCommit` too; applying a commit twice is
-/// harmless (versions only grow).
+/// to 5 s).
+///
+/// The feed must be the clock's only applier, the node's own writes included: a write's caller awaits
+/// `waitUntilApplied(written.revision)` before answering, rather than the store's `onCommit` applying it. Applied
+/// directly, a node's own revision N could be published while a peer's N − 1 is still on its way, and the cache's
+/// L1 skips validation while the revision is unchanged (docs/caching.md, "Several nodes").
 ///
 /// ```swift
 /// let versions = VersionClock()
-/// let store = try PostgresStore(configuration, onCommit: versions.apply)
+/// let store = try PostgresStore(configuration)            // no onCommit: the feed applies every commit
 /// let persisted = try store.persistedVersions()
 /// versions.load(persisted)
 /// let feed = PostgresChangeFeed(configuration, after: persisted.revision, apply: versions.apply)
 /// let running = Task { await feed.run() }   // until cancelled
-/// guard await feed.waitUntilApplied(revision, timeout: .seconds(1)) else { /* 503 + Retry-After */ }
+/// let written = try await store.deleteMember(teamId: "t", userId: "bob")
+/// guard await feed.waitUntilApplied(written, timeout: .seconds(1)) else { /* 503 + Retry-After */ }
 /// ```
 public final class PostgresChangeFeed: Sendable {
     /// The configuration connections are made from.

@@ -187,8 +187,9 @@ struct PostgresCommitNotificationTests {
     }
 }
 
-/// One simulated node: a store, its version clock (fed by its own writes and the feed), its feed, and the
-/// revisions the feed applied in the order it applied them.
+/// One simulated node: a store, its version clock, its feed, and the revisions the feed applied in the order it
+/// applied them. The feed is the clock's only applier, the node's own writes included (docs/caching.md, "Several
+/// nodes"): a write's caller awaits `waitUntilApplied(written.revision)` before answering.
 final class FeedNode: Sendable {
     let name: String
     let store: PostgresStore
@@ -201,7 +202,7 @@ final class FeedNode: Sendable {
         self.name = name
         let versions = VersionClock()
         self.versions = versions
-        store = try PostgresStore(configuration, onCommit: versions.apply)
+        store = try PostgresStore(configuration)
         let persisted = try store.persistedVersions()
         if revision == nil { versions.load(persisted) }
         let applied = applied
