@@ -52,6 +52,7 @@ extension PostgresStore: ImportStore {
                         _ = try run.rows("""
                             INSERT INTO versions (key, version) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET version = excluded.version
                             """, .of(DependencyKey.epoch.rawValue, revision))
+                        try Self.publishBlocking(connection, revision: revision, keys: [.epoch], channel: channel, logger: logger)
                         _ = try run.rows("COMMIT")
                         onCommit(Commit(revision: revision, changed: [.epoch], changes: changes.tally))
                         return Written(counts, revision: revision)

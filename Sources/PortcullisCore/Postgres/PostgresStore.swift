@@ -29,6 +29,8 @@ public final class PostgresStore: Sendable {
     let readers: PostgresSnapshotPool
     let logger: Logger
     let gate = PostgresWriteGate()
+    /// Where this store's writes announce their commits (`PostgresChangeFeed` listens there).
+    let channel: String
     /// The client's connection pool runs as long as this task; cancelled when the store goes.
     private let clientRun: Task<Void, Never>
 
@@ -52,6 +54,7 @@ public final class PostgresStore: Sendable {
         self.configuration = configuration
         self.onCommit = onCommit
         self.logger = logger
+        channel = Self.channel(schema: configuration.schema)
         let eventLoops = MultiThreadedEventLoopGroup.singleton
         let connection: PostgresConnection.Configuration
         do {
@@ -75,8 +78,9 @@ public final class PostgresStore: Sendable {
 
     // MARK: Writes
 
-    /// Runs a write transaction that advances the revision, records the changes `body` reports in the change log and
-    /// sets the versions of the dependencies it reports it moved, then announces the commit before returning.
+    /// Runs a write transaction that advances the revision, records the changes `body` reports in the change log,
+    /// sets the versions of the dependencies it reports it moved and publishes the commit to the other nodes
+    /// (`commit_log` and a notification), then announces the commit before returning.
     ///
     /// The revision advances first (`UPDATE revision … RETURNING`), which takes the revision row's lock until the
     /// commit: writes of every node serialize there and commit in revision order. `PostgresWriteGate` keeps this
@@ -87,6 +91,7 @@ public final class PostgresStore: Sendable {
         let attribution = WriteAttribution.current
         let logger = logger
         let onCommit = onCommit
+        let channel = channel
         do {
             return try await gate.run {
                 try await client.withConnection { connection in
@@ -101,6 +106,7 @@ public final class PostgresStore: Sendable {
                         let value = try await body(connection, &changed, &changes)
                         try await Self.insertChanges(connection, recorded.items, attribution: attribution, at: changes.at, logger: logger)
                         try await Self.setVersions(connection, changed, revision: revision, logger: logger)
+                        try await Self.publish(connection, revision: revision, keys: changed, channel: channel, logger: logger)
                         try await Self.execute(connection, "COMMIT", logger: logger)
                         let commit = Commit(revision: revision, changed: changed, changes: changes.tally)
                         onCommit(commit)

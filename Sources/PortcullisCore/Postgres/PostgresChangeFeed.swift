@@ -1,0 +1,265 @@
+import Logging
+import NIOCore
+import NIOPosix
+import PortcullisModel
+import PostgresNIO
+import Synchronization
+
+/// One node's view of every node's commits (SPEC 8.4): applies each committed write of the shared database, in
+/// revision order and none skipped, to this node's `VersionClock` (through `apply`).
+///
+/// It holds one dedicated connection that `LISTEN`s on the store's channel (`PostgresStore.channel(schema:)`). Each
+/// write publishes its revision (and its keys, when they fit) there and writes a `commit_log` row, both in its
+/// transaction. A notification that is not the next revision, or carries no keys, makes the feed read what it lacks
+/// from `commit_log`; a node behind the log's oldest row reloads the versions moved since its revision from
+/// `versions`. So `appliedRevision` = R means: every write with a revision ≤ R has moved this node's versions.
+///
+/// On start and after every reconnect it listens first, then catches up from the database, and only then reports
+/// itself live. When the connection drops it reports not-live at once and reconnects with backoff (50 ms doubling
+/// to 5 s).
+///
+/// The feed must be the clock's only applier, the node's own writes included: a write's caller awaits
+/// `waitUntilApplied(written.revision)` before answering, rather than the store's `onCommit` applying it. Applied
+/// directly, a node's own revision N could be published while a peer's N − 1 is still on its way, and the cache's
+/// L1 skips validation while the revision is unchanged (docs/caching.md, "Several nodes").
+///
+/// ```swift
+/// let versions = VersionClock()
+/// let store = try PostgresStore(configuration)            // no onCommit: the feed applies every commit
+/// let persisted = try store.persistedVersions()
+/// versions.load(persisted)
+/// let feed = PostgresChangeFeed(configuration, after: persisted.revision, apply: versions.apply)
+/// let running = Task { await feed.run() }   // until cancelled
+/// let written = try await store.deleteMember(teamId: "t", userId: "bob")
+/// guard await feed.waitUntilApplied(written, timeout: .seconds(1)) else { /* 503 + Retry-After */ }
+/// ```
+public final class PostgresChangeFeed: Sendable {
+    /// The configuration connections are made from.
+    public let configuration: PostgresConfiguration
+    /// The `application_name` of the LISTEN connection, as `pg_stat_activity` shows it.
+    public let applicationName: String
+    private let apply: @Sendable (Commit) -> Void
+    private let channel: String
+    private let logger: Logger
+    private let state: Mutex<State>
+
+    private struct Waiter {
+        var id: UInt64
+        var revision: Int64
+        var continuation: CheckedContinuation<Bool, Never>
+    }
+
+    private struct State {
+        var applied: Int64
+        var live = false
+        var connections = 0
+        var disconnections = 0
+        var nextWaiter: UInt64 = 0
+        var waiters: [Waiter] = []
+    }
+
+    /// A feed that will apply every commit after `revision` (the revision the clock was loaded at).
+    /// - Parameters:
+    ///   - applicationName: names the LISTEN connection in `pg_stat_activity` (e.g. the node's name).
+    ///   - apply: told of each commit in revision order, from one task at a time (the clock's `apply`).
+    public init(_ configuration: PostgresConfiguration, after revision: Int64, applicationName: String = "portcullis-feed",
+                logger: Logger = Logger(label: "portcullis.postgres.feed"), apply: @escaping @Sendable (Commit) -> Void) {
+        self.configuration = configuration
+        self.applicationName = applicationName
+        self.apply = apply
+        self.logger = logger
+        channel = PostgresStore.channel(schema: configuration.schema)
+        state = Mutex(State(applied: revision))
+    }
+
+    /// Whether the feed is connected and caught up: every commit up to the moment it last heard from the database
+    /// is applied, and it will hear of the next ones. False while starting, reconnecting or catching up.
+    public var isLive: Bool { state.withLock { $0.live } }
+
+    /// The highest revision such that every commit up to it has been applied.
+    public var appliedRevision: Int64 { state.withLock { $0.applied } }
+
+    /// How many LISTEN connections the feed has opened (each reconnect adds one): for reports and tests.
+    public var connectionCount: Int { state.withLock { $0.connections } }
+
+    /// How many times the feed went from live to not live (a lost connection): for reports and tests.
+    public var disconnections: Int { state.withLock { $0.disconnections } }
+
+    /// Waits until every commit up to `revision` is applied, at most `timeout`.
+    /// - Returns: true when it is (at once if already), false on timeout or cancellation.
+    public func waitUntilApplied(_ revision: Int64, timeout: Duration) async -> Bool {
+        if appliedRevision >= revision { return true }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await self.waitUntilApplied(revision) }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// Waits without a limit; false when the task is cancelled first.
+    private func waitUntilApplied(_ revision: Int64) async -> Bool {
+        let id = state.withLock { state -> UInt64 in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let immediate = state.withLock { state -> Bool? in
+                    if state.applied >= revision { return true }
+                    // Checked under the lock the cancellation handler takes: either it runs after this and finds
+                    // the waiter, or the task was already cancelled and is seen here.
+                    if Task.isCancelled { return false }
+                    state.waiters.append(Waiter(id: id, revision: revision, continuation: continuation))
+                    return nil
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> Waiter? in
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index)
+            }
+            waiter?.continuation.resume(returning: false)
+        }
+    }
+
+    /// Listens, catches up and applies commits until the task is cancelled, reconnecting whenever the connection
+    /// fails. Run it in a task (or a service) for the node's lifetime.
+    public func run() async {
+        var backoff = Duration.milliseconds(50)
+        while !Task.isCancelled {
+            do {
+                try await listenOnce { backoff = .milliseconds(50) }
+            } catch {
+                if Task.isCancelled { break }
+                logger.warning("change feed lost its connection; reconnecting", metadata: ["error": "\(PostgresStore.describe(error))"])
+            }
+            setLive(false)
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(5))
+        }
+        setLive(false)
+    }
+
+    /// One connection's life: connect, LISTEN, catch up, go live, apply notifications until the connection ends.
+    private func listenOnce(onLive: () -> Void) async throws {
+        var connectionConfiguration = try configuration.connectionConfiguration()
+        connectionConfiguration.options.additionalStartupParameters.append(("application_name", applicationName))
+        let id = state.withLock { state -> Int in
+            state.connections += 1
+            return state.connections
+        }
+        let connection = try await PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(),
+                                                              configuration: connectionConfiguration, id: id, logger: logger)
+        do {
+            try await withTaskCancellationHandler {
+                try await connection.listen(on: channel) { notifications in
+                    // Listening before catching up: a commit after the catch-up's snapshot is heard.
+                    try await catchUp(connection)
+                    setLive(true)
+                    onLive()
+                    for try await notification in notifications {
+                        try await receive(notification.payload, connection)
+                    }
+                }
+            } onCancel: {
+                connection.close().whenComplete { _ in }
+            }
+        } catch {
+            setLive(false)
+            try? await connection.close()
+            throw error
+        }
+        setLive(false)
+        try? await connection.close()
+    }
+
+    /// Applies the commit a notification announces, reading from the database whatever comes before it or is not
+    /// in the payload.
+    private func receive(_ payload: String, _ connection: PostgresConnection) async throws {
+        let (head, keys) = PostgresStore.parsePayload(payload)
+        guard let revision = head else {
+            try await catchUp(connection)
+            return
+        }
+        if revision <= appliedRevision { return }
+        // Only the next revision, and only when its keys travelled (a lone revision may have had too many).
+        if revision == appliedRevision + 1, let keys {
+            advance(Commit(revision: revision, changed: keys))
+        } else {
+            try await catchUp(connection)
+        }
+    }
+
+    /// Applies, in order, every commit after `appliedRevision` the database has: from `commit_log` when it holds
+    /// each of them, else (pruned, or written before the log existed) from `versions`, in one snapshot.
+    private func catchUp(_ connection: PostgresConnection) async throws {
+        let from = appliedRevision
+        try await PostgresStore.execute(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+        do {
+            let current = try await PostgresStore.query(connection, "SELECT value FROM revision WHERE id = 1", logger: logger)
+                .first?.decode(Int64.self) ?? 0
+            if current > from {
+                let rows = try await PostgresStore.query(
+                    connection, "SELECT revision, keys FROM commit_log WHERE revision > $1 ORDER BY revision", .of(from), logger: logger)
+                let commits = try rows.map { row in
+                    let (revision, keys) = try row.decode((Int64, [String]).self)
+                    return Commit(revision: revision, changed: keys.map(DependencyKey.init(rawValue:)))
+                }
+                let complete = commits.count == Int(current - from) && commits.first?.revision == from + 1
+                    && commits.last?.revision == current
+                if complete {
+                    for commit in commits { advance(commit) }
+                } else {
+                    try await reload(connection, after: from, upTo: current)
+                }
+            }
+            try await PostgresStore.execute(connection, "COMMIT", logger: logger)
+        } catch {
+            try? await PostgresStore.execute(connection, "ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    /// Applies the versions moved after `from` as commits of their revisions, then the revision `current` (inside
+    /// the caller's snapshot, so the versions are exactly those of `current`).
+    private func reload(_ connection: PostgresConnection, after from: Int64, upTo current: Int64) async throws {
+        logger.info("change feed reloads versions: the commit log lacks revisions", metadata: ["after": "\(from)", "upTo": "\(current)"])
+        let rows = try await PostgresStore.query(connection, "SELECT key, version FROM versions WHERE version > $1", .of(from),
+                                                 logger: logger)
+        var byRevision: [Int64: [DependencyKey]] = [:]
+        for row in rows {
+            let (key, version) = try row.decode((String, Int64).self)
+            byRevision[version, default: []].append(DependencyKey(rawValue: key))
+        }
+        for revision in byRevision.keys.sorted() where revision < current {
+            advance(Commit(revision: revision, changed: byRevision[revision] ?? []))
+        }
+        advance(Commit(revision: current, changed: byRevision[current] ?? []))
+    }
+
+    /// Applies one commit and wakes the waiters it satisfies. Only the feed's task calls it, in revision order.
+    private func advance(_ commit: Commit) {
+        apply(commit)
+        let ready = state.withLock { state -> [Waiter] in
+            state.applied = max(state.applied, commit.revision)
+            let applied = state.applied
+            let ready = state.waiters.filter { $0.revision <= applied }
+            state.waiters.removeAll { $0.revision <= applied }
+            return ready
+        }
+        for waiter in ready { waiter.continuation.resume(returning: true) }
+    }
+
+    private func setLive(_ live: Bool) {
+        state.withLock { state in
+            if state.live && !live { state.disconnections += 1 }
+            state.live = live
+        }
+    }
+}
