@@ -8,8 +8,9 @@ import Testing
 struct FastPathConnectionTests {
     static let check = Array(#"{"user_id":"m1","action":"read","resource_type":"generation","resource_id":"g1"}"#.utf8)
 
-    static func request(_ extraHeaders: [String] = [], version: String = "1.1", body: [UInt8] = check) -> [UInt8] {
-        let headers = (["Host: x", "Authorization: Bearer \(TestServer.adminKey)", "Content-Length: \(body.count)"] + extraHeaders)
+    static func request(_ extraHeaders: [String] = [], version: String = "1.1", body: [UInt8] = check,
+                        bearer: String = TestServer.adminKey) -> [UInt8] {
+        let headers = (["Host: x", "Authorization: Bearer \(bearer)", "Content-Length: \(body.count)"] + extraHeaders)
             .joined(separator: "\r\n")
         return Array("POST /api/v1/authz/check HTTP/\(version)\r\n\(headers)\r\n\r\n".utf8) + body
     }
@@ -84,6 +85,28 @@ struct FastPathConnectionTests {
             let after = try await FastPathTests.figures(client)
             // HTTP/1.0 is never taken up; the split request is counted once, by whichever path answered it.
             #expect((after.answered + after.passedOn) - (before.answered + before.passedOn) == 1, "\(before) → \(after)")
+        }
+    }
+
+    @Test("a key deleted is refused at once on a keep-alive connection that presented it before, on both paths")
+    func revokedOnOpenConnection() async throws {
+        try await TestServer.run { client in
+            let created = try await client.post("/api/v1/api-keys", json: ["name": "svc", "scopes": ["authz"]])
+            let (secret, id) = (try #require(created.json["key"] as? String), try #require(created.json["id"] as? String))
+            let connection = try RawConnection(port: client.port)
+            let before = try await SecurityTransportTests.onThread {
+                (0..<3).map { _ in
+                    connection.send(Self.request(bearer: secret))
+                    return (try? connection.readResponse(timeout: 10).status) ?? 0
+                }
+            }
+            #expect(before == [200, 200, 200])
+            #expect(try await client.delete("/api/v1/api-keys/\(id)").status == 204)
+            let after = try await SecurityTransportTests.onThread {
+                connection.send(Self.request(bearer: secret))
+                return try connection.readResponse(timeout: 10)
+            }
+            #expect(after.status == 401 && after.errorCode == "unauthorized", "\(after.status) \(String(decoding: after.body, as: UTF8.self))")
         }
     }
 
