@@ -31,33 +31,15 @@ extension PostgresSnapshot {
     }
 
     func subjects(type: ResourceType, id: String, action: Action, now: Int64, page: PageRequest) throws -> Page<String>? {
-        let publicActions: Set<Action>
-        var resourceOwner: String?
-        let project: ProjectFacts?
-        switch type {
-        case .generation:
-            guard let generation = try generation(id, userId: "", action: action), !generation.isDeleted,
-                  generation.project?.isDeleted != true
-            else { return nil }
-            resourceOwner = generation.ownerId
-            project = generation.project
-            publicActions = [.read, .download]
-        case .project:
-            guard let facts = try self.project(id, userId: "", action: action), !facts.isDeleted else { return nil }
-            project = facts
-            publicActions = [.read]
-        case .team:
-            guard let team = try team(id, userId: "", action: action), !team.isDeleted else { return nil }
-            return try simplePage(PostgresListingQueries.grantedUsers, page) { binds, after, limit in
-                binds = .of(nil as String?, nil as String?, id, ResourceType.team.rawValue, action.rawValue, false, after, limit, now)
-            }
-        }
-        if let project, project.visibility == .public, publicActions.contains(action) {
+        switch try SubjectsListing(type: type, id: id, action: action, in: self) {
+        case nil:
+            return nil
+        case .activeUsers:
             return try simplePage(PostgresListingQueries.activeUsers, page, bind: Self.afterAndLimit)
-        }
-        let grantingTeam = project.flatMap { $0.visibility != .private && !$0.teamIsDeleted ? $0.teamId : nil }
-        return try simplePage(PostgresListingQueries.grantedUsers, page) { binds, after, limit in
-            binds = .of(resourceOwner, project?.ownerId, grantingTeam, type.rawValue, action.rawValue, true, after, limit, now)
+        case .granted(let resourceOwner, let projectOwner, let team, let type, let includeOwners):
+            return try simplePage(PostgresListingQueries.grantedUsers, page) { binds, after, limit in
+                binds = .of(resourceOwner, projectOwner, team, type.rawValue, action.rawValue, includeOwners, after, limit, now)
+            }
         }
     }
 

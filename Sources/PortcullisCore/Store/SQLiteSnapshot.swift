@@ -172,45 +172,21 @@ struct SQLiteSnapshot: AuthorizationSnapshot {
     }
 
     func subjects(type: ResourceType, id: String, action: Action, now: Int64, page: PageRequest) throws -> Page<String>? {
-        let publicActions: Set<Action>
-        var resourceOwner: String?
-        let project: ProjectFacts?
-        switch type {
-        case .generation:
-            guard let generation = try generation(id, userId: "", action: action), !generation.isDeleted,
-                  generation.project?.isDeleted != true
-            else { return nil }
-            resourceOwner = generation.ownerId
-            project = generation.project
-            publicActions = [.read, .download]
-        case .project:
-            guard let facts = try self.project(id, userId: "", action: action), !facts.isDeleted else { return nil }
-            project = facts
-            publicActions = [.read]
-        case .team:
-            guard let team = try team(id, userId: "", action: action), !team.isDeleted else { return nil }
+        switch try SubjectsListing(type: type, id: id, action: action, in: self) {
+        case nil:
+            return nil
+        case .activeUsers:
+            return try simplePage(ListingQueries.activeUsers, page) { _ in }
+        case .granted(let resourceOwner, let projectOwner, let team, let type, let includeOwners):
             return try simplePage(ListingQueries.grantedUsers, page, firstParameter: 7) { statement in
-                statement.bind(1, nil as String?)
-                statement.bind(2, nil as String?)
-                statement.bind(3, id)
-                statement.bind(4, ResourceType.team.rawValue)
+                statement.bind(1, resourceOwner)
+                statement.bind(2, projectOwner)
+                statement.bind(3, team)
+                statement.bind(4, type.rawValue)
                 statement.bind(5, action.rawValue)
-                statement.bind(6, Int64(0))
+                statement.bind(6, Int64(includeOwners ? 1 : 0))
                 statement.bind(20, now)
             }
-        }
-        if let project, project.visibility == .public, publicActions.contains(action) {
-            return try simplePage(ListingQueries.activeUsers, page) { _ in }
-        }
-        let grantingTeam = project.flatMap { $0.visibility != .private && !$0.teamIsDeleted ? $0.teamId : nil }
-        return try simplePage(ListingQueries.grantedUsers, page, firstParameter: 7) { statement in
-            statement.bind(1, resourceOwner)
-            statement.bind(2, project?.ownerId)
-            statement.bind(3, grantingTeam)
-            statement.bind(4, type.rawValue)
-            statement.bind(5, action.rawValue)
-            statement.bind(6, Int64(1))
-            statement.bind(20, now)
         }
     }
 
