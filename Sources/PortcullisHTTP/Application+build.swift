@@ -17,25 +17,23 @@ import ServiceLifecycle
 public func buildApplication(
     _ settings: ServerSettings, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
-    if case .postgres = settings.storage {
-        // Phase 1 of the PostgreSQL backend is the store alone: the shared decision log and signing keys are not
-        // there yet, nor an asynchronous decision read for the event loop (docs/scaling.md).
-        throw PortcullisError(.invalidConfig, "storage.backend: serving from PostgreSQL is not available yet; use sqlite (docs/scaling.md)")
+    if case .postgres = settings.storage, settings.adminKey == nil {
+        // Each node would otherwise make its own key file: the nodes must share one administrator key.
+        throw PortcullisError(.invalidConfig, "storage.backend postgres: set PORTCULLIS_ADMIN_KEY, the same on every node (docs/scaling.md)")
     }
     try DataDirectory.prepare(settings.dataDirectory)
     let monitor = PerformanceMonitor(clock: settings.clock, routeClassNames: RouteClass.allCases.map(\.rawValue))
     var observer: (@Sendable (Int64) -> Void)?
     if settings.monitorEnabled { observer = { @Sendable nanoseconds in monitor.record(.databaseQuery, nanoseconds: nanoseconds) } }
     let queries = QueryRegistry(transactionObserver: observer)
-    // The store announces every commit; the cache's versions apply it (neither knows the other), and the change
-    // signal wakes the change streams.
+    // Every commit moves the cache's versions and wakes the change streams (neither knows the other): on SQLite as
+    // the write commits, on PostgreSQL through the node's change feed.
     let versions = VersionClock()
     let changes = ChangeSignal()
-    let store = try StoreBackend.open(settings.storage, queries: queries) { commit in
-        versions.apply(commit)
-        changes.announce(commit)
-    }
-    versions.load(try store.persistedVersions())
+    let serving = try ServingStore.open(settings.storage, queries: queries, versions: versions, changes: changes,
+                                        nodeName: "\(settings.host):\(settings.port) \(URL(fileURLWithPath: settings.dataDirectory).lastPathComponent)",
+                                        logger: logger)
+    let store = serving.store
     var lookupObserver: (@Sendable (Int64) -> Void)?
     if settings.monitorEnabled { lookupObserver = { @Sendable nanoseconds in monitor.record(.cacheOperation, nanoseconds: nanoseconds) } }
     let cache = settings.cacheEnabled
@@ -59,8 +57,9 @@ public func buildApplication(
                                       revision: { versions.revision })
     let jwt = try await makeJWTVerifier(settings, logger: logger)
     let router = buildRouter(settings, store: store, cache: cache, keyring: keyring, instruments: instruments, logger: logger,
-                             decisionLog: decisionLog, jwt: jwt)
-    var services: [any Service] = cache.map { [CacheWriter(cache: $0, logger: logger)] } ?? []
+                             decisionLog: decisionLog, jwt: jwt, gate: serving.gate)
+    var services: [any Service] = serving.services
+    if let cache { services.append(CacheWriter(cache: cache, logger: logger)) }
     services.append(DecisionLogWriter(log: decisionLog, logger: logger))
     if settings.monitorEnabled { services.append(MonitorService(instruments: instruments)) }
     services.append(ChangeRetention(changes: store, days: settings.audit.retentionDays, clock: settings.clock,
@@ -114,7 +113,7 @@ struct Routing {
 /// keeps nothing unless given).
 func buildRouter(
     _ settings: ServerSettings, store: any Store, cache: DecisionCache?, keyring: SigningKeyring, instruments: Instruments, logger: Logger,
-    decisionLog: DecisionLog = .discarding(), jwt: JWTVerifier? = nil
+    decisionLog: DecisionLog = .discarding(), jwt: JWTVerifier? = nil, gate: (any ConsistencyGate)? = nil
 ) -> Routing {
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()
@@ -136,7 +135,7 @@ func buildRouter(
     if let shedder { router.add(middleware: LoadSheddingMiddleware(shedder: shedder)) }
     router.add(middleware: BodyLimitMiddleware(maxBodyBytes: settings.maxBodyBytes))
     let authenticator = Authenticator(directory: store, cache: cache, clock: settings.clock, jwt: jwt)
-    router.add(middleware: AuthenticationMiddleware(authenticator: authenticator, monitor: monitor))
+    router.add(middleware: AuthenticationMiddleware(authenticator: authenticator, monitor: monitor, gate: gate))
     router.add(middleware: WriteAttributionMiddleware())
     let admin = router.group().add(middleware: RequireAdminMiddleware())
 
@@ -152,9 +151,10 @@ func buildRouter(
     ImportController(directory: store, hasher: hasher, spoolDirectory: settings.dataDirectory, maxImportBytes: settings.maxImportBytes)
         .addRoutes(to: admin, table: routes)
     let engine = AuthorizationEngine(store: store, cache: cache, monitor: monitor, clock: settings.clock)
-    AuthorizationController(engine: engine, decisionLog: decisionLog).addRoutes(to: router, table: routes)
+    AuthorizationController(engine: engine, decisionLog: decisionLog, gate: gate).addRoutes(to: router, table: routes)
     AuditController(decisionLog: decisionLog).addRoutes(to: admin, table: routes)
-    let fastPath = settings.fastPath && cache != nil
+    // The fast path answers on the event loop, where a gate cannot wait for the database: off on several nodes.
+    let fastPath = settings.fastPath && cache != nil && gate == nil
         ? FastPathService(engine: engine, authenticator: authenticator, classifier: settings.routeClassifier, shedder: shedder,
                            metrics: monitor.map(RequestMetrics.init), accessLog: accessLog, monitor: monitor, trustedProxies: settings.trustedProxies,
                            maxBodyBytes: settings.maxBodyBytes, serverName: "Portcullis", decisionLog: decisionLog)
@@ -176,7 +176,7 @@ func buildRouter(
     let generations = GenerationsController(directory: store, engine: engine)
     generations.addRoutes(to: router, table: routes)
     let signer = MediaURLSigner(keyring: keyring, publicBase: settings.mediaPublicBase, lifetimeSeconds: Int64(settings.mediaURLLifetimeSeconds))
-    MediaController(directory: store, engine: engine, signer: signer, generations: generations, clock: settings.clock)
+    MediaController(directory: store, engine: engine, signer: signer, generations: generations, clock: settings.clock, gate: gate)
         .addRoutes(to: router, table: routes)
     return Routing(router: router, routes: routes, fastPath: fastPath)
 }

@@ -77,7 +77,7 @@ struct SettingsLoaderTests {
         }
     }
 
-    @Test("serve refuses the postgres backend for now, with invalid_config and before touching the data directory")
+    @Test("serve on postgres without a shared PORTCULLIS_ADMIN_KEY is refused, with invalid_config and before touching the data directory")
     func serveRefusesPostgres() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portcullis-refuse-\(UUID().uuidString)").path
         let settings = try SettingsLoader.load(configText: nil, environment: [
@@ -88,7 +88,7 @@ struct SettingsLoaderTests {
             _ = try await buildApplication(settings, logger: Logger(label: "test"))
         } throws: { error in
             guard let error = error as? PortcullisError else { return false }
-            return error.code == .invalidConfig && error.message.contains("serving from PostgreSQL is not available yet")
+            return error.code == .invalidConfig && error.message.contains("set PORTCULLIS_ADMIN_KEY")
         }
         #expect(!FileManager.default.fileExists(atPath: directory), "nothing was created")
     }

@@ -5,6 +5,7 @@ import PortcullisModel
 import PortcullisPolicy
 import PortcullisStore
 import PostgresNIO
+import Synchronization
 
 /// The PostgreSQL backend (SPEC 8.4): the store protocols on a database several nodes can share.
 ///
@@ -31,6 +32,8 @@ public final class PostgresStore: Sendable {
     let gate = PostgresWriteGate()
     /// Where this store's writes announce their commits (`PostgresChangeFeed` listens there).
     let channel: String
+    /// What a write awaits after its commit, before it returns (`awaitAfterEveryCommit`).
+    let commitBarrier = CommitBarrier()
     /// The client's connection pool runs as long as this task; cancelled when the store goes.
     private let clientRun: Task<Void, Never>
 
@@ -76,6 +79,17 @@ public final class PostgresStore: Sendable {
         clientRun.cancel()
     }
 
+    /// Makes every later write await `barrier` with its revision after it commits and before it returns: a node
+    /// whose change feed applies commits (rather than `onCommit`) waits there until the feed has applied its own
+    /// write, so the write's caller reads it back from this node's caches at once.
+    ///
+    /// ```swift
+    /// store.awaitAfterEveryCommit { revision in _ = await feed.waitUntilApplied(revision, timeout: .seconds(1)) }
+    /// ```
+    public func awaitAfterEveryCommit(_ barrier: @escaping @Sendable (Int64) async -> Void) {
+        commitBarrier.set(barrier)
+    }
+
     // MARK: Writes
 
     /// Runs a write transaction that advances the revision, records the changes `body` reports in the change log,
@@ -92,8 +106,9 @@ public final class PostgresStore: Sendable {
         let logger = logger
         let onCommit = onCommit
         let channel = channel
+        let written: Written<T>
         do {
-            return try await gate.run {
+            written = try await gate.run {
                 try await client.withConnection { connection in
                     try await Self.execute(connection, "BEGIN", logger: logger)
                     do {
@@ -120,6 +135,9 @@ public final class PostgresStore: Sendable {
         } catch {
             throw Self.mapped(error)
         }
+        // Outside the write gate and the connection: waiting holds neither.
+        await commitBarrier.wait(written.revision)
+        return written
     }
 
     /// Runs a management read on a pooled connection (no transaction: one statement, or reads whose mix is harmless).
@@ -212,4 +230,16 @@ public final class PostgresStore: Sendable {
 /// The changes one write records, kept until they are inserted at the end of its transaction.
 private final class RecordedChanges {
     var items: [Change] = []
+}
+
+/// The hook `awaitAfterEveryCommit` sets; none until then.
+final class CommitBarrier: Sendable {
+    private let barrier = Mutex<(@Sendable (Int64) async -> Void)?>(nil)
+
+    func set(_ body: @escaping @Sendable (Int64) async -> Void) { barrier.withLock { $0 = body } }
+
+    func wait(_ revision: Int64) async {
+        guard let body = barrier.withLock({ $0 }) else { return }
+        await body(revision)
+    }
 }

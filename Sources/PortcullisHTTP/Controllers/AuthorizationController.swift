@@ -9,15 +9,18 @@ struct AuthorizationController {
     let engine: AuthorizationEngine
     /// Gives every answer its `decision_id` and logs those its mode selects.
     let decisionLog: DecisionLog
+    /// Several nodes: an `at_least_revision` check waits until this node has applied that revision.
+    var gate: (any ConsistencyGate)? = nil
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
-        let engine = engine, decisionLog = decisionLog
+        let engine = engine, decisionLog = decisionLog, gate = gate
         router.route(.post, "/api/v1/authz/check", in: table) { request, context in
             let identity = try context.requireIdentity()
             var request = request
             var fields = try await request.jsonFields(context: context)
             let check = try CheckRequest(&fields)
             try Self.authorize(identity, toAsk: check)
+            if let gate, let revision = check.consistency.leastRevision { try await gate.awaitRevision(revision) }
             let start = monotonicNanoseconds()
             let decision = identity.mayCheckAnyUser ? try engine.check(check) : try engine.checkAsSubject(check)
             let took = Self.microseconds(since: start)
@@ -32,6 +35,7 @@ struct AuthorizationController {
             var fields = try await request.jsonFields(context: context)
             let checks = try Self.batch(&fields)
             for check in checks { try Self.authorize(identity, toAsk: check) }
+            if let gate, let revision = checks.lazy.compactMap(\.consistency.leastRevision).max() { try await gate.awaitRevision(revision) }
             let start = monotonicNanoseconds()
             let decisions = identity.mayCheckAnyUser ? try engine.check(batch: checks) : try engine.checkAsSubject(batch: checks)
             let took = Self.microseconds(since: start)

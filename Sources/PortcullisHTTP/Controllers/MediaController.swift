@@ -10,6 +10,8 @@ struct MediaController {
     let signer: MediaURLSigner
     let generations: GenerationsController
     let clock: WallClock
+    /// Several nodes: `verify` (which no credential brought through the gate) waits for it itself.
+    var gate: (any ConsistencyGate)? = nil
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
         let controller = self
@@ -25,13 +27,14 @@ struct MediaController {
             let signed = try controller.signer.sign(mediaKey: mediaKey, userId: user.id, generationId: id, now: controller.clock.seconds())
             return try .json(["url": signed.url, "expires_at": Timestamp.format(epochMilliseconds: signed.expires * 1000)])
         }
-        router.route(.get, "/api/v1/media/verify", in: table) { request, _ in
+        router.route(.get, "/api/v1/media/verify", in: table) { request, context in
             let grant: MediaGrant?
             if let original = request.headers[HTTPField.Name("X-Original-URI")!] {
                 grant = MediaGrant(originalURI: original, basePath: controller.signer.basePath)
             } else {
                 grant = MediaGrant(verifyQuery: request.uri.query ?? "")
             }
+            try await controller.gate?.awaitCurrent(since: context.startedAt)
             if let rejection = try await controller.verify(grant) {
                 throw PortcullisError(rejection.code, "the media URL is not valid: \(rejection.rawValue)")
             }

@@ -1,0 +1,70 @@
+import Logging
+import PortcullisCache
+import PortcullisModel
+import PortcullisPostgres
+import PortcullisSQLite
+import PortcullisStore
+import ServiceLifecycle
+
+/// The store a server answers from, wired to the node's versions and change signal, with what its backend needs
+/// beside it.
+///
+/// - SQLite: one node. Every write applies its commit to the versions and wakes the change streams before it
+///   returns; no gate is needed.
+/// - PostgreSQL: several nodes. A node's versions move only through its `PostgresChangeFeed`, which applies every
+///   node's commits in revision order (its own included: a write waits until the feed has applied it before it
+///   returns). The feed runs as a service, and `gate` makes requests wait until the node is current (SPEC 8.4).
+///
+/// ```swift
+/// let serving = try ServingStore.open(settings.storage, versions: versions, changes: changes, nodeName: "node-a", logger: logger)
+/// try await serving.gate?.awaitCurrent(since: requestStart)
+/// ```
+public struct ServingStore: Sendable {
+    /// The data, as the protocols only.
+    public let store: any Store
+    /// Nil on SQLite; on PostgreSQL the gate every request with credentials passes before it reads a cache.
+    public let gate: (any ConsistencyGate)?
+    /// The node's change feed on PostgreSQL; nil on SQLite.
+    public let feed: PostgresChangeFeed?
+    /// What must run beside the server (the change feed).
+    public let services: [any Service]
+
+    /// Opens the backend `selection` names, loads `versions` from it, and wires commits to `versions` and `changes`.
+    /// - Parameters:
+    ///   - nodeName: names this node's LISTEN connection in `pg_stat_activity` (PostgreSQL only).
+    /// - Throws: `store_unavailable` when the database cannot be reached, `migration_failed` when a migration fails.
+    public static func open(_ selection: StorageSelection, queries: QueryRegistry, versions: VersionClock, changes: ChangeSignal,
+                            nodeName: String, logger: Logger) throws -> ServingStore {
+        switch selection {
+        case .sqlite(let configuration):
+            let store = try StoreBackend.open(configuration, queries: queries) { commit in
+                versions.apply(commit)
+                changes.announce(commit)
+            }
+            versions.load(try store.persistedVersions())
+            return ServingStore(store: store, gate: nil, feed: nil, services: [])
+        case .postgres(let configuration):
+            // No `onCommit`: the feed is the versions' only writer, so they move in revision order (docs/caching.md).
+            let store = try PostgresStore(configuration)
+            let persisted = try store.persistedVersions()
+            versions.load(persisted)
+            let feed = PostgresChangeFeed(configuration, after: persisted.revision, applicationName: "portcullis:" + nodeName,
+                                          logger: logger) { commit in
+                versions.apply(commit)
+                changes.announce(commit)
+            }
+            let gate = PostgresConsistencyGate(feed: feed) { try await store.latestRevision() }
+            store.awaitAfterEveryCommit { revision in _ = await feed.waitUntilApplied(revision, timeout: gate.wait) }
+            return ServingStore(store: store, gate: gate, feed: feed, services: [ChangeFeedService(feed: feed)])
+        }
+    }
+}
+
+/// Runs a node's change feed until the server shuts down.
+struct ChangeFeedService: Service {
+    let feed: PostgresChangeFeed
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { await feed.run() }
+    }
+}

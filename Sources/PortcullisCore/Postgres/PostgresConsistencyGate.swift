@@ -1,0 +1,166 @@
+import PortcullisModel
+import PortcullisStore
+import Synchronization
+
+/// The consistency gate of a node on PostgreSQL (SPEC 8.4): it learns the database's revision and waits until the
+/// node's change feed has applied it before the node's caches answer.
+///
+/// A write returns only after its commit, so a revision read from the database after a request arrived is at least
+/// that of every write that had returned before: once the feed has applied it, every cache entry this node serves
+/// is validated against versions that include those writes (docs/caching.md, "Several nodes").
+///
+/// Reads are shared: one round at a time reads the revision (`SELECT value FROM revision`), and a request joins
+/// the round in flight when that round was issued after the request arrived, else the next one, which starts when
+/// the one in flight ends (as a group commit does). Under load a request waits at most about two round trips and
+/// the database sees one small read per round trip, not one per request. `currentSince` remembers the issue time of
+/// the newest round that completed, so requests that arrived before it wait for nothing.
+///
+/// ```swift
+/// let gate = PostgresConsistencyGate(feed: feed, readRevision: { try await store.latestRevision() })
+/// try await gate.awaitCurrent(since: requestStart)
+/// ```
+public final class PostgresConsistencyGate: ConsistencyGate {
+    /// The node's change feed: what it has applied, whether it is live, and waiting for a revision.
+    public let feed: PostgresChangeFeed
+    /// How long a request waits for the database's answer and for the feed to apply a revision (SPEC: 1 s).
+    public let wait: Duration
+    private let readRevision: @Sendable () async throws -> Int64
+    private let state = Mutex(State())
+
+    private typealias Waiter = CheckedContinuation<Result<Void, PortcullisError>, Never>
+
+    private struct State {
+        /// Every write that returned before this instant (`monotonicNanoseconds`) is applied on this node.
+        var currentSince = Int64.min
+        /// When the round in flight read the revision; nil while no round runs.
+        var roundIssuedAt: Int64?
+        var inRound: [Waiter] = []
+        var nextRound: [Waiter] = []
+        var rounds = 0
+    }
+
+    /// A gate over `feed`; `readRevision` reads the database's current revision (`PostgresStore.latestRevision`).
+    public init(feed: PostgresChangeFeed, wait: Duration = .seconds(1), readRevision: @escaping @Sendable () async throws -> Int64) {
+        self.feed = feed
+        self.wait = wait
+        self.readRevision = readRevision
+    }
+
+    /// How many revision reads the gate has made: for reports and tests.
+    public var rounds: Int { state.withLock { $0.rounds } }
+
+    public func awaitCurrent(since start: Int64) async throws(PortcullisError) {
+        if state.withLock({ $0.currentSince >= start }) { return }
+        guard feed.isLive else { throw Self.notLive }
+        let result = await withCheckedContinuation { (waiter: Waiter) in
+            let issued = state.withLock { state -> Int64? in
+                if state.currentSince >= start {
+                    waiter.resume(returning: .success(()))
+                    return nil
+                }
+                if let issuedAt = state.roundIssuedAt {
+                    if issuedAt >= start { state.inRound.append(waiter) } else { state.nextRound.append(waiter) }
+                    return nil
+                }
+                let issuedAt = monotonicNanoseconds()
+                state.roundIssuedAt = issuedAt
+                state.inRound.append(waiter)
+                return issuedAt
+            }
+            if let issued { Task { await self.runRounds(from: issued) } }
+        }
+        try result.get()
+    }
+
+    public func awaitRevision(_ revision: Int64) async throws(PortcullisError) {
+        if feed.appliedRevision >= revision { return }
+        guard feed.isLive else { throw Self.notLive }
+        let current = try await databaseRevision()
+        guard revision <= current else {
+            throw .invalidField("consistency", "revision \(revision) has not been reached; the data is at revision \(current)")
+        }
+        guard await feed.waitUntilApplied(revision, timeout: wait) else { throw Self.behind(revision) }
+    }
+
+    /// Runs rounds until no request waits: each reads the revision, waits for the feed, answers its waiters, and
+    /// the requests that arrived meanwhile form the next round.
+    private func runRounds(from first: Int64) async {
+        var issuedAt = first
+        while true {
+            let result: Result<Void, PortcullisError>
+            do {
+                let revision = try await databaseRevision()
+                result = await feed.waitUntilApplied(revision, timeout: wait) ? .success(()) : .failure(Self.behind(revision))
+            } catch {
+                result = .failure(error)
+            }
+            let (finished, next) = state.withLock { state -> ([Waiter], Int64?) in
+                state.rounds += 1
+                if case .success = result { state.currentSince = max(state.currentSince, issuedAt) }
+                let finished = state.inRound
+                state.inRound = state.nextRound
+                state.nextRound = []
+                guard !state.inRound.isEmpty else {
+                    state.roundIssuedAt = nil
+                    return (finished, nil)
+                }
+                let next = monotonicNanoseconds()
+                state.roundIssuedAt = next
+                return (finished, next)
+            }
+            for waiter in finished { waiter.resume(returning: result) }
+            guard let next else { return }
+            issuedAt = next
+        }
+    }
+
+    /// The database's revision, or `store_unavailable` when it does not answer within `wait`.
+    private func databaseRevision() async throws(PortcullisError) -> Int64 {
+        let read = readRevision
+        let result = await FirstOf.run(within: wait) { () async -> Result<Int64, PortcullisError> in
+            do {
+                return .success(try await read())
+            } catch {
+                return .failure(PortcullisError(.storeUnavailable, "PostgreSQL did not give its revision: \(error)"))
+            }
+        }
+        guard let result else { throw PortcullisError(.storeUnavailable, "PostgreSQL did not give its revision in time") }
+        return try result.get()
+    }
+
+    static let notLive = PortcullisError(
+        .storeUnavailable, "this node is reconnecting to PostgreSQL's change feed and cannot prove its caches current; retry")
+
+    static func behind(_ revision: Int64) -> PortcullisError {
+        PortcullisError(.storeUnavailable, "this node has not yet applied revision \(revision); retry")
+    }
+}
+
+/// Races an operation against a deadline without waiting for the loser: an operation that ignores cancellation
+/// (a connection attempt) cannot hold its caller past the deadline.
+enum FirstOf {
+    /// The operation's result, or nil when `limit` passes first.
+    static func run<T: Sendable>(within limit: Duration, _ operation: @escaping @Sendable () async -> T) async -> T? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
+            let pending = Pending(continuation)
+            let timer = Task {
+                try? await Task.sleep(for: limit)
+                pending.take()?.resume(returning: nil)
+            }
+            Task {
+                let value = await operation()
+                if let waiting = pending.take() {
+                    timer.cancel()
+                    waiting.resume(returning: value)
+                }
+            }
+        }
+    }
+
+    /// A continuation resumed once, by whichever side takes it first.
+    private final class Pending<T: Sendable>: Sendable {
+        private let continuation: Mutex<CheckedContinuation<T?, Never>?>
+        init(_ continuation: CheckedContinuation<T?, Never>) { self.continuation = Mutex(continuation) }
+        func take() -> CheckedContinuation<T?, Never>? { continuation.withLock { $0.take() } }
+    }
+}

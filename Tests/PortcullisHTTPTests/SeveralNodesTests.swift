@@ -1,0 +1,197 @@
+import Foundation
+import Testing
+
+/// SPEC 8.4 over real HTTP: several `serve` nodes on one PostgreSQL database, each with its own caches; once a write
+/// has returned 2xx on any node, every later check on every node reflects it.
+@Suite("Several nodes on one PostgreSQL database", .enabled(if: TestNodes.isAvailable, TestNodes.skipMessage))
+struct SeveralNodesTests {
+    /// How many randomized rounds the race runs: `PORTCULLIS_TEST_NODE_ROUNDS` (the documented long run uses 5,000).
+    static let rounds = ProcessInfo.processInfo.environment["PORTCULLIS_TEST_NODE_ROUNDS"].flatMap(Int.init) ?? 150
+
+    @Test("every revocation on one node is seen at once by the others, whose caches held the allow",
+          arguments: ConsistencyTests.revocations)
+    func revocation(_ item: ConsistencyTests.Revocation) async throws {
+        try await TestNodes.run(3) { nodes in
+            let (a, b, c) = (nodes[0].client, nodes[1].client, nodes[2].client)
+            try await a.seedSmallDirectory()
+            // B and C answer from their caches from the third time (L1 admits an answer the second time it is seen).
+            for node in [b, c] {
+                for _ in 0..<2 { #expect(try await node.decide("m1", "read", "generation", "g1").allowed) }
+                #expect(try await node.check("m1", "read", "generation", "g1")["cache"] as? String == "l1")
+            }
+            var body: [UInt8]?
+            if let fields = item.body {
+                let object = fields.mapValues { value -> Any in value == "false" ? false as Any : value == "null" ? NSNull() as Any : value as Any }
+                body = Array(try JSONSerialization.data(withJSONObject: object))
+            }
+            let write = try await a.send(item.method, item.path, body: body)
+            #expect((200..<300).contains(write.status), "\(write.text)")
+            let written = try #require(write.header("X-Portcullis-Revision").flatMap(Int.init))
+            for node in [b, c, a] {
+                let after = try await node.decide("m1", "read", "generation", "g1")
+                #expect(!after.allowed)
+                #expect(after.reason == item.reason)
+                #expect(after.revision >= written)
+            }
+        }
+    }
+
+    /// Three writers, one per user, each toggling its user's membership on a random node while every node holds the
+    /// old answer cached, then asking every node: an answer that does not reflect the writer's own last write is a
+    /// stale allow (or a stale deny).
+    @Test("randomized grants and revokes from three nodes at once: no stale answer on any node")
+    func races() async throws {
+        try await TestNodes.run(3) { nodes in
+            let admin = nodes[0].client
+            try await admin.seedSmallDirectory()
+            for writer in 0..<3 {
+                try await admin.create("users", ["id": "w\(writer)", "email": "w\(writer)@example.com"])
+            }
+            let stale = try await withThrowingTaskGroup(of: Int.self) { group in
+                for writer in 0..<3 {
+                    group.addTask {
+                        var random = SystemRandomNumberGenerator()
+                        var member = false
+                        var staleAnswers = 0
+                        for _ in 0..<Self.rounds {
+                            for node in nodes {
+                                let answer = try await node.client.decide("w\(writer)", "read", "generation", "g1")
+                                if answer.allowed != member { staleAnswers += 1 }
+                            }
+                            let target = nodes.randomElement(using: &random)!.client
+                            let response = member
+                                ? try await target.delete("/api/v1/teams/t1/members/w\(writer)")
+                                : try await target.put("/api/v1/teams/t1/members/w\(writer)", json: ["role": "viewer"])
+                            #expect((200..<300).contains(response.status), "\(response.status) \(response.text)")
+                            member.toggle()
+                            for node in nodes.shuffled(using: &random) {
+                                let answer = try await node.client.decide("w\(writer)", "read", "generation", "g1")
+                                if answer.allowed != member { staleAnswers += 1 }
+                            }
+                        }
+                        return staleAnswers
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(stale == 0, "\(stale) answers did not reflect a write that had returned")
+        }
+    }
+
+    @Test("consistency: at_least_revision waits for or refuses a revision; minimize_latency says bounded")
+    func consistencyModes() async throws {
+        try await TestNodes.run(2) { nodes in
+            let (a, b) = (nodes[0].client, nodes[1].client)
+            try await a.seedSmallDirectory()
+            let write = try await a.delete("/api/v1/teams/t1/members/m1")
+            let written = try #require(write.header("X-Portcullis-Revision").flatMap(Int.init))
+            let atLeast = try await b.check("m1", "read", "generation", "g1", consistency: ["at_least_revision": written])
+            #expect(atLeast["allowed"] as? Bool == false)
+            #expect((atLeast["revision"] as? Int ?? 0) >= written)
+
+            let ahead = try await b.post("/api/v1/authz/check", json: [
+                "user_id": "m1", "action": "read", "resource_type": "generation", "resource_id": "g1",
+                "consistency": ["at_least_revision": written + 1000],
+            ])
+            #expect(ahead.status == 400)
+            #expect(ahead.errorCode == "invalid_field")
+
+            let bounded = try await b.check("owner", "read", "generation", "g1", consistency: "minimize_latency")
+            #expect(bounded["allowed"] as? Bool == true)
+            #expect(bounded["consistency"] as? String == "bounded")
+        }
+    }
+
+    /// The feed's LISTEN connection of node B is killed in the middle of writes on A: B answers 503 + Retry-After
+    /// while it cannot prove itself current, never a stale answer, and is correct again after reconnecting.
+    @Test("a node whose change feed loses its connection answers no stale check and recovers by itself")
+    func feedConnectionKilled() async throws {
+        try await TestNodes.run(2) { nodes in
+            let (a, b) = (nodes[0].client, nodes[1].client)
+            try await a.seedSmallDirectory()
+            #expect(try await b.decide("m1", "read", "generation", "g1").allowed)
+            var member = true
+            var unavailable = 0
+            var stale = 0
+            for round in 0..<40 {
+                if round % 10 == 5 { try TestNodes.terminate(applicationName: nodes[1].applicationName) }
+                let response = member
+                    ? try await a.delete("/api/v1/teams/t1/members/m1")
+                    : try await a.put("/api/v1/teams/t1/members/m1", json: ["role": "viewer"])
+                #expect((200..<300).contains(response.status))
+                member.toggle()
+                let check = try await b.post("/api/v1/authz/check", json: [
+                    "user_id": "m1", "action": "read", "resource_type": "generation", "resource_id": "g1",
+                ])
+                if check.status == 503 {
+                    unavailable += 1
+                    #expect(check.header("Retry-After") != nil)
+                    #expect(check.errorCode == "store_unavailable")
+                } else {
+                    #expect(check.status == 200)
+                    if check.json["allowed"] as? Bool != member { stale += 1 }
+                }
+            }
+            #expect(stale == 0)
+            // Recovered: B answers again, reflecting A's last write.
+            let deadline = ContinuousClock.now + .seconds(10)
+            var recovered = false
+            while ContinuousClock.now < deadline {
+                let check = try await b.post("/api/v1/authz/check", json: [
+                    "user_id": "m1", "action": "read", "resource_type": "generation", "resource_id": "g1",
+                ])
+                if check.status == 200 {
+                    #expect(check.json["allowed"] as? Bool == member)
+                    recovered = true
+                    break
+                }
+            }
+            #expect(recovered)
+            _ = unavailable
+        }
+    }
+
+    @Test("an API key deleted on one node is refused at once on another that had it cached")
+    func apiKeyRevokedAcrossNodes() async throws {
+        try await TestNodes.run(2) { nodes in
+            let (a, b) = (nodes[0].client, nodes[1].client)
+            let created = try await a.post("/api/v1/api-keys", json: ["name": "svc", "scopes": ["authz"]])
+            #expect(created.status == 201, "\(created.text)")
+            let key = try #require(created.json["key"] as? String)
+            let id = try #require(created.json["id"] as? String)
+            let caller = b.withBearer(key)
+            for _ in 0..<3 { #expect(try await caller.post("/api/v1/authz/check", json: ["user_id": "x", "action": "read", "resource_type": "team", "resource_id": "t"]).status == 200) }
+            #expect(try await a.delete("/api/v1/api-keys/\(id)").status == 204)
+            let refused = try await caller.post("/api/v1/authz/check", json: ["user_id": "x", "action": "read", "resource_type": "team", "resource_id": "t"])
+            #expect(refused.status == 401)
+        }
+    }
+}
+
+extension HTTPClient {
+    /// A check's whole result object.
+    func check(_ user: String, _ action: String, _ type: String, _ id: String, consistency: Any? = nil) async throws -> [String: Any] {
+        var body: [String: Any] = ["user_id": user, "action": action, "resource_type": type, "resource_id": id]
+        if let consistency { body["consistency"] = consistency }
+        let response = try await post("/api/v1/authz/check", json: body)
+        #expect(response.status == 200, "check: \(response.status) \(response.text)")
+        return response.json
+    }
+}
+
+extension TestNodes {
+    /// Ends the database connection named `applicationName` (a node's change feed), as a failover or an
+    /// administrator's `pg_terminate_backend` would.
+    static func terminate(applicationName: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/lib/postgresql/15/bin/psql")
+        process.arguments = [url ?? "", "-v", "ON_ERROR_STOP=1", "-tAc",
+                             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '\(applicationName)'"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        process.waitUntilExit()
+        let count = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(process.terminationStatus == 0 && count == "1", "terminated \(count) connections named \(applicationName)")
+    }
+}
