@@ -103,14 +103,30 @@ extension PostgresStore: ChangeStore {
         return try columns.next()
     }
 
+    /// The advisory lock retention holds for its transaction: one node at a time prunes (SPEC 8.4).
+    static let retentionLock: Int64 = 0x5043_5254_0001  // "PCRT" 1
+    /// How long `commit_log` rows are kept for nodes catching up: a node further behind reloads from `versions`.
+    static let commitLogRetentionSeconds: Int64 = 86_400
+
     /// Deletes every revision whose changes were all recorded before `cutoff`, in one transaction, and moves the
-    /// horizon. Moves no revision: retention is bookkeeping, not a write of data.
+    /// horizon; prunes `commit_log` rows older than a day (always keeping the newest) in the same transaction. Moves
+    /// no revision: retention is bookkeeping, not a write of data. One node at a time: while another node's
+    /// retention holds `retentionLock`, this one does nothing and returns 0.
     @discardableResult
     public func pruneChanges(recordedBefore cutoff: String) async throws -> Int {
         let logger = logger
         return try await read { connection in
             try await Self.execute(connection, "BEGIN", logger: logger)
             do {
+                let locked = try await Self.query(connection, "SELECT pg_try_advisory_xact_lock($1)", .of(Self.retentionLock), logger: logger)
+                guard try locked.first?.decode(Bool.self) == true else {
+                    try await Self.execute(connection, "COMMIT", logger: logger)
+                    return 0
+                }
+                try await Self.execute(connection, """
+                    DELETE FROM commit_log WHERE recorded_at < now() - $1 * interval '1 second'
+                    AND revision < (SELECT max(revision) FROM commit_log)
+                    """, .of(Self.commitLogRetentionSeconds), logger: logger)
                 // All changes of a revision share its `at`: whole revisions recorded before the cutoff go.
                 let bound = try await Self.query(connection, """
                     SELECT max(revision) FROM change_revisions WHERE revision < COALESCE(

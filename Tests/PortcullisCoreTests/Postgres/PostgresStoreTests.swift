@@ -42,6 +42,28 @@ struct PostgresStoreTests {
         #expect(next.revision == written.revision + 1)
     }
 
+    @Test("change-log retention runs on one node at a time: while another node holds its lock, a node prunes nothing")
+    func retentionOneNodeAtATime() async throws {
+        let configuration = try PostgresTestDatabase.freshConfiguration()
+        let first = try PostgresStore(configuration)
+        let second = try PostgresStore(configuration)
+        _ = try await first.createUser(NewUser(id: "ada", email: "ada@example.com"), passwordHash: nil)
+        let logger = second.logger
+        let cutoff = "9999-12-31T00:00:00Z"
+        // The second node's retention is running: it holds the lock for its transaction.
+        let whileHeld = try await second.read { connection in
+            try await PostgresStore.execute(connection, "BEGIN", logger: logger)
+            try await PostgresStore.execute(connection, "SELECT pg_advisory_xact_lock($1)", .of(PostgresStore.retentionLock), logger: logger)
+            let removed = try await first.pruneChanges(recordedBefore: cutoff)
+            try await PostgresStore.execute(connection, "ROLLBACK", logger: logger)
+            return removed
+        }
+        #expect(whileHeld == 0)
+        #expect(try await first.changeHorizon() == 0)
+        #expect(try await first.pruneChanges(recordedBefore: cutoff) > 0, "once released, the node prunes")
+        #expect(try await first.changeHorizon() == 1)
+    }
+
     @Test("a snapshot is REPEATABLE READ: a write committed while it is open is not seen by it, and is by the next read")
     func snapshotIsolation() throws {
         let store = try PostgresStore(try PostgresTestDatabase.freshConfiguration())
