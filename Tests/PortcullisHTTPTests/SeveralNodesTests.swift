@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// SPEC 8.4 over real HTTP: several `serve` nodes on one PostgreSQL database, each with its own caches; once a write
@@ -114,7 +115,7 @@ struct SeveralNodesTests {
             var unavailable = 0
             var stale = 0
             for round in 0..<40 {
-                if round % 10 == 5 { try TestNodes.terminate(applicationName: nodes[1].applicationName) }
+                if round % 10 == 5 { try await TestNodes.terminate(applicationName: nodes[1].applicationName) }
                 let response = member
                     ? try await a.delete("/api/v1/teams/t1/members/m1")
                     : try await a.put("/api/v1/teams/t1/members/m1", json: ["role": "viewer"])
@@ -168,6 +169,79 @@ struct SeveralNodesTests {
     }
 }
 
+/// Restarts the PostgreSQL server, so it runs alone: `WITH_POSTGRES_RESTARTS=1 bash Tests/postgres/with_postgres.sh swift
+/// test --filter DatabaseRestartTests` (as `.ci/run` does), which sets `PORTCULLIS_TEST_POSTGRES_RESTART`.
+@Suite("PostgreSQL restarted under several nodes", .enabled(if: TestNodes.restartCommand != nil, """
+    PORTCULLIS_TEST_POSTGRES_RESTART is unset: restart test skipped \
+    (run `WITH_POSTGRES_RESTARTS=1 bash Tests/postgres/with_postgres.sh swift test --filter DatabaseRestartTests`)
+    """))
+struct DatabaseRestartTests {
+    /// Two writers change their user's role on alternate nodes and check on both, while PostgreSQL is restarted: a
+    /// write that fails is in doubt and is repeated (it is idempotent) until it returns 2xx; a check answers 200 with
+    /// the acknowledged role or 503 (never a stale answer, never a 500), and both nodes answer again after the restart.
+    @Test("PostgreSQL restarted under load: 503 while it is down, no stale answer, both nodes recover by themselves",
+          .disabled("open bug: after the restart the nodes' requests stop being answered (docs/scaling.md, \"Known problems\")"))
+    func databaseRestartedUnderLoad() async throws {
+        try await TestNodes.run(2) { nodes in
+            let admin = nodes[0].client
+            try await admin.seedSmallDirectory()
+            for writer in 0..<2 {
+                try await admin.create("users", ["id": "w\(writer)", "email": "w\(writer)@example.com"])
+            }
+            let progress = RestartProgress()
+            let restarter = Task {
+                defer { progress.markRestarted() }  // the writers stop even when the restart fails
+                try await progress.waitForRounds(20)
+                try await TestNodes.restartDatabase()
+            }
+            let results = try await withThrowingTaskGroup(of: (stale: Int, unavailable: Int, errors: Int).self) { group in
+                for writer in 0..<2 {
+                    group.addTask {
+                        var stale = 0, unavailable = 0, errors = 0
+                        var roundsAfter = 0
+                        var round = 0
+                        while roundsAfter < 15 {
+                            round += 1
+                            let role = round % 2 == 0 ? "editor" : "viewer"
+                            let target = nodes[round % 2].client
+                            while true {
+                                let response = try await target.put("/api/v1/teams/t1/members/w\(writer)", json: ["role": role])
+                                if (200..<300).contains(response.status) { break }
+                                if response.status == 503 { unavailable += 1 } else { errors += 1 }
+                                try await Task.sleep(for: .milliseconds(20))  // a client's retry pause, not synchronization
+                            }
+                            for node in nodes {
+                                let check = try await node.client.post("/api/v1/authz/check", json: [
+                                    "user_id": "w\(writer)", "action": "update", "resource_type": "generation", "resource_id": "g1",
+                                ])
+                                switch check.status {
+                                case 200: if check.json["allowed"] as? Bool != (role == "editor") { stale += 1 }
+                                case 503: unavailable += 1
+                                default: errors += 1
+                                }
+                            }
+                            progress.countRound()
+                            if progress.restarted { roundsAfter += 1 }
+                        }
+                        return (stale, unavailable, errors)
+                    }
+                }
+                return try await group.reduce(into: [(stale: Int, unavailable: Int, errors: Int)]()) { $0.append($1) }
+            }
+            try await restarter.value
+            #expect(results.map(\.stale).reduce(0, +) == 0, "stale answers")
+            #expect(results.map(\.errors).reduce(0, +) == 0, "answers other than 2xx, 200 and 503")
+            // Recovered: after the restart both nodes answer every check (the writers' last rounds ended on 200s).
+            for node in nodes {
+                let check = try await node.client.post("/api/v1/authz/check", json: [
+                    "user_id": "w0", "action": "read", "resource_type": "generation", "resource_id": "g1",
+                ])
+                #expect(check.status == 200)
+            }
+        }
+    }
+}
+
 extension HTTPClient {
     /// A check's whole result object.
     func check(_ user: String, _ action: String, _ type: String, _ id: String, consistency: Any? = nil) async throws -> [String: Any] {
@@ -182,16 +256,59 @@ extension HTTPClient {
 extension TestNodes {
     /// Ends the database connection named `applicationName` (a node's change feed), as a failover or an
     /// administrator's `pg_terminate_backend` would.
-    static func terminate(applicationName: String) throws {
+    static func terminate(applicationName: String) async throws {
+        let (status, count) = try await runCommand("/usr/lib/postgresql/15/bin/psql", [
+            url ?? "", "-v", "ON_ERROR_STOP=1", "-tAc",
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '\(applicationName)'",
+        ])
+        #expect(status == 0 && count == "1", "terminated \(count) connections named \(applicationName)")
+    }
+}
+
+extension TestNodes {
+    /// `Tests/postgres/with_postgres.sh` sets it: a script that restarts the test server (fast shutdown).
+    static let restartCommand = ProcessInfo.processInfo.environment["PORTCULLIS_TEST_POSTGRES_RESTART"]
+
+    /// Restarts PostgreSQL and returns when it accepts connections again.
+    static func restartDatabase() async throws {
+        let (status, _) = try await runCommand(restartCommand ?? "/bin/false", [], captureOutput: false)
+        #expect(status == 0, "restart exited with \(status)")
+    }
+
+    /// Runs a program to its end without holding a thread of the cooperative pool while it runs, and returns its
+    /// output read to the end (`captureOutput`; not for a program that leaves a server running, which would hold the
+    /// pipe open).
+    static func runCommand(_ path: String, _ arguments: [String], captureOutput: Bool = true) async throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/lib/postgresql/15/bin/psql")
-        process.arguments = [url ?? "", "-v", "ON_ERROR_STOP=1", "-tAc",
-                             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '\(applicationName)'"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        process.waitUntilExit()
-        let count = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(process.terminationStatus == 0 && count == "1", "terminated \(count) connections named \(applicationName)")
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = captureOutput ? pipe : FileHandle.nullDevice
+        process.standardError = captureOutput ? pipe : FileHandle.nullDevice
+        let status = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, any Error>) in
+            process.terminationHandler = { process in continuation.resume(returning: process.terminationStatus) }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+        guard captureOutput else { return (status, "") }
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (status, output.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
+
+/// How far the writers of the restart test got, and whether the restart has happened.
+final class RestartProgress: Sendable {
+    private let state = Mutex((rounds: 0, restarted: false))
+
+    func countRound() { state.withLock { $0.rounds += 1 } }
+    func markRestarted() { state.withLock { $0.restarted = true } }
+    var restarted: Bool { state.withLock { $0.restarted } }
+
+    /// Returns once the writers have completed `rounds` rounds between them (polled: they are on other tasks).
+    func waitForRounds(_ rounds: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while state.withLock({ $0.rounds }) < rounds {
+            guard ContinuousClock.now < deadline else { throw HTTPClient.SocketError(description: "the writers made no progress") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
     }
 }

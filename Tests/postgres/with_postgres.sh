@@ -43,12 +43,19 @@ trap stop EXIT
     || { cat "$folder/initdb.log" >&2; exit 1; }
 # Durability is not under test here: fsync off keeps the suite fast. Each store of the conformance suite holds a few
 # connections, and tests run in parallel.
-"${as_owner[@]}" "$bin/pg_ctl" -D "$folder/data" -l "$folder/server.log" -w \
-    -o "-p $port -k $folder -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=400" start >/dev/null \
+options="-p $port -k $folder -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=400"
+"${as_owner[@]}" "$bin/pg_ctl" -D "$folder/data" -l "$folder/server.log" -w -o "$options" start >/dev/null \
     || { cat "$folder/server.log" >&2; exit 1; }
+# What a test runs to restart the server under load (a fast shutdown: every acknowledged commit survives it). The
+# server must not inherit the caller's output: a test reading it to its end would wait for the server to exit.
+printf '#!/usr/bin/env bash\nexec %s %s -D %s -l %s -w -m fast -o "%s" restart >/dev/null 2>&1 </dev/null\n' \
+    "${as_owner[*]}" "$bin/pg_ctl" "$folder/data" "$folder/server.log" "$options" > "$folder/restart.sh"
+chmod 755 "$folder/restart.sh"
 "${as_owner[@]}" "$bin/createdb" -h "$folder" -p "$port" -U portcullis portcullis_test
 
 export PORTCULLIS_TEST_POSTGRES_URL="postgres://portcullis@127.0.0.1:$port/portcullis_test?sslmode=disable"
+# Only for a run that asks (WITH_POSTGRES_RESTARTS=1): a restart would fail every other test running at the time.
+if [ "${WITH_POSTGRES_RESTARTS:-0}" = 1 ]; then export PORTCULLIS_TEST_POSTGRES_RESTART="$folder/restart.sh"; fi
 echo "with_postgres.sh: PostgreSQL 15 on 127.0.0.1:$port ($folder)" >&2
 status=0
 "$@" || status=$?

@@ -40,7 +40,7 @@ final class PostgresSnapshotPool: Sendable {
 
     /// Closes `connection`, keeping it alive until the channel has closed (PostgresNIO asserts a connection is
     /// closed before it goes).
-    private static func close(_ connection: PostgresConnection) {
+    static func close(_ connection: PostgresConnection) {
         connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
@@ -63,8 +63,8 @@ final class PostgresSnapshotPool: Sendable {
             return result
         } catch {
             // A failed statement leaves a healthy connection (the transaction was rolled back by `query`'s caller);
-            // a broken one is closed and not handed out again.
-            if connection.isClosed {
+            // a broken one, or one that did not answer in time, is closed and not handed out again.
+            if connection.isClosed || (error as? PortcullisError)?.code == .storeUnavailable {
                 Self.close(connection)
             } else {
                 idle.withLock { $0.append(connection) }
@@ -82,10 +82,26 @@ final class PostgresSnapshotPool: Sendable {
         }
     }
 
-    /// Runs `sql` with `binds` on `connection` and waits for every row.
+    /// How long a caller waits for a statement's rows before giving up with `store_unavailable`. A connection the
+    /// server dropped (a restart, a failover) may never answer; a thread of Swift's cooperative pool waiting for it
+    /// forever would starve every task of the process.
+    static let statementTimeout = TimeAmount.seconds(5)
+
+    /// Runs `sql` with `binds` on `connection` and waits for every row, at most `statementTimeout` (the connection is
+    /// then closed).
     static func rows(_ connection: PostgresConnection, _ sql: String, _ binds: PostgresBindings, logger: Logger) throws -> [PostgresRow] {
+        let loop = connection.eventLoop
+        let promise = loop.makePromise(of: [PostgresRow].self)
+        let timeout = loop.scheduleTask(in: statementTimeout) {
+            promise.fail(PortcullisError(.storeUnavailable, "PostgreSQL did not answer within \(statementTimeout.nanoseconds / 1_000_000_000) s"))
+            close(connection)
+        }
+        connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).map(\.rows).whenComplete { result in
+            timeout.cancel()
+            promise.completeWith(result)
+        }
         do {
-            return try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait().rows
+            return try promise.futureResult.wait()
         } catch {
             throw PostgresStore.mapped(error)
         }
