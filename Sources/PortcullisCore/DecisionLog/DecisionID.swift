@@ -1,17 +1,20 @@
 import PortcullisModel
 import Synchronization
 
-/// A decision's id: the time it was decided with a per-process counter, and the process's random origin.
+/// A decision's id: the time it was decided with a per-process counter, and the process's origin (random, or on
+/// PostgreSQL handed out by the shared database so that no two nodes hold the same).
 ///
 /// `key` is `(Unix milliseconds << 21) | (counter mod 2^21)`: unique within a process unless over two million decisions
 /// share one millisecond, ordered by time, and the decision log's row key — so "newest first", `since` and `until` are
-/// ranges of one integer, and looking an id up is one primary-key read. `origin` (32 random bits, drawn once per
-/// process) tells apart the ids of processes that decided in the same millisecond. The text form is 24 lowercase hex
-/// digits, `key` then `origin`, written without Foundation formatting.
+/// ranges of one integer, and looking an id up is one primary-key read. `origin` (32 bits, drawn once per process)
+/// tells apart the ids of processes that decided in the same millisecond: random for the node-local SQLite log, where
+/// only one node's ids meet; on PostgreSQL, where every node's ids share one table, the next value of the database's
+/// `decision_origins` sequence, so two live nodes never hold the same origin and their ids cannot collide. The text
+/// form is 24 lowercase hex digits, `key` then `origin`, written without Foundation formatting.
 public struct DecisionID: Sendable, Hashable {
     /// Time and counter; the decision log's row key.
     public var key: Int64
-    /// The deciding process's random origin.
+    /// The deciding process's origin.
     public var origin: UInt32
 
     /// Bits of `key` below the milliseconds.
@@ -85,10 +88,15 @@ public final class DecisionIDSource: Sendable {
     private let clock: WallClock
 
     /// A source with a random origin; `clock` dates the ids.
-    public init(clock: WallClock) {
+    public convenience init(clock: WallClock) {
+        self.init(clock: clock, origin: Crypto.randomBytes(4).reduce(0) { $0 << 8 | UInt32($1) })
+    }
+
+    /// A source with `origin`, e.g. one the shared database handed out (`PostgresDecisionLog.origin`), which no other
+    /// process holds: the ids of two such sources never collide.
+    public init(clock: WallClock, origin: UInt32) {
         self.clock = clock
-        let bytes = Crypto.randomBytes(4)
-        origin = bytes.reduce(0) { $0 << 8 | UInt32($1) }
+        self.origin = origin
     }
 
     /// The next id, and its counter value (which the sampled mode draws from).

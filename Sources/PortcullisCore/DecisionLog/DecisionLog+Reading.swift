@@ -7,17 +7,17 @@ extension DecisionLog {
     /// What is queued is written first, so every answer given before the call is found (an entry the mode did not
     /// select, or that was dropped, is not).
     public func page(_ query: DecisionQuery) throws -> (items: [StoredDecision], nextCursor: String?) {
-        guard let file else { return ([], nil) }
+        guard let storage else { return ([], nil) }
         try flush()
-        let (items, next) = try file.page(query)
+        let (items, next) = try storage.page(query)
         return (items, next.map { String($0) })
     }
 
     /// The logged entry whose `decision_id` is `text`; nil when the log holds none (or `text` is no decision id).
     public func entry(id text: String) throws -> StoredDecision? {
-        guard let file, let id = DecisionID(text: text) else { return nil }
+        guard let storage, let id = DecisionID(text: text) else { return nil }
         try flush()
-        return try file.entry(id)
+        return try storage.entry(id)
     }
 
     /// `EXPLAIN QUERY PLAN` of each statement `query` runs, one detail per row (for the query-plan test).

@@ -3,8 +3,9 @@ import PortcullisPolicy
 import Synchronization
 
 /// The decision log of SPEC 8.2: every check answer gets a `DecisionID`; the answers the mode selects, and every
-/// sign-in and sign-out, go through a bounded queue to a SQLite file of their own, written in batches by
-/// `DecisionLogWriter` off the request path.
+/// sign-in and sign-out, go through a bounded queue to a SQLite file of their own (or, on the PostgreSQL backend, to
+/// the shared database: `init(configuration:postgres:clock:revision:)`), written in batches by `DecisionLogWriter` off
+/// the request path.
 ///
 /// Recording never blocks a decision: it is a clock read, an atomic increment and, for an entry that is logged, one
 /// short lock to append to the queue (the fast path calls it on a NIO event loop). A full queue, or a file that
@@ -20,8 +21,10 @@ public final class DecisionLog: Sendable {
     public let configuration: DecisionLogConfiguration
     /// Where ids come from.
     public let ids: DecisionIDSource
-    /// Nil keeps nothing (ids are still handed out): for routers built without a data directory.
-    let file: DecisionLogFile?
+    /// Where entries go; nil keeps nothing (ids are still handed out): for routers built without a data directory.
+    let storage: (any DecisionLogStorage)?
+    /// The SQLite file, when that is the storage.
+    var file: DecisionLogFile? { storage as? DecisionLogFile }
     let clock: WallClock
     /// The data revision an account event reflects.
     let revision: @Sendable () -> Int64
@@ -38,13 +41,20 @@ public final class DecisionLog: Sendable {
     /// A log writing to the SQLite file at `path` (created if absent); nil `path` keeps nothing.
     /// - Parameter revision: the current data revision, for sign-ins and sign-outs.
     /// - Throws: `store_unavailable` or `store_error` when the file cannot be opened or created.
-    public init(configuration: DecisionLogConfiguration, path: String?, clock: WallClock = .system,
-                revision: @escaping @Sendable () -> Int64 = { 0 }) throws {
+    public convenience init(configuration: DecisionLogConfiguration, path: String?, clock: WallClock = .system,
+                            revision: @escaping @Sendable () -> Int64 = { 0 }) throws {
+        self.init(configuration: configuration, storage: try path.map { try DecisionLogFile(path: $0) }, ids: DecisionIDSource(clock: clock),
+                  clock: clock, revision: revision)
+    }
+
+    /// A log keeping its entries in `storage`, its ids from `ids`.
+    init(configuration: DecisionLogConfiguration, storage: (any DecisionLogStorage)?, ids: DecisionIDSource, clock: WallClock,
+         revision: @escaping @Sendable () -> Int64) {
         self.configuration = configuration
         self.clock = clock
         self.revision = revision
-        ids = DecisionIDSource(clock: clock)
-        file = try path.map { try DecisionLogFile(path: $0) }
+        self.ids = ids
+        self.storage = storage
         let rate = min(1, max(0, configuration.sampleRate))
         sampleThreshold = rate >= 1 ? .max : UInt64(rate * 18_446_744_073_709_551_615.0)
     }
@@ -109,7 +119,7 @@ public final class DecisionLog: Sendable {
     }
 
     private func enqueue(_ records: some Collection<DecisionRecord>) {
-        guard file != nil else { return }
+        guard storage != nil else { return }
         guard pausedUntil.load(ordering: .relaxed) == 0 else {
             dropped.add(records.count, ordering: .relaxed)
             return
@@ -130,7 +140,7 @@ public final class DecisionLog: Sendable {
     /// Flushes run one at a time: a flush waits for one in progress, whose batch may hold answers its caller gave.
     @discardableResult
     public func flush() throws -> Int {
-        guard let file else { return 0 }
+        guard let storage else { return 0 }
         return try flushing.withLock { _ in
             resumeIfDue()
             let batch = queue.withLock { queue in
@@ -139,7 +149,7 @@ public final class DecisionLog: Sendable {
             }
             guard !batch.isEmpty else { return 0 }
             do {
-                try file.insert(batch)
+                try storage.insert(batch)
             } catch {
                 dropped.add(batch.count, ordering: .relaxed)
                 pausedUntil.store(max(1, clock.milliseconds() + configuration.pauseMilliseconds), ordering: .relaxed)
@@ -155,12 +165,13 @@ public final class DecisionLog: Sendable {
         if until != 0 && clock.milliseconds() >= until { pausedUntil.store(0, ordering: .relaxed) }
     }
 
-    /// Deletes entries older than `retentionDays`, then the oldest beyond `maxBytes`. Returns how many went.
+    /// Deletes entries older than `retentionDays`, then, in the SQLite file, the oldest beyond `maxBytes`. Returns how
+    /// many went; on PostgreSQL 0 while another node is sweeping (`PostgresDecisionLog.retentionLockKey`).
     @discardableResult
     public func sweep() throws -> Int {
-        guard let file else { return 0 }
+        guard let storage else { return 0 }
         let horizon = clock.milliseconds() - Int64(configuration.retentionDays) * 86_400_000
-        return try file.delete(before: DecisionID.firstKey(atOrAfter: horizon)) + file.cap(bytes: configuration.maxBytes)
+        return try storage.sweep(before: DecisionID.firstKey(atOrAfter: horizon), maxBytes: configuration.maxBytes)
     }
 
     /// The log's counters, for `/metrics` and the dashboard.
