@@ -1,0 +1,236 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import PortcullisCore
+@testable import PortcullisPostgres
+
+/// The media signing keys shared in PostgreSQL (SPEC 8.4: any node verifies any URL). Each node is a store, a storage
+/// and a keyring of its own on one schema. Bounds are driven by a manual clock and explicit refreshes, or awaited with
+/// a deadline where the background poll is under test; no sleep stands in for synchronization.
+@Suite("PostgreSQL signing keys", .enabled(if: PostgresTestDatabase.isAvailable, PostgresTestDatabase.skipMessage))
+struct PostgresSigningKeysTests {
+    /// A monotonic clock that moves only when told.
+    final class ManualClock: Sendable {
+        private let nanoseconds = Atomic<UInt64>(1_000_000_000)
+        var now: UInt64 { nanoseconds.load(ordering: .relaxed) }
+        func advance(by duration: Duration) {
+            let (seconds, attoseconds) = duration.components
+            nanoseconds.add(UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000), ordering: .relaxed)
+        }
+    }
+
+    /// One node: its store, its keys' storage, its keyring and a signer on it.
+    struct Node {
+        let store: PostgresStore
+        let storage: PostgresSigningKeyStorage
+        let keyring: SigningKeyring
+        var signer: MediaURLSigner { MediaURLSigner(keyring: keyring, publicBase: "", lifetimeSeconds: 300) }
+
+        /// A node on `configuration`'s schema; without a clock it polls for real every `pollInterval`.
+        init(_ configuration: PostgresConfiguration, clock: ManualClock? = nil, pollInterval: Duration? = nil) throws {
+            store = try PostgresStore(configuration)
+            var timing = PostgresSigningKeyStorage.Timing(pollInterval: pollInterval)
+            if let clock { timing.now = { clock.now } }
+            storage = try PostgresSigningKeyStorage(store: store, timing: timing)
+            keyring = SigningKeyring(storage: storage)
+        }
+
+        /// A signed URL's path and query, as nginx passes it.
+        func sign(_ mediaKey: String = "g1.png") throws -> String {
+            try signer.sign(mediaKey: mediaKey, userId: "u1", generationId: "g1", now: 1_000).url
+        }
+
+        /// Nil when `url` verifies on this node, else why not.
+        func verify(_ url: String) -> MediaURLSigner.Rejection? {
+            guard let grant = MediaGrant(originalURI: url, basePath: "") else { return .malformed }
+            return signer.verifySignature(grant, now: 1_001)
+        }
+    }
+
+    static func kid(of url: String) -> String? {
+        URLComponents(string: url)?.queryItems?.first { $0.name == "kid" }?.value
+    }
+
+    /// Waits until `condition` holds or `seconds` pass; returns whether it held.
+    static func eventually(within seconds: Double, _ condition: () throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if try condition() { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return try condition()
+    }
+
+    @Test("a URL signed on node A verifies on node B, also when A signed it with a key B has not read yet")
+    func anyNodeVerifiesAnyURL() throws {
+        let configuration = try PostgresTestDatabase.freshConfiguration()
+        let a = try Node(configuration, clock: ManualClock())
+        let b = try Node(configuration, clock: ManualClock())
+        let first = try a.sign()
+        #expect(b.verify(first) == nil)
+        // A rotates; B has not polled (no poll task, its clock frozen): the unknown kid makes B read again.
+        let rotated = try a.keyring.rotate()
+        let second = try a.sign()
+        #expect(Self.kid(of: second) == rotated.kid)
+        #expect(b.verify(second) == nil)
+        #expect(a.verify(first) == nil && b.verify(first) == nil, "URLs of the older key still verify on both")
+        // A tampered signature is still refused on both.
+        #expect(b.verify(second.replacingOccurrences(of: "uid=u1", with: "uid=u2")) == .badSignature)
+    }
+
+    @Test("a rotation on A: B signs with the new key once its poll runs, within the bound, and older URLs verify on both")
+    func rotationReachesOtherNodes() async throws {
+        let configuration = try PostgresTestDatabase.freshConfiguration()
+        let a = try Node(configuration, clock: ManualClock())
+        let clock = ManualClock()
+        let b = try Node(configuration, clock: clock)
+        let old = try b.sign()
+        let rotated = try a.keyring.rotate()
+        #expect(try a.keyring.activeKey().kid == rotated.kid, "the rotating node signs with its new key at once")
+        #expect(try b.keyring.activeKey().kid != rotated.kid, "B has not read since")
+        // One poll (what B's task runs every second) and B signs with the new key.
+        await b.storage.refresh()
+        #expect(try b.keyring.activeKey().kid == rotated.kid)
+        #expect(a.verify(old) == nil && b.verify(old) == nil)
+        // The hard bound: a node that could not poll does not sign with keys older than `maximumStaleness`.
+        let again = try a.keyring.rotate()
+        clock.advance(by: PostgresSigningKeyStorage.Timing.standard.maximumStaleness + .nanoseconds(1))
+        #expect(try b.keyring.activeKey().kid == again.kid)
+    }
+
+    @Test("with the real poll task, B signs with A's new key within a second or so")
+    func pollingNode() async throws {
+        let configuration = try PostgresTestDatabase.freshConfiguration()
+        let a = try Node(configuration, clock: ManualClock())
+        let b = try Node(configuration, pollInterval: .milliseconds(50))
+        let rotated = try a.keyring.rotate()
+        let started = ContinuousClock.now
+        #expect(try await Self.eventually(within: 5) { try b.keyring.activeKey().kid == rotated.kid })
+        #expect(ContinuousClock.now - started < .seconds(2), "about one poll interval plus a round trip")
+    }
+
+    @Test("a retirement on A is refused on B after its next poll, and by the hard bound without one")
+    func retirementReachesOtherNodes() async throws {
+        let configuration = try PostgresTestDatabase.freshConfiguration()
+        let a = try Node(configuration, clock: ManualClock())
+        let clock = ManualClock()
+        let b = try Node(configuration, clock: clock)
+        let polled = try Node(configuration, pollInterval: .milliseconds(50))
+        let old = try a.sign()
+        let oldKid = try #require(Self.kid(of: old))
+        _ = try a.keyring.rotate()
+        #expect(b.verify(old) == nil && polled.verify(old) == nil)
+        let retired = try a.keyring.retire(kid: oldKid)
+        #expect(retired.retired)
+        #expect(a.verify(old) == .unknownKey, "at once on the retiring node")
+        #expect(try await Self.eventually(within: 5) { polled.verify(old) == .unknownKey }, "within a poll on a polling node")
+        // B has not read since: within the bound it may still accept the old key…
+        #expect(b.verify(old) == nil)
+        // …and past `maximumStaleness` it no longer trusts what it read, reads again and refuses it.
+        clock.advance(by: PostgresSigningKeyStorage.Timing.standard.maximumStaleness + .nanoseconds(1))
+        #expect(b.verify(old) == .unknownKey)
+        await b.storage.refresh()
+        #expect(b.verify(old) == .unknownKey)
+    }
+
+    @Test("while the keys cannot be read, the last read keeps working up to the bound, then nothing verifies or signs")
+    func outageFailsClosed() throws {
+        let configuration = try PostgresTestDatabase.freshConfiguration()
+        let clock = ManualClock()
+        let b = try Node(configuration, clock: clock)
+        let url = try b.sign()
+        // The keys' tables vanish: every read fails from now on.
+        let schema = try #require(configuration.schema)
+        _ = try b.store.readers.withConnection { connection in
+            try PostgresSnapshotPool.rows(connection, "DROP SCHEMA \(schema) CASCADE", .of(), logger: b.store.logger)
+        }
+        #expect(b.verify(url) == nil, "within the bound, the keys last read still verify")
+        #expect(throws: Never.self) { try b.sign() }
+        clock.advance(by: PostgresSigningKeyStorage.Timing.standard.maximumStaleness + .nanoseconds(1))
+        #expect(b.verify(url) == .unknownKey)
+        #expect { try b.sign() } throws: { ($0 as? PortcullisError)?.code == .signingKeysUnreadable }
+    }
+
+    @Test("a key known to be retired, and random unknown key ids, cost at most one database read per 250 ms")
+    func unknownKidsAreRateLimited() throws {
+        let configuration = try PostgresTestDatabase.freshConfiguration()
+        let a = try Node(configuration, clock: ManualClock())
+        let clock = ManualClock()
+        let b = try Node(configuration, clock: clock)
+        let old = try b.sign()
+        _ = try a.keyring.rotate()
+        _ = try a.keyring.retire(kid: try #require(Self.kid(of: old)))
+        func randomKid() -> String { "k" + Base64URL.encode(Crypto.randomBytes(6)) }
+        let before = b.storage.database.statementCount
+        for _ in 0..<500 { #expect(b.keyring.verifyingKey(kid: randomKid()) == nil) }
+        #expect(b.storage.database.statementCount - before == 1, "one read for 500 unknown kids within 250 ms")
+        clock.advance(by: .milliseconds(249))
+        for _ in 0..<500 { #expect(b.keyring.verifyingKey(kid: randomKid()) == nil) }
+        #expect(b.storage.database.statementCount - before == 1)
+        clock.advance(by: .milliseconds(1))
+        for _ in 0..<500 { #expect(b.keyring.verifyingKey(kid: randomKid()) == nil) }
+        #expect(b.storage.database.statementCount - before == 2, "the next read 250 ms after the first")
+        // The first prompted read showed B the retirement: the retired kid is refused with no read at all.
+        let known = b.storage.database.statementCount
+        clock.advance(by: .seconds(1))
+        #expect(b.verify(old) == .unknownKey)
+        #expect(b.storage.database.statementCount == known)
+    }
+
+    @Test("rotations from two nodes at once keep every key, one active, and advance the version once each")
+    func concurrentRotations() async throws {
+        let configuration = try PostgresTestDatabase.freshConfiguration()
+        let nodes = [try Node(configuration, clock: ManualClock()), try Node(configuration, clock: ManualClock())]
+        let initial = try nodes[0].storage.database.snapshot()
+        let made = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 12) { index in
+            let key = try? nodes[index % 2].keyring.rotate()
+            made.withLock { $0.append(key?.kid ?? "failed") }
+        }
+        let kids = made.withLock { $0 }
+        #expect(!kids.contains("failed"))
+        let snapshot = try nodes[1].storage.database.snapshot()
+        #expect(Set(snapshot.keys.map(\.kid)) == Set(kids + initial.keys.map(\.kid)), "every rotation's key survives")
+        #expect(snapshot.keys.count == 13)
+        #expect(kids.contains(try #require(snapshot.active)), "exactly one active: one of the new keys")
+        #expect(snapshot.version == initial.version + 12, "one version per rotation: a poll never misses one")
+        for node in nodes {
+            await node.storage.refresh()
+            #expect(try node.keyring.activeKey().kid == snapshot.active)
+        }
+    }
+
+    @Test("nodes starting together on an empty table create exactly one key")
+    func concurrentFirstStarts() throws {
+        for _ in 0..<3 {
+            let configuration = try PostgresTestDatabase.freshConfiguration()
+            // The stores open (and migrate) first; the keyrings then start at once.
+            let stores = try (0..<6).map { _ in try PostgresStore(configuration) }
+            let actives = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: stores.count) { index in
+                let timing = PostgresSigningKeyStorage.Timing(pollInterval: nil)
+                let kid = (try? SigningKeyring(postgres: stores[index], timing: timing).activeKey().kid) ?? "failed"
+                actives.withLock { $0.append(kid) }
+            }
+            let snapshot = try PostgresSigningKeys(store: stores[0]).snapshot()
+            #expect(snapshot.keys.count == 1)
+            #expect(snapshot.version == 1)
+            #expect(Set(actives.withLock { $0 }) == [snapshot.keys[0].kid], "every node signs with the one key")
+        }
+    }
+
+    @Test("the tables and the keyring agree: retiring the active key is a conflict, an unknown key not found, twice no change")
+    func retireRules() throws {
+        let configuration = try PostgresTestDatabase.freshConfiguration()
+        let a = try Node(configuration, clock: ManualClock())
+        let active = try a.keyring.activeKey()
+        #expect { try a.keyring.retire(kid: active.kid) } throws: { ($0 as? PortcullisError)?.code == .conflict }
+        #expect { try a.keyring.retire(kid: "knothere1") } throws: { ($0 as? PortcullisError)?.code == .notFound }
+        _ = try a.keyring.rotate()
+        _ = try a.keyring.retire(kid: active.kid)
+        let version = try a.storage.database.snapshot().version
+        #expect(try a.keyring.retire(kid: active.kid).retired)
+        #expect(try a.storage.database.snapshot().version == version, "retiring a retired key changes nothing")
+    }
+}
