@@ -27,7 +27,7 @@ struct PostgresSigningKeysTests {
         let keyring: SigningKeyring
         var signer: MediaURLSigner { MediaURLSigner(keyring: keyring, publicBase: "", lifetimeSeconds: 300) }
 
-        /// A node on `configuration`'s schema; without a clock it polls for real every `pollInterval`.
+        /// A node on `configuration`'s schema: `clock` in place of the monotonic clock, a poll task when `pollInterval` is set.
         init(_ configuration: PostgresConfiguration, clock: ManualClock? = nil, pollInterval: Duration? = nil) throws {
             store = try PostgresStore(configuration)
             var timing = PostgresSigningKeyStorage.Timing(pollInterval: pollInterval)
@@ -99,15 +99,15 @@ struct PostgresSigningKeysTests {
         #expect(try b.keyring.activeKey().kid == again.kid)
     }
 
-    @Test("with the real poll task, B signs with A's new key within a second or so")
+    @Test("B's own poll task picks up A's new key: nothing else makes B read (its clock frozen, its kids known)")
     func pollingNode() async throws {
         let configuration = try PostgresTestDatabase.freshConfiguration()
         let a = try Node(configuration, clock: ManualClock())
-        let b = try Node(configuration, pollInterval: .milliseconds(50))
+        let b = try Node(configuration, clock: ManualClock(), pollInterval: .milliseconds(50))
         let rotated = try a.keyring.rotate()
-        let started = ContinuousClock.now
-        #expect(try await Self.eventually(within: 5) { try b.keyring.activeKey().kid == rotated.kid })
-        #expect(ContinuousClock.now - started < .seconds(2), "about one poll interval plus a round trip")
+        // A generous deadline: the poll runs on Swift's cooperative pool, which a loaded test machine starves; the
+        // bound itself is checked with the manual clock above.
+        #expect(try await Self.eventually(within: 30) { try b.keyring.activeKey().kid == rotated.kid })
     }
 
     @Test("a retirement on A is refused on B after its next poll, and by the hard bound without one")
@@ -116,7 +116,7 @@ struct PostgresSigningKeysTests {
         let a = try Node(configuration, clock: ManualClock())
         let clock = ManualClock()
         let b = try Node(configuration, clock: clock)
-        let polled = try Node(configuration, pollInterval: .milliseconds(50))
+        let polled = try Node(configuration, clock: ManualClock(), pollInterval: .milliseconds(50))
         let old = try a.sign()
         let oldKid = try #require(Self.kid(of: old))
         _ = try a.keyring.rotate()
@@ -124,7 +124,7 @@ struct PostgresSigningKeysTests {
         let retired = try a.keyring.retire(kid: oldKid)
         #expect(retired.retired)
         #expect(a.verify(old) == .unknownKey, "at once on the retiring node")
-        #expect(try await Self.eventually(within: 5) { polled.verify(old) == .unknownKey }, "within a poll on a polling node")
+        #expect(try await Self.eventually(within: 30) { polled.verify(old) == .unknownKey }, "by its poll task on a polling node")
         // B has not read since: within the bound it may still accept the old key…
         #expect(b.verify(old) == nil)
         // …and past `maximumStaleness` it no longer trusts what it read, reads again and refuses it.
