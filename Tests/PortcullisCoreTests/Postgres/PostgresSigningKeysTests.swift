@@ -220,6 +220,56 @@ struct PostgresSigningKeysTests {
         }
     }
 
+    /// Holds what a thread of a test hands back.
+    final class Handoff: Sendable {
+        let value = Mutex<String?>(nil)
+        let done = DispatchSemaphore(value: 0)
+    }
+
+    @Test("a node starting while another is creating the first key waits for its lock, then creates none")
+    func firstStartWaitsForTheLock() throws {
+        let configuration = try PostgresTestDatabase.freshConfiguration()
+        let holder = try PostgresStore(configuration)
+        let starting = try PostgresStore(configuration)
+        let watcher = try PostgresStore(configuration)
+        let logger = holder.logger
+        let handoff = Handoff()
+        try holder.readers.withConnection { connection in
+            let pid: Int32 = try PostgresSnapshotPool.rows(connection, "SELECT pg_backend_pid()", .of(), logger: logger)[0].decode(Int32.self)
+            // Another node, half-way through creating the first key: the state row locked, its key not committed.
+            let secret = Base64URL.encode(Crypto.randomBytes(32))
+            for statement in [
+                "BEGIN", "SELECT active FROM signing_key_state WHERE id = 1 FOR UPDATE",
+                "INSERT INTO signing_keys (kid, secret, created_at) VALUES ('kholder01', '\(secret)', '2026-12-01T00:00:00Z')",
+                "UPDATE signing_key_state SET version = version + 1, active = 'kholder01' WHERE id = 1",
+            ] {
+                _ = try PostgresSnapshotPool.rows(connection, statement, .of(), logger: logger)
+            }
+            Thread.detachNewThread {
+                let timing = PostgresSigningKeyStorage.Timing(pollInterval: nil)
+                let kid = (try? SigningKeyring(postgres: starting, timing: timing).activeKey().kid) ?? "failed"
+                handoff.value.withLock { $0 = kid }
+                handoff.done.signal()
+            }
+            // Commit only once the starting node waits for this transaction (polled, with a deadline).
+            let deadline = ContinuousClock.now + .seconds(30)
+            var blocked = 0
+            while blocked == 0 && ContinuousClock.now < deadline {
+                blocked = try watcher.readers.withConnection { connection in
+                    try PostgresSnapshotPool.rows(connection, "SELECT count(*)::int FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))",
+                                                  .of(Int64(pid)), logger: logger)[0].decode(Int.self)
+                }
+                if blocked == 0 { Thread.sleep(forTimeInterval: 0.005) }
+            }
+            #expect(blocked == 1, "the starting node waits for the lock")
+            _ = try PostgresSnapshotPool.rows(connection, "COMMIT", .of(), logger: logger)
+        }
+        handoff.done.wait()
+        let snapshot = try PostgresSigningKeys(store: watcher).snapshot()
+        #expect(snapshot.keys.map(\.kid) == ["kholder01"], "the starting node found the key and made none")
+        #expect(handoff.value.withLock { $0 } == "kholder01")
+    }
+
     @Test("the tables and the keyring agree: retiring the active key is a conflict, an unknown key not found, twice no change")
     func retireRules() throws {
         let configuration = try PostgresTestDatabase.freshConfiguration()
