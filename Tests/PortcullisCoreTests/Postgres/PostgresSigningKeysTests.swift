@@ -226,32 +226,23 @@ struct PostgresSigningKeysTests {
         let done = DispatchSemaphore(value: 0)
     }
 
-    @Test("a node starting while another is creating the first key waits for its lock, then creates none")
-    func firstStartWaitsForTheLock() throws {
-        let configuration = try PostgresTestDatabase.freshConfiguration()
-        let holder = try PostgresStore(configuration)
-        let starting = try PostgresStore(configuration)
-        let watcher = try PostgresStore(configuration)
+    /// Runs `statements` in a transaction of `holder`'s (another node half-way through a write, the state row locked),
+    /// starts `body` on a thread of its own, commits once `body` waits for that transaction (seen from `watcher` in
+    /// `pg_blocking_pids`, polled with a deadline), and returns what `body` returned.
+    static func whileAnotherNodeWrites(_ statements: [String], holder: PostgresStore, watcher: PostgresStore,
+                                       _ body: @escaping @Sendable () -> String) throws -> String {
         let logger = holder.logger
         let handoff = Handoff()
         try holder.readers.withConnection { connection in
             let pid: Int32 = try PostgresSnapshotPool.rows(connection, "SELECT pg_backend_pid()", .of(), logger: logger)[0].decode(Int32.self)
-            // Another node, half-way through creating the first key: the state row locked, its key not committed.
-            let secret = Base64URL.encode(Crypto.randomBytes(32))
-            for statement in [
-                "BEGIN", "SELECT active FROM signing_key_state WHERE id = 1 FOR UPDATE",
-                "INSERT INTO signing_keys (kid, secret, created_at) VALUES ('kholder01', '\(secret)', '2026-12-01T00:00:00Z')",
-                "UPDATE signing_key_state SET version = version + 1, active = 'kholder01' WHERE id = 1",
-            ] {
+            for statement in ["BEGIN", "SELECT active FROM signing_key_state WHERE id = 1 FOR UPDATE"] + statements {
                 _ = try PostgresSnapshotPool.rows(connection, statement, .of(), logger: logger)
             }
             Thread.detachNewThread {
-                let timing = PostgresSigningKeyStorage.Timing(pollInterval: nil)
-                let kid = (try? SigningKeyring(postgres: starting, timing: timing).activeKey().kid) ?? "failed"
-                handoff.value.withLock { $0 = kid }
+                let value = body()
+                handoff.value.withLock { $0 = value }
                 handoff.done.signal()
             }
-            // Commit only once the starting node waits for this transaction (polled, with a deadline).
             let deadline = ContinuousClock.now + .seconds(30)
             var blocked = 0
             while blocked == 0 && ContinuousClock.now < deadline {
@@ -261,13 +252,46 @@ struct PostgresSigningKeysTests {
                 }
                 if blocked == 0 { Thread.sleep(forTimeInterval: 0.005) }
             }
-            #expect(blocked == 1, "the starting node waits for the lock")
+            #expect(blocked == 1, "the other node waits for the lock")
             _ = try PostgresSnapshotPool.rows(connection, "COMMIT", .of(), logger: logger)
         }
         handoff.done.wait()
+        return handoff.value.withLock { $0 } ?? "none"
+    }
+
+    /// A key's INSERT and the state row's UPDATE, as a node's rotation runs them.
+    static func rotation(to kid: String) -> [String] {
+        let secret = Base64URL.encode(Crypto.randomBytes(32))
+        return ["INSERT INTO signing_keys (kid, secret, created_at) VALUES ('\(kid)', '\(secret)', '2026-12-01T00:00:00Z')",
+                "UPDATE signing_key_state SET version = version + 1, active = '\(kid)' WHERE id = 1"]
+    }
+
+    @Test("a node starting while another is creating the first key waits for its lock, then creates none")
+    func firstStartWaitsForTheLock() throws {
+        let configuration = try PostgresTestDatabase.freshConfiguration()
+        let starting = try PostgresStore(configuration)
+        let watcher = try PostgresStore(configuration)
+        let kid = try Self.whileAnotherNodeWrites(Self.rotation(to: "kholder01"), holder: try PostgresStore(configuration), watcher: watcher) {
+            (try? SigningKeyring(postgres: starting, timing: PostgresSigningKeyStorage.Timing(pollInterval: nil)).activeKey().kid) ?? "failed"
+        }
         let snapshot = try PostgresSigningKeys(store: watcher).snapshot()
         #expect(snapshot.keys.map(\.kid) == ["kholder01"], "the starting node found the key and made none")
-        #expect(handoff.value.withLock { $0 } == "kholder01")
+        #expect(kid == "kholder01")
+    }
+
+    @Test("a rotation while another node rotates waits for it: both keys kept, the later active, the version up by two")
+    func rotationWaitsForAnotherRotation() throws {
+        let configuration = try PostgresTestDatabase.freshConfiguration()
+        let node = try Node(configuration, clock: ManualClock())
+        let watcher = try PostgresStore(configuration)
+        let before = try node.storage.database.snapshot()
+        let kid = try Self.whileAnotherNodeWrites(Self.rotation(to: "kholder02"), holder: try PostgresStore(configuration), watcher: watcher) {
+            (try? node.keyring.rotate().kid) ?? "failed"
+        }
+        let after = try PostgresSigningKeys(store: watcher).snapshot()
+        #expect(after.keys.map(\.kid) == before.keys.map(\.kid) + ["kholder02", kid])
+        #expect(after.active == kid)
+        #expect(after.version == before.version + 2, "one version per rotation: a poll never misses one")
     }
 
     @Test("the tables and the keyring agree: retiring the active key is a conflict, an unknown key not found, twice no change")
