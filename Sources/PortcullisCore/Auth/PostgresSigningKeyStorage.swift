@@ -66,6 +66,14 @@ public final class PostgresSigningKeyStorage: SigningKeyStorage {
 
     private let cache: Mutex<Cache>
     private let poller = Mutex<Task<Void, Never>?>(nil)
+    /// Polls made and the last poll's failure, for diagnostics: why a node's keys are growing old.
+    private let polls = Atomic<Int>(0)
+    private let lastPollFailure = Mutex<String?>(nil)
+
+    /// How many polls (`refresh()`) have finished, failed or not.
+    public var pollCount: Int { polls.load(ordering: .relaxed) }
+    /// The error of the last poll when it failed; nil after a successful one.
+    public var pollFailure: String? { lastPollFailure.withLock { $0 } }
 
     /// Opens the keys of `store`'s database: creates the first key when there is none, reads the keys, and starts
     /// polling (unless `timing.pollInterval` is nil). Blocks for two round trips; call it off the event loops.
@@ -123,6 +131,7 @@ public final class PostgresSigningKeyStorage: SigningKeyStorage {
     /// Polls once: reads the version and, when it moved, the keys. A failure changes nothing (the keys age towards
     /// `maximumStaleness`). The background task calls it every `pollInterval`; tests call it to drive a refresh.
     public func refresh() async {
+        defer { polls.add(1, ordering: .relaxed) }
         let started = timing.now()
         do {
             let version = try await database.polledVersion()
@@ -132,8 +141,9 @@ public final class PostgresSigningKeyStorage: SigningKeyStorage {
                 return true
             }
             if !unchanged { keep(try await database.polledSnapshot(), startedAt: started) }
+            lastPollFailure.withLock { $0 = nil }
         } catch {
-            return
+            lastPollFailure.withLock { $0 = "\(error)" }
         }
     }
 
