@@ -4,13 +4,23 @@ import PortcullisStore
 import Foundation
 import Synchronization
 
-/// HMAC keys for media URLs, kept in `<data-dir>/signing-keys` (JSON, mode 0600).
+/// HMAC keys for media URLs: the one type that signs and verifies them, whatever keeps the keys.
 ///
 /// One key is active and signs; older keys still verify until they are retired, so a rotation never breaks
-/// URLs already handed out. The file is re-read when it changes (a `stat` per use, compared by inode and modification
-/// time), so `portcullis keys rotate` reaches a running server at once. It fails closed: when the file is gone,
-/// unreadable or invalid, no key verifies and nothing is signed until it is readable again — a retired key never
-/// comes back because the file that retired it cannot be read.
+/// URLs already handed out. Where the keys live is its `storage` (`SigningKeyStorage`):
+///
+/// - `<data-dir>/signing-keys` (JSON, mode 0600; `init(path:)`, `SigningKeyFile`): re-read when it changes (a `stat`
+///   per use, compared by inode and modification time), so `portcullis keys rotate` reaches a running server at once.
+///   It fails closed: when the file is gone, unreadable or invalid, no key verifies and nothing is signed until it is
+///   readable again — a retired key never comes back because the file that retired it cannot be read.
+/// - PostgreSQL (`init(postgres:)`, `PostgresSigningKeyStorage`), shared by every node, so any node verifies any URL
+///   (SPEC 8.4); its bounds are on that type.
+///
+/// ```swift
+/// let keyring = try SigningKeyring(path: dataDirectory + "/signing-keys")   // one node, SQLite
+/// let shared = try SigningKeyring(postgres: store)                          // every node of a PostgreSQL deployment
+/// let signer = MediaURLSigner(keyring: shared, publicBase: "https://cdn.example.com/files", lifetimeSeconds: 300)
+/// ```
 public final class SigningKeyring: Sendable {
     /// One key as the file stores it.
     public struct Key: Sendable, Codable, Equatable {
@@ -41,65 +51,63 @@ public final class SigningKeyring: Sendable {
 
     /// Shorter secrets are refused: an HMAC key must not be guessable.
     public static let minimumSecretBytes = 32
-    /// The key file, `<data-dir>/signing-keys`.
-    public let path: String
-    private struct Cache {
-        /// Nil while the file cannot be read or is invalid.
-        var contents: Contents?
-        var version: FileVersion?
-    }
-
-    private let cache: Mutex<Cache>
+    /// Where the keys are kept.
+    public let storage: any SigningKeyStorage
     /// Serializes this process's rotations and retirements, so two administrators rotating at once both get their key.
     private let writing = Mutex(())
 
-    /// Opens the keyring, creating it with one fresh key when the file does not exist.
-    public init(path: String) throws {
-        self.path = path
-        if !FileManager.default.fileExists(atPath: path) {
-            try Self.write(Contents(active: "", keys: []).adding(Self.newKey()), to: path)
-        }
-        let contents = try Self.read(path)
-        cache = Mutex(Cache(contents: contents, version: FileVersion(path: path)))
+    /// A keyring on `storage`, which already holds at least one key (its initializers create the first).
+    public init(storage: any SigningKeyStorage) {
+        self.storage = storage
     }
 
-    /// The key that signs new URLs; throws `signing_keys_unreadable` (503) while the file cannot be read.
+    /// Opens the keyring of a key file, creating it with one fresh key when the file does not exist.
+    public convenience init(path: String) throws {
+        self.init(storage: try SigningKeyFile(path: path))
+    }
+
+    /// The key that signs new URLs; throws `signing_keys_unreadable` (503) while the keys cannot be read.
     public func activeKey() throws(PortcullisError) -> Key {
-        guard let contents = current(), let key = contents.keys.first(where: { $0.kid == contents.active && !$0.retired }) else {
+        guard let contents = storage.current() ?? storage.reread(),
+              let key = contents.keys.first(where: { $0.kid == contents.active && !$0.retired })
+        else {
             throw PortcullisError(.signingKeysUnreadable, "the media signing keys cannot be read")
         }
         return key
     }
 
-    /// A key that may still verify (present and not retired); nil for every kid while the file cannot be read.
+    /// A key that may still verify (present and not retired); nil for every kid while the keys cannot be read.
+    ///
+    /// A kid the keys in hand do not hold may have been made by another node since they were read: the storage is
+    /// asked to read again (which it may refuse, to bound how often random kids reach it). A kid known to be retired
+    /// is refused without reading again.
     public func verifyingKey(kid: String) -> Key? {
-        current()?.keys.first { $0.kid == kid && !$0.retired }
+        if let contents = storage.current(), let key = contents.keys.first(where: { $0.kid == kid }) {
+            return key.retired ? nil : key
+        }
+        return storage.reread()?.keys.first { $0.kid == kid && !$0.retired }
     }
 
-    /// The keys as the file holds them now (secrets included: callers show `kid`, `createdAt` and `retired` only).
-    /// - Throws: as `read(_:)` does while the file cannot be read or is invalid.
+    /// The keys as the storage holds them now (secrets included: callers show `kid`, `createdAt` and `retired` only).
+    /// - Throws: as `read(_:)` does while the file cannot be read or is invalid; the store's errors on PostgreSQL.
     public func contents() throws -> Contents {
-        try Self.read(path)
+        try storage.contents()
     }
 
-    /// Adds a new active key to this keyring's file (older keys keep verifying) and returns it; takes effect for the
-    /// next URL signed.
+    /// Adds a new active key (older keys keep verifying) and returns it; takes effect for the next URL signed.
     public func rotate() throws -> Key {
         try writing.withLock { _ in
             let key = Self.newKey()
-            try Self.write(try Self.read(path).adding(key), to: path)
+            try storage.rotate(adding: key)
             return key
         }
     }
 
-    /// Retires a key of this keyring's file and returns it: URLs signed with it stop verifying at once. `not_found` for
-    /// an unknown key id, `conflict` for the active key (rotate first); retiring a retired key changes nothing.
+    /// Retires a key and returns it: URLs signed with it stop verifying (at once on this node; on others within the
+    /// storage's bound). `not_found` for an unknown key id, `conflict` for the active key (rotate first); retiring a
+    /// retired key changes nothing.
     public func retire(kid: String) throws -> Key {
-        try writing.withLock { _ in
-            try Self.retire(path: path, kid: kid)
-            guard let key = try Self.read(path).keys.first(where: { $0.kid == kid }) else { throw PortcullisError.notFound("signing key", kid) }
-            return key
-        }
+        try writing.withLock { _ in try storage.retire(kid: kid) }
     }
 
     /// Adds a new active key; older keys keep verifying. Returns the new key id.
@@ -145,25 +153,14 @@ public final class SigningKeyring: Sendable {
         return contents
     }
 
-    /// The keys, re-read when the file was replaced or modified since the last read; nil while it cannot be read.
-    private func current() -> Contents? {
-        guard let version = FileVersion(path: path) else { return nil }
-        return cache.withLock { cache in
-            if version != cache.version {
-                cache.contents = try? Self.read(path)
-                cache.version = version
-            }
-            return cache.contents
-        }
-    }
-
-    private static func newKey() -> Key {
+    /// A fresh key: `k` and 8 base64url characters, a 32-byte random secret.
+    static func newKey() -> Key {
         Key(kid: "k" + Base64URL.encode(Crypto.randomBytes(6)), secret: Base64URL.encode(Crypto.randomBytes(32)),
             createdAt: WallClock.system.timestamp(), retired: false)
     }
 
     /// Writes through a temporary file created 0600 and renamed, so readers never see half a file.
-    private static func write(_ contents: Contents, to path: String) throws {
+    static func write(_ contents: Contents, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(contents)
