@@ -4,8 +4,8 @@ import Testing
 
 /// `portcullis migrate` and `portcullis import --postgres-url`, run as a user runs them, against a new database of
 /// the `PORTCULLIS_TEST_POSTGRES_URL` server (`bash Tests/postgres/with_postgres.sh swift test --filter MigrateCommand`).
-@Suite("portcullis migrate and import --postgres-url", .enabled(if: MigrationDatabase.isAvailable,
-                                                                 "PORTCULLIS_TEST_POSTGRES_URL is unset (or psql missing): migrate command tests skipped"))
+@Suite("portcullis migrate and import --postgres-url",
+       .enabled(if: MigrationDatabase.isAvailable, "PORTCULLIS_TEST_POSTGRES_URL is unset (or psql missing): migrate command tests skipped"))
 struct MigrateCommandTests {
     @Test("seed, migrate (summary, refused a second time, refused while the directory is held), then import --postgres-url")
     func migrateThenImport() async throws {

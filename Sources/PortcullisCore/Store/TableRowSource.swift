@@ -2,10 +2,15 @@ import PortcullisModel
 
 /// One stored value as a database holds it, whatever the backend: what `TableRowSource` hands over.
 public enum TableValue: Sendable, Equatable {
+    /// SQL NULL.
     case null
+    /// An integer: revisions, Unix times, 0/1 flags.
     case integer(Int64)
+    /// A floating-point number (no Portcullis column holds one; kept so a row is never misread).
     case real(Double)
+    /// Text: ids, names, RFC 3339 timestamps, JSON.
     case text(String)
+    /// Bytes: key and token hashes.
     case blob([UInt8])
 }
 

@@ -148,9 +148,11 @@ struct SQLiteToPostgresCopyTests {
         #expect(try await target.apiKeys().map { String(describing: $0) } == (try await source.store.apiKeys()).map { String(describing: $0) })
         let session = Array(repeating: UInt8(7), count: 32), at = Int64(Date().timeIntervalSince1970)
         #expect(try target.tokenUser(hash: session, now: at) != nil)
-        #expect(String(describing: try target.tokenUser(hash: session, now: at)) == String(describing: try source.store.tokenUser(hash: session, now: at)))
+        #expect(String(describing: try target.tokenUser(hash: session, now: at))
+            == String(describing: try source.store.tokenUser(hash: session, now: at)))
         for email in ["hm-pw@example.com", DemoDirectory.adminEmail, "u3@seed.portcullis"] {
-            #expect(String(describing: try target.userCredentials(email: email)) == String(describing: try source.store.userCredentials(email: email)))
+            #expect(String(describing: try target.userCredentials(email: email))
+                == String(describing: try source.store.userCredentials(email: email)))
         }
 
         // Every user (deleted ones and an unknown id included) × a sample of every kind of resource × every action.
