@@ -11,7 +11,7 @@ struct Portcullis: AsyncParsableCommand {
         version: PortcullisVersion.current,
         subcommands: [
             Serve.self, Check.self, Import.self, Keys.self, Seed.self, Bench.self, BenchDecisions.self,
-            BenchTokens.self, BenchCache.self, BenchParsers.self, BenchAudit.self, Backup.self, Restore.self, Doctor.self, Audit.self,
+            BenchTokens.self, BenchCache.self, BenchParsers.self, BenchAudit.self, Backup.self, Restore.self, Migrate.self, Doctor.self, Audit.self,
             PolicyTest.self,
         ],
         defaultSubcommand: nil
