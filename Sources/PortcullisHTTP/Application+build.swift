@@ -48,13 +48,16 @@ public func buildApplication(
     case .fromEnvironment: logger.info("administrator API key taken from PORTCULLIS_ADMIN_KEY")
     case .existing: break
     }
-    let keyring = try SigningKeyring(path: settings.signingKeysPath)
+    // On PostgreSQL the media signing keys and the decision log are shared by every node, in the database.
+    let keyring = try serving.postgres.map { try SigningKeyring(postgres: $0) } ?? SigningKeyring(path: settings.signingKeysPath)
     let instruments = Instruments(
         monitor: monitor, alerts: AlertCenter(thresholds: settings.alertThresholds, clock: settings.clock, logger: logger),
         sampler: SystemSampler(storageBytes: store.storageBytes), cache: cache, store: store,
         changes: changes)
-    let decisionLog = try DecisionLog(configuration: settings.decisionLog, path: settings.decisionLogPath, clock: settings.clock,
-                                      revision: { versions.revision })
+    let decisionLog = try serving.postgres.map {
+        DecisionLog(configuration: settings.decisionLog, postgres: try PostgresDecisionLog(store: $0), clock: settings.clock,
+                    revision: { versions.revision })
+    } ?? DecisionLog(configuration: settings.decisionLog, path: settings.decisionLogPath, clock: settings.clock, revision: { versions.revision })
     let jwt = try await makeJWTVerifier(settings, logger: logger)
     let router = buildRouter(settings, store: store, cache: cache, keyring: keyring, instruments: instruments, logger: logger,
                              decisionLog: decisionLog, jwt: jwt, gate: serving.gate)

@@ -152,6 +152,33 @@ struct SeveralNodesTests {
         }
     }
 
+    @Test("shared state: a media URL signed on one node verifies on the other; a decision given on one is read on the other")
+    func sharedState() async throws {
+        try await TestNodes.run(2, configure: { $0.decisionLog.mode = .all }) { nodes in
+            let (a, b) = (nodes[0].client, nodes[1].client)
+            try await a.seedSmallDirectory()
+            let url = try await SecurityMediaTests.signedURL(a)
+            #expect(try await SecurityMediaTests.verify(b, url).status == 204)
+            // The grant is gone (deleted on A): B refuses the URL it had verified.
+            #expect(try await a.delete("/api/v1/teams/t1/members/m1").status == 204)
+            #expect(try await SecurityMediaTests.verify(b, url).status == 403)
+
+            let decided = try await a.post("/api/v1/authz/check", json: [
+                "user_id": "owner", "action": "read", "resource_type": "generation", "resource_id": "g1",
+            ])
+            let id = try #require(decided.json["decision_id"] as? String)
+            // A's writer flushes in the background; B reads the shared table once A's batch is in.
+            let deadline = ContinuousClock.now + .seconds(10)
+            var read = try await b.get("/api/v1/audit/decisions/\(id)")
+            while read.status == 404 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))  // polling another node's background writer
+                read = try await b.get("/api/v1/audit/decisions/\(id)")
+            }
+            #expect(read.status == 200, "\(read.text)")
+            #expect(read.json["allowed"] as? Bool == true)
+        }
+    }
+
     @Test("an API key deleted on one node is refused at once on another that had it cached")
     func apiKeyRevokedAcrossNodes() async throws {
         try await TestNodes.run(2) { nodes in

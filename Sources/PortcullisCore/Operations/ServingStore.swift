@@ -26,6 +26,8 @@ public struct ServingStore: Sendable {
     public let gate: (any ConsistencyGate)?
     /// The node's change feed on PostgreSQL; nil on SQLite.
     public let feed: PostgresChangeFeed?
+    /// The database on PostgreSQL, where the decision log and the media signing keys live too; nil on SQLite.
+    public let postgres: PostgresStore?
     /// What must run beside the server (the change feed).
     public let services: [any Service]
 
@@ -42,7 +44,7 @@ public struct ServingStore: Sendable {
                 changes.announce(commit)
             }
             versions.load(try store.persistedVersions())
-            return ServingStore(store: store, gate: nil, feed: nil, services: [])
+            return ServingStore(store: store, gate: nil, feed: nil, postgres: nil, services: [])
         case .postgres(let configuration):
             // No `onCommit`: the feed is the versions' only writer, so they move in revision order (docs/caching.md).
             let store = try PostgresStore(configuration)
@@ -55,7 +57,7 @@ public struct ServingStore: Sendable {
             }
             let gate = PostgresConsistencyGate(feed: feed) { try await store.latestRevision() }
             store.awaitAfterEveryCommit { revision in _ = await feed.waitUntilApplied(revision, timeout: gate.wait) }
-            return ServingStore(store: store, gate: gate, feed: feed, services: [ChangeFeedService(feed: feed)])
+            return ServingStore(store: store, gate: gate, feed: feed, postgres: store, services: [ChangeFeedService(feed: feed)])
         }
     }
 }
