@@ -20,8 +20,8 @@ import PostgresNIO
 /// ```
 public final class PostgresDecisionLog: Sendable {
     /// The advisory lock the retention sweep takes, transaction-scoped and tried, never waited for: one node deletes
-    /// while the others skip that sweep. "decision" in ASCII, distinct from `PostgresMigrations.lockKey`.
-    public static let retentionLockKey: Int64 = 0x6465_6369_7369_6f6e
+    /// while the others skip that sweep, with the schema's hash as the second key (`PostgresStore.tryRetentionLockSQL`).
+    public static let retentionLockKey: Int64 = 0x6465_6369  // "deci"
 
     /// This process's origin, unique among the logs opened on the database (`decision_origins`): the origin of the
     /// ids it hands out, so ids of two nodes never collide.
@@ -155,7 +155,7 @@ public final class PostgresDecisionLog: Sendable {
             }
             _ = try run("BEGIN")
             do {
-                var locked = PostgresColumns(try run("SELECT pg_try_advisory_xact_lock($1)", .of(Self.retentionLockKey))[0])
+                var locked = PostgresColumns(try run(PostgresStore.tryRetentionLockSQL, .of(Self.retentionLockKey))[0])
                 guard try locked.next(Bool.self) else {
                     _ = try run("ROLLBACK")
                     return nil

@@ -103,8 +103,11 @@ extension PostgresStore: ChangeStore {
         return try columns.next()
     }
 
-    /// The advisory lock retention holds for its transaction: one node at a time prunes (SPEC 8.4).
-    static let retentionLock: Int64 = 0x5043_5254_0001  // "PCRT" 1
+    /// The advisory lock retention holds for its transaction, with the schema's hash as the second key (deployments
+    /// in other schemas of the database do not wait for each other): one node at a time prunes (SPEC 8.4).
+    static let retentionLock: Int64 = 0x5043_5254  // "PCRT"
+    /// Takes `pg_try_advisory_xact_lock(<key>, hashtext(current_schema()))`: $1 the key.
+    static let tryRetentionLockSQL = "SELECT pg_try_advisory_xact_lock($1::int4, hashtext(current_schema()))"
     /// How long `commit_log` rows are kept for nodes catching up: a node further behind reloads from `versions`.
     static let commitLogRetentionSeconds: Int64 = 86_400
 
@@ -118,7 +121,7 @@ extension PostgresStore: ChangeStore {
         return try await read { connection in
             try await Self.execute(connection, "BEGIN", logger: logger)
             do {
-                let locked = try await Self.query(connection, "SELECT pg_try_advisory_xact_lock($1)", .of(Self.retentionLock), logger: logger)
+                let locked = try await Self.query(connection, Self.tryRetentionLockSQL, .of(Self.retentionLock), logger: logger)
                 guard try locked.first?.decode(Bool.self) == true else {
                     try await Self.execute(connection, "COMMIT", logger: logger)
                     return 0

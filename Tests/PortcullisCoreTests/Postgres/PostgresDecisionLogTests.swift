@@ -175,7 +175,7 @@ struct PostgresDecisionLogTests {
         let logger = a.store.logger
         try a.store.readers.withConnection { connection in
             _ = try PostgresSnapshotPool.rows(connection, "BEGIN", .of(), logger: logger)
-            _ = try PostgresSnapshotPool.rows(connection, "SELECT pg_advisory_xact_lock($1)", .of(PostgresDecisionLog.retentionLockKey), logger: logger)
+            _ = try PostgresSnapshotPool.rows(connection, "SELECT pg_advisory_xact_lock($1::int4, hashtext(current_schema()))", .of(PostgresDecisionLog.retentionLockKey), logger: logger)
             #expect(try b.storage.deleteEntries(before: .max) == nil, "B skips while A holds the lock")
             #expect(try b.log.sweep() == 0)
             _ = try PostgresSnapshotPool.rows(connection, "COMMIT", .of(), logger: logger)

@@ -53,7 +53,7 @@ struct PostgresStoreTests {
         // The second node's retention is running: it holds the lock for its transaction.
         let whileHeld = try await second.read { connection in
             try await PostgresStore.execute(connection, "BEGIN", logger: logger)
-            try await PostgresStore.execute(connection, "SELECT pg_advisory_xact_lock($1)", .of(PostgresStore.retentionLock), logger: logger)
+            try await PostgresStore.execute(connection, "SELECT pg_advisory_xact_lock($1::int4, hashtext(current_schema()))", .of(PostgresStore.retentionLock), logger: logger)
             let removed = try await first.pruneChanges(recordedBefore: cutoff)
             try await PostgresStore.execute(connection, "ROLLBACK", logger: logger)
             return removed
