@@ -207,7 +207,7 @@ struct DatabaseRestartTests {
     /// write that fails is in doubt and is repeated (it is idempotent) until it returns 2xx; a check answers 200 with
     /// the acknowledged role or 503 (never a stale answer, never a 500), and both nodes answer again after the restart.
     @Test("PostgreSQL restarted under load: 503 while it is down, no stale answer, both nodes recover by themselves",
-          .disabled("open bug: after the restart the nodes' requests stop being answered (docs/scaling.md, \"Known problems\")"))
+          .disabled("open bug: a write whose connection the restart terminates never completes (docs/scaling.md)"))
     func databaseRestartedUnderLoad() async throws {
         try await TestNodes.run(2) { nodes in
             let admin = nodes[0].client

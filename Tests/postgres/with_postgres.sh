@@ -47,8 +47,9 @@ options="-p $port -k $folder -c listen_addresses=127.0.0.1 -c fsync=off -c synch
 "${as_owner[@]}" "$bin/pg_ctl" -D "$folder/data" -l "$folder/server.log" -w -o "$options" start >/dev/null \
     || { cat "$folder/server.log" >&2; exit 1; }
 # What a test runs to restart the server under load (a fast shutdown: every acknowledged commit survives it). The
-# server must not inherit the caller's output: a test reading it to its end would wait for the server to exit.
-printf '#!/usr/bin/env bash\nexec %s %s -D %s -l %s -w -m fast -o "%s" restart >/dev/null 2>&1 </dev/null\n' \
+# server must inherit none of the caller's descriptors: a caller waiting for one to close (its output, or how
+# Foundation's Process learns that its child ended) would wait for the server to exit.
+printf '#!/usr/bin/env bash\nfor fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done\nexec %s %s -D %s -l %s -w -m fast -o "%s" restart >/dev/null 2>&1 </dev/null\n' \
     "${as_owner[*]}" "$bin/pg_ctl" "$folder/data" "$folder/server.log" "$options" > "$folder/restart.sh"
 chmod 755 "$folder/restart.sh"
 "${as_owner[@]}" "$bin/createdb" -h "$folder" -p "$port" -U portcullis portcullis_test

@@ -56,7 +56,16 @@ final class PostgresSnapshotPool: Sendable {
         }
         permits.wait()
         defer { permits.signal() }
-        let connection = try idle.withLock { $0.popLast() } ?? open()
+        // An idle connection the server closed meanwhile (a restart) is dropped rather than tried.
+        var reused: PostgresConnection?
+        while let candidate = idle.withLock({ $0.popLast() }) {
+            if !candidate.isClosed {
+                reused = candidate
+                break
+            }
+            Self.close(candidate)
+        }
+        let connection = try reused ?? open()
         do {
             let result = try body(connection)
             if !connection.isClosed { idle.withLock { $0.append(connection) } }
