@@ -40,7 +40,8 @@ struct Migrate: ParsableCommand {
                 print("  \(table.padding(toLength: 18, withPad: " ", startingAt: 0)) \(count)")
             }
             print("not copied: the decision log (\(DatabaseBackup.decisionLogFileName)) and the media signing keys (signing-keys): "
-                + "they move into PostgreSQL separately; keep them in \(dataDir) meanwhile")
+                + "nodes keep both in PostgreSQL from their first start (media URLs signed before the move stop verifying); "
+                + "the old decision log stays readable in \(dataDir)")
             let elapsed = (ContinuousClock.now - start) / .milliseconds(1)
             print("migrated \(databasePath) to \(configuration.redactedDescription) at revision \(summary.revision) in \(Int(elapsed)) ms")
         } catch let error as PortcullisError {

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SQLite against PostgreSQL on the 1M dataset (docs/scaling.md, "Performance"): seeds a SQLite data directory,
+# migrates it into the private PostgreSQL of Tests/postgres/with_postgres.sh, runs one SQLite node and two PostgreSQL
+# nodes of the release binary, and measures check-hot (full, minimize_latency), uncached checks and the cross-node
+# invalidation delay. Usage, from the repository:
+#   bash Tests/postgres/with_postgres.sh bash bench/postgres-nodes.sh [BINARY]
+set -euo pipefail
+BIN="${1:-.build-rel/release/portcullis}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+WORK="$(mktemp -d /tmp/portcullis-pgbench.XXXXXX)"
+export PORTCULLIS_ADMIN_KEY=pcs_bench-admin-key-0123456789abcdefghijklmnopqrstuvwxyz
+URL="$PORTCULLIS_TEST_POSTGRES_URL"
+mkdir -p "$WORK/pg1" "$WORK/pg2"
+sed 's/"resource_id":"g%d"}/"resource_id":"g%d","consistency":"minimize_latency"}/' "$ROOT/bench/check-hot.lua" \
+    | sed "s|dofile((debug.getinfo(1, \"S\").source:match(\"^@(.\*/)\") or \"\") .. \"result.lua\")|dofile(\"$ROOT/bench/result.lua\")|" \
+    > "$WORK/check-hot-minimize-latency.lua"
+( time "$BIN" seed --data-dir "$WORK/sqlite" ) 2>&1 | tail -3
+( time "$BIN" migrate --from-sqlite "$WORK/sqlite" --to-postgres "$URL" ) 2>&1 | tail -4
+LOG_LEVEL=warning "$BIN" serve --data-dir "$WORK/sqlite" --port 18080 > "$WORK/sqlite.log" 2>&1 &
+pids=($!)
+for node in 1 2; do
+    LOG_LEVEL=warning PORTCULLIS_STORAGE_BACKEND=postgres PORTCULLIS_POSTGRES_URL="$URL" \
+        "$BIN" serve --data-dir "$WORK/pg$node" --port $((18080 + node)) > "$WORK/pg$node.log" 2>&1 &
+    pids+=($!)
+done
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+for port in 18080 18081 18082; do
+    for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/api/v1/health" >/dev/null 2>&1 && break; sleep 0.2; done
+done
+H="Authorization: Bearer $PORTCULLIS_ADMIN_KEY"
+check="/api/v1/authz/check"
+wrk -t2 -c16 -d4s -s "$ROOT/bench/check-hot.lua" -H "$H" "http://127.0.0.1:18080$check" >/dev/null
+wrk -t2 -c16 -d4s -s "$ROOT/bench/check-hot.lua" -H "$H" "http://127.0.0.1:18081$check" >/dev/null
+wrk -t2 -c16 -d4s -s "$WORK/check-hot-minimize-latency.lua" -H "$H" "http://127.0.0.1:18081$check" >/dev/null
+for round in 1 2 3; do
+    echo "round $round, load $(cut -d' ' -f1-3 /proc/loadavg)"
+    for run in "sqlite full:18080:$ROOT/bench/check-hot.lua" "postgres full:18081:$ROOT/bench/check-hot.lua" \
+               "postgres minimize_latency:18081:$WORK/check-hot-minimize-latency.lua"; do
+        IFS=: read -r name port script <<< "$run"
+        echo "  $name: $(wrk -t2 -c64 -d8s -s "$script" -H "$H" "http://127.0.0.1:$port$check" | grep '^RESULT')"
+    done
+done
+for port in 18080 18081; do
+    echo "uncached (explain), port $port, one connection: $(wrk -t1 -c1 -d6s --latency -s "$ROOT/bench/check-explain.lua" \
+        -H "$H" "http://127.0.0.1:$port$check" | grep -E '50%|99%' | tr -s ' ' | tr '\n' ' ')"
+done
+python3 "$ROOT/bench/cross-node-invalidation.py" 18082 18081 "$PORTCULLIS_ADMIN_KEY"
