@@ -110,8 +110,6 @@ public final class PostgresStore: Sendable {
         do {
             written = try await gate.run {
                 try await client.withConnection { connection in
-                    let deadline = Self.closeUnlessFinished(connection)
-                    defer { deadline.cancel() }
                     try await Self.execute(connection, "BEGIN", logger: logger)
                     do {
                         let revision = try await Self.advanceRevision(connection, logger: logger)
@@ -145,25 +143,10 @@ public final class PostgresStore: Sendable {
     /// Runs a management read on a pooled connection (no transaction: one statement, or reads whose mix is harmless).
     func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await client.withConnection { connection in
-                let deadline = Self.closeUnlessFinished(connection)
-                defer { deadline.cancel() }
-                return try await body(connection)
-            }
+            return try await client.withConnection { connection in try await body(connection) }
         } catch {
             throw Self.mapped(error)
         }
-    }
-
-    /// How long a write transaction or a management read may hold its connection before the connection is closed
-    /// (its statements then fail with `store_unavailable`, and the pool opens a new one).
-    static let connectionDeadline = TimeAmount.seconds(10)
-
-    /// Closes `connection` if the returned task is not cancelled within `connectionDeadline`. A pooled connection the
-    /// server dropped while it was idle (a restart, a failover) may never answer its next statement; closing it ends
-    /// the wait instead of leaving the request — and every write queued behind it — waiting for ever.
-    static func closeUnlessFinished(_ connection: PostgresConnection) -> Scheduled<Void> {
-        connection.eventLoop.scheduleTask(in: connectionDeadline) { connection.close().whenComplete { _ in } }
     }
 
     static func advanceRevision(_ connection: PostgresConnection, logger: Logger) async throws -> Int64 {
