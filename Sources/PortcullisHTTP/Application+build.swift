@@ -156,12 +156,10 @@ func buildRouter(
     let engine = AuthorizationEngine(store: store, cache: cache, monitor: monitor, clock: settings.clock)
     AuthorizationController(engine: engine, decisionLog: decisionLog, gate: gate).addRoutes(to: router, table: routes)
     AuditController(decisionLog: decisionLog).addRoutes(to: admin, table: routes)
-    // The fast path answers on the event loop, where a gate cannot wait for the database: off on several nodes.
-    let fastPath = settings.fastPath && cache != nil && gate == nil
-        ? FastPathService(engine: engine, authenticator: authenticator, classifier: settings.routeClassifier, shedder: shedder,
-                           metrics: monitor.map(RequestMetrics.init), accessLog: accessLog, monitor: monitor, trustedProxies: settings.trustedProxies,
-                           maxBodyBytes: settings.maxBodyBytes, serverName: "Portcullis", decisionLog: decisionLog)
-        : nil
+    let fastPath = settings.fastPath ? cache.map { cache in
+        fastPathService(settings, store: store, cache: cache, engine: engine, authenticator: authenticator, gate: gate, shedder: shedder,
+                        monitor: monitor, accessLog: accessLog, decisionLog: decisionLog)
+    } : nil
     let performance = PerformanceRoutes(instruments: instruments, shedder: shedder, engine: engine, monitorEnabled: settings.monitorEnabled,
                                         fastPath: fastPath?.figures)
     performance.addPublicRoutes(to: router, table: routes)
@@ -182,4 +180,25 @@ func buildRouter(
     MediaController(directory: store, engine: engine, signer: signer, generations: generations, clock: settings.clock, gate: gate)
         .addRoutes(to: router, table: routes)
     return Routing(router: router, routes: routes, fastPath: fastPath)
+}
+
+/// The fast path over the same pieces as the full path. On several nodes (a `gate`) it must not wait for PostgreSQL on
+/// an event loop: its engine and authenticator read only the cache, and a check waits for the gate without a task.
+private func fastPathService(
+    _ settings: ServerSettings, store: any Store, cache: DecisionCache, engine: AuthorizationEngine, authenticator: Authenticator,
+    gate: (any ConsistencyGate)?, shedder: LoadShedder?, monitor: PerformanceMonitor?, accessLog: AccessLog?, decisionLog: DecisionLog
+) -> FastPathService {
+    var (engine, authenticator) = (engine, authenticator)
+    if gate != nil {
+        let cacheOnly = CacheOnlyStore(store: store)
+        engine = AuthorizationEngine(store: cacheOnly, cache: cache, monitor: monitor, clock: settings.clock)
+        authenticator = Authenticator(directory: cacheOnly, cache: cache, clock: settings.clock)
+    }
+    var service = FastPathService(engine: engine, authenticator: authenticator, classifier: settings.routeClassifier, shedder: shedder,
+                                  metrics: monitor.map(RequestMetrics.init), accessLog: accessLog, monitor: monitor,
+                                  trustedProxies: settings.trustedProxies, maxBodyBytes: settings.maxBodyBytes, serverName: "Portcullis",
+                                  decisionLog: decisionLog)
+    service.gate = gate
+    service.maxStalenessNanoseconds = Int64(settings.cacheMaxStalenessMilliseconds) * 1_000_000
+    return service
 }

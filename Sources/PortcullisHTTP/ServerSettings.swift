@@ -60,6 +60,8 @@ public struct ServerSettings: Sendable {
     public var cacheL1TTLSeconds = 300
     public var cacheL2TTLSeconds = 900
     public var cacheL3TTLSeconds = 3600
+    /// How far a `consistency: "minimize_latency"` check may lag the newest writes of other nodes (SPEC 8.4).
+    public var cacheMaxStalenessMilliseconds = 1000
     /// Pending connections the kernel queues before accepting (bursts of new clients).
     public var backlog = 4096
     /// A connection that delivers no complete request part (head or body chunk) and is not awaiting a response for this

@@ -115,6 +115,9 @@ public enum SettingsLoader {
         Option(key: "cache.l3_ttl_seconds", environment: "PORTCULLIS_CACHE_L3_TTL_SECONDS") { settings, value throws(PortcullisError) in
             settings.cacheL3TTLSeconds = try integer(value, "l3_ttl_seconds", in: 1...2_592_000)
         },
+        Option(key: "cache.max_staleness_ms", environment: "PORTCULLIS_CACHE_MAX_STALENESS_MS") { settings, value throws(PortcullisError) in
+            settings.cacheMaxStalenessMilliseconds = try integer(value, "max_staleness_ms", in: 0...60_000)
+        },
         Option(key: "server.max_in_flight", environment: "PORTCULLIS_MAX_IN_FLIGHT") { settings, value throws(PortcullisError) in
             settings.maxInFlight = try integer(value, "max_in_flight", in: 1...1_000_000)
         },

@@ -1,4 +1,5 @@
 import Foundation
+import PortcullisTestSupport
 import Synchronization
 import Testing
 
@@ -34,6 +35,8 @@ struct SeveralNodesTests {
                 #expect(after.reason == item.reason)
                 #expect(after.revision >= written)
             }
+            // B and C answered their cached allows on the event loop, after the gate (not through the router).
+            for node in [b, c] { #expect(try await FastPathTests.figures(node).answered >= 1) }
         }
     }
 
@@ -100,6 +103,54 @@ struct SeveralNodesTests {
             let bounded = try await b.check("owner", "read", "generation", "g1", consistency: "minimize_latency")
             #expect(bounded["allowed"] as? Bool == true)
             #expect(bounded["consistency"] as? String == "bounded")
+        }
+    }
+
+    /// A check held on the event loop for the gate must not be overtaken: pipelined requests behind it hand it to the
+    /// router first, and every answer comes in order, each reflecting the writes made before it.
+    @Test("pipelined checks on a node that waits for the gate are answered in order")
+    func pipelinedBehindTheGate() async throws {
+        try await TestNodes.run(2) { nodes in
+            let (a, b) = (nodes[0].client, nodes[1].client)
+            try await a.seedSmallDirectory()
+            for _ in 0..<3 { #expect(try await b.decide("m1", "read", "generation", "g1").allowed) }
+            #expect((200..<300).contains(try await a.delete("/api/v1/teams/t1/members/m1").status))
+            let check = Array(try JSONSerialization.data(withJSONObject: FastPathTests.check))
+            func request(_ id: String) -> [UInt8] {
+                Array("POST /api/v1/authz/check HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestServer.adminKey)\r\nX-Request-Id: \(id)\r\nContent-Type: application/json\r\nContent-Length: \(check.count)\r\n\r\n".utf8) + check
+            }
+            let bytes = request("first") + request("second")
+                + Array("GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Request-Id: third\r\nConnection: close\r\n\r\n".utf8)
+            let data = try await SecurityTransportTests.onThread { try LoopbackSocket.exchange(port: b.port, bytes) }
+            let text = String(decoding: data, as: UTF8.self)
+            let ids = text.components(separatedBy: "\r\n").filter { $0.lowercased().hasPrefix("x-request-id:") }
+                .map { $0.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces) }
+            #expect(ids == ["first", "second", "third"], "\(text)")
+            #expect(text.components(separatedBy: #""allowed":false"#).count == 3, "both checks reflect the revocation: \(text)")
+            #expect(!text.contains(#""allowed":true"#))
+        }
+    }
+
+    /// `minimize_latency` may lag by at most `cache.max_staleness_ms`: B holds an allow in L1 and answers it on the
+    /// event loop without reading the revision while its last reading is recent; a check that starts more than the
+    /// bound after A's revocation returned must see it. (The wait below is the bound under test, not a synchronization.)
+    @Test("minimize_latency: answered from the cache within cache.max_staleness_ms, never beyond it")
+    func boundedStaleness() async throws {
+        try await TestNodes.run(2, configure: { $0.cacheMaxStalenessMilliseconds = 300 }) { nodes in
+            let (a, b) = (nodes[0].client, nodes[1].client)
+            try await a.seedSmallDirectory()
+            for _ in 0..<3 { #expect(try await b.check("m1", "read", "generation", "g1", consistency: "minimize_latency")["allowed"] as? Bool == true) }
+            let before = try await FastPathTests.figures(b).answered
+            let cached = try await b.check("m1", "read", "generation", "g1", consistency: "minimize_latency")
+            #expect(cached["cache"] as? String == "l1")
+            #expect(try await FastPathTests.figures(b).answered > before)
+
+            #expect((200..<300).contains(try await a.delete("/api/v1/teams/t1/members/m1").status))
+            let returned = ContinuousClock.now
+            try await Task.sleep(until: returned + .milliseconds(300), clock: .continuous)
+            let after = try await b.check("m1", "read", "generation", "g1", consistency: "minimize_latency")
+            #expect(after["allowed"] as? Bool == false, "a minimize_latency check began after the bound and missed the write")
+            #expect(after["consistency"] as? String == "bounded")
         }
     }
 

@@ -13,7 +13,8 @@ import Synchronization
 /// the round in flight when that round was issued after the request arrived, else the next one, which starts when
 /// the one in flight ends (as a group commit does). Under load a request waits at most about two round trips and
 /// the database sees one small read per round trip, not one per request. `currentSince` remembers the issue time of
-/// the newest round that completed, so requests that arrived before it wait for nothing.
+/// the newest round that completed, so requests that arrived before it wait for nothing. Waiters are callbacks, so
+/// the fast path's event loops wait without a task; `awaitCurrent` wraps one in a continuation.
 ///
 /// ```swift
 /// let gate = PostgresConsistencyGate(feed: feed, readRevision: { try await store.latestRevision() })
@@ -26,12 +27,13 @@ public final class PostgresConsistencyGate: ConsistencyGate {
     public let wait: Duration
     private let readRevision: @Sendable () async throws -> Int64
     private let state = Mutex(State())
+    /// Every write that returned before this instant (`monotonicNanoseconds`) is applied on this node. Read without
+    /// the lock on every request; only a finished round moves it, forward, under the lock.
+    private let currentSince = Atomic<Int64>(.min)
 
-    private typealias Waiter = CheckedContinuation<Result<Void, PortcullisError>, Never>
+    private typealias Waiter = @Sendable (Result<Void, PortcullisError>) -> Void
 
     private struct State {
-        /// Every write that returned before this instant (`monotonicNanoseconds`) is applied on this node.
-        var currentSince = Int64.min
         /// When the round in flight read the revision; nil while no round runs.
         var roundIssuedAt: Int64?
         var inRound: [Waiter] = []
@@ -49,27 +51,52 @@ public final class PostgresConsistencyGate: ConsistencyGate {
     /// How many revision reads the gate has made: for reports and tests.
     public var rounds: Int { state.withLock { $0.rounds } }
 
-    public func awaitCurrent(since start: Int64) async throws(PortcullisError) {
-        if state.withLock({ $0.currentSince >= start }) { return }
-        guard feed.isLive else { throw Self.notLive }
-        let result = await withCheckedContinuation { (waiter: Waiter) in
-            let issued = state.withLock { state -> Int64? in
-                if state.currentSince >= start {
-                    waiter.resume(returning: .success(()))
-                    return nil
-                }
-                if let issuedAt = state.roundIssuedAt {
-                    if issuedAt >= start { state.inRound.append(waiter) } else { state.nextRound.append(waiter) }
-                    return nil
-                }
-                let issuedAt = monotonicNanoseconds()
-                state.roundIssuedAt = issuedAt
-                state.inRound.append(waiter)
-                return issuedAt
+    public func isCurrent(since start: Int64) -> Bool {
+        currentSince.load(ordering: .acquiring) >= start
+    }
+
+    /// Within the bound, and once half of it has passed since the last round began, a round starts in the background
+    /// (when none runs) so that the next checks find the node within the bound again without waiting.
+    public func isCurrent(withinNanoseconds nanoseconds: Int64) -> Bool {
+        let now = monotonicNanoseconds()
+        let since = currentSince.load(ordering: .acquiring)
+        if since < now - nanoseconds / 2 { startRoundIfIdle() }
+        return since >= now - nanoseconds
+    }
+
+    public func whenCurrent(since start: Int64, _ done: @escaping @Sendable (Result<Void, PortcullisError>) -> Void) {
+        if isCurrent(since: start) { return done(.success(())) }
+        guard feed.isLive else { return done(.failure(Self.notLive)) }
+        enum Step { case ready, queued, issued(Int64) }
+        let step = state.withLock { state -> Step in
+            // A round may have finished since the first look.
+            if isCurrent(since: start) { return .ready }
+            if let issuedAt = state.roundIssuedAt {
+                if issuedAt >= start { state.inRound.append(done) } else { state.nextRound.append(done) }
+                return .queued
             }
-            if let issued { Task { await self.runRounds(from: issued) } }
+            let issuedAt = monotonicNanoseconds()
+            state.roundIssuedAt = issuedAt
+            state.inRound.append(done)
+            return .issued(issuedAt)
         }
-        try result.get()
+        switch step {
+        case .ready: done(.success(()))
+        case .queued: break
+        case .issued(let issuedAt): Task { await self.runRounds(from: issuedAt) }
+        }
+    }
+
+    /// Starts a round with no request waiting, unless one runs.
+    private func startRoundIfIdle() {
+        guard feed.isLive else { return }
+        let issued = state.withLock { state -> Int64? in
+            guard state.roundIssuedAt == nil else { return nil }
+            let issuedAt = monotonicNanoseconds()
+            state.roundIssuedAt = issuedAt
+            return issuedAt
+        }
+        if let issued { Task { await self.runRounds(from: issued) } }
     }
 
     public func awaitRevision(_ revision: Int64) async throws(PortcullisError) {
@@ -96,7 +123,9 @@ public final class PostgresConsistencyGate: ConsistencyGate {
             }
             let (finished, next) = state.withLock { state -> ([Waiter], Int64?) in
                 state.rounds += 1
-                if case .success = result { state.currentSince = max(state.currentSince, issuedAt) }
+                if case .success = result, currentSince.load(ordering: .relaxed) < issuedAt {
+                    currentSince.store(issuedAt, ordering: .releasing)
+                }
                 let finished = state.inRound
                 state.inRound = state.nextRound
                 state.nextRound = []
@@ -108,7 +137,7 @@ public final class PostgresConsistencyGate: ConsistencyGate {
                 state.roundIssuedAt = next
                 return (finished, next)
             }
-            for waiter in finished { waiter.resume(returning: result) }
+            for waiter in finished { waiter(result) }
             guard let next else { return }
             issuedAt = next
         }

@@ -9,15 +9,38 @@ import PortcullisModel
 /// let start = monotonicNanoseconds()          // when the request arrived
 /// try await gate?.awaitCurrent(since: start)  // then: caches reflect every write that returned before `start`
 /// ```
+///
+/// A caller that cannot suspend (the fast path, on an event loop) asks `isCurrent(since:)` and, when it is not,
+/// `whenCurrent(since:_:)` calls it back once the node is.
 public protocol ConsistencyGate: Sendable {
-    /// Returns once this node has applied every write that had returned anywhere before `since` (a
-    /// `monotonicNanoseconds()` reading), so that its caches may answer `consistency: "full"`.
-    /// - Throws: `store_unavailable` (503, `Retry-After`) when the node cannot prove it soon: its change feed is not
-    ///   live, the database does not answer, or applying takes longer than the gate waits.
-    func awaitCurrent(since: Int64) async throws(PortcullisError)
+    /// Whether this node has applied every write that had returned anywhere before `since` (a
+    /// `monotonicNanoseconds()` reading), so that its caches may answer `consistency: "full"`: no wait, no read.
+    func isCurrent(since: Int64) -> Bool
+
+    /// Whether this node has applied every write that returned more than `nanoseconds` ago: what a
+    /// `consistency: "minimize_latency"` answer may lag by (`cache.max_staleness_ms`). No wait, no read; a gate may
+    /// start a read in the background so that a steady stream of such checks stays within the bound.
+    func isCurrent(withinNanoseconds nanoseconds: Int64) -> Bool
+
+    /// Calls `done` once, from any thread, when this node has applied every write that had returned before `since`,
+    /// or with the error `awaitCurrent(since:)` would throw.
+    func whenCurrent(since: Int64, _ done: @escaping @Sendable (Result<Void, PortcullisError>) -> Void)
 
     /// Returns once this node has applied `revision` (`consistency: {"at_least_revision": N}`).
     /// - Throws: `invalid_field` (400) when the database has not reached `revision`; `store_unavailable` (503) when
     ///   the node has not applied it within the gate's wait.
     func awaitRevision(_ revision: Int64) async throws(PortcullisError)
+}
+
+extension ConsistencyGate {
+    /// Returns once this node has applied every write that had returned anywhere before `since`.
+    /// - Throws: `store_unavailable` (503, `Retry-After`) when the node cannot prove it soon: its change feed is not
+    ///   live, the database does not answer, or applying takes longer than the gate waits.
+    public func awaitCurrent(since start: Int64) async throws(PortcullisError) {
+        if isCurrent(since: start) { return }
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, PortcullisError>, Never>) in
+            whenCurrent(since: start) { continuation.resume(returning: $0) }
+        }
+        try result.get()
+    }
 }

@@ -19,6 +19,11 @@ import PortcullisCore
 /// Graceful shutdown stays Hummingbird's: a request is never half-collected here between read bursts, so at any
 /// shutdown event the connection is idle for this path. Responses on one connection stay in order: while a request
 /// passed to Hummingbird is unanswered, nothing is answered here (HTTP/1.1 pipelining).
+///
+/// On several nodes a check may have to wait for the consistency gate (`FastPathService.Outcome.awaitGate`): the
+/// request is held, the gate calls back on this event loop, and the service answers it then. Anything else that
+/// arrives on the connection meanwhile (a pipelined request), a graceful shutdown, or a gate that fails hands the held
+/// request to Hummingbird first, which keeps responses in order and lets the full path give every error.
 final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -29,6 +34,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case idle
         case collecting(head: HTTPRequestHead, request: FastPathRequest, body: ByteBuffer, started: Int64)
         case passing
+        /// Complete, waiting for the gate; `ticket` tells its callback from an earlier request's.
+        case waiting(head: HTTPRequestHead, request: FastPathRequest, body: ByteBuffer, started: Int64, trailers: HTTPHeaders?, ticket: Int)
     }
 
     private let service: FastPathService
@@ -52,6 +59,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var forwardedReads = false
     private var idleSince = NIODeadline.now()
     private var idleCheck: Scheduled<Void>?
+    /// Numbers the waits for the gate, so a callback answers only the request it was for.
+    private var tickets = 0
 
     init(service: FastPathService, idleTimeout: TimeAmount?, onFirstPassedOn: EventLoopPromise<Void>? = nil) {
         self.service = service
@@ -73,6 +82,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         stopIdleCheck()
+        if case .waiting = state { state = .idle }
         wakeConnectionTask()
         context.fireChannelInactive()
     }
@@ -87,6 +97,10 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// connection-state handler would close it too, but it knows only the requests passed on to it; a request in
     /// progress there is its to finish before closing.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, case .waiting = state {
+            releaseHeld(context)
+            context.fireChannelReadComplete()
+        }
         if event is ChannelShouldQuiesceEvent, isIdle {
             context.close(promise: nil)
             return
@@ -101,6 +115,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // A request held for the gate goes to Hummingbird before anything that came after it.
+        if case .waiting = state { releaseHeld(context) }
         switch unwrapInboundIn(data) {
         case .head(let head):
             if passedOn == 0, encoder != nil, var request = FastPathRequest(head), service.accepts(&request) {
@@ -123,7 +139,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             state = .idle
             body.writeBuffer(&chunk)
             state = .collecting(head: head, request: request, body: body, started: started)
-        case .end:
+        case .end(let trailers):
             guard case .collecting(let head, let request, let body, let started) = state else {
                 state = .idle
                 forward(context, data)
@@ -131,18 +147,64 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             state = .idle
-            if let response = service.answer(request, body: body, peer: peer, started: started, credential: &credential, scratch: &scratch,
-                                             allocator: context.channel.allocator),
-               let encoder {
+            guard let encoder else { return passCollected(context, head, body, end: trailers) }
+            switch service.answer(request, body: body, peer: peer, started: started, credential: &credential, scratch: &scratch,
+                                  allocator: context.channel.allocator) {
+            case .answered(let response):
                 encoder.write(NIOAny(response), promise: nil)
                 needsFlush = true
                 service.figures.answered()
                 becameIdle(context)
-            } else {
-                passCollected(context, head, body)
-                forward(context, data)
+            case .passOn:
+                passCollected(context, head, body, end: trailers)
+            case .awaitGate:
+                hold(context, head: head, request: request, body: body, started: started, trailers: trailers)
             }
         }
+    }
+
+    // MARK: Waiting for the gate
+
+    /// Holds a complete request until the gate says the node is current since it arrived.
+    private func hold(_ context: ChannelHandlerContext, head: HTTPRequestHead, request: FastPathRequest, body: ByteBuffer, started: Int64,
+                      trailers: HTTPHeaders?) {
+        guard let gate = service.gate else { return passCollected(context, head, body, end: trailers) }
+        tickets &+= 1
+        let ticket = tickets
+        state = .waiting(head: head, request: request, body: body, started: started, trailers: trailers, ticket: ticket)
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        gate.whenCurrent(since: started) { result in
+            loop.execute {
+                let (handler, context) = bound.value
+                handler.gateAnswered(context, ticket: ticket, passed: (try? result.get()) != nil)
+            }
+        }
+    }
+
+    /// The gate's answer for the held request `ticket`: answer it here if the node is current and the cache holds the
+    /// answer, else hand it to Hummingbird (which gives the gate's error, or reads the database).
+    private func gateAnswered(_ context: ChannelHandlerContext, ticket: Int, passed: Bool) {
+        guard case .waiting(_, let request, let body, let started, _, let held) = state, held == ticket else { return }
+        if passed, let encoder,
+           case .answered(let response) = service.answer(request, body: body, peer: peer, started: started, gatePassed: true,
+                                                         credential: &credential, scratch: &scratch, allocator: context.channel.allocator) {
+            state = .idle
+            encoder.writeAndFlush(NIOAny(response), promise: nil)
+            service.figures.answered()
+            becameIdle(context)
+        } else {
+            releaseHeld(context)
+            context.fireChannelReadComplete()
+            forwardedReads = false
+        }
+    }
+
+    /// Hands the request held for the gate to Hummingbird.
+    private func releaseHeld(_ context: ChannelHandlerContext) {
+        guard case .waiting(let head, _, let body, _, let trailers, _) = state else { return }
+        state = .idle
+        passCollected(context, head, body, end: trailers)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -174,6 +236,12 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         service.figures.passedOn()
         pass(context, wrapInboundOut(.head(head)))
         if body.readableBytes > 0 { forward(context, wrapInboundOut(.body(body))) }
+    }
+
+    /// Hands a whole collected request, its end included, to Hummingbird.
+    private func passCollected(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ body: ByteBuffer, end trailers: HTTPHeaders?) {
+        passCollected(context, head, body)
+        forward(context, wrapInboundOut(.end(trailers)))
     }
 
     /// Hands a request (from its head on) to Hummingbird.

@@ -17,6 +17,11 @@ import PortcullisCore
 /// `DecisionJSON`, `RequestIdentifier`, `RouteClassifier`, `LoadShedder`, `RequestMetrics` and `AccessLog`. So the JSON,
 /// the headers, the monitor's counts and the access log are the same whichever path answered, and a request is
 /// counted once, by the path that answered it.
+///
+/// On several nodes (a `gate`), the engine and the authenticator it holds read only the cache (`CacheOnlyStore`): a
+/// miss is the full path's, which reads PostgreSQL off the event loop. A check is answered once the node is current
+/// for it (`mayAnswer`); when it is not yet, the handler waits for the gate without a task and asks again with
+/// `gatePassed`.
 struct FastPathService: Sendable {
     let engine: AuthorizationEngine
     let authenticator: Authenticator
@@ -30,7 +35,21 @@ struct FastPathService: Sendable {
     let serverName: String
     /// Gives every answer its `decision_id` and logs those its mode selects, as `AuthorizationController` does.
     let decisionLog: DecisionLog
+    /// Several nodes: what a check waits for before the cache answers it (nil on one node, where nothing is awaited).
+    var gate: (any ConsistencyGate)? = nil
+    /// How far a `minimize_latency` check may lag other nodes' writes (`cache.max_staleness_ms`), in nanoseconds.
+    var maxStalenessNanoseconds: Int64 = 1_000_000_000
     let figures = FastPathFigures()
+
+    /// What the service made of a collected request.
+    enum Outcome {
+        /// The whole response, to write.
+        case answered(ByteBuffer)
+        /// The full path's to answer.
+        case passOn
+        /// Ask again with `gatePassed` once `gate.whenCurrent(since:)` succeeds (several nodes).
+        case awaitGate
+    }
 
     static let checkPath = "/api/v1/authz/check"
     static let batchPath = "/api/v1/authz/check-batch"
@@ -57,11 +76,12 @@ struct FastPathService: Sendable {
         }
     }
 
-    /// The whole HTTP/1.1 response to a collected request, or nil to take the full path. `started` is when its head
-    /// arrived; `credential` is the connection's last digested credential, reused while the same one comes back;
-    /// `scratch` is the connection's buffer for the JSON body, cleared and reused by every answer.
-    func answer(_ request: FastPathRequest, body: ByteBuffer, peer: String, started: Int64, credential: inout BearerDigest?,
-                scratch: inout ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer? {
+    /// The whole HTTP/1.1 response to a collected request, or what else to do with it. `started` is when its head
+    /// arrived; `gatePassed` says the gate found the node current since then; `credential` is the connection's last
+    /// digested credential, reused while the same one comes back; `scratch` is the connection's buffer for the JSON
+    /// body, cleared and reused by every answer.
+    func answer(_ request: FastPathRequest, body: ByteBuffer, peer: String, started: Int64, gatePassed: Bool = false,
+                credential: inout BearerDigest?, scratch: inout ByteBuffer, allocator: ByteBufferAllocator) -> Outcome {
         let (path, routeClass) = (request.path, request.routeClass)
         let verdict = shedder?.admit(routeClass)
         defer { if verdict != nil { shedder?.finish(probe: verdict == .probe) } }
@@ -69,7 +89,11 @@ struct FastPathService: Sendable {
         if path == Self.healthPath {
             scratch.writeStaticString(Self.healthy)
         } else {
-            guard decisions(request, body: body, credential: &credential, into: &scratch) else { return nil }
+            switch decisions(request, body: body, since: gatePassed ? nil : started, credential: &credential, into: &scratch) {
+            case .written: break
+            case .passOn: return .passOn
+            case .awaitGate: return .awaitGate
+            }
         }
 
         let requestId = RequestIdentifier.id(for: request.requestId)
@@ -83,28 +107,51 @@ struct FastPathService: Sendable {
             accessLog.record(method: request.method, path: path, status: 200, routeClass: routeClass, nanoseconds: elapsed, requestId: requestId,
                              client: client)
         }
-        return response
+        return .answered(response)
     }
 
-    /// Writes the JSON of a check or a batch into `json`; false (nothing written) to take the full path.
-    private func decisions(_ request: FastPathRequest, body: ByteBuffer, credential: inout BearerDigest?, into json: inout ByteBuffer) -> Bool {
-        guard let bearer = Self.bearer(request.authorization) else { return false }
-        let authenticationStart = monotonicNanoseconds()
-        // The connection's credential is digested again only when other bytes come (compared without a new String).
-        if credential.map({ Self.sameBytes($0.bearer, bearer) }) != true { credential = BearerDigest(String(bearer)) }
-        guard credential != nil, let identity = try? authenticator.identity(&credential!) else { return false }
-        monitor?.record(.authentication, nanoseconds: monotonicNanoseconds() - authenticationStart)
-        guard var fields = Self.fields(body) else { return false }
-        return request.path == Self.checkPath ? check(&fields, identity, into: &json) : batch(&fields, identity, into: &json)
-    }
+    private enum Step { case written, passOn, awaitGate }
 
-    private func check(_ fields: inout FieldReader, _ identity: Identity, into json: inout ByteBuffer) -> Bool {
-        // A what-if check (`as_of`) takes the full path, which says why it is refused to a non-administrator.
-        guard let request = try? CheckRequest(&fields), request.asOf == nil,
-              (try? AuthorizationController.authorize(identity, toAskAbout: request.userId)) != nil
-        else {
-            return false
+    /// Writes the JSON of a check or a batch into `json`, or says why not. With a gate, `since` is when the request
+    /// arrived, until the gate has passed it (then nil).
+    private func decisions(_ request: FastPathRequest, body: ByteBuffer, since: Int64?, credential: inout BearerDigest?,
+                           into json: inout ByteBuffer) -> Step {
+        guard let bearer = Self.bearer(request.authorization), var fields = Self.fields(body) else { return .passOn }
+        if request.path == Self.checkPath {
+            // A what-if check (`as_of`) takes the full path, which says why it is refused to a non-administrator.
+            guard let check = try? CheckRequest(&fields), check.asOf == nil else { return .passOn }
+            if let since, !mayAnswer(CollectionOfOne(check.consistency), since: since) { return .awaitGate }
+            guard let identity = identity(bearer, &credential) else { return .passOn }
+            return self.check(check, identity, into: &json) ? .written : .passOn
         }
+        guard let checks = try? AuthorizationController.batch(&fields), !checks.isEmpty else { return .passOn }
+        if let since, !mayAnswer(checks.lazy.map(\.consistency), since: since) { return .awaitGate }
+        guard let identity = identity(bearer, &credential) else { return .passOn }
+        return batch(checks, identity, into: &json) ? .written : .passOn
+    }
+
+    /// Whether the cache may answer checks of these consistencies now, for a request that arrived at `since`: always
+    /// on one node; on several, once the gate has applied every write that returned before `since` — or, when every
+    /// check is `minimize_latency`, every write older than `cache.max_staleness_ms`. The caller's credential is
+    /// resolved under the same bound as its checks (docs/caching.md, "The gate").
+    private func mayAnswer(_ consistencies: some Sequence<Consistency>, since: Int64) -> Bool {
+        guard let gate else { return true }
+        if consistencies.allSatisfy({ $0 == .minimizeLatency }) { return gate.isCurrent(withinNanoseconds: maxStalenessNanoseconds) }
+        return gate.isCurrent(since: since)
+    }
+
+    /// The identity of the bearer, digested again only when other bytes come than the connection's last (compared
+    /// without a new String); nil for an unknown credential or, on several nodes, one the cache does not hold.
+    private func identity(_ bearer: Substring, _ credential: inout BearerDigest?) -> Identity? {
+        let authenticationStart = monotonicNanoseconds()
+        if credential.map({ Self.sameBytes($0.bearer, bearer) }) != true { credential = BearerDigest(String(bearer)) }
+        guard credential != nil, let identity = try? authenticator.identity(&credential!) else { return nil }
+        monitor?.record(.authentication, nanoseconds: monotonicNanoseconds() - authenticationStart)
+        return identity
+    }
+
+    private func check(_ request: CheckRequest, _ identity: Identity, into json: inout ByteBuffer) -> Bool {
+        guard (try? AuthorizationController.authorize(identity, toAskAbout: request.userId)) != nil else { return false }
         let start = monotonicNanoseconds()
         guard let decision = try? identity.mayCheckAnyUser ? engine.check(request) : engine.checkAsSubject(request) else { return false }
         let took = (monotonicNanoseconds() - start) / 1000
@@ -113,10 +160,8 @@ struct FastPathService: Sendable {
         return true
     }
 
-    private func batch(_ fields: inout FieldReader, _ identity: Identity, into json: inout ByteBuffer) -> Bool {
-        guard let checks = try? AuthorizationController.batch(&fields), !checks.isEmpty,
-              checks.allSatisfy({ (try? AuthorizationController.authorize(identity, toAsk: $0)) != nil })
-        else { return false }
+    private func batch(_ checks: [CheckRequest], _ identity: Identity, into json: inout ByteBuffer) -> Bool {
+        guard checks.allSatisfy({ (try? AuthorizationController.authorize(identity, toAsk: $0)) != nil }) else { return false }
         let start = monotonicNanoseconds()
         guard let decisions = try? identity.mayCheckAnyUser ? engine.check(batch: checks) : engine.checkAsSubject(batch: checks) else { return false }
         let took = (monotonicNanoseconds() - start) / 1000
