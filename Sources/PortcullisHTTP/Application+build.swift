@@ -161,10 +161,11 @@ func buildRouter(
                         monitor: monitor, accessLog: accessLog, decisionLog: decisionLog)
     } : nil
     let performance = PerformanceRoutes(instruments: instruments, shedder: shedder, engine: engine, monitorEnabled: settings.monitorEnabled,
-                                        fastPath: fastPath?.figures)
+                                        fastPath: fastPath?.figures, gate: gate)
     performance.addPublicRoutes(to: router, table: routes)
     performance.addAdminRoutes(to: admin, table: routes)
-    MetricsController(instruments: instruments, shedder: shedder, peaks: performance.peaks, fastPath: fastPath?.figures, decisionLog: decisionLog)
+    MetricsController(instruments: instruments, shedder: shedder, peaks: performance.peaks, fastPath: fastPath?.figures, decisionLog: decisionLog,
+                      gate: gate)
         .addRoutes(to: settings.metricsPublic ? router.group() : admin, table: routes)
     let throttle = LoginThrottle(
         perAccount: .init(failures: settings.loginFailuresPerEmail, windowSeconds: Int64(settings.loginEmailWindowSeconds)),

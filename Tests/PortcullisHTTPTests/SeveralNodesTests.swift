@@ -103,6 +103,17 @@ struct SeveralNodesTests {
             let bounded = try await b.check("owner", "read", "generation", "g1", consistency: "minimize_latency")
             #expect(bounded["allowed"] as? Bool == true)
             #expect(bounded["consistency"] as? String == "bounded")
+
+            // The change feed is a component of B's health, and its state is on /metrics.
+            let components = try await b.get("/api/v1/performance/health").json["components"] as? [String: Any]
+            let feed = try #require(components?["change_feed"] as? [String: Any])
+            #expect(feed["status"] as? String == "ok")
+            let detail = feed["detail"] as? [String: String]
+            #expect(detail?["live"] == "true")
+            #expect((detail?["applied_revision"]).flatMap(Int.init).map { $0 >= written } == true, "\(feed)")
+            let metrics = try await b.get("/metrics").text
+            #expect(metrics.contains("\nportcullis_change_feed_live 1\n"), "\(metrics)")
+            #expect(metrics.contains("\nportcullis_consistency_gate_reads_total "))
         }
     }
 

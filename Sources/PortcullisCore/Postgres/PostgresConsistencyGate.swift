@@ -51,6 +51,12 @@ public final class PostgresConsistencyGate: ConsistencyGate {
     /// How many revision reads the gate has made: for reports and tests.
     public var rounds: Int { state.withLock { $0.rounds } }
 
+    public var status: ConsistencyGateStatus {
+        let since = currentSince.load(ordering: .acquiring)
+        return ConsistencyGateStatus(live: feed.isLive, appliedRevision: feed.appliedRevision, reads: rounds,
+                                     provenAgoMilliseconds: since == .min ? nil : Double(monotonicNanoseconds() - since) / 1e6)
+    }
+
     public func isCurrent(since start: Int64) -> Bool {
         currentSince.load(ordering: .acquiring) >= start
     }

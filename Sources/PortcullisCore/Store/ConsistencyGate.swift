@@ -30,6 +30,28 @@ public protocol ConsistencyGate: Sendable {
     /// - Throws: `invalid_field` (400) when the database has not reached `revision`; `store_unavailable` (503) when
     ///   the node has not applied it within the gate's wait.
     func awaitRevision(_ revision: Int64) async throws(PortcullisError)
+
+    /// What the gate knows now, for health and metrics.
+    var status: ConsistencyGateStatus { get }
+}
+
+/// A gate's state: whether its change feed is live, what it has applied, and how recently it proved the node current.
+public struct ConsistencyGateStatus: Sendable, Equatable {
+    /// Whether the node's change feed is connected and caught up (else checks it cannot prove current get 503).
+    public var live: Bool
+    /// The revision up to which every write's versions are applied on this node.
+    public var appliedRevision: Int64
+    /// Revision reads the gate has made.
+    public var reads: Int
+    /// How long ago the newest completed read began, in milliseconds; nil before the first.
+    public var provenAgoMilliseconds: Double?
+
+    public init(live: Bool, appliedRevision: Int64, reads: Int, provenAgoMilliseconds: Double?) {
+        self.live = live
+        self.appliedRevision = appliedRevision
+        self.reads = reads
+        self.provenAgoMilliseconds = provenAgoMilliseconds
+    }
 }
 
 extension ConsistencyGate {

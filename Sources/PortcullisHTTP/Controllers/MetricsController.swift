@@ -10,6 +10,7 @@ struct MetricsController {
     let peaks: Peaks
     let fastPath: FastPathFigures?
     let decisionLog: DecisionLog?
+    var gate: (any ConsistencyGate)? = nil
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>, table: RouteTable) {
         let controller = self
@@ -18,7 +19,7 @@ struct MetricsController {
             controller.peaks.observe(sockets: SystemSampler.openSockets())
             let text = PrometheusExposition.render(instruments: controller.instruments, resources: resources, alerts: alerts, cache: cache,
                                                    shedder: controller.shedder?.report, fastPath: controller.fastPath?.report,
-                                                   decisionLog: controller.decisionLog?.report)
+                                                   decisionLog: controller.decisionLog?.report, gate: controller.gate?.status)
             return Response(status: .ok, headers: [.contentType: PrometheusExposition.contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
     }

@@ -14,7 +14,8 @@ enum PrometheusExposition {
     private static func seconds(_ milliseconds: Double) -> Double { PrometheusTextWriter.seconds(milliseconds: milliseconds) }
 
     static func render(instruments: Instruments, resources: SystemResources, alerts: [Alert], cache: DecisionCache.Report?,
-                       shedder: LoadShedder.Report?, fastPath: FastPathFigures.Report? = nil, decisionLog: DecisionLogReport? = nil) -> String {
+                       shedder: LoadShedder.Report?, fastPath: FastPathFigures.Report? = nil, decisionLog: DecisionLogReport? = nil,
+                       gate: ConsistencyGateStatus? = nil) -> String {
         var writer = PrometheusTextWriter()
         let monitor = instruments.monitor
         writer.gauge("uptime_seconds", "Seconds since the monitor started.", monitor.uptimeSeconds)
@@ -71,6 +72,11 @@ enum PrometheusExposition {
         if let fastPath {
             writer.counter("fast_path_requests_total", "Check requests the event-loop fast path answered, or passed on to the full path.",
                            [([("outcome", "answered")], fastPath.answered), ([("outcome", "passed_on")], fastPath.passedOn)])
+        }
+        if let gate {
+            writer.gauge("change_feed_live", "1 while this node's change feed is connected and caught up (several nodes).", gate.live ? 1 : 0)
+            writer.gauge("change_feed_applied_revision", "The revision up to which this node has applied every write.", Double(gate.appliedRevision))
+            writer.counter("consistency_gate_reads_total", "Reads of the database's revision by the consistency gate.", gate.reads)
         }
         if let decisionLog {
             writer.counter("audit_decisions_total", "Entries written to the decision log (checks its mode selects, sign-ins, sign-outs).",

@@ -3,8 +3,9 @@ import Hummingbird
 import PortcullisCore
 
 /// The media URL signing keys, in the administrators' group: `GET /api/v1/signing-keys`, `POST /api/v1/signing-keys`
-/// (rotate: a new active key) and `POST /api/v1/signing-keys/{id}/retire`. The same file `portcullis keys` edits; no
-/// secret is ever sent. The keys are a file, not data decisions read, so these writes carry no revision.
+/// (rotate: a new active key) and `POST /api/v1/signing-keys/{id}/retire`. The same keys `portcullis keys` edits (the
+/// data directory's file, or the database on PostgreSQL); no secret is ever sent. The keys are not data decisions
+/// read, so these writes carry no revision.
 struct SigningKeysController {
     let keyring: SigningKeyring
 

@@ -100,5 +100,6 @@ struct PostgresConsistencyGateTests {
             #expect(error.code == .storeUnavailable)
         }
         #expect(gate.rounds == 0, "no read is made for a node that cannot apply it")
+        #expect(gate.status.live == false && gate.status.provenAgoMilliseconds == nil)
     }
 }

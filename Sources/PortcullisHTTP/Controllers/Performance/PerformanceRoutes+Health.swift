@@ -42,6 +42,13 @@ extension PerformanceRoutes {
         } else {
             components["cache_l1"] = Component(status: "disabled")
         }
+        if let gate {
+            // Not live: this node refuses what it cannot prove current (503) until its feed has reconnected.
+            let status = gate.status
+            var detail = ["live": String(status.live), "applied_revision": String(status.appliedRevision), "revision_reads": String(status.reads)]
+            if let age = status.provenAgoMilliseconds { detail["proven_ms_ago"] = String((age * 10).rounded() / 10) }
+            components["change_feed"] = Component(status: status.live ? "ok" : "failing", detail: detail)
+        }
         if let shedder {
             let report = shedder.report
             components["load_shedding"] = Component(status: report.state == "closed" ? "ok" : "degraded", detail: [

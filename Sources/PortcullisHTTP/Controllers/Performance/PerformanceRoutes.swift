@@ -15,6 +15,8 @@ struct PerformanceRoutes {
     let monitorEnabled: Bool
     /// The fast path's counts; nil when it is off.
     let fastPath: FastPathFigures?
+    /// Several nodes: the consistency gate, whose change feed is a component of health.
+    var gate: (any ConsistencyGate)? = nil
     /// Peaks the capacity targets are judged by, shared with `/metrics`.
     let peaks = Peaks()
 
