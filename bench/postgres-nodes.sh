@@ -45,3 +45,10 @@ for port in 18080 18081; do
         -H "$H" "http://127.0.0.1:$port$check" | grep -E '50%|99%' | tr -s ' ' | tr '\n' ' ')"
 done
 python3 "$ROOT/bench/cross-node-invalidation.py" 18082 18081 "$PORTCULLIS_ADMIN_KEY"
+# How each node answered: on the event loop (answered) or through the router (passed_on), and the gate's reads.
+for port in 18080 18081; do
+    echo "port $port fast path: $(curl -fsS -H "$H" "http://127.0.0.1:$port/api/v1/performance/dashboard" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin).get("fast_path"))')" \
+        "$(curl -fsS "http://127.0.0.1:$port/api/v1/performance/health" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["components"].get("change_feed", ""))')"
+done
