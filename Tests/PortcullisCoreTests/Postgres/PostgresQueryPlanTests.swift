@@ -166,6 +166,36 @@ struct PostgresQueryPlanTests {
         }
     }
 
+    /// The decision statements run prepared (`PostgresDecisionStatement`): after five executions PostgreSQL may plan
+    /// one for every parameter (a generic plan, `$1` in its conditions), and then stops planning it at all. That plan
+    /// must be chosen and must still find every row through an index.
+    @Test("the prepared decision statements settle on a generic plan without a sequential scan of a growing table")
+    func preparedDecisionPlans() throws {
+        let store = try PostgresStore(try PostgresTestDatabase.freshConfiguration())
+        let logger = store.logger
+        try store.readers.withConnection { connection in
+            for sql in Self.load { _ = try PostgresSnapshotPool.rows(connection, sql, .of(), logger: logger) }
+            let statements: [(name: String, sql: String, ids: [String])] = [
+                (DecideGenerationStatement.name, DecideGenerationStatement.sql, ["g000042", "g000043", "g012345", "none"]),
+                (DecideProjectStatement.name, DecideProjectStatement.sql, ["p00042", "p00043", "p01234", "none"]),
+                (DecideTeamStatement.name, DecideTeamStatement.sql, ["t0042", "t0043", "t0123", "none"]),
+            ]
+            for statement in statements {
+                _ = try PostgresSnapshotPool.rows(connection, "PREPARE \(statement.name)(text, text, text) AS \(statement.sql)", .of(), logger: logger)
+                for index in 0..<6 {
+                    let id = statement.ids[index % statement.ids.count]
+                    _ = try PostgresSnapshotPool.rows(connection, "EXECUTE \(statement.name)('\(id)', 'u0004\(index)', 'read')", .of(), logger: logger)
+                }
+                let plan = try PostgresSnapshotPool.rows(connection, "EXPLAIN EXECUTE \(statement.name)('\(statement.ids[0])', 'u00044', 'read')",
+                                                         .of(), logger: logger).map { try $0.decode(String.self) }
+                let generic = plan.contains { line in line.contains("= $1") } && plan.contains { line in line.contains("= $2") }
+                #expect(generic, "\(statement.name) keeps a generic plan:\n\(plan.joined(separator: "\n"))")
+                let scans = Self.sequentialScans(in: plan)
+                #expect(scans.isEmpty, "\(statement.name) scans a table:\n\(plan.joined(separator: "\n"))")
+            }
+        }
+    }
+
     @Test("the check finds scans: a statement without a usable index is caught")
     func checkCanFail() throws {
         let store = try PostgresStore(try PostgresTestDatabase.freshConfiguration())
