@@ -119,24 +119,22 @@ final class PostgresSnapshotPool: Sendable {
     }
 
     /// Runs `body` (a lease of a pooled connection and a statement on it) for an `async` caller, at most
-    /// `statementTimeout`: then the caller gets `store_unavailable` and the connection `body` leased, if any, is closed.
-    /// `body` runs in a task of its own, so a lease or a statement that never completes (a database that went away:
-    /// PostgresNIO 1.33.2 may leave a statement pending) holds only that task, never the caller; the deadline is a timer
-    /// of an event loop, not another task. `body` names its connection with `LeasedConnection.set`.
-    static func withinStatementTimeout<T: Sendable>(_ body: @escaping @Sendable (LeasedConnection) async throws -> T) async throws -> T {
+    /// `statementTimeout`: then the caller gets `store_unavailable`. `body` runs in a task of its own, so a lease or a
+    /// statement that never completes (a database that went away) holds only that task, never the caller; the deadline
+    /// is a timer of an event loop, not another task. The connection is not closed: PostgresNIO 1.33.2 leaves a
+    /// statement of a closed connection pending for ever, which would keep its lease from the pool (docs/scaling.md),
+    /// whereas a statement that is only slow completes and hands its connection back.
+    static func withinStatementTimeout<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let outcome = SingleResumption(continuation)
-            let leased = LeasedConnection()
             let timeout = MultiThreadedEventLoopGroup.singleton.next().scheduleTask(in: statementTimeout) {
                 let message = "PostgreSQL did not answer within \(statementTimeout.nanoseconds / 1_000_000_000) s"
-                if outcome.resume(with: .failure(PortcullisError(.storeUnavailable, message))), let connection = leased.connection {
-                    close(connection)
-                }
+                _ = outcome.resume(with: .failure(PortcullisError(.storeUnavailable, message)))
             }
             Task {
                 let result: Result<T, any Error>
                 do {
-                    result = .success(try await body(leased))
+                    result = .success(try await body())
                 } catch {
                     result = .failure(error)
                 }
@@ -145,17 +143,6 @@ final class PostgresSnapshotPool: Sendable {
             }
         }
     }
-}
-
-/// The connection a statement run under `PostgresSnapshotPool.withinStatementTimeout` leased: closed if it does not
-/// answer in time.
-final class LeasedConnection: Sendable {
-    private let leased = Mutex<PostgresConnection?>(nil)
-
-    /// The connection once `set`.
-    var connection: PostgresConnection? { leased.withLock { $0 } }
-
-    func set(_ connection: PostgresConnection) { leased.withLock { $0 = connection } }
 }
 
 /// A continuation resumed by whichever of two sides comes first; the other finds it taken.

@@ -33,8 +33,8 @@ extension PostgresStore: AuthorizationStore {
     }
 
     /// The same statement as `decisionFacts(_:)`, prepared once per connection (`PostgresDecisionStatement`) and
-    /// awaited on a connection of the pooled client: no thread waits for the round trip. Gives up after
-    /// `PostgresSnapshotPool.statementTimeout` with `store_unavailable`, closing the connection.
+    /// awaited on a connection of `decisionClient`: no thread waits for the round trip. Gives up after
+    /// `PostgresSnapshotPool.statementTimeout` with `store_unavailable`.
     public func decisionFacts(asynchronously request: CheckRequest) async throws -> DecisionFacts {
         switch request.resourceType {
         case .generation: try await firstRow(of: DecideGenerationStatement(request: request))
@@ -49,15 +49,14 @@ extension PostgresStore: AuthorizationStore {
         try await NIOThreadPool.singleton.runIfActive(body)
     }
 
-    /// The first row `statement` returns, read on a pooled connection, lease included, within
+    /// The first row `statement` returns, read on a connection of `decisionClient`, lease included, within
     /// `PostgresSnapshotPool.statementTimeout`.
     func firstRow<Statement: PostgresPreparedStatement>(of statement: Statement) async throws -> Statement.Row where Statement.Row: Sendable {
-        let client = client
+        let client = decisionClient
         let logger = logger
         do {
-            return try await PostgresSnapshotPool.withinStatementTimeout { leased in
+            return try await PostgresSnapshotPool.withinStatementTimeout {
                 try await client.withConnection { connection in
-                    leased.set(connection)
                     var first: Statement.Row?
                     // Every row is read, so the connection goes back to the pool with its statement finished.
                     for try await row in try await connection.execute(statement, logger: logger) where first == nil { first = row }
