@@ -3,14 +3,17 @@
 # migrates it into the private PostgreSQL of Tests/postgres/with_postgres.sh, runs one SQLite node and two PostgreSQL
 # nodes of the release binary, and measures check-hot (full, minimize_latency), uncached checks and the cross-node
 # invalidation delay. Usage, from the repository:
-#   bash Tests/postgres/with_postgres.sh bash bench/postgres-nodes.sh [BINARY]
+#   bash Tests/postgres/with_postgres.sh bash bench/postgres-nodes.sh [BINARY [BASELINE_BINARY]]
+# With BASELINE_BINARY (e.g. a build of the previous commit) a third PostgreSQL node runs it, and the uncached rounds
+# alternate SQLite, the baseline and BINARY on the same database under the same load.
 set -euo pipefail
 BIN="${1:-.build-rel/release/portcullis}"
+BASELINE="${2:-}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$(mktemp -d /tmp/portcullis-pgbench.XXXXXX)"
 export PORTCULLIS_ADMIN_KEY=pcs_bench-admin-key-0123456789abcdefghijklmnopqrstuvwxyz
 URL="$PORTCULLIS_TEST_POSTGRES_URL"
-mkdir -p "$WORK/pg1" "$WORK/pg2"
+mkdir -p "$WORK/pg1" "$WORK/pg2" "$WORK/pg-baseline"
 sed 's/"resource_id":"g%d"}/"resource_id":"g%d","consistency":"minimize_latency"}/' "$ROOT/bench/check-hot.lua" \
     | sed "s|dofile((debug.getinfo(1, \"S\").source:match(\"^@(.\*/)\") or \"\") .. \"result.lua\")|dofile(\"$ROOT/bench/result.lua\")|" \
     > "$WORK/check-hot-minimize-latency.lua"
@@ -23,8 +26,15 @@ for node in 1 2; do
         "$BIN" serve --data-dir "$WORK/pg$node" --port $((18080 + node)) > "$WORK/pg$node.log" 2>&1 &
     pids+=($!)
 done
+ports=(18080 18081 18082)
+if [ -n "$BASELINE" ]; then
+    LOG_LEVEL=warning PORTCULLIS_STORAGE_BACKEND=postgres PORTCULLIS_POSTGRES_URL="$URL" \
+        "$BASELINE" serve --data-dir "$WORK/pg-baseline" --port 18083 > "$WORK/pg-baseline.log" 2>&1 &
+    pids+=($!)
+    ports+=(18083)
+fi
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-for port in 18080 18081 18082; do
+for port in "${ports[@]}"; do
     for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/api/v1/health" >/dev/null 2>&1 && break; sleep 0.2; done
 done
 H="Authorization: Bearer $PORTCULLIS_ADMIN_KEY"
@@ -40,9 +50,15 @@ for round in 1 2 3; do
         echo "  $name: $(wrk -t2 -c64 -d8s -s "$script" -H "$H" "http://127.0.0.1:$port$check" | grep '^RESULT')"
     done
 done
-for port in 18080 18081; do
-    echo "uncached (explain), port $port, one connection: $(wrk -t1 -c1 -d6s --latency -s "$ROOT/bench/check-explain.lua" \
-        -H "$H" "http://127.0.0.1:$port$check" | grep -E '50%|99%' | tr -s ' ' | tr '\n' ' ')"
+uncached=("sqlite:18080" "postgres:18081")
+if [ -n "$BASELINE" ]; then uncached=("sqlite:18080" "postgres baseline:18083" "postgres:18081"); fi
+for round in 1 2 3; do
+    echo "uncached round $round, load $(cut -d' ' -f1-3 /proc/loadavg)"
+    for run in "${uncached[@]}"; do
+        IFS=: read -r name port <<< "$run"
+        echo "  uncached (explain), $name, one connection: $(wrk -t1 -c1 -d6s --latency -s "$ROOT/bench/check-explain.lua" \
+            -H "$H" "http://127.0.0.1:$port$check" | grep -E '50%|99%' | tr -s ' ' | tr '\n' ' ')"
+    done
 done
 python3 "$ROOT/bench/cross-node-invalidation.py" 18082 18081 "$PORTCULLIS_ADMIN_KEY"
 # How each node answered: on the event loop (answered) or through the router (passed_on), and the gate's reads.

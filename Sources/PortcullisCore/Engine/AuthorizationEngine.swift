@@ -58,19 +58,73 @@ public struct AuthorizationEngine: Sendable {
     private func decide(_ request: CheckRequest) throws -> Decision {
         let now = clock.milliseconds()
         let instant = try Self.instant(of: request, now: now)
-        let wanted = request.consistency.leastRevision
-        // Explained and what-if answers are never cached; an answer that must reflect a revision the cache has not yet
-        // applied is read from a snapshot, which shows every committed write.
-        guard let cache, !request.explain, request.asOf == nil, wanted.map({ $0 <= cache.revision }) ?? true else {
+        guard let cache = Self.cache(self.cache, for: request) else {
             let facts = try store.decisionFacts(request)
-            try Self.require(facts.revision, reaches: wanted)
+            try Self.require(facts.revision, reaches: request.consistency.leastRevision)
             return Self.evaluate(request, facts: facts, now: instant).decision
         }
         let answer = try cache.answer(Self.cacheKey(request), DecisionCodec.codec) {
-            let evaluated = Self.evaluate(request, facts: try store.decisionFacts(request), now: now)
-            return Computed(evaluated.decision, dependencies: evaluated.dependencies, validUntil: evaluated.validUntil)
+            Self.computed(request, facts: try store.decisionFacts(request), now: now)
         }
         return Self.reported(answer)
+    }
+
+    /// `check(_:)` for an `async` caller (the HTTP handlers): the same answers through the same cache sequence, but a
+    /// miss awaits `AuthorizationStore.decisionFacts(asynchronously:)`, so on PostgreSQL no thread waits for the round
+    /// trip (on SQLite the read is the synchronous one).
+    ///
+    /// ```swift
+    /// let decision = try await engine.check(asynchronously: CheckRequest(userId: "u1", action: .read, resourceType: .team, resourceId: "t1"))
+    /// ```
+    public func check(asynchronously request: CheckRequest) async throws -> Decision {
+        guard let monitor else { return try await decide(asynchronously: request) }
+        let start = monotonicNanoseconds()
+        let decision = try await decide(asynchronously: request)
+        monitor.record(.authorization, nanoseconds: monotonicNanoseconds() - start)
+        return decision
+    }
+
+    private func decide(asynchronously request: CheckRequest) async throws -> Decision {
+        let now = clock.milliseconds()
+        let instant = try Self.instant(of: request, now: now)
+        guard let cache = Self.cache(self.cache, for: request) else {
+            let facts = try await store.decisionFacts(asynchronously: request)
+            try Self.require(facts.revision, reaches: request.consistency.leastRevision)
+            return Self.evaluate(request, facts: facts, now: instant).decision
+        }
+        let answer = try await cache.answer(Self.cacheKey(request), DecisionCodec.codec) {
+            Self.computed(request, facts: try await store.decisionFacts(asynchronously: request), now: now)
+        }
+        return Self.reported(answer)
+    }
+
+    /// `checkAsSubject(_:)` for an `async` caller, as `check(asynchronously:)` is to `check(_:)`.
+    public func checkAsSubject(asynchronously request: CheckRequest) async throws -> Decision {
+        let decision = try await check(asynchronously: request)
+        if decision.allowed { return decision }
+        if request.action != .read, try await check(asynchronously: Self.readProbe(request)).allowed { return decision }
+        return Self.concealed(decision, request)
+    }
+
+    /// Runs `body`, synchronous work of this engine (a batch, a listing), for an `async` caller where its reads may
+    /// block (`AuthorizationStore.runBlockingRead`: at once on SQLite, on a thread pool of its own on PostgreSQL).
+    public func runBlocking<T: Sendable>(_ body: @escaping @Sendable (AuthorizationEngine) throws -> T) async throws -> T {
+        let engine = self
+        return try await store.runBlockingRead { try body(engine) }
+    }
+
+    /// The cache that may answer `request`, if any. Explained and what-if answers are never cached; an answer that must
+    /// reflect a revision the cache has not yet applied is read from a snapshot, which shows every committed write.
+    static func cache(_ cache: DecisionCache?, for request: CheckRequest) -> DecisionCache? {
+        guard let cache, !request.explain, request.asOf == nil else { return nil }
+        if let wanted = request.consistency.leastRevision, wanted > cache.revision { return nil }
+        return cache
+    }
+
+    /// An evaluated answer as the cache keeps it.
+    static func computed(_ request: CheckRequest, facts: DecisionFacts, now: Int64) -> Computed<Decision> {
+        let evaluated = evaluate(request, facts: facts, now: now)
+        return Computed(evaluated.decision, dependencies: evaluated.dependencies, validUntil: evaluated.validUntil)
     }
 
     /// The instant a request's time bounds are evaluated at: now, or its `as_of` when that lies between now (less
@@ -160,12 +214,15 @@ public struct AuthorizationEngine: Sendable {
     public func checkAsSubject(_ request: CheckRequest) throws -> Decision {
         let decision = try check(request)
         if decision.allowed { return decision }
-        if request.action != .read {
-            var read = CheckRequest(userId: request.userId, action: .read, resourceType: request.resourceType, resourceId: request.resourceId)
-            read.asOf = request.asOf
-            if try check(read).allowed { return decision }
-        }
+        if request.action != .read, try check(Self.readProbe(request)).allowed { return decision }
         return Self.concealed(decision, request)
+    }
+
+    /// Whether the user may read the resource of `request` tells a denial of another action apart from a concealed one.
+    static func readProbe(_ request: CheckRequest) -> CheckRequest {
+        var read = CheckRequest(userId: request.userId, action: .read, resourceType: request.resourceType, resourceId: request.resourceId)
+        read.asOf = request.asOf
+        return read
     }
 
     /// Every request of a batch, as `checkAsSubject` decides one.
@@ -173,12 +230,7 @@ public struct AuthorizationEngine: Sendable {
         let decisions = try check(batch: requests)
         let unreadable = requests.indices.filter { !decisions[$0].allowed && requests[$0].action == .read }
         let toProbe = requests.indices.filter { !decisions[$0].allowed && requests[$0].action != .read }
-        let probes = try check(batch: toProbe.map {
-            var read = CheckRequest(userId: requests[$0].userId, action: .read, resourceType: requests[$0].resourceType,
-                                    resourceId: requests[$0].resourceId)
-            read.asOf = requests[$0].asOf
-            return read
-        })
+        let probes = try check(batch: toProbe.map { Self.readProbe(requests[$0]) })
         var concealed = Set(unreadable)
         for (index, probe) in zip(toProbe, probes) where !probe.allowed { concealed.insert(index) }
         return decisions.indices.map { index in

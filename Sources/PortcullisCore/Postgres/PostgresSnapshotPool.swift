@@ -14,7 +14,9 @@ import Synchronization
 /// the same loop would never be woken. Every entry point therefore checks that the caller is not an event-loop thread
 /// and, if it is, throws `store_error` (it never blocks, never crashes): the HTTP fast path, which decides on the
 /// event loop, must be off on this backend. The futures complete on NIO's threads alone — no Swift task is involved —
-/// so a caller on Swift's cooperative pool cannot starve the pool it waits for. See docs/architecture.md.
+/// so a caller on Swift's cooperative pool cannot starve the pool it waits for; it does hold its thread, so the HTTP
+/// handlers await `PostgresStore.decisionFacts(asynchronously:)` instead and run batches and listings on NIO's blocking
+/// thread pool (`PostgresStore.runBlockingRead`). See docs/architecture.md.
 ///
 /// At most `capacity` connections exist; a caller beyond them waits (a semaphore) until one is handed back. A
 /// connection that failed is closed and replaced rather than handed out again.
@@ -114,5 +116,47 @@ final class PostgresSnapshotPool: Sendable {
         } catch {
             throw PostgresStore.mapped(error)
         }
+    }
+
+    /// Runs `body` (a lease of a pooled connection and a statement on it) for an `async` caller, at most
+    /// `statementTimeout`: then the caller gets `store_unavailable`. `body` runs in a task of its own, so a lease or a
+    /// statement that never completes (a database that went away) holds only that task, never the caller; the deadline
+    /// is a timer of an event loop, not another task. The connection is not closed: PostgresNIO 1.33.2 leaves a
+    /// statement of a closed connection pending for ever, which would keep its lease from the pool (docs/scaling.md),
+    /// whereas a statement that is only slow completes and hands its connection back.
+    static func withinStatementTimeout<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let outcome = SingleResumption(continuation)
+            let timeout = MultiThreadedEventLoopGroup.singleton.next().scheduleTask(in: statementTimeout) {
+                let message = "PostgreSQL did not answer within \(statementTimeout.nanoseconds / 1_000_000_000) s"
+                _ = outcome.resume(with: .failure(PortcullisError(.storeUnavailable, message)))
+            }
+            Task {
+                let result: Result<T, any Error>
+                do {
+                    result = .success(try await body())
+                } catch {
+                    result = .failure(error)
+                }
+                timeout.cancel()
+                _ = outcome.resume(with: result)
+            }
+        }
+    }
+}
+
+/// A continuation resumed by whichever of two sides comes first; the other finds it taken.
+private final class SingleResumption<T: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<T, any Error>?>
+
+    init(_ continuation: CheckedContinuation<T, any Error>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    /// Resumes with `result` unless the other side did; whether this call did.
+    func resume(with result: Result<T, any Error>) -> Bool {
+        guard let continuation = continuation.withLock({ $0.take() }) else { return false }
+        continuation.resume(with: result)
+        return true
     }
 }

@@ -15,7 +15,8 @@ extension PostgresStore: AuthorizationStore {
     }
 
     /// One statement (`PostgresAuthorizationQueries.decideGeneration` and its siblings), one round trip, one snapshot:
-    /// PostgreSQL reads a single statement in a snapshot of its own, so no BEGIN … COMMIT is needed.
+    /// PostgreSQL reads a single statement in a snapshot of its own, so no BEGIN … COMMIT is needed. Blocks the calling
+    /// thread; `decisionFacts(asynchronously:)` is the same read without a blocked thread.
     public func decisionFacts(_ request: CheckRequest) throws -> DecisionFacts {
         let sql: String
         switch request.resourceType {
@@ -28,6 +29,48 @@ extension PostgresStore: AuthorizationStore {
             try PostgresSnapshotPool.rows(connection, sql, .of(request.resourceId, request.userId, request.action.rawValue), logger: logger)
         }
         guard let row = rows.first else { throw PortcullisError(.storeError, "the revision row is missing") }
+        return try Self.decisionFacts(row, resourceType: request.resourceType)
+    }
+
+    /// The same statement as `decisionFacts(_:)`, prepared once per connection (`PostgresDecisionStatement`) and
+    /// awaited on a connection of `decisionClient`: no thread waits for the round trip. Gives up after
+    /// `PostgresSnapshotPool.statementTimeout` with `store_unavailable`.
+    public func decisionFacts(asynchronously request: CheckRequest) async throws -> DecisionFacts {
+        switch request.resourceType {
+        case .generation: try await firstRow(of: DecideGenerationStatement(request: request))
+        case .project: try await firstRow(of: DecideProjectStatement(request: request))
+        case .team: try await firstRow(of: DecideTeamStatement(request: request))
+        }
+    }
+
+    /// A synchronous read of batches and listings, run on NIO's blocking thread pool: its statements block a thread
+    /// for each round trip, which must be neither an event loop nor one of Swift's cooperative pool.
+    public func runBlockingRead<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(body)
+    }
+
+    /// The first row `statement` returns, read on a connection of `decisionClient`, lease included, within
+    /// `PostgresSnapshotPool.statementTimeout`.
+    func firstRow<Statement: PostgresPreparedStatement>(of statement: Statement) async throws -> Statement.Row where Statement.Row: Sendable {
+        let client = decisionClient
+        let logger = logger
+        do {
+            return try await PostgresSnapshotPool.withinStatementTimeout {
+                try await client.withConnection { connection in
+                    var first: Statement.Row?
+                    // Every row is read, so the connection goes back to the pool with its statement finished.
+                    for try await row in try await connection.execute(statement, logger: logger) where first == nil { first = row }
+                    guard let first else { throw PortcullisError(.storeError, "\(Statement.name) returned no row") }
+                    return first
+                }
+            }
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    /// A decision statement's row as `DecisionFacts`: `decisionPrefix`, whether the resource exists, then its columns.
+    static func decisionFacts(_ row: PostgresRow, resourceType: ResourceType) throws(PortcullisError) -> DecisionFacts {
         var columns = PostgresColumns(row)
         let revision: Int64 = try columns.next()
         let userExists: Bool = try columns.next()
@@ -36,7 +79,7 @@ extension PostgresStore: AuthorizationStore {
         let exists: Bool = try columns.next()
         let subject = userExists ? SubjectFacts(isAdmin: isAdmin, isActive: isActive) : nil
         let resource: DecisionFacts.Resource
-        switch request.resourceType {
+        switch resourceType {
         case .generation: resource = .generation(exists ? try PostgresSnapshot.generationFacts(&columns) : nil)
         case .project: resource = .project(exists ? try PostgresSnapshot.projectFacts(&columns) : nil)
         case .team: resource = .team(exists ? try PostgresSnapshot.teamFacts(&columns) : nil)

@@ -80,12 +80,14 @@ extension PostgresStore: ChangeStore {
         }
     }
 
-    /// The revision of the last committed write.
+    /// The revision of the last committed write: a prepared statement (`LatestRevisionStatement`), since the
+    /// consistency gate reads it for requests.
     public func latestRevision() async throws -> Int64 {
         let logger = logger
         return try await read { connection in
-            guard let row = try await Self.query(connection, PostgresAuthorizationQueries.revision, logger: logger).first else { return 0 }
-            return try row.decode(Int64.self)
+            var revision: Int64 = 0
+            for try await value in try await connection.execute(LatestRevisionStatement(), logger: logger) { revision = value }
+            return revision
         }
     }
 

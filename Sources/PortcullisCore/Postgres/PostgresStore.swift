@@ -28,6 +28,8 @@ public final class PostgresStore: Sendable {
     let onCommit: @Sendable (Commit) -> Void
     let client: PostgresClient
     let readers: PostgresSnapshotPool
+    /// The asynchronous decision reads' own pool (`readerCapacity` connections): they never queue behind writes.
+    let decisionClient: PostgresClient
     let logger: Logger
     let gate = PostgresWriteGate()
     /// Where this store's writes announce their commits (`PostgresChangeFeed` listens there).
@@ -36,6 +38,7 @@ public final class PostgresStore: Sendable {
     let commitBarrier = CommitBarrier()
     /// The client's connection pool runs as long as this task; cancelled when the store goes.
     private let clientRun: Task<Void, Never>
+    private let decisionClientRun: Task<Void, Never>
 
     /// Connects, applies pending migrations (`PostgresMigrations`) and starts the write pool.
     /// - Parameters:
@@ -73,10 +76,16 @@ public final class PostgresStore: Sendable {
         let client = PostgresClient(configuration: configuration.clientConfiguration, eventLoopGroup: eventLoops, backgroundLogger: logger)
         self.client = client
         clientRun = Task { await client.run() }
+        var decisionConfiguration = configuration.clientConfiguration
+        decisionConfiguration.options.maximumConnections = configuration.readerCapacity
+        let decisionClient = PostgresClient(configuration: decisionConfiguration, eventLoopGroup: eventLoops, backgroundLogger: logger)
+        self.decisionClient = decisionClient
+        decisionClientRun = Task { await decisionClient.run() }
     }
 
     deinit {
         clientRun.cancel()
+        decisionClientRun.cancel()
     }
 
     /// Makes every later write await `barrier` with its revision after it commits and before it returns: a node

@@ -23,11 +23,30 @@ public protocol AuthorizationStore: Sendable {
     /// `withSnapshot`; a backend that can read it in one statement does so (SQLite: one implicit read transaction
     /// instead of four statements inside BEGIN … COMMIT).
     func decisionFacts(_ request: CheckRequest) throws -> DecisionFacts
+
+    /// `decisionFacts(_:)` for an `async` caller (the HTTP handlers): the same facts from one consistent snapshot. The
+    /// default reads them synchronously (SQLite: microseconds from memory, less than a suspension); a backend whose read
+    /// is a network round trip awaits it without holding a thread (PostgreSQL).
+    func decisionFacts(asynchronously request: CheckRequest) async throws -> DecisionFacts
+
+    /// Runs `body`, which reads synchronously (`withSnapshot`, `decisionFacts(_:)`), for an `async` caller, on a thread
+    /// that may block. The default runs it at once on the caller's thread (SQLite's reads do not wait for I/O); a
+    /// backend whose reads wait for the network runs it on a thread pool of its own, so no thread of Swift's
+    /// cooperative pool waits for the database (PostgreSQL).
+    func runBlockingRead<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T
 }
 
 extension AuthorizationStore {
     public func decisionFacts(_ request: CheckRequest) throws -> DecisionFacts {
         try withSnapshot { snapshot in try DecisionFacts(request, in: snapshot, revision: snapshot.revision()) }
+    }
+
+    public func decisionFacts(asynchronously request: CheckRequest) async throws -> DecisionFacts {
+        try decisionFacts(request)
+    }
+
+    public func runBlockingRead<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try body()
     }
 }
 

@@ -22,7 +22,9 @@ struct AuthorizationController {
             try Self.authorize(identity, toAsk: check)
             if let gate, let revision = check.consistency.leastRevision { try await gate.awaitRevision(revision) }
             let start = monotonicNanoseconds()
-            let decision = identity.mayCheckAnyUser ? try engine.check(check) : try engine.checkAsSubject(check)
+            // Awaited: a miss on PostgreSQL is a round trip, which must not hold a thread of the cooperative pool.
+            let decision = identity.mayCheckAnyUser
+                ? try await engine.check(asynchronously: check) : try await engine.checkAsSubject(asynchronously: check)
             let took = Self.microseconds(since: start)
             let id = decisionLog.record(check, decision, caller: DecisionCaller(identity))
             var body = ByteBuffer()
@@ -37,7 +39,9 @@ struct AuthorizationController {
             for check in checks { try Self.authorize(identity, toAsk: check) }
             if let gate, let revision = checks.lazy.compactMap(\.consistency.leastRevision).max() { try await gate.awaitRevision(revision) }
             let start = monotonicNanoseconds()
-            let decisions = identity.mayCheckAnyUser ? try engine.check(batch: checks) : try engine.checkAsSubject(batch: checks)
+            let decisions = try await engine.runBlocking { engine in
+                identity.mayCheckAnyUser ? try engine.check(batch: checks) : try engine.checkAsSubject(batch: checks)
+            }
             let took = Self.microseconds(since: start)
             let ids = decisionLog.record(batch: checks, decisions, caller: DecisionCaller(identity))
             var body = ByteBuffer()
@@ -50,8 +54,11 @@ struct AuthorizationController {
             let type = try Self.resourceType(request.query("resource_type"))
             let action = try CheckRequest.action(request.query("action"), for: type)
             try Self.authorize(identity, toAskAbout: userId)
-            let (page, revision) = try engine.resources(userId: userId, type: type, action: action, page: request.pageRequest())
-            return try .json(IDPage(key: "ids", page: page, revision: revision))
+            let page = try request.pageRequest()
+            let (ids, revision) = try await engine.runBlocking { engine in
+                try engine.resources(userId: userId, type: type, action: action, page: page)
+            }
+            return try .json(IDPage(key: "ids", page: ids, revision: revision))
         }
         router.route(.get, "/api/v1/authz/subjects", in: table) { request, context in
             let identity = try context.requireIdentity()
@@ -61,8 +68,9 @@ struct AuthorizationController {
             let type = try Self.resourceType(request.query("resource_type"))
             let id = try Self.id(request.query("resource_id"), field: "resource_id")
             let action = try CheckRequest.action(request.query("action"), for: type)
-            let (page, revision) = try engine.subjects(type: type, id: id, action: action, page: request.pageRequest())
-            return try .json(IDPage(key: "user_ids", page: page, revision: revision))
+            let page = try request.pageRequest()
+            let (ids, revision) = try await engine.runBlocking { engine in try engine.subjects(type: type, id: id, action: action, page: page) }
+            return try .json(IDPage(key: "user_ids", page: ids, revision: revision))
         }
     }
 

@@ -15,7 +15,7 @@ import Testing
 struct PostgresQueryPlanTests {
     /// Tables that grow with the data: a sequential scan of one is a failure.
     static let growingTables = ["users", "teams", "team_members", "projects", "generations", "changes", "change_revisions", "versions",
-                                "api_keys", "user_tokens"]
+                                "api_keys", "user_tokens", "commit_log"]
 
     static let load = [
         """
@@ -62,6 +62,8 @@ struct PostgresQueryPlanTests {
         INSERT INTO api_keys (id, name, key_hash, created_at) SELECT 'key_' || i, 'key ' || i, sha256(('k' || i)::bytea), '2026-01-01T00:00:00Z'
         FROM generate_series(1, 2000) i
         """,
+        "INSERT INTO commit_log (revision, keys) SELECT i, ARRAY['generation:g' || lpad(i::text, 6, '0')] FROM generate_series(1, 20000) i",
+        "INSERT INTO versions (key, version) SELECT 'user:u' || lpad(i::text, 5, '0'), i * 4 FROM generate_series(1, 5000) i",
         "UPDATE revision SET value = 20000",
         "ANALYZE",
     ]
@@ -133,7 +135,17 @@ struct PostgresQueryPlanTests {
                 }
             }
         }
+        // The change feed's catch-up (PostgresChangeFeed.catchUp) and reload (PostgresChangeFeed.reload), a few revisions
+        // behind: the SQL as the feed writes it.
+        statements.append(("feed.commit_log_catch_up", "SELECT revision, keys FROM commit_log WHERE revision > $1 ORDER BY revision",
+                           .of(Int64(19_990))))
+        statements.append(("feed.versions_reload", "SELECT key, version FROM versions WHERE version > $1", .of(Int64(19_990))))
         return statements
+    }
+
+    /// The lines of `plan` that read a growing table whole.
+    static func sequentialScans(in plan: [String]) -> [String] {
+        plan.filter { line in growingTables.contains { table in line.contains("Seq Scan on \(table) ") || line.hasSuffix("Seq Scan on \(table)") } }
     }
 
     @Test("every decision, listing, credential, search, sweep and change-log statement is planned without a sequential scan of a growing table")
@@ -143,12 +155,42 @@ struct PostgresQueryPlanTests {
         try store.readers.withConnection { connection in
             for sql in Self.load { _ = try PostgresSnapshotPool.rows(connection, sql, .of(), logger: logger) }
             let statements = Self.statements()
-            #expect(statements.count == PostgresAuthorizationQueries.all.count + PostgresListingQueries.all.count + 12 + 5 + 3 + 7 + 1)
+            #expect(statements.count == PostgresAuthorizationQueries.all.count + PostgresListingQueries.all.count + 12 + 5 + 3 + 7 + 1 + 2)
             for statement in statements {
                 let plan = try PostgresSnapshotPool.rows(connection, "EXPLAIN " + statement.sql, statement.binds, logger: logger)
                     .map { try $0.decode(String.self) }
                 #expect(!plan.isEmpty, "\(statement.name) has a plan")
-                let scans = plan.filter { line in Self.growingTables.contains { line.contains("Seq Scan on \($0) ") || line.hasSuffix("Seq Scan on \($0)") } }
+                let scans = Self.sequentialScans(in: plan)
+                #expect(scans.isEmpty, "\(statement.name) scans a table:\n\(plan.joined(separator: "\n"))")
+            }
+        }
+    }
+
+    /// The decision statements run prepared (`PostgresDecisionStatement`): after five executions PostgreSQL may plan
+    /// one for every parameter (a generic plan, `$1` in its conditions), and then stops planning it at all. That plan
+    /// must be chosen and must still find every row through an index.
+    @Test("the prepared decision statements settle on a generic plan without a sequential scan of a growing table")
+    func preparedDecisionPlans() throws {
+        let store = try PostgresStore(try PostgresTestDatabase.freshConfiguration())
+        let logger = store.logger
+        try store.readers.withConnection { connection in
+            for sql in Self.load { _ = try PostgresSnapshotPool.rows(connection, sql, .of(), logger: logger) }
+            let statements: [(name: String, sql: String, ids: [String])] = [
+                (DecideGenerationStatement.name, DecideGenerationStatement.sql, ["g000042", "g000043", "g012345", "none"]),
+                (DecideProjectStatement.name, DecideProjectStatement.sql, ["p00042", "p00043", "p01234", "none"]),
+                (DecideTeamStatement.name, DecideTeamStatement.sql, ["t0042", "t0043", "t0123", "none"]),
+            ]
+            for statement in statements {
+                _ = try PostgresSnapshotPool.rows(connection, "PREPARE \(statement.name)(text, text, text) AS \(statement.sql)", .of(), logger: logger)
+                for index in 0..<6 {
+                    let id = statement.ids[index % statement.ids.count]
+                    _ = try PostgresSnapshotPool.rows(connection, "EXECUTE \(statement.name)('\(id)', 'u0004\(index)', 'read')", .of(), logger: logger)
+                }
+                let plan = try PostgresSnapshotPool.rows(connection, "EXPLAIN EXECUTE \(statement.name)('\(statement.ids[0])', 'u00044', 'read')",
+                                                         .of(), logger: logger).map { try $0.decode(String.self) }
+                let generic = plan.contains { line in line.contains("= $1") } && plan.contains { line in line.contains("= $2") }
+                #expect(generic, "\(statement.name) keeps a generic plan:\n\(plan.joined(separator: "\n"))")
+                let scans = Self.sequentialScans(in: plan)
                 #expect(scans.isEmpty, "\(statement.name) scans a table:\n\(plan.joined(separator: "\n"))")
             }
         }
