@@ -119,15 +119,23 @@ struct FastPathService: Sendable {
         guard let bearer = Self.bearer(request.authorization), var fields = Self.fields(body) else { return .passOn }
         if request.path == Self.checkPath {
             // A what-if check (`as_of`) takes the full path, which says why it is refused to a non-administrator.
-            guard let check = try? CheckRequest(&fields), check.asOf == nil else { return .passOn }
+            guard let check = try? CheckRequest(&fields), check.asOf == nil, mayBeCached(check) else { return .passOn }
             if let since, !mayAnswer(CollectionOfOne(check.consistency), since: since) { return .awaitGate }
             guard let identity = identity(bearer, &credential) else { return .passOn }
             return self.check(check, identity, into: &json) ? .written : .passOn
         }
-        guard let checks = try? AuthorizationController.batch(&fields), !checks.isEmpty else { return .passOn }
+        guard let checks = try? AuthorizationController.batch(&fields), !checks.isEmpty, checks.allSatisfy(mayBeCached) else { return .passOn }
         if let since, !mayAnswer(checks.lazy.map(\.consistency), since: since) { return .awaitGate }
         guard let identity = identity(bearer, &credential) else { return .passOn }
         return batch(checks, identity, into: &json) ? .written : .passOn
+    }
+
+    /// Whether the answer to `check` may come from the cache. On several nodes one that cannot (an explained check, or
+    /// one asking for a revision this node has not applied) goes to the full path at once, rather than after waiting
+    /// for the gate there too: the full path waits for it since the request reached the router.
+    private func mayBeCached(_ check: CheckRequest) -> Bool {
+        guard gate != nil, let cache = engine.cache else { return true }
+        return !check.explain && check.consistency.leastRevision.map { $0 <= cache.revision } ?? true
     }
 
     /// Whether the cache may answer checks of these consistencies now, for a request that arrived at `since`: always
