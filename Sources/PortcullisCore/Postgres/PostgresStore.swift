@@ -108,8 +108,10 @@ public final class PostgresStore: Sendable {
         let channel = channel
         let written: Written<T>
         do {
+            // Bounded (`boundedConnection`): a write whose connection dies under it fails and releases the gate
+            // rather than holding every later write of the node behind it.
             written = try await gate.run {
-                try await client.withConnection { connection in
+                try await boundedConnection(within: Self.writeDeadline, "write", { connection in
                     try await Self.execute(connection, "BEGIN", logger: logger)
                     do {
                         let revision = try await Self.advanceRevision(connection, logger: logger)
@@ -123,14 +125,15 @@ public final class PostgresStore: Sendable {
                         try await Self.setVersions(connection, changed, revision: revision, logger: logger)
                         try await Self.publish(connection, revision: revision, keys: changed, channel: channel, logger: logger)
                         try await Self.execute(connection, "COMMIT", logger: logger)
-                        let commit = Commit(revision: revision, changed: changed, changes: changes.tally)
-                        onCommit(commit)
-                        return Written(value, revision: revision)
+                        return Committed(written: Written(value, revision: revision),
+                                         commit: Commit(revision: revision, changed: changed, changes: changes.tally))
                     } catch {
-                        try? await Self.execute(connection, "ROLLBACK", logger: logger)
+                        // Not on a closed connection: a statement sent there may never complete (and the server has
+                        // rolled the transaction back already).
+                        if !connection.isClosed { try? await Self.execute(connection, "ROLLBACK", logger: logger) }
                         throw error
                     }
-                }
+                }, announce: { committed in onCommit(committed.commit) }).written
             }
         } catch {
             throw Self.mapped(error)
@@ -140,10 +143,11 @@ public final class PostgresStore: Sendable {
         return written
     }
 
-    /// Runs a management read on a pooled connection (no transaction: one statement, or reads whose mix is harmless).
-    func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// Runs a management read on a pooled connection (no transaction: one statement, or reads whose mix is harmless),
+    /// bounded like a write (`boundedConnection`).
+    func read<T: Sendable>(_ body: @escaping (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            return try await boundedConnection(within: Self.readDeadline, "read", body)
         } catch {
             throw Self.mapped(error)
         }
@@ -225,6 +229,12 @@ public final class PostgresStore: Sendable {
         if let underlying = error.underlying { return "\(error.code): \(underlying)" }
         return "\(error.code)"
     }
+}
+
+/// A write's outcome once its transaction committed: what it returns and what it announces.
+private struct Committed<T: Sendable>: Sendable {
+    var written: Written<T>
+    var commit: Commit
 }
 
 /// The changes one write records, kept until they are inserted at the end of its transaction.
