@@ -197,7 +197,8 @@ public final class PostgresStore: Sendable {
     // MARK: Errors
 
     /// The spec's error for a PostgreSQL failure: constraint violations as 409/422, contention as `store_busy`, a
-    /// lost or refused connection as `store_unavailable`, anything else `store_error`.
+    /// lost or refused connection or a server shutting down or starting as `store_unavailable`, anything else
+    /// `store_error`.
     static func mapped(_ error: any Error) -> PortcullisError {
         if let error = error as? PortcullisError { return error }
         if let error = error as? PSQLError {
@@ -207,6 +208,9 @@ public final class PostgresStore: Sendable {
                 case "23505": return PortcullisError(.conflict, "already exists")
                 case "23503": return PortcullisError(.unknownReference, "a referenced id does not exist")
                 case "40001", "40P01", "55P03", "57014": return PortcullisError(.storeBusy, "the database is busy; retry")
+                // The server shutting down, starting up or ending the connection (a restart, a failover).
+                case "57P01", "57P02", "57P03", "08000", "08003", "08006":
+                    return PortcullisError(.storeUnavailable, "PostgreSQL is unavailable: \(describe(error))")
                 default: return PortcullisError(.storeError, "database error: \(describe(error))")
                 }
             case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown, .sslUnsupported,
