@@ -16,20 +16,23 @@ import Synchronization
 /// only when its `COMMIT` succeeded before it was abandoned. If it did commit, every node's change feed applies it
 /// like any commit (it is in `commit_log`), and `onCommit`, when the store has one, is told late.
 extension PostgresStore {
-    /// How long a write may take, from asking the pool for a connection to its commit, before it is abandoned.
+    /// How long a write may wait for a pooled connection, and then run on it, before it is abandoned.
     ///
-    /// Far above a healthy write (milliseconds) and above the slowest seen alive under CI's parallel load (a write
-    /// queued on the revision row's lock passed 10 s); below the minute after which clients and proxies give up. A
-    /// connection the server closed is detected much sooner (`closedConnectionPoll`).
-    static let writeDeadline = Duration.seconds(30)
-    /// How long a management read may take before it is abandoned (it holds no gate, but a pool connection).
-    static let readDeadline = Duration.seconds(30)
+    /// A backstop for a connection that neither answers nor closes (a half-open socket after a network partition):
+    /// a connection the server closed — a restart, a failover, a terminated backend — is detected within
+    /// `closedConnectionPoll`. Far above a live write: one queued on the revision row's lock under CI's parallel load
+    /// passed 10 s, and in a parallel test run on a 2-core machine at load 12 dozens passed 30 s (their connection
+    /// waits and statements both count). A write given up on at its deadline is in doubt, never held.
+    static let writeDeadline = Duration.seconds(120)
+    /// How long a management read may wait for a connection, and then run on it, before it is abandoned (it holds
+    /// no gate, but a pool connection).
+    static let readDeadline = Duration.seconds(120)
     /// How often a running attempt looks whether its connection has closed: a closed connection fails the attempt at
     /// once rather than at its deadline (the restart case).
     static let closedConnectionPoll = Duration.milliseconds(100)
 
     /// Runs `body` on a pooled connection in a task of its own and returns its value, or throws `store_unavailable`
-    /// when the connection closes first or `limit` passes first.
+    /// when the connection closes first, or `limit` passes first — waiting for the connection, or from when it came.
     ///
     /// `announce` runs with the value after `body` returned and before the caller resumes: a write's `onCommit`, in
     /// commit order while the caller holds the write gate. For an attempt abandoned meanwhile it still runs, late.
@@ -55,15 +58,17 @@ extension PostgresStore {
                 }
             }
             Task {
-                let deadline = ContinuousClock.now + limit
+                let asked = ContinuousClock.now
                 while !attempt.isFinished {
+                    let deadline = (attempt.leasedAt ?? asked) + limit
                     if attempt.connectionClosed {
                         attempt.abandon(PortcullisError(.storeUnavailable, "PostgreSQL closed the \(what)'s connection; the \(what) is in doubt; retry"),
                                         cancelling: running, logger: logger)
                         return
                     }
                     if ContinuousClock.now >= deadline {
-                        attempt.abandon(PortcullisError(.storeUnavailable, "PostgreSQL did not finish the \(what) in time; it is in doubt; retry"),
+                        let phase = attempt.leasedAt == nil ? "give a connection for" : "finish"
+                        attempt.abandon(PortcullisError(.storeUnavailable, "PostgreSQL did not \(phase) the \(what) in time; it is in doubt; retry"),
                                         cancelling: running, logger: logger)
                         return
                     }
@@ -92,6 +97,7 @@ private final class BoundedAttempt<T: Sendable>: Sendable {
     private struct State {
         var caller: Caller?
         var connection: PostgresConnection?
+        var leasedAt: ContinuousClock.Instant?
         var abandoned = false
     }
 
@@ -102,6 +108,9 @@ private final class BoundedAttempt<T: Sendable>: Sendable {
     /// Whether the caller has its outcome.
     var isFinished: Bool { state.withLock { $0.caller == nil } }
 
+    /// When the pool gave the connection; nil while waiting for one.
+    var leasedAt: ContinuousClock.Instant? { state.withLock { $0.leasedAt } }
+
     /// Whether the leased connection has closed.
     var connectionClosed: Bool { state.withLock { $0.connection }?.isClosed ?? false }
 
@@ -110,6 +119,7 @@ private final class BoundedAttempt<T: Sendable>: Sendable {
         state.withLock { state in
             guard !state.abandoned else { return false }
             state.connection = connection
+            state.leasedAt = ContinuousClock.now
             return true
         }
     }
