@@ -16,7 +16,9 @@ import Synchronization
 ///
 /// On start and after every reconnect it listens first, then catches up from the database, and only then reports
 /// itself live. When the connection drops it reports not-live at once and reconnects with backoff (50 ms doubling
-/// to 5 s).
+/// to 5 s). It does not wait for a statement of a closed connection to fail (PostgresNIO 1.33.2 can leave one
+/// pending for ever): the connection's close ends its turn, and whatever that turn was still running applies
+/// nothing after it.
 ///
 /// The feed must be the clock's only applier, the node's own writes included: a write's caller awaits
 /// `waitUntilApplied(written.revision)` before answering, rather than the store's `onCommit` applying it. Applied
@@ -133,12 +135,14 @@ public final class PostgresChangeFeed: Sendable {
     public func run() async {
         var backoff = Duration.milliseconds(50)
         while !Task.isCancelled {
+            let wentLive = WentLive()
             do {
-                try await listenOnce { backoff = .milliseconds(50) }
+                try await listenOnce(wentLive)
             } catch {
                 if Task.isCancelled { break }
                 logger.warning("change feed lost its connection; reconnecting", metadata: ["error": "\(PostgresStore.describe(error))"])
             }
+            if wentLive.value { backoff = .milliseconds(50) }
             setLive(false)
             try? await Task.sleep(for: backoff)
             backoff = min(backoff * 2, .seconds(5))
@@ -147,7 +151,12 @@ public final class PostgresChangeFeed: Sendable {
     }
 
     /// One connection's life: connect, LISTEN, catch up, go live, apply notifications until the connection ends.
-    private func listenOnce(onLive: () -> Void) async throws {
+    ///
+    /// The listening runs in a task of its own that this function stops waiting for when the connection closes: a
+    /// statement sent as the server closed the connection may never complete, and the feed must reconnect anyway.
+    /// The turn's commits are applied only while it is the newest connection (`advance`), so a statement that
+    /// completes after its turn was given up on changes nothing.
+    private func listenOnce(_ wentLive: WentLive) async throws {
         var connectionConfiguration = try configuration.connectionConfiguration()
         connectionConfiguration.options.additionalStartupParameters.append(("application_name", applicationName))
         let id = state.withLock { state -> Int in
@@ -156,15 +165,18 @@ public final class PostgresChangeFeed: Sendable {
         }
         let connection = try await PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(),
                                                               configuration: connectionConfiguration, id: id, logger: logger)
+        let channel = channel
         do {
             try await withTaskCancellationHandler {
-                try await connection.listen(on: channel) { notifications in
-                    // Listening before catching up: a commit after the catch-up's snapshot is heard.
-                    try await catchUp(connection)
-                    setLive(true)
-                    onLive()
-                    for try await notification in notifications {
-                        try await receive(notification.payload, connection)
+                try await Self.untilClosed(connection) {
+                    try await connection.listen(on: channel) { notifications in
+                        // Listening before catching up: a commit after the catch-up's snapshot is heard.
+                        try await self.catchUp(connection, turn: id)
+                        guard self.setLive(true, turn: id) else { return }
+                        wentLive.value = true
+                        for try await notification in notifications {
+                            try await self.receive(notification.payload, connection, turn: id)
+                        }
                     }
                 }
             } onCancel: {
@@ -179,26 +191,49 @@ public final class PostgresChangeFeed: Sendable {
         try? await connection.close()
     }
 
+    /// Runs `body` in a task of its own until it returns or `connection` closes, whichever comes first; the
+    /// connection's close throws (and cancels the task, which may stay suspended on a statement that never ends).
+    private static func untilClosed(_ connection: PostgresConnection, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, any Error>, Never>) in
+            let caller = Mutex<CheckedContinuation<Result<Void, any Error>, Never>?>(continuation)
+            let work = Task {
+                let result: Result<Void, any Error>
+                do {
+                    result = .success(try await body())
+                } catch {
+                    result = .failure(error)
+                }
+                caller.withLock { $0.take() }?.resume(returning: result)
+            }
+            connection.closeFuture.whenComplete { _ in
+                guard let waiting = caller.withLock({ $0.take() }) else { return }
+                work.cancel()
+                waiting.resume(returning: .failure(PortcullisError(.storeUnavailable, "the change feed's connection closed")))
+            }
+        }
+        try result.get()
+    }
+
     /// Applies the commit a notification announces, reading from the database whatever comes before it or is not
     /// in the payload.
-    private func receive(_ payload: String, _ connection: PostgresConnection) async throws {
+    private func receive(_ payload: String, _ connection: PostgresConnection, turn: Int) async throws {
         let (head, keys) = PostgresStore.parsePayload(payload)
         guard let revision = head else {
-            try await catchUp(connection)
+            try await catchUp(connection, turn: turn)
             return
         }
         if revision <= appliedRevision { return }
         // Only the next revision, and only when its keys travelled (a lone revision may have had too many).
         if revision == appliedRevision + 1, let keys {
-            advance(Commit(revision: revision, changed: keys))
+            try advance(Commit(revision: revision, changed: keys), turn: turn)
         } else {
-            try await catchUp(connection)
+            try await catchUp(connection, turn: turn)
         }
     }
 
     /// Applies, in order, every commit after `appliedRevision` the database has: from `commit_log` when it holds
     /// each of them, else (pruned, or written before the log existed) from `versions`, in one snapshot.
-    private func catchUp(_ connection: PostgresConnection) async throws {
+    private func catchUp(_ connection: PostgresConnection, turn: Int) async throws {
         let from = appliedRevision
         try await PostgresStore.execute(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
         do {
@@ -214,21 +249,22 @@ public final class PostgresChangeFeed: Sendable {
                 let complete = commits.count == Int(current - from) && commits.first?.revision == from + 1
                     && commits.last?.revision == current
                 if complete {
-                    for commit in commits { advance(commit) }
+                    for commit in commits { try advance(commit, turn: turn) }
                 } else {
-                    try await reload(connection, after: from, upTo: current)
+                    try await reload(connection, after: from, upTo: current, turn: turn)
                 }
             }
             try await PostgresStore.execute(connection, "COMMIT", logger: logger)
         } catch {
-            try? await PostgresStore.execute(connection, "ROLLBACK", logger: logger)
+            // Not on a closed connection: a statement sent there may never complete.
+            if !connection.isClosed { try? await PostgresStore.execute(connection, "ROLLBACK", logger: logger) }
             throw error
         }
     }
 
     /// Applies the versions moved after `from` as commits of their revisions, then the revision `current` (inside
     /// the caller's snapshot, so the versions are exactly those of `current`).
-    private func reload(_ connection: PostgresConnection, after from: Int64, upTo current: Int64) async throws {
+    private func reload(_ connection: PostgresConnection, after from: Int64, upTo current: Int64, turn: Int) async throws {
         logger.info("change feed reloads versions: the commit log lacks revisions", metadata: ["after": "\(from)", "upTo": "\(current)"])
         let rows = try await PostgresStore.query(connection, "SELECT key, version FROM versions WHERE version > $1", .of(from),
                                                  logger: logger)
@@ -238,15 +274,20 @@ public final class PostgresChangeFeed: Sendable {
             byRevision[version, default: []].append(DependencyKey(rawValue: key))
         }
         for revision in byRevision.keys.sorted() where revision < current {
-            advance(Commit(revision: revision, changed: byRevision[revision] ?? []))
+            try advance(Commit(revision: revision, changed: byRevision[revision] ?? []), turn: turn)
         }
-        advance(Commit(revision: current, changed: byRevision[current] ?? []))
+        try advance(Commit(revision: current, changed: byRevision[current] ?? []), turn: turn)
     }
 
-    /// Applies one commit and wakes the waiters it satisfies. Only the feed's task calls it, in revision order.
-    private func advance(_ commit: Commit) {
-        apply(commit)
-        let ready = state.withLock { state -> [Waiter] in
+    /// Applies one commit and wakes the waiters it satisfies; the feed's current connection calls it, in revision
+    /// order.
+    /// - Throws: `CancellationError` when `turn` is no longer the newest connection (its turn was given up on; the
+    ///   newer one applies in order from `appliedRevision`). Checked and applied under the lock, so two turns never
+    ///   apply at once.
+    private func advance(_ commit: Commit, turn: Int) throws {
+        let ready = try state.withLock { state -> [Waiter] in
+            guard state.connections == turn else { throw CancellationError() }
+            apply(commit)
             state.applied = max(state.applied, commit.revision)
             let applied = state.applied
             let ready = state.waiters.filter { $0.revision <= applied }
@@ -261,5 +302,25 @@ public final class PostgresChangeFeed: Sendable {
             if state.live && !live { state.disconnections += 1 }
             state.live = live
         }
+    }
+
+    /// Reports the feed live on behalf of connection `turn`: false, and nothing changes, when a newer connection has
+    /// replaced it.
+    private func setLive(_ live: Bool, turn: Int) -> Bool {
+        state.withLock { state in
+            guard state.connections == turn else { return false }
+            if state.live && !live { state.disconnections += 1 }
+            state.live = live
+            return true
+        }
+    }
+}
+
+/// Whether one connection of the feed went live (its reconnect backoff then starts again from the shortest).
+private final class WentLive: Sendable {
+    private let flag = Atomic(false)
+    var value: Bool {
+        get { flag.load(ordering: .relaxed) }
+        set { flag.store(newValue, ordering: .relaxed) }
     }
 }

@@ -117,8 +117,10 @@ public final class PostgresStore: Sendable {
         let channel = channel
         let written: Written<T>
         do {
+            // Bounded (`boundedConnection`): a write whose connection dies under it fails and releases the gate
+            // rather than holding every later write of the node behind it.
             written = try await gate.run {
-                try await client.withConnection { connection in
+                try await boundedConnection(within: Self.writeDeadline, "write", { connection in
                     try await Self.execute(connection, "BEGIN", logger: logger)
                     do {
                         let revision = try await Self.advanceRevision(connection, logger: logger)
@@ -132,14 +134,15 @@ public final class PostgresStore: Sendable {
                         try await Self.setVersions(connection, changed, revision: revision, logger: logger)
                         try await Self.publish(connection, revision: revision, keys: changed, channel: channel, logger: logger)
                         try await Self.execute(connection, "COMMIT", logger: logger)
-                        let commit = Commit(revision: revision, changed: changed, changes: changes.tally)
-                        onCommit(commit)
-                        return Written(value, revision: revision)
+                        return Committed(written: Written(value, revision: revision),
+                                         commit: Commit(revision: revision, changed: changed, changes: changes.tally))
                     } catch {
-                        try? await Self.execute(connection, "ROLLBACK", logger: logger)
+                        // Not on a closed connection: a statement sent there may never complete (and the server has
+                        // rolled the transaction back already).
+                        if !connection.isClosed { try? await Self.execute(connection, "ROLLBACK", logger: logger) }
                         throw error
                     }
-                }
+                }, announce: { committed in onCommit(committed.commit) }).written
             }
         } catch {
             throw Self.mapped(error)
@@ -149,10 +152,11 @@ public final class PostgresStore: Sendable {
         return written
     }
 
-    /// Runs a management read on a pooled connection (no transaction: one statement, or reads whose mix is harmless).
-    func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// Runs a management read on a pooled connection (no transaction: one statement, or reads whose mix is harmless),
+    /// bounded like a write (`boundedConnection`).
+    func read<T: Sendable>(_ body: @escaping (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            return try await boundedConnection(within: Self.readDeadline, "read", body)
         } catch {
             throw Self.mapped(error)
         }
@@ -202,7 +206,8 @@ public final class PostgresStore: Sendable {
     // MARK: Errors
 
     /// The spec's error for a PostgreSQL failure: constraint violations as 409/422, contention as `store_busy`, a
-    /// lost or refused connection as `store_unavailable`, anything else `store_error`.
+    /// lost or refused connection or a server shutting down or starting as `store_unavailable`, anything else
+    /// `store_error`.
     static func mapped(_ error: any Error) -> PortcullisError {
         if let error = error as? PortcullisError { return error }
         if let error = error as? PSQLError {
@@ -212,6 +217,9 @@ public final class PostgresStore: Sendable {
                 case "23505": return PortcullisError(.conflict, "already exists")
                 case "23503": return PortcullisError(.unknownReference, "a referenced id does not exist")
                 case "40001", "40P01", "55P03", "57014": return PortcullisError(.storeBusy, "the database is busy; retry")
+                // The server shutting down, starting up or ending the connection (a restart, a failover).
+                case "57P01", "57P02", "57P03", "08000", "08003", "08006":
+                    return PortcullisError(.storeUnavailable, "PostgreSQL is unavailable: \(describe(error))")
                 default: return PortcullisError(.storeError, "database error: \(describe(error))")
                 }
             case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown, .sslUnsupported,
@@ -234,6 +242,12 @@ public final class PostgresStore: Sendable {
         if let underlying = error.underlying { return "\(error.code): \(underlying)" }
         return "\(error.code)"
     }
+}
+
+/// A write's outcome once its transaction committed: what it returns and what it announces.
+private struct Committed<T: Sendable>: Sendable {
+    var written: Written<T>
+    var commit: Commit
 }
 
 /// The changes one write records, kept until they are inserted at the end of its transaction.

@@ -6,7 +6,8 @@ import Synchronization
 /// PostgreSQL already serializes writes on the `revision` row (each holds its row lock until it commits), so they
 /// commit in revision order; the gate makes this process also *announce* them in that order (`onCommit` runs
 /// before the next write starts), as `VersionClock` requires: the clock never passes a revision whose versions it
-/// has not applied. A waiting write holds no connection.
+/// has not applied. A waiting write holds no connection, and the write ahead of it holds the gate for a bounded time
+/// (`PostgresStore.boundedConnection`): a write whose connection dies under it fails and lets the next one in.
 final class PostgresWriteGate: Sendable {
     /// A write waiting for its turn: a task, or a thread blocked in `runBlocking`.
     private enum Waiter {

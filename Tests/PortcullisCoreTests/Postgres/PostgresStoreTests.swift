@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import Synchronization
 import Testing
 
 @testable import PortcullisCore
@@ -103,6 +104,53 @@ struct PostgresStoreTests {
         #expect(try nodes[0].revision() == 40 && nodes[1].revision() == 40)
     }
 
+    /// The restart bug's pattern, made deterministic: the server ends the write's connection between two statements
+    /// of its transaction, and the next statement goes to a closed connection, where PostgresNIO 1.33.2 never
+    /// completes it. The write must fail with `store_unavailable` at once, not hold the write gate for ever.
+    @Test("a write whose connection the server ends mid-transaction fails with store_unavailable at once; the next write goes through")
+    func writeOnTerminatedConnection() async throws {
+        let configuration = try PostgresTestDatabase.freshConfiguration()
+        let log = CommitLog()
+        let store = try PostgresStore(configuration, onCommit: log.append)
+        let other = try PostgresStore(configuration)
+        let logger = store.logger
+        let closedAt = Moment()
+        // Raced against 20 s without waiting for the loser: without the bound the write never ends.
+        let outcome = await FirstOf.run(within: .seconds(20)) { () async -> String in
+            do {
+                _ = try await store.write { connection, _, _ in
+                    let pid = try await PostgresStore.query(connection, "SELECT pg_backend_pid()::int8", logger: logger)[0].decode(Int64.self)
+                    _ = try await other.read { admin in
+                        try await PostgresStore.query(admin, "SELECT pg_terminate_backend($1::int4)", .of(pid), logger: logger)
+                    }
+                    let deadline = ContinuousClock.now + .seconds(5)
+                    while !connection.isClosed && ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(5))  // waiting for the client to see the close
+                    }
+                    closedAt.set(ContinuousClock.now)
+                    try await PostgresStore.execute(connection, "SELECT 1", logger: logger)
+                    return 1
+                }
+                return "returned"
+            } catch let error as PortcullisError {
+                return error.code.rawValue
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(outcome == "store_unavailable", "the write ended with \(outcome ?? "nothing within 20 s")")
+        let noticed = closedAt.value.map { ContinuousClock.now - $0 }
+        #expect(noticed.map { $0 < PostgresStore.writeDeadline / 3 } == true,
+                "failed \(noticed.map { "\($0)" } ?? "?") after its connection closed: noticed the close, not the deadline")
+        #expect(log.all.isEmpty, "nothing committed, nothing announced")
+        // The node's writes go on: the gate was released and the dead connection is not reused.
+        let next = await FirstOf.run(within: .seconds(20)) { () async -> Int64? in
+            try? await store.createUser(NewUser(id: "ada", email: "ada@example.com"), passwordHash: nil).revision
+        }
+        #expect(next == 1, "the next write: \(String(describing: next))")
+        #expect(log.all.map(\.revision) == [1])
+    }
+
     @Test("a synchronous read on an event-loop thread is refused with store_error, never a wait that could deadlock")
     func refusesEventLoopThreads() throws {
         let store = try PostgresStore(try PostgresTestDatabase.freshConfiguration())
@@ -139,4 +187,11 @@ struct PostgresStoreTests {
             (error as? PortcullisError)?.code == .invalidConfig
         }
     }
+}
+
+/// An instant one task records and another reads.
+private final class Moment: Sendable {
+    private let instant = Mutex<ContinuousClock.Instant?>(nil)
+    func set(_ value: ContinuousClock.Instant) { instant.withLock { $0 = value } }
+    var value: ContinuousClock.Instant? { instant.withLock { $0 } }
 }
