@@ -67,6 +67,6 @@ struct ChangeFeedService: Service {
     let feed: PostgresChangeFeed
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown { await feed.run() }
+        await cancelWhenGracefulShutdown { await feed.run() }
     }
 }

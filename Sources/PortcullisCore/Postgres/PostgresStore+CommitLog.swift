@@ -16,12 +16,8 @@ extension PostgresStore {
         guard let schema else { return "portcullis_changes" }
         let name = "portcullis_changes_" + schema
         if name.utf8.count <= 63 { return name }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a: stable across processes, unlike Hasher.
-        for byte in schema.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return "portcullis_changes_" + String(hash, radix: 16)
+        // FNV-1a: stable across processes, unlike Hasher.
+        return "portcullis_changes_" + String(FNV1a.hash(schema), radix: 16)
     }
 
     /// The payload announcing `revision`: `<revision>:<key>\n<key>…` when the keys fit in `maximumPayloadBytes`,
