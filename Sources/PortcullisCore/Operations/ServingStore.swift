@@ -55,7 +55,7 @@ public struct ServingStore: Sendable {
                 versions.apply(commit)
                 changes.announce(commit)
             }
-            let gate = PostgresConsistencyGate(feed: feed) { try await store.latestRevision() }
+            let gate = PostgresConsistencyGate(feed: feed) { try await store.revisionForGate() }
             store.awaitAfterEveryCommit { revision in _ = await feed.waitUntilApplied(revision, timeout: gate.wait) }
             return ServingStore(store: store, gate: gate, feed: feed, postgres: store, services: [ChangeFeedService(feed: feed)])
         }

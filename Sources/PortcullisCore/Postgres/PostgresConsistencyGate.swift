@@ -17,7 +17,7 @@ import Synchronization
 /// the fast path's event loops wait without a task; `awaitCurrent` wraps one in a continuation.
 ///
 /// ```swift
-/// let gate = PostgresConsistencyGate(feed: feed, readRevision: { try await store.latestRevision() })
+/// let gate = PostgresConsistencyGate(feed: feed, readRevision: { try await store.revisionForGate() })
 /// try await gate.awaitCurrent(since: requestStart)
 /// ```
 public final class PostgresConsistencyGate: ConsistencyGate {
@@ -41,7 +41,7 @@ public final class PostgresConsistencyGate: ConsistencyGate {
         var rounds = 0
     }
 
-    /// A gate over `feed`; `readRevision` reads the database's current revision (`PostgresStore.latestRevision`).
+    /// A gate over `feed`; `readRevision` reads the database's current revision (`PostgresStore.revisionForGate`).
     public init(feed: PostgresChangeFeed, wait: Duration = .seconds(1), readRevision: @escaping @Sendable () async throws -> Int64) {
         self.feed = feed
         self.wait = wait

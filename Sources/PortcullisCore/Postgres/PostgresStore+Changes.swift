@@ -80,15 +80,27 @@ extension PostgresStore: ChangeStore {
         }
     }
 
-    /// The revision of the last committed write: a prepared statement (`LatestRevisionStatement`), since the
-    /// consistency gate reads it for requests.
+    /// The revision of the last committed write: a prepared statement (`LatestRevisionStatement`).
     public func latestRevision() async throws -> Int64 {
+        try await read { connection in try await Self.latestRevision(connection, logger: self.logger) }
+    }
+
+    /// `latestRevision()` for the consistency gate, which reads it every round and bounds the wait itself (1 s, then
+    /// 503): without `read`'s bound, a task and a watchdog per call. A statement left on a closed connection keeps its
+    /// pool lease either way.
+    public func revisionForGate() async throws -> Int64 {
         let logger = logger
-        return try await read { connection in
-            var revision: Int64 = 0
-            for try await value in try await connection.execute(LatestRevisionStatement(), logger: logger) { revision = value }
-            return revision
+        do {
+            return try await client.withConnection { connection in try await Self.latestRevision(connection, logger: logger) }
+        } catch {
+            throw Self.mapped(error)
         }
+    }
+
+    private static func latestRevision(_ connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        var revision: Int64 = 0
+        for try await value in try await connection.execute(LatestRevisionStatement(), logger: logger) { revision = value }
+        return revision
     }
 
     /// The revision at or below which retention may have removed changes.
