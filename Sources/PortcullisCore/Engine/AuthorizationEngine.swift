@@ -113,6 +113,12 @@ public struct AuthorizationEngine: Sendable {
         return try await store.runBlockingRead { try body(engine) }
     }
 
+    /// Whether this engine's cache may answer `request` (else it reads a snapshot): not for an explained or what-if check,
+    /// nor for one asking for a revision the cache has not applied.
+    public func mayAnswerFromCache(_ request: CheckRequest) -> Bool {
+        Self.cache(cache, for: request) != nil
+    }
+
     /// The cache that may answer `request`, if any. Explained and what-if answers are never cached; an answer that must
     /// reflect a revision the cache has not yet applied is read from a snapshot, which shows every committed write.
     static func cache(_ cache: DecisionCache?, for request: CheckRequest) -> DecisionCache? {

@@ -134,8 +134,7 @@ struct FastPathService: Sendable {
     /// one asking for a revision this node has not applied) goes to the full path at once, rather than after waiting
     /// for the gate there too: the full path waits for it since the request reached the router.
     private func mayBeCached(_ check: CheckRequest) -> Bool {
-        guard gate != nil, let cache = engine.cache else { return true }
-        return !check.explain && check.consistency.leastRevision.map { $0 <= cache.revision } ?? true
+        gate == nil || engine.mayAnswerFromCache(check)
     }
 
     /// Whether the cache may answer checks of these consistencies now, for a request that arrived at `since`: always
