@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Blocking TCP on 127.0.0.1 for tests: connect, send, read until the peer closes, find a free port.
 /// Every test that talks raw HTTP builds on these, so the socket code exists once.
@@ -10,9 +11,14 @@ public enum LoopbackSocket {
     }
 
     /// A connected socket descriptor; the caller closes it.
+    ///
+    /// Its receive timeout is 60 s unless the caller sets another: a server that never answers fails the test then,
+    /// instead of holding the whole test run (and CI) until it is killed.
     public static func connect(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
+        var timeout = timeval(tv_sec: 60, tv_usec: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -68,17 +74,49 @@ public enum LoopbackSocket {
         return true
     }
 
-    /// A TCP port that was free a moment ago.
+    /// A TCP port that was free a moment ago, for a server the test starts itself.
+    ///
+    /// Chosen below the kernel's ephemeral range, where port-0 listeners of other tests and the local ends of outgoing
+    /// connections get theirs: a port taken from that range (by binding port 0) could be handed to one of them before
+    /// the test's server binds it (`Address already in use`, seen in CI). Never the same port twice in a process.
     public static func freePort() -> Int {
+        let upper = ephemeralRangeStart()
+        return handedOut.withLock { used in
+            for _ in 0..<1_000 {
+                let port = Int.random(in: 10_000..<upper)
+                if used.contains(port) || !canBind(port: port) { continue }
+                used.insert(port)
+                return port
+            }
+            fatalError("no free TCP port between 10000 and \(upper)")
+        }
+    }
+
+    private static let handedOut = Mutex(Set<Int>())
+
+    /// The first port of `net.ipv4.ip_local_port_range` (32768 when it cannot be read).
+    private static func ephemeralRangeStart() -> Int {
+        guard let file = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r") else { return 32_768 }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 64)
+        guard fgets(&line, Int32(line.count), file) != nil else { return 32_768 }
+        let low = atoi(line)
+        return low > 11_000 ? Int(low) : 32_768
+    }
+
+    /// Whether a listener could bind 127.0.0.1:`port` now.
+    private static func canBind(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
         defer { close(fd) }
+        var reuse: Int32 = 1
+        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
     }
 }
