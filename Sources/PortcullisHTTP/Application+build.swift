@@ -75,10 +75,21 @@ public func buildApplication(
     let requestTimeout: TimeAmount? = settings.requestTimeoutSeconds > 0 ? .seconds(Int64(settings.requestTimeoutSeconds)) : nil
     let server = HTTPServerBuilder.portcullisHTTP1(configuration: .init(idleTimeout: idleTimeout), requestTimeout: requestTimeout,
                                                     classifier: settings.routeClassifier, fastPath: router.fastPath)
-    return Application(
+    var application = Application(
         router: router.router, server: server, configuration: configuration, services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
         logger: logger)
+    if let feed = serving.feed {
+        // A node listens once its change feed is live (normally within milliseconds): before that it can prove nothing
+        // current, and every request with credentials would get 503. A database that does not let the feed listen
+        // within the bound gets a node that listens anyway and answers 503 + Retry-After until it does.
+        application.beforeServerStarts {
+            if await !feed.waitUntilLive(timeout: .seconds(10)) {
+                logger.warning("the change feed is not live after 10 s; listening anyway, requests get 503 until it is")
+            }
+        }
+    }
+    return application
 }
 
 /// The JWT verifier of `[auth.jwt]`, its key set loaded; nil when JWTs are not configured. A key file that cannot be

@@ -78,6 +78,18 @@ public final class PostgresChangeFeed: Sendable {
     /// is applied, and it will hear of the next ones. False while starting, reconnecting or catching up.
     public var isLive: Bool { state.withLock { $0.live } }
 
+    /// Waits until the feed is live (`isLive`), at most `timeout`, looking every 5 ms: for a server about to start
+    /// listening, so its first requests do not meet a node that cannot prove itself current yet.
+    /// - Returns: whether it is live; false on timeout or cancellation.
+    public func waitUntilLive(timeout: Duration) async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while !isLive {
+            guard clock.now < deadline, (try? await Task.sleep(for: .milliseconds(5))) != nil else { return false }
+        }
+        return true
+    }
+
     /// The highest revision such that every commit up to it has been applied.
     public var appliedRevision: Int64 { state.withLock { $0.applied } }
 

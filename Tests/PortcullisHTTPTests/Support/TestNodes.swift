@@ -20,8 +20,13 @@ enum TestNodes {
 
     /// A new, empty schema for one test's nodes to share.
     static func freshDatabase() throws -> PostgresConfiguration {
+        try database(schema: "n_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))
+    }
+
+    /// The test database's `schema` (created by the first server that opens it).
+    static func database(schema: String) throws -> PostgresConfiguration {
         var configuration = try PostgresConfiguration(url: url ?? "")
-        configuration.schema = "n_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        configuration.schema = schema
         configuration.maximumConnections = 4
         configuration.readerCapacity = 4
         return configuration

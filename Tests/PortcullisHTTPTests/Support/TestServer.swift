@@ -22,6 +22,15 @@ struct TestServer {
         }
     }()
 
+    /// The store every one-node HTTP test runs on: SQLite, or with `PORTCULLIS_TEST_BACKEND=postgres` (and
+    /// `PORTCULLIS_TEST_POSTGRES_URL`, as `Tests/postgres/with_postgres.sh` sets) PostgreSQL, a fresh schema per data
+    /// directory. The same tests then show the same behaviour on both backends (`.ci/run` runs them on each).
+    static let onPostgres: Bool = {
+        guard ProcessInfo.processInfo.environment["PORTCULLIS_TEST_BACKEND"] == "postgres" else { return false }
+        precondition(TestNodes.isAvailable, "PORTCULLIS_TEST_BACKEND=postgres needs PORTCULLIS_TEST_POSTGRES_URL")
+        return true
+    }()
+
     /// Runs `body` against a started server, once per request path (`paths`), each on a fresh data directory; with a
     /// `dataDirectory` (kept, e.g. across restarts) it runs once, with the fast path on.
     static func run<T: Sendable>(
@@ -46,6 +55,11 @@ struct TestServer {
         settings.adminKey = adminKey
         settings.passwordIterations = 100_000
         settings.fastPath = fastPath
+        if onPostgres {
+            // Named after the data directory: a test that restarts its server on the same directory finds its data.
+            settings.storageBackend = .postgres
+            settings.postgres = try TestNodes.database(schema: "s_" + String(FNV1a.hash(directory), radix: 16))
+        }
         configure(&settings)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
