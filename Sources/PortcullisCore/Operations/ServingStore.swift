@@ -28,7 +28,8 @@ public struct ServingStore: Sendable {
     public let feed: PostgresChangeFeed?
     /// The database on PostgreSQL, where the decision log and the media signing keys live too; nil on SQLite.
     public let postgres: PostgresStore?
-    /// What must run beside the server (the change feed).
+    /// What must run beside the server, first in its service group: the change feed, and what closes the connections once the
+    /// server has stopped.
     public let services: [any Service]
 
     /// Opens the backend `selection` names, loads `versions` from it, and wires commits to `versions` and `changes`.
@@ -57,7 +58,10 @@ public struct ServingStore: Sendable {
             }
             let gate = PostgresConsistencyGate(feed: feed) { try await store.revisionForGate() }
             store.awaitAfterEveryCommit { revision in _ = await feed.waitUntilApplied(revision, timeout: gate.wait) }
-            return ServingStore(store: store, gate: gate, feed: feed, postgres: store, services: [ChangeFeedService(feed: feed)])
+            // The closer first: a service group stops its services in reverse order, so it closes the connections
+            // after the server has answered its last request and the feed has stopped.
+            return ServingStore(store: store, gate: gate, feed: feed, postgres: store,
+                                services: [PostgresStoreCloser(store: store), ChangeFeedService(feed: feed)])
         }
     }
 }
@@ -68,5 +72,16 @@ struct ChangeFeedService: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown { await feed.run() }
+    }
+}
+
+/// Closes the store's PostgreSQL connections when the server stops: a server run in-process (tests, an embedding
+/// application) would otherwise keep them open until PostgreSQL's `max_connections` refuses everyone.
+struct PostgresStoreCloser: Service {
+    let store: PostgresStore
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        store.close()
     }
 }

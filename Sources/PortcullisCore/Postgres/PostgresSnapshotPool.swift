@@ -36,8 +36,28 @@ final class PostgresSnapshotPool: Sendable {
         self.permits = DispatchSemaphore(value: max(1, capacity))
     }
 
-    deinit {
-        for connection in idle.withLock({ $0 }) { Self.close(connection) }
+    /// Set by `close()`: connections handed back afterwards are closed, none is opened.
+    private let closed = Atomic<Bool>(false)
+
+    deinit { close() }
+
+    /// Closes the idle connections now and each busy one as it is handed back.
+    func close() {
+        closed.store(true, ordering: .sequentiallyConsistent)
+        for connection in idle.withLock({ idle in
+            defer { idle.removeAll() }
+            return idle
+        }) { Self.close(connection) }
+    }
+
+    /// Keeps `connection` for the next caller, or closes it when the pool is closed.
+    private func handBack(_ connection: PostgresConnection) {
+        let kept = idle.withLock { idle in
+            guard !closed.load(ordering: .sequentiallyConsistent) else { return false }
+            idle.append(connection)
+            return true
+        }
+        if !kept { Self.close(connection) }
     }
 
     /// Closes `connection`, keeping it alive until the channel has closed (PostgresNIO asserts a connection is
@@ -67,10 +87,13 @@ final class PostgresSnapshotPool: Sendable {
             }
             Self.close(candidate)
         }
+        guard !closed.load(ordering: .sequentiallyConsistent) else {
+            throw PortcullisError(.storeUnavailable, "the PostgreSQL store is closed")
+        }
         let connection = try reused ?? open()
         do {
             let result = try body(connection)
-            if !connection.isClosed { idle.withLock { $0.append(connection) } }
+            if !connection.isClosed { handBack(connection) }
             return result
         } catch {
             // A failed statement leaves a healthy connection (the transaction was rolled back by `query`'s caller);
@@ -78,7 +101,7 @@ final class PostgresSnapshotPool: Sendable {
             if connection.isClosed || (error as? PortcullisError)?.code == .storeUnavailable {
                 Self.close(connection)
             } else {
-                idle.withLock { $0.append(connection) }
+                handBack(connection)
             }
             throw error
         }

@@ -83,9 +83,14 @@ public final class PostgresStore: Sendable {
         decisionClientRun = Task { await decisionClient.run() }
     }
 
-    deinit {
+    deinit { close() }
+
+    /// Closes every connection the store holds (its pools' and the synchronous readers'); later calls fail with
+    /// `store_unavailable`. A server calls it once it has stopped serving (`ServingStore`); deinit calls it too.
+    public func close() {
         clientRun.cancel()
         decisionClientRun.cancel()
+        readers.close()
     }
 
     /// Makes every later write await `barrier` with its revision after it commits and before it returns: a node
