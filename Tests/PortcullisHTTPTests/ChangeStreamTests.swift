@@ -30,6 +30,19 @@ struct ChangeStreamTests {
         }
     }
 
+    @Test("a write wakes the stream at once, not at its next keep-alive")
+    func wokenByTheWrite() async throws {
+        // A keep-alive far beyond the reader's 5 s: only the write can have woken the stream. (On PostgreSQL the change
+        // feed's commits carry no change count; a stream woken only by counted commits answered at the keep-alive.)
+        try await TestServer.run(configure: { $0.audit.streamKeepAlive = .seconds(120) }) { client in
+            let reader = try EventStreamReader(port: client.port, path: "/api/v1/changes/stream", bearer: client.bearer, timeoutSeconds: 5)
+            #expect(await reader.head() == 200)
+            let created = try await client.create("users", ["id": "woken", "email": "woken@example.com"])
+            let event = await reader.events(1).first
+            #expect(event?.id == created.header("X-Portcullis-Revision"), "no event within 5 s of the write")
+        }
+    }
+
     @Test("an idle stream writes a keep-alive comment at the configured interval")
     func keepAlive() async throws {
         try await TestServer.run(configure: { $0.audit.streamKeepAlive = .milliseconds(200) }) { client in

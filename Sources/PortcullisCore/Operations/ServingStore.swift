@@ -54,7 +54,8 @@ public struct ServingStore: Sendable {
             let feed = PostgresChangeFeed(configuration, after: persisted.revision, applicationName: "portcullis:" + nodeName,
                                           logger: logger) { commit in
                 versions.apply(commit)
-                changes.announce(commit)
+                // The feed knows a commit's revision and keys, not what it recorded in the change log.
+                changes.wake(revision: commit.revision)
             }
             let gate = PostgresConsistencyGate(feed: feed) { try await store.revisionForGate() }
             store.awaitAfterEveryCommit { revision in _ = await feed.waitUntilApplied(revision, timeout: gate.wait) }

@@ -27,8 +27,15 @@ public final class ChangeSignal: Sendable {
         tally.withLock { tally in
             for entity in ChangeEntity.allCases where commit.changes[entity] > 0 { tally.add(entity, count: commit.changes[entity]) }
         }
+        wake(revision: commit.revision)
+    }
+
+    /// Wakes every subscriber for a commit whose changes are not known here: on PostgreSQL the change feed applies
+    /// every node's commits by revision and keys alone. A reader then reads the log after its position, which may
+    /// hold nothing new (a commit that recorded no change): one read, never a missed change. Counts nothing.
+    public func wake(revision: Int64) {
         subscribers.withLock { subscribers in
-            for continuation in subscribers.values { continuation.yield(commit.revision) }
+            for continuation in subscribers.values { continuation.yield(revision) }
         }
     }
 
