@@ -29,8 +29,10 @@ struct Serve: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in settings.logFormat.handler(label: label, level: level) }
         let logger = Logger(label: "portcullis")
         try ServeLock.hold(settings.dataDirectory)
-        if demo { try await DemoLoader.load(into: settings, logger: logger) }
+        let demoInstructions = demo ? try await DemoLoader.load(into: settings, logger: logger) : nil
         let app = try await buildApplication(settings, logger: logger) { port in
+            // With the bound port: `--port 0` picks one.
+            demoInstructions?(port)
             logger.notice("Portcullis \(PortcullisVersion.current) listening", metadata: ["address": "http://\(settings.host):\(port)"])
         }
         try await app.runService()

@@ -20,24 +20,37 @@ struct ServeOutputTests {
         return String(decoding: data, as: UTF8.self)
     }
 
-    @Test("serve --demo with stdout a pipe: the sign-in instructions are in the pipe once it listens, while it still runs")
+    /// stderr until the server's own "listening" line is complete (the framework's comes first), or the end.
+    static func untilPortcullisListens(_ process: SpawnedProcess) -> String {
+        var log = ""
+        while !log.split(separator: "\n").dropLast(log.hasSuffix("\n") ? 0 : 1).contains(where: { $0.contains("Portcullis") && $0.contains("listening") }) {
+            let data = process.standardError.availableData
+            if data.isEmpty { break }
+            log += String(decoding: data, as: UTF8.self)
+        }
+        return log
+    }
+
+    @Test("serve --demo with stdout a pipe: the sign-in instructions, with the bound port, are in the pipe once it listens")
     func demoInstructionsFlushed() async throws {
         let directory = CommandRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let process = try CommandRunner.start(["serve", "--demo", "--data-dir", directory, "--port", String(CommandRunner.freePort())],
+        // --port 0: the instructions must name the port the server bound, not 0.
+        let process = try CommandRunner.start(["serve", "--demo", "--data-dir", directory, "--port", "0"],
                                               environment: ["PORTCULLIS_PASSWORD_ITERATIONS": "100000"])
         defer {
             process.terminate()
             process.waitUntilExit()
         }
-        let log = CommandRunner.waitUntilListening(process)
+        let log = Self.untilPortcullisListens(process)
         #expect(log.contains("listening"), "\(log)")
-        // The instructions are written before the server starts, so they must be in the pipe by now; buffered, they
+        // The instructions are written before the "listening" line, so they must be in the pipe by now; buffered, they
         // would sit in the process until it exits.
         let output = Self.availableNow(process.standardOutput)
         #expect(kill(process.processIdentifier, 0) == 0, "the server is still running")
         #expect(output.contains("Demo organisation loaded"), "stdout so far: \(output)")
-        #expect(output.contains("Administrator: ") && output.contains("/api/v1/authz/check"), "the whole message: \(output)")
+        let address = try #require(log.firstMatch(of: /address=(http:\/\/127\.0\.0\.1:[1-9][0-9]*)/)?.1, "\(log)")
+        #expect(output.contains("Administrator: ") && output.contains("\(address)/api/v1/authz/check"), "the whole message: \(output)")
     }
 
     @Test("log.format = \"json\" in the config file: every line on stderr is one JSON object")
@@ -51,13 +64,7 @@ struct ServeOutputTests {
             process.terminate()
             process.waitUntilExit()
         }
-        // Until the server's own "listening" line is complete (the framework's comes first).
-        var log = ""
-        while !log.split(separator: "\n").dropLast(log.hasSuffix("\n") ? 0 : 1).contains(where: { $0.contains("Portcullis") && $0.contains("listening") }) {
-            let data = process.standardError.availableData
-            if data.isEmpty { break }
-            log += String(decoding: data, as: UTF8.self)
-        }
+        let log = Self.untilPortcullisListens(process)
         let lines = log.split(separator: "\n").dropLast(log.hasSuffix("\n") ? 0 : 1).map(String.init)
         #expect(lines.count >= 2, "\(log)")
         var messages: [String] = []

@@ -24,7 +24,8 @@ struct TestServer {
 
     /// The store every one-node HTTP test runs on: SQLite, or with `PORTCULLIS_TEST_BACKEND=postgres` (and
     /// `PORTCULLIS_TEST_POSTGRES_URL`, as `Tests/postgres/with_postgres.sh` sets) PostgreSQL, a fresh schema per data
-    /// directory. The same tests then show the same behaviour on both backends (`.ci/run` runs them on each).
+    /// directory. The same tests then show the same behaviour on both backends (`.ci/run` runs a selection of suites
+    /// on PostgreSQL too: docs/scaling.md).
     static let onPostgres: Bool = {
         guard ProcessInfo.processInfo.environment["PORTCULLIS_TEST_BACKEND"] == "postgres" else { return false }
         precondition(TestNodes.isAvailable, "PORTCULLIS_TEST_BACKEND=postgres needs PORTCULLIS_TEST_POSTGRES_URL")
