@@ -108,14 +108,10 @@ public final class DecisionCache: Sendable {
     /// store stay in this module, behind `find` and `keep`.
     @inlinable
     public func answer<Value>(_ key: CacheKey, _ codec: CacheCodec<Value>, compute: () throws -> Computed<Value>) rethrows -> Answer<Value> {
-        let revision = appliedRevision
-        if let (payload, layer, expiresAt) = find(key), let value = decoded(payload, key, codec) {
-            return Answer(value: value, layer: layer, revision: revision, expiresAt: expiresAt)
+        switch lookUp(key, codec) {
+        case .hit(let answer): return answer
+        case .miss(let revision): return keep(try compute(), for: key, codec, computedAfter: revision)
         }
-        let computed = try compute()
-        keep(key, computed.dependencies.map { _ in codec.encode(computed.value) }, dependencies: computed.dependencies,
-             validUntil: computed.validUntil, priority: computed.priority, computedAfter: revision)
-        return Answer(value: computed.value, layer: .miss, revision: revision, expiresAt: computed.validUntil ?? .max)
     }
 
     /// `answer(_:_:compute:)` for answers computed asynchronously.
@@ -123,11 +119,37 @@ public final class DecisionCache: Sendable {
     public func answer<Value>(_ key: CacheKey, _ codec: CacheCodec<Value>, compute: () async throws -> Computed<Value>) async rethrows
         -> Answer<Value>
     {
+        switch lookUp(key, codec) {
+        case .hit(let answer): return answer
+        case .miss(let revision): return keep(try await compute(), for: key, codec, computedAfter: revision)
+        }
+    }
+
+    /// What a lookup found: a valid answer, or a miss and the revision read before it, which `keep(_:for:_:computedAfter:)`
+    /// needs once the answer is computed.
+    public enum Lookup<Value> {
+        case hit(Answer<Value>)
+        case miss(revision: Int64)
+    }
+
+    /// The first half of `answer(_:_:compute:)`, for a caller whose computation completes later (a read on an event
+    /// loop): the valid answer to `key`, or a miss. Read the data only after this returns, then hand the result to
+    /// `keep(_:for:_:computedAfter:)` with the miss's revision.
+    @inlinable
+    public func lookUp<Value>(_ key: CacheKey, _ codec: CacheCodec<Value>) -> Lookup<Value> {
         let revision = appliedRevision
         if let (payload, layer, expiresAt) = find(key), let value = decoded(payload, key, codec) {
-            return Answer(value: value, layer: layer, revision: revision, expiresAt: expiresAt)
+            return .hit(Answer(value: value, layer: layer, revision: revision, expiresAt: expiresAt))
         }
-        let computed = try await compute()
+        return .miss(revision: revision)
+    }
+
+    /// The second half of `answer(_:_:compute:)`: caches `computed` if it may be (none of its dependencies moved past
+    /// `revision`, the one the miss read) and returns it as a miss's answer.
+    @inlinable
+    public func keep<Value>(_ computed: Computed<Value>, for key: CacheKey, _ codec: CacheCodec<Value>, computedAfter revision: Int64)
+        -> Answer<Value>
+    {
         keep(key, computed.dependencies.map { _ in codec.encode(computed.value) }, dependencies: computed.dependencies,
              validUntil: computed.validUntil, priority: computed.priority, computedAfter: revision)
         return Answer(value: computed.value, layer: .miss, revision: revision, expiresAt: computed.validUntil ?? .max)

@@ -98,6 +98,55 @@ public struct AuthorizationEngine: Sendable {
         return Self.reported(answer)
     }
 
+    /// A check the cache could not answer, to be decided from facts read after it (`begin(_:)`, then `finish(_:facts:)`).
+    public struct PendingCheck: Sendable {
+        public let request: CheckRequest
+        /// When it began (`monotonicNanoseconds()`), for the decision's timing.
+        public let startedAt: Int64
+        let now: Int64
+        let instant: Int64
+        /// The cache's revision before its lookup missed; nil for an answer that is never cached.
+        let missedAt: Int64?
+    }
+
+    /// What `begin(_:)` found: the cache's answer, or a check waiting for its facts.
+    public enum CheckStep: Sendable {
+        case decided(Decision)
+        case pending(PendingCheck)
+    }
+
+    /// `check(_:)` in two halves, for a caller whose read completes later without a thread or task waiting for it (the
+    /// fast path on PostgreSQL reads on its event loop): the cached answer, or a check whose facts the caller reads
+    /// next (`AuthorizationStore.decisionFacts`, one snapshot begun after this returns) and hands to `finish`. The
+    /// answers, the cache sequence and what is cached are `check(_:)`'s.
+    public func begin(_ request: CheckRequest) throws -> CheckStep {
+        let startedAt = monotonicNanoseconds()
+        let now = clock.milliseconds()
+        let instant = try Self.instant(of: request, now: now)
+        guard let cache = Self.cache(self.cache, for: request) else {
+            return .pending(PendingCheck(request: request, startedAt: startedAt, now: now, instant: instant, missedAt: nil))
+        }
+        switch cache.lookUp(Self.cacheKey(request), DecisionCodec.codec) {
+        case .hit(let answer):
+            monitor?.record(.authorization, nanoseconds: monotonicNanoseconds() - startedAt)
+            return .decided(Self.reported(answer))
+        case .miss(let revision):
+            return .pending(PendingCheck(request: request, startedAt: startedAt, now: now, instant: instant, missedAt: revision))
+        }
+    }
+
+    /// The decision of `pending` from the facts read for it, cached as `check(_:)` caches a miss.
+    /// - Throws: `invalid_field` when the facts' snapshot has not reached the revision the check asks for.
+    public func finish(_ pending: PendingCheck, facts: DecisionFacts) throws -> Decision {
+        defer { monitor?.record(.authorization, nanoseconds: monotonicNanoseconds() - pending.startedAt) }
+        guard let revision = pending.missedAt, let cache else {
+            try Self.require(facts.revision, reaches: pending.request.consistency.leastRevision)
+            return Self.evaluate(pending.request, facts: facts, now: pending.instant).decision
+        }
+        let computed = Self.computed(pending.request, facts: facts, now: pending.now)
+        return Self.reported(cache.keep(computed, for: Self.cacheKey(pending.request), DecisionCodec.codec, computedAfter: revision))
+    }
+
     /// `checkAsSubject(_:)` for an `async` caller, as `check(asynchronously:)` is to `check(_:)`.
     public func checkAsSubject(asynchronously request: CheckRequest) async throws -> Decision {
         let decision = try await check(asynchronously: request)
