@@ -195,7 +195,8 @@ func buildRouter(
 }
 
 /// The fast path over the same pieces as the full path. On several nodes (a `gate`) it must not wait for PostgreSQL on
-/// an event loop: its engine and authenticator read only the cache, and a check waits for the gate without a task.
+/// an event loop: its engine and authenticator read only the cache, a check waits for the gate without a task, and an
+/// uncached check's facts are read on the event loop's own connection (`PostgresLoopReader`), completing there.
 private func fastPathService(
     _ settings: ServerSettings, store: any Store, cache: DecisionCache, engine: AuthorizationEngine, authenticator: Authenticator,
     gate: (any ConsistencyGate)?, shedder: LoadShedder?, monitor: PerformanceMonitor?, accessLog: AccessLog?, decisionLog: DecisionLog
@@ -211,6 +212,7 @@ private func fastPathService(
                                   trustedProxies: settings.trustedProxies, maxBodyBytes: settings.maxBodyBytes, serverName: "Portcullis",
                                   decisionLog: decisionLog)
     service.gate = gate
+    if gate != nil { service.reader = (store as? PostgresStore)?.loopReader }
     service.maxStalenessNanoseconds = Int64(settings.cacheMaxStalenessMilliseconds) * 1_000_000
     return service
 }

@@ -241,6 +241,37 @@ struct SeveralNodesTests {
         }
     }
 
+    @Test("uncached checks (explained, and cache misses) are read on the event loop, answered there, and current on every node")
+    func uncachedOnTheEventLoop() async throws {
+        try await TestNodes.run(2) { nodes in
+            let (a, b) = (nodes[0].client, nodes[1].client)
+            try await a.seedSmallDirectory()
+            let explained: [String: Any] = ["user_id": "m1", "action": "read", "resource_type": "generation", "resource_id": "g1", "explain": true]
+            // The event loop's connection opens on its first uncached check (which the full path answers meanwhile).
+            let before = try await FastPathTests.figures(b).answered
+            var answered = before
+            for _ in 0..<200 where answered == before {
+                let check = try await b.post("/api/v1/authz/check", json: explained)
+                #expect(check.status == 200)
+                #expect(check.json["allowed"] as? Bool == true)
+                #expect((check.json["explanation"] as? [Any])?.isEmpty == false)
+                answered = try await FastPathTests.figures(b).answered
+            }
+            #expect(answered > before, "no explained check was answered on the event loop")
+            // A write on A is in B's next uncached answer, explained or a miss of B's cache (a user B never checked).
+            #expect(try await a.delete("/api/v1/teams/t1/members/m1").status == 204)
+            let revoked = try await b.post("/api/v1/authz/check", json: explained)
+            #expect(revoked.json["allowed"] as? Bool == false)
+            #expect(revoked.json["reason"] as? String == "no_grant")
+            try await a.create("users", ["id": "m2", "email": "m2@example.com"])
+            #expect(try await a.put("/api/v1/teams/t1/members/m2", json: ["role": "viewer"]).status == 201)
+            let missed = try await b.check("m2", "read", "generation", "g1")
+            #expect(missed["allowed"] as? Bool == true)
+            #expect(missed["cache"] as? String == "miss")
+            #expect(try await FastPathTests.figures(b).answered >= answered + 2)
+        }
+    }
+
     @Test("an API key deleted on one node is refused at once on another that had it cached")
     func apiKeyRevokedAcrossNodes() async throws {
         try await TestNodes.run(2) { nodes in
@@ -251,7 +282,11 @@ struct SeveralNodesTests {
             let id = try #require(created.json["id"] as? String)
             let caller = b.withBearer(key)
             for _ in 0..<3 { #expect(try await caller.post("/api/v1/authz/check", json: ["user_id": "x", "action": "read", "resource_type": "team", "resource_id": "t"]).status == 200) }
+            // Explained checks are read on B's event loop without waiting for the gate: the key's deletion must still hold.
+            for _ in 0..<3 { #expect(try await caller.post("/api/v1/authz/check", json: ["user_id": "x", "action": "read", "resource_type": "team", "resource_id": "t", "explain": true]).status == 200) }
             #expect(try await a.delete("/api/v1/api-keys/\(id)").status == 204)
+            let refusedExplained = try await caller.post("/api/v1/authz/check", json: ["user_id": "x", "action": "read", "resource_type": "team", "resource_id": "t", "explain": true])
+            #expect(refusedExplained.status == 401)
             let refused = try await caller.post("/api/v1/authz/check", json: ["user_id": "x", "action": "read", "resource_type": "team", "resource_id": "t"])
             #expect(refused.status == 401)
         }

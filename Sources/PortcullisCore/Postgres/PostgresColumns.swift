@@ -4,10 +4,14 @@ import PostgresNIO
 /// Reads one row's columns in order: `var columns = PostgresColumns(row); let id: String = try columns.next()`.
 struct PostgresColumns {
     private let row: PostgresRandomAccessRow
+    private let binary: Bool
     private var index = 0
 
-    init(_ row: PostgresRow) {
+    /// - Parameter binary: read every column as binary whatever the row's description says (the results of
+    ///   PostgresNIO's `PreparedQuery`, which are binary but described as text).
+    init(_ row: PostgresRow, binary: Bool = false) {
         self.row = row.makeRandomAccess()
+        self.binary = binary
     }
 
     /// Passes over `count` columns (read by another decoder of the same row).
@@ -20,7 +24,9 @@ struct PostgresColumns {
     mutating func next<T: PostgresDecodable>(_ type: T.Type = T.self) throws(PortcullisError) -> T {
         defer { index += 1 }
         do {
-            return try row[index].decode(T.self)
+            var cell = row[index]
+            if binary { cell.format = .binary }
+            return try cell.decode(T.self)
         } catch {
             throw PortcullisError(.storeError, "column \(index) of a PostgreSQL row does not decode as \(T.self): \(error)")
         }

@@ -70,8 +70,9 @@ extension PostgresStore: AuthorizationStore {
     }
 
     /// A decision statement's row as `DecisionFacts`: `decisionPrefix`, whether the resource exists, then its columns.
-    static func decisionFacts(_ row: PostgresRow, resourceType: ResourceType) throws(PortcullisError) -> DecisionFacts {
-        var columns = PostgresColumns(row)
+    /// `binaryColumns`: see `PostgresColumns.init(_:binary:)`.
+    static func decisionFacts(_ row: PostgresRow, resourceType: ResourceType, binaryColumns: Bool = false) throws(PortcullisError) -> DecisionFacts {
+        var columns = PostgresColumns(row, binary: binaryColumns)
         let revision: Int64 = try columns.next()
         let userExists: Bool = try columns.next()
         let isAdmin: Bool = try columns.next()

@@ -28,6 +28,8 @@ public final class PostgresStore: Sendable {
     let onCommit: @Sendable (Commit) -> Void
     let client: PostgresClient
     let readers: PostgresSnapshotPool
+    /// Decision reads for the fast path, one connection per event loop (`PostgresLoopReader`).
+    public let loopReader: PostgresLoopReader
     /// The asynchronous decision reads' own pool (`readerCapacity` connections): they never queue behind writes.
     let decisionClient: PostgresClient
     let logger: Logger
@@ -69,6 +71,7 @@ public final class PostgresStore: Sendable {
             throw PortcullisError(.invalidConfig, "postgres TLS settings: \(error)")
         }
         readers = PostgresSnapshotPool(configuration: connection, capacity: configuration.readerCapacity, eventLoops: eventLoops, logger: logger)
+        loopReader = PostgresLoopReader(configuration: connection, logger: logger)
         let schema = configuration.schema
         _ = try readers.withConnection { connection in
             try PostgresMigrations.apply(on: connection, schema: schema, logger: logger)
@@ -85,12 +88,13 @@ public final class PostgresStore: Sendable {
 
     deinit { close() }
 
-    /// Closes every connection the store holds (its pools' and the synchronous readers'); later calls fail with
+    /// Closes every connection the store holds (its pools', the synchronous readers' and the event loops'); later calls fail with
     /// `store_unavailable`. A server calls it once it has stopped serving (`ServingStore`); deinit calls it too.
     public func close() {
         clientRun.cancel()
         decisionClientRun.cancel()
         readers.close()
+        loopReader.close()
     }
 
     /// Makes every later write await `barrier` with its revision after it commits and before it returns: a node

@@ -1,9 +1,9 @@
 import PortcullisCore
 
 /// The store as the fast path sees it on a backend it must not wait for on an event loop (PostgreSQL): every read
-/// throws `CacheOnlyStore.notCached`, so the engine and the authenticator answer only what the cache validly holds,
-/// and a miss takes the full path, which reads the database off the event loop. Writes the authenticator makes in the
-/// background (a key's `last_used_at`) go to the real store.
+/// throws `CacheOnlyStore.notCached`, so the engine and the authenticator answer only what the cache validly holds;
+/// a miss is read on the event loop's own connection (`LoopFactsReader`) or takes the full path. Writes the
+/// authenticator makes in the background (a key's `last_used_at`) go to the real store.
 struct CacheOnlyStore: AuthorizationStore, CredentialStore, APIKeyStore {
     /// What a read of this store throws: the fast path hands the request on.
     static let notCached = PortcullisError(.storeUnavailable, "not in the cache; the full path reads the database")

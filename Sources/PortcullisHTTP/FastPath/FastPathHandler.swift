@@ -20,10 +20,11 @@ import PortcullisCore
 /// shutdown event the connection is idle for this path. Responses on one connection stay in order: while a request
 /// passed to Hummingbird is unanswered, nothing is answered here (HTTP/1.1 pipelining).
 ///
-/// On several nodes a check may have to wait for the consistency gate (`FastPathService.Outcome.awaitGate`): the
-/// request is held, the gate calls back on this event loop, and the service answers it then. Anything else that
-/// arrives on the connection meanwhile (a pipelined request), a graceful shutdown, or a gate that fails hands the held
-/// request to Hummingbird first, which keeps responses in order and lets the full path give every error.
+/// On several nodes a check may have to wait for the consistency gate (`FastPathService.Outcome.awaitGate`) or for its
+/// facts, read on this event loop's database connection (`.read`): the request is held, the gate or the read calls
+/// back on this event loop, and the service answers it then. Anything else that arrives on the connection meanwhile (a
+/// pipelined request), a graceful shutdown, or a gate or read that fails hands the held request to Hummingbird first,
+/// which keeps responses in order and lets the full path give every error.
 final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -34,7 +35,7 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case idle
         case collecting(head: HTTPRequestHead, request: FastPathRequest, body: ByteBuffer, started: Int64)
         case passing
-        /// Complete, waiting for the gate; `ticket` tells its callback from an earlier request's.
+        /// Complete, waiting for the gate or its facts; `ticket` tells its callback from an earlier request's.
         case waiting(head: HTTPRequestHead, request: FastPathRequest, body: ByteBuffer, started: Int64, trailers: HTTPHeaders?, ticket: Int)
     }
 
@@ -159,6 +160,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 passCollected(context, head, body, end: trailers)
             case .awaitGate:
                 hold(context, head: head, request: request, body: body, started: started, trailers: trailers)
+            case .read(let pending):
+                read(context, pending, head: head, request: request, body: body, started: started, trailers: trailers)
             }
         }
     }
@@ -185,10 +188,53 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The gate's answer for the held request `ticket`: answer it here if the node is current and the cache holds the
     /// answer, else hand it to Hummingbird (which gives the gate's error, or reads the database).
     private func gateAnswered(_ context: ChannelHandlerContext, ticket: Int, passed: Bool) {
-        guard case .waiting(_, let request, let body, let started, _, let held) = state, held == ticket else { return }
-        if passed, let encoder,
-           case .answered(let response) = service.answer(request, body: body, peer: peer, started: started, gatePassed: true,
-                                                         credential: &credential, scratch: &scratch, allocator: context.channel.allocator) {
+        guard case .waiting(let head, let request, let body, let started, let trailers, let held) = state, held == ticket else { return }
+        guard passed else { return finishHeld(context, .passOn) }
+        let outcome = service.answer(request, body: body, peer: peer, started: started, gatePassed: true, credential: &credential,
+                                     scratch: &scratch, allocator: context.channel.allocator)
+        if case .read(let pending) = outcome {
+            state = .idle
+            return read(context, pending, head: head, request: request, body: body, started: started, trailers: trailers, flushing: true)
+        }
+        finishHeld(context, outcome)
+    }
+
+    // MARK: Reading an uncached check's facts
+
+    /// Holds a complete request while its facts are read on this event loop (several nodes), or hands it to
+    /// Hummingbird when the reader cannot read here now. `flushing`: the read burst that brought the request has ended
+    /// (it waited for the gate), so a request passed on must be announced to Hummingbird.
+    private func read(_ context: ChannelHandlerContext, _ pending: FastPathService.PendingRead, head: HTTPRequestHead, request: FastPathRequest,
+                      body: ByteBuffer, started: Int64, trailers: HTTPHeaders?, flushing: Bool = false) {
+        guard let facts = service.reader?.facts(pending.check.request, on: context.eventLoop) else {
+            passCollected(context, head, body, end: trailers)
+            if flushing {
+                context.fireChannelReadComplete()
+                forwardedReads = false
+            }
+            return
+        }
+        tickets &+= 1
+        let ticket = tickets
+        state = .waiting(head: head, request: request, body: body, started: started, trailers: trailers, ticket: ticket)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        facts.whenComplete { result in
+            let (handler, context) = bound.value
+            handler.factsRead(context, ticket: ticket, pending, result)
+        }
+    }
+
+    /// The facts read for the held request `ticket`: answer it here, or hand it to Hummingbird.
+    private func factsRead(_ context: ChannelHandlerContext, ticket: Int, _ pending: FastPathService.PendingRead,
+                           _ facts: Result<DecisionFacts, any Error>) {
+        guard case .waiting(_, let request, _, let started, _, let held) = state, held == ticket else { return }
+        finishHeld(context, service.answer(request, read: pending, facts: facts, peer: peer, started: started, scratch: &scratch,
+                                           allocator: context.channel.allocator))
+    }
+
+    /// Writes the held request's answer, or hands the request to Hummingbird.
+    private func finishHeld(_ context: ChannelHandlerContext, _ outcome: FastPathService.Outcome) {
+        if let encoder, case .answered(let response) = outcome {
             state = .idle
             encoder.writeAndFlush(NIOAny(response), promise: nil)
             service.figures.answered()

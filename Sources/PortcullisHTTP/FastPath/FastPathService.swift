@@ -18,10 +18,13 @@ import PortcullisCore
 /// the headers, the monitor's counts and the access log are the same whichever path answered, and a request is
 /// counted once, by the path that answered it.
 ///
-/// On several nodes (a `gate`), the engine and the authenticator it holds read only the cache (`CacheOnlyStore`): a
-/// miss is the full path's, which reads PostgreSQL off the event loop. A check is answered once the node is current
-/// for it (`mayAnswer`); when it is not yet, the handler waits for the gate without a task and asks again with
-/// `gatePassed`.
+/// On several nodes (a `gate`), the engine and the authenticator it holds read only the cache (`CacheOnlyStore`). A
+/// check is answered once the node is current for it (`mayAnswer`); when it is not yet, the handler waits for the gate
+/// without a task and asks again with `gatePassed`. A single check the cache cannot answer (a miss, or one never
+/// cached, such as `explain`), from a caller that may ask about any user, is read by `reader` on the event loop and
+/// finished with `answer(_:read:facts:peer:started:scratch:allocator:)`; an uncached one does not wait for the gate,
+/// its snapshot proves its credential current instead (docs/caching.md, "Several nodes", step 8). Batches and user
+/// tokens' misses are the full path's.
 struct FastPathService: Sendable {
     let engine: AuthorizationEngine
     let authenticator: Authenticator
@@ -39,6 +42,9 @@ struct FastPathService: Sendable {
     var gate: (any ConsistencyGate)? = nil
     /// How far a `minimize_latency` check may lag other nodes' writes (`cache.max_staleness_ms`), in nanoseconds.
     var maxStalenessNanoseconds: Int64 = 1_000_000_000
+    /// Several nodes: reads a check's facts on the event loop that asks (PostgreSQL's `PostgresLoopReader`), so an
+    /// uncached check is answered here too; nil passes every uncached check on to the full path.
+    var reader: (any LoopFactsReader)? = nil
     let figures = FastPathFigures()
 
     /// What the service made of a collected request.
@@ -49,6 +55,17 @@ struct FastPathService: Sendable {
         case passOn
         /// Ask again with `gatePassed` once `gate.whenCurrent(since:)` succeeds (several nodes).
         case awaitGate
+        /// Read the check's facts with `reader`, then finish it with `answer(_:read:facts:peer:started:scratch:allocator:)`.
+        case read(PendingRead)
+    }
+
+    /// An uncached check waiting for its facts (several nodes).
+    struct PendingRead: Sendable {
+        let check: AuthorizationEngine.PendingCheck
+        let identity: Identity
+        /// For a request the gate has not proven current: the cache's applied revision before the caller's credential
+        /// was resolved from it. The answer stands only if the facts' snapshot is no newer (see `answer(_:read:…)`).
+        let appliedBefore: Int64?
     }
 
     static let checkPath = "/api/v1/authz/check"
@@ -93,9 +110,34 @@ struct FastPathService: Sendable {
             case .written: break
             case .passOn: return .passOn
             case .awaitGate: return .awaitGate
+            case .read(let pending): return .read(pending)
             }
         }
+        return respond(request, peer: peer, started: started, body: scratch, allocator: allocator)
+    }
 
+    /// The answer to a check whose facts `reader` read. A request the gate had not proven current is answered only if
+    /// the cache had applied the facts' revision before the caller's credential was resolved: that snapshot began after
+    /// the request arrived, so every write that had returned anywhere before then is in it, and was then in the cache
+    /// the credential came from. Otherwise (a write landed meanwhile, or this node lags), and on any error, the full
+    /// path answers it: the gate, then its own read.
+    func answer(_ request: FastPathRequest, read: PendingRead, facts: Result<DecisionFacts, any Error>, peer: String, started: Int64,
+                scratch: inout ByteBuffer, allocator: ByteBufferAllocator) -> Outcome {
+        guard case .success(let facts) = facts, read.appliedBefore.map({ facts.revision <= $0 }) ?? true,
+              let decision = try? engine.finish(read.check, facts: facts)
+        else { return .passOn }
+        let verdict = shedder?.admit(request.routeClass)
+        defer { if verdict != nil { shedder?.finish(probe: verdict == .probe) } }
+        scratch.clear()
+        write(decision, for: read.check.request, read.identity, tookMicroseconds: (monotonicNanoseconds() - read.check.startedAt) / 1000,
+              into: &scratch)
+        return respond(request, peer: peer, started: started, body: scratch, allocator: allocator)
+    }
+
+    /// The 200 response carrying `body`, counted and logged.
+    private func respond(_ request: FastPathRequest, peer: String, started: Int64, body scratch: ByteBuffer, allocator: ByteBufferAllocator)
+        -> Outcome {
+        let (path, routeClass) = (request.path, request.routeClass)
         let requestId = RequestIdentifier.id(for: request.requestId)
         let elapsed = monotonicNanoseconds() - started
         let response = FastPathResponse.ok(body: scratch, requestId: requestId, routeClass: routeClass, nanoseconds: elapsed, server: serverName,
@@ -110,7 +152,7 @@ struct FastPathService: Sendable {
         return .answered(response)
     }
 
-    private enum Step { case written, passOn, awaitGate }
+    private enum Step { case written, passOn, awaitGate, read(PendingRead) }
 
     /// Writes the JSON of a check or a batch into `json`, or says why not. With a gate, `since` is when the request
     /// arrived, until the gate has passed it (then nil).
@@ -119,9 +161,11 @@ struct FastPathService: Sendable {
         guard let bearer = Self.bearer(request.authorization), var fields = Self.fields(body) else { return .passOn }
         if request.path == Self.checkPath {
             // A what-if check (`as_of`) takes the full path, which says why it is refused to a non-administrator.
-            guard let check = try? CheckRequest(&fields), check.asOf == nil, mayBeCached(check) else { return .passOn }
+            guard let check = try? CheckRequest(&fields), check.asOf == nil else { return .passOn }
+            if !mayBeCached(check) { return uncached(check, bearer, since: since, credential: &credential, into: &json) }
             if let since, !mayAnswer(CollectionOfOne(check.consistency), since: since) { return .awaitGate }
             guard let identity = identity(bearer, &credential) else { return .passOn }
+            if reader != nil, identity.mayCheckAnyUser { return begin(check, identity, appliedBefore: nil, into: &json) }
             return self.check(check, identity, into: &json) ? .written : .passOn
         }
         guard let checks = try? AuthorizationController.batch(&fields), !checks.isEmpty, checks.allSatisfy(mayBeCached) else { return .passOn }
@@ -130,11 +174,37 @@ struct FastPathService: Sendable {
         return batch(checks, identity, into: &json) ? .written : .passOn
     }
 
-    /// Whether the answer to `check` may come from the cache. On several nodes one that cannot (an explained check, or
-    /// one asking for a revision this node has not applied) goes to the full path at once, rather than after waiting
-    /// for the gate there too: the full path waits for it since the request reached the router.
+    /// Whether the answer to `check` may come from the cache: always on one node; on several, not for an explained
+    /// check nor one asking for a revision this node has not applied.
     private func mayBeCached(_ check: CheckRequest) -> Bool {
         gate == nil || engine.mayAnswerFromCache(check)
+    }
+
+    /// A check no cache may answer, on several nodes: its facts are read on the event loop without waiting for the
+    /// gate first, since the snapshot they are read from proves how current the caller's credential was
+    /// (`answer(_:read:…)`). Without a reader, it goes to the full path at once, rather than after waiting for the
+    /// gate there too.
+    private func uncached(_ check: CheckRequest, _ bearer: Substring, since: Int64?, credential: inout BearerDigest?,
+                          into json: inout ByteBuffer) -> Step {
+        guard reader != nil, let since, let gate, let cache = engine.cache else { return .passOn }
+        // In this order: the proof must be read before the credential is resolved.
+        let appliedBefore = gate.isCurrent(since: since) ? nil : cache.revision
+        guard let identity = identity(bearer, &credential), identity.mayCheckAnyUser else { return .passOn }
+        return begin(check, identity, appliedBefore: appliedBefore, into: &json)
+    }
+
+    /// The cache's answer to a caller that may ask about any user, written into `json`, or a read of its facts.
+    private func begin(_ check: CheckRequest, _ identity: Identity, appliedBefore: Int64?, into json: inout ByteBuffer) -> Step {
+        guard (try? AuthorizationController.authorize(identity, toAskAbout: check.userId)) != nil else { return .passOn }
+        let start = monotonicNanoseconds()
+        guard let step = try? engine.begin(check) else { return .passOn }
+        switch step {
+        case .decided(let decision):
+            write(decision, for: check, identity, tookMicroseconds: (monotonicNanoseconds() - start) / 1000, into: &json)
+            return .written
+        case .pending(let pending):
+            return .read(PendingRead(check: pending, identity: identity, appliedBefore: appliedBefore))
+        }
     }
 
     /// Whether the cache may answer checks of these consistencies now, for a request that arrived at `since`: always
@@ -161,10 +231,14 @@ struct FastPathService: Sendable {
         guard (try? AuthorizationController.authorize(identity, toAskAbout: request.userId)) != nil else { return false }
         let start = monotonicNanoseconds()
         guard let decision = try? identity.mayCheckAnyUser ? engine.check(request) : engine.checkAsSubject(request) else { return false }
-        let took = (monotonicNanoseconds() - start) / 1000
-        DecisionJSON.write(decision, id: decisionLog.record(request, decision, caller: DecisionCaller(identity)), tookMicroseconds: took,
-                           for: request, into: &json)
+        write(decision, for: request, identity, tookMicroseconds: (monotonicNanoseconds() - start) / 1000, into: &json)
         return true
+    }
+
+    /// A check's answer as JSON, given its `decision_id` by the decision log.
+    private func write(_ decision: Decision, for request: CheckRequest, _ identity: Identity, tookMicroseconds: Int64, into json: inout ByteBuffer) {
+        DecisionJSON.write(decision, id: decisionLog.record(request, decision, caller: DecisionCaller(identity)), tookMicroseconds: tookMicroseconds,
+                           for: request, into: &json)
     }
 
     private func batch(_ checks: [CheckRequest], _ identity: Identity, into json: inout ByteBuffer) -> Bool {

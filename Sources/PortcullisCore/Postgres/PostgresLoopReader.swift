@@ -1,0 +1,157 @@
+import Logging
+import NIOCore
+import PortcullisModel
+import PortcullisStore
+import PostgresNIO
+import Synchronization
+
+/// Decision reads for a caller on an event loop (the HTTP fast path): each event loop has one connection of its own,
+/// opened on that loop, with the three decision statements prepared on it (PostgresNIO's `PreparedQuery`, whose
+/// `EventLoopFuture`s complete on the connection's loop; its prepared statements of `PostgresPreparedStatement` are for
+/// `async` callers only). A read is written to the socket by the loop
+/// that asks for it and its answer completes on that loop, so an uncached check costs the database's round trip and
+/// no thread or task hop (docs/scaling.md, "Uncached checks").
+///
+/// A loop whose connection is not ready (the first read, after the database closed it, while it reconnects) answers
+/// nil at once and starts connecting; the caller then takes the asynchronous path (`decisionFacts(asynchronously:)`),
+/// which gives every error. A read that does not complete within `PostgresSnapshotPool.statementTimeout` fails with
+/// `store_unavailable`, and its connection is closed and replaced.
+///
+/// ```swift
+/// if let facts = store.loopReader.facts(request, on: context.eventLoop) {
+///     facts.whenComplete { result in /* on the same loop */ }
+/// }
+/// ```
+public final class PostgresLoopReader: Sendable {
+    private let configuration: PostgresConnection.Configuration
+    private let logger: Logger
+    private let lanes = Mutex<[ObjectIdentifier: Lane]>([:])
+    private let closed = Atomic<Bool>(false)
+    private let nextId = Atomic<Int>(0)
+
+    init(configuration: PostgresConnection.Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The facts of `request` read on `loop`'s connection, completing on `loop`; nil when that connection is not ready
+    /// (it is being opened). Call it on `loop`.
+    public func facts(_ request: CheckRequest, on loop: any EventLoop) -> EventLoopFuture<DecisionFacts>? {
+        guard !closed.load(ordering: .relaxed) else { return nil }
+        let lane = lanes.withLock { lanes in
+            if let lane = lanes[ObjectIdentifier(loop)] { return lane }
+            let lane = Lane(loop: loop, logger: logger)
+            lanes[ObjectIdentifier(loop)] = lane
+            return lane
+        }
+        return lane.read(request, reader: self)
+    }
+
+    /// Closes every loop's connection; later reads answer nil.
+    func close() {
+        closed.store(true, ordering: .sequentiallyConsistent)
+        for lane in lanes.withLock({ $0.values }) { lane.loop.execute { lane.close() } }
+    }
+
+    /// A connection on `loop` with the decision statements prepared, one per resource type.
+    fileprivate func connect(on loop: any EventLoop) -> EventLoopFuture<(PostgresConnection, [ResourceType: PreparedQuery])> {
+        let id = nextId.add(1, ordering: .relaxed).newValue
+        return PostgresConnection.connect(on: loop, configuration: configuration, id: id, logger: logger).flatMap { connection in
+            let prepared = ResourceType.allCases.map { type in connection.prepare(query: Lane.sql(type)).map { (type, $0) } }
+            return EventLoopFuture.whenAllSucceed(prepared, on: loop).map { (connection, Dictionary(uniqueKeysWithValues: $0)) }.flatMapErrorThrowing { error in
+                PostgresSnapshotPool.close(connection)
+                throw error
+            }
+        }
+    }
+
+    fileprivate var isClosed: Bool { closed.load(ordering: .relaxed) }}
+
+/// One event loop's connection and its prepared statements; touched only on `loop`.
+private final class Lane: @unchecked Sendable {
+    static func sql(_ type: ResourceType) -> String {
+        switch type {
+        case .generation: PostgresAuthorizationQueries.decideGeneration
+        case .project: PostgresAuthorizationQueries.decideProject
+        case .team: PostgresAuthorizationQueries.decideTeam
+        }
+    }
+    /// How long a failed connection attempt keeps the loop from trying again.
+    static let retryAfter = TimeAmount.seconds(1)
+
+    private enum State {
+        case disconnected(retryAt: NIODeadline)
+        case connecting
+        case ready(PostgresConnection, [ResourceType: PreparedQuery])
+    }
+
+    let loop: any EventLoop
+    private let logger: Logger
+    private var state = State.disconnected(retryAt: .uptimeNanoseconds(0))
+
+    init(loop: any EventLoop, logger: Logger) {
+        self.loop = loop
+        self.logger = logger
+    }
+
+    func read(_ request: CheckRequest, reader: PostgresLoopReader) -> EventLoopFuture<DecisionFacts>? {
+        loop.preconditionInEventLoop()
+        switch state {
+        case .ready(let connection, let prepared) where !connection.isClosed:
+            return execute(prepared[request.resourceType]!, request, on: connection)
+        case .ready:
+            state = .disconnected(retryAt: .uptimeNanoseconds(0))
+            connect(reader)
+        case .disconnected(let retryAt) where NIODeadline.now() >= retryAt:
+            connect(reader)
+        case .disconnected, .connecting:
+            break
+        }
+        return nil
+    }
+
+    private func execute(_ statement: PreparedQuery, _ request: CheckRequest, on connection: PostgresConnection) -> EventLoopFuture<DecisionFacts> {
+        let promise = loop.makePromise(of: DecisionFacts.self)
+        let timeout = loop.scheduleTask(in: PostgresSnapshotPool.statementTimeout) { [self] in
+            // A statement that never completes (a half-open socket) must not hold its callers: fail them, and close
+            // the connection so that nothing is queued behind it (the next read opens another).
+            promise.fail(PortcullisError(.storeUnavailable, "PostgreSQL did not answer within \(PostgresSnapshotPool.statementTimeout.nanoseconds / 1_000_000_000) s"))
+            if case .ready(let current, _) = state, current === connection { state = .disconnected(retryAt: .uptimeNanoseconds(0)) }
+            PostgresSnapshotPool.close(connection)
+        }
+        let binds = [PostgresData(string: request.resourceId), PostgresData(string: request.userId), PostgresData(string: request.action.rawValue)]
+        statement.execute(binds).whenComplete { result in
+            timeout.cancel()
+            do {
+                guard let row = try result.get().first else { throw PortcullisError(.storeError, "the decision statement returned no row") }
+                // PostgresNIO 1.33.2 asks for binary results but describes a `PreparedQuery`'s columns as text.
+                promise.succeed(try PostgresStore.decisionFacts(row, resourceType: request.resourceType, binaryColumns: true))
+            } catch {
+                promise.fail(PostgresStore.mapped(error))
+            }
+        }
+        return promise.futureResult
+    }
+
+    private func connect(_ reader: PostgresLoopReader) {
+        state = .connecting
+        reader.connect(on: loop).whenComplete { [self] result in
+            switch result {
+            case .success(let (connection, prepared)) where !reader.isClosed:
+                state = .ready(connection, prepared)
+            case .success(let (connection, _)):
+                state = .disconnected(retryAt: .distantFuture)
+                PostgresSnapshotPool.close(connection)
+            case .failure(let error):
+                logger.warning("the event loop's PostgreSQL connection could not be opened; checks read through the pool",
+                                   metadata: ["error": "\(PostgresStore.mapped(error).message)"])
+                state = .disconnected(retryAt: .now() + Self.retryAfter)
+            }
+        }
+    }
+
+    func close() {
+        if case .ready(let connection, _) = state { PostgresSnapshotPool.close(connection) }
+        state = .disconnected(retryAt: .distantFuture)
+    }
+}
