@@ -9,7 +9,7 @@ import Testing
 
 /// Makes a fresh, empty store of one backend for each test, and records the commits it announces.
 ///
-/// The conformance suite runs every test once per entry of `StoreConformanceTests.backends`; a new backend only adds
+/// The conformance suite runs every test once per entry of `StoreConformanceTests.allBackends`; a new backend only adds
 /// its factory there.
 struct StoreFactory: Sendable, CustomTestStringConvertible {
     var name: String

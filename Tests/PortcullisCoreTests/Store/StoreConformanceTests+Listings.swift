@@ -163,7 +163,7 @@ extension StoreConformanceTests {
     @Test("every backend lists the same pages")
     func listingsAgree() async throws {
         var pages: [String: [String: [[String]]]] = [:]
-        for backend in Self.backends {
+        for backend in Self.allBackends {
             let fixture = try await Self.listingDirectory(backend)
             var listings: [String: [[String]]] = [:]
             func collect(_ name: String, _ fetch: (PageRequest) throws -> Page<String>?) throws {
@@ -192,12 +192,12 @@ extension StoreConformanceTests {
             }
             pages[backend.name] = listings
         }
-        let reference = try #require(pages[Self.backends[0].name])
-        for backend in Self.backends.dropFirst() {
+        let reference = try #require(pages[Self.allBackends[0].name])
+        for backend in Self.allBackends.dropFirst() {
             let other = try #require(pages[backend.name])
             #expect(other.keys.sorted() == reference.keys.sorted())
             for (name, expected) in reference where other[name] != expected {
-                Issue.record("\(name): \(Self.backends[0].name) \(expected), \(backend.name) \(other[name] ?? [])")
+                Issue.record("\(name): \(Self.allBackends[0].name) \(expected), \(backend.name) \(other[name] ?? [])")
             }
         }
     }
