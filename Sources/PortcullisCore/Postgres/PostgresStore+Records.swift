@@ -25,6 +25,11 @@ extension PostgresStore {
 
     static func member(_ row: PostgresRow) throws -> TeamMember {
         var columns = PostgresColumns(row)
+        return try member(&columns)
+    }
+
+    /// A membership from `columns`' next `memberColumns`.
+    static func member(_ columns: inout PostgresColumns) throws -> TeamMember {
         let teamId: String = try columns.next(), userId: String = try columns.next(), role: String = try columns.next()
         let permissions: String = try columns.next()
         return TeamMember(teamId: teamId, userId: userId, role: TeamRole(rawValue: role) ?? .viewer,
