@@ -1,4 +1,5 @@
 import Foundation
+import PortcullisCore
 import PortcullisTestSupport
 import Synchronization
 import Testing
@@ -272,6 +273,29 @@ struct SeveralNodesTests {
         }
     }
 
+    @Test("an event loop whose database connection is terminated answers through the router meanwhile, then reconnects")
+    func loopReaderReconnects() async throws {
+        try await TestNodes.run(1) { nodes in
+            let node = nodes[0].client
+            try await node.seedSmallDirectory()
+            let explained: [String: Any] = ["user_id": "m1", "action": "read", "resource_type": "generation", "resource_id": "g1", "explain": true]
+            /// Explained checks, each answered and allowed, until one is answered on the event loop (at most 200).
+            func untilAnsweredOnTheLoop() async throws -> Bool {
+                let before = try await FastPathTests.figures(node).answered
+                for _ in 0..<200 {
+                    let check = try await node.post("/api/v1/authz/check", json: explained)
+                    #expect(check.status == 200, "\(check.text)")
+                    #expect(check.json["allowed"] as? Bool == true)
+                    if try await FastPathTests.figures(node).answered > before { return true }
+                }
+                return false
+            }
+            #expect(try await untilAnsweredOnTheLoop())
+            try await TestNodes.terminate(applicationName: PostgresLoopReader.applicationName, expected: nil)
+            #expect(try await untilAnsweredOnTheLoop(), "the event loop did not read again after its connection was terminated")
+        }
+    }
+
     @Test("an API key deleted on one node is refused at once on another that had it cached")
     func apiKeyRevokedAcrossNodes() async throws {
         try await TestNodes.run(2) { nodes in
@@ -380,12 +404,14 @@ extension HTTPClient {
 extension TestNodes {
     /// Ends the database connection named `applicationName` (a node's change feed), as a failover or an
     /// administrator's `pg_terminate_backend` would.
-    static func terminate(applicationName: String) async throws {
+    /// - Parameter expected: how many such connections there must be; nil: at least one.
+    static func terminate(applicationName: String, expected: Int? = 1) async throws {
         let (status, count) = try await runCommand("/usr/lib/postgresql/15/bin/psql", [
             url ?? "", "-v", "ON_ERROR_STOP=1", "-tAc",
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '\(applicationName)'",
         ])
-        #expect(status == 0 && count == "1", "terminated \(count) connections named \(applicationName)")
+        let terminated = Int(count.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        #expect(status == 0 && (expected.map { terminated == $0 } ?? (terminated >= 1)), "terminated \(count) connections named \(applicationName)")
     }
 }
 

@@ -29,7 +29,12 @@ public final class PostgresLoopReader: Sendable {
     private let closed = Atomic<Bool>(false)
     private let nextId = Atomic<Int>(0)
 
+    /// The `application_name` of its connections, as `pg_stat_activity` shows them.
+    public static let applicationName = "portcullis event-loop reader"
+
     init(configuration: PostgresConnection.Configuration, logger: Logger) {
+        var configuration = configuration
+        configuration.options.additionalStartupParameters.append(("application_name", Self.applicationName))
         self.configuration = configuration
         self.logger = logger
     }
@@ -113,11 +118,10 @@ private final class Lane: @unchecked Sendable {
     private func execute(_ statement: PreparedQuery, _ request: CheckRequest, on connection: PostgresConnection) -> EventLoopFuture<DecisionFacts> {
         let promise = loop.makePromise(of: DecisionFacts.self)
         let timeout = loop.scheduleTask(in: PostgresSnapshotPool.statementTimeout) { [self] in
-            // A statement that never completes (a half-open socket) must not hold its callers: fail them, and close
-            // the connection so that nothing is queued behind it (the next read opens another).
+            // A statement that never completes (a half-open socket) must not hold its callers: fail them, and drop the
+            // connection so that nothing is queued behind it.
             promise.fail(PortcullisError(.storeUnavailable, "PostgreSQL did not answer within \(PostgresSnapshotPool.statementTimeout.nanoseconds / 1_000_000_000) s"))
-            if case .ready(let current, _) = state, current === connection { state = .disconnected(retryAt: .uptimeNanoseconds(0)) }
-            PostgresSnapshotPool.close(connection)
+            drop(connection)
         }
         let binds = [PostgresData(string: request.resourceId), PostgresData(string: request.userId), PostgresData(string: request.action.rawValue)]
         statement.execute(binds).whenComplete { result in
@@ -127,10 +131,19 @@ private final class Lane: @unchecked Sendable {
                 // PostgresNIO 1.33.2 asks for binary results but describes a `PreparedQuery`'s columns as text.
                 promise.succeed(try PostgresStore.decisionFacts(row, resourceType: request.resourceType, binaryColumns: true))
             } catch {
+                // The decision statements do not fail on a sound connection (bad ids simply find nothing): whatever
+                // went wrong — a restart, a pooler that dropped the prepared statements — a new connection mends it.
+                self.drop(connection)
                 promise.fail(PostgresStore.mapped(error))
             }
         }
         return promise.futureResult
+    }
+
+    /// Closes `connection`; the next read opens another.
+    private func drop(_ connection: PostgresConnection) {
+        if case .ready(let current, _) = state, current === connection { state = .disconnected(retryAt: .uptimeNanoseconds(0)) }
+        PostgresSnapshotPool.close(connection)
     }
 
     private func connect(_ reader: PostgresLoopReader) {
