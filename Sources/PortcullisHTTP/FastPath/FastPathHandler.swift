@@ -218,7 +218,8 @@ final class FastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let ticket = tickets
         state = .waiting(head: head, request: request, body: body, started: started, trailers: trailers, ticket: ticket)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        facts.whenComplete { result in
+        // On this loop already (the reader's contract); the hop costs nothing then and keeps the handler safe otherwise.
+        facts.hop(to: context.eventLoop).whenComplete { result in
             let (handler, context) = bound.value
             handler.factsRead(context, ticket: ticket, pending, result)
         }
