@@ -59,12 +59,12 @@ enum CommandRunner {
     /// A TCP port that was free a moment ago.
     static func freePort() -> Int { LoopbackSocket.freePort() }
 
-    /// Reads the server's stderr until it says it listens (or exits); returns what it read.
+    /// Reads the server's stderr until its own "listening" line is complete (the framework's comes first), or the
+    /// end; returns what it read.
     static func waitUntilListening(_ process: SpawnedProcess) -> String {
-        let handle = process.standardError
         var log = ""
-        while !log.contains("listening") {
-            let data = handle.availableData
+        while !log.split(separator: "\n").dropLast(log.hasSuffix("\n") ? 0 : 1).contains(where: { $0.contains("Portcullis") && $0.contains("listening") }) {
+            let data = process.standardError.availableData
             if data.isEmpty { break }
             log += String(decoding: data, as: UTF8.self)
         }

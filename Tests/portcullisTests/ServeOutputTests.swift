@@ -20,17 +20,6 @@ struct ServeOutputTests {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// stderr until the server's own "listening" line is complete (the framework's comes first), or the end.
-    static func untilPortcullisListens(_ process: SpawnedProcess) -> String {
-        var log = ""
-        while !log.split(separator: "\n").dropLast(log.hasSuffix("\n") ? 0 : 1).contains(where: { $0.contains("Portcullis") && $0.contains("listening") }) {
-            let data = process.standardError.availableData
-            if data.isEmpty { break }
-            log += String(decoding: data, as: UTF8.self)
-        }
-        return log
-    }
-
     @Test("serve --demo with stdout a pipe: the sign-in instructions, with the bound port, are in the pipe once it listens")
     func demoInstructionsFlushed() async throws {
         let directory = CommandRunner.temporaryDirectory()
@@ -42,7 +31,7 @@ struct ServeOutputTests {
             process.terminate()
             process.waitUntilExit()
         }
-        let log = Self.untilPortcullisListens(process)
+        let log = CommandRunner.waitUntilListening(process)
         #expect(log.contains("listening"), "\(log)")
         // The instructions are written before the "listening" line, so they must be in the pipe by now; buffered, they
         // would sit in the process until it exits.
@@ -64,7 +53,7 @@ struct ServeOutputTests {
             process.terminate()
             process.waitUntilExit()
         }
-        let log = Self.untilPortcullisListens(process)
+        let log = CommandRunner.waitUntilListening(process)
         let lines = log.split(separator: "\n").dropLast(log.hasSuffix("\n") ? 0 : 1).map(String.init)
         #expect(lines.count >= 2, "\(log)")
         var messages: [String] = []

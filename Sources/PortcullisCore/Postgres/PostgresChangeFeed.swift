@@ -47,7 +47,8 @@ public final class PostgresChangeFeed: Sendable {
 
     private struct Waiter {
         var id: UInt64
-        var revision: Int64
+        /// The revision it waits for; nil: it waits for the feed to be live.
+        var revision: Int64?
         var continuation: CheckedContinuation<Bool, Never>
     }
 
@@ -78,16 +79,12 @@ public final class PostgresChangeFeed: Sendable {
     /// is applied, and it will hear of the next ones. False while starting, reconnecting or catching up.
     public var isLive: Bool { state.withLock { $0.live } }
 
-    /// Waits until the feed is live (`isLive`), at most `timeout`, looking every 5 ms: for a server about to start
-    /// listening, so its first requests do not meet a node that cannot prove itself current yet.
+    /// Waits until the feed is live (`isLive`), at most `timeout`: for a server about to start listening, so its first
+    /// requests do not meet a node that cannot prove itself current yet.
     /// - Returns: whether it is live; false on timeout or cancellation.
     public func waitUntilLive(timeout: Duration) async -> Bool {
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while !isLive {
-            guard clock.now < deadline, (try? await Task.sleep(for: .milliseconds(5))) != nil else { return false }
-        }
-        return true
+        if isLive { return true }
+        return await wait(for: nil, timeout: timeout)
     }
 
     /// The highest revision such that every commit up to it has been applied.
@@ -103,8 +100,13 @@ public final class PostgresChangeFeed: Sendable {
     /// - Returns: true when it is (at once if already), false on timeout or cancellation.
     public func waitUntilApplied(_ revision: Int64, timeout: Duration) async -> Bool {
         if appliedRevision >= revision { return true }
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask { await self.waitUntilApplied(revision) }
+        return await wait(for: revision, timeout: timeout)
+    }
+
+    /// Waits until `revision` is applied (nil: until the feed is live), at most `timeout`.
+    private func wait(for revision: Int64?, timeout: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await self.wait(for: revision) }
             group.addTask {
                 try? await Task.sleep(for: timeout)
                 return false
@@ -116,7 +118,7 @@ public final class PostgresChangeFeed: Sendable {
     }
 
     /// Waits without a limit; false when the task is cancelled first.
-    private func waitUntilApplied(_ revision: Int64) async -> Bool {
+    private func wait(for revision: Int64?) async -> Bool {
         let id = state.withLock { state -> UInt64 in
             state.nextWaiter += 1
             return state.nextWaiter
@@ -124,7 +126,7 @@ public final class PostgresChangeFeed: Sendable {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
                 let immediate = state.withLock { state -> Bool? in
-                    if state.applied >= revision { return true }
+                    if revision.map({ state.applied >= $0 }) ?? state.live { return true }
                     // Checked under the lock the cancellation handler takes: either it runs after this and finds
                     // the waiter, or the task was already cancelled and is seen here.
                     if Task.isCancelled { return false }
@@ -302,29 +304,39 @@ public final class PostgresChangeFeed: Sendable {
             apply(commit)
             state.applied = max(state.applied, commit.revision)
             let applied = state.applied
-            let ready = state.waiters.filter { $0.revision <= applied }
-            state.waiters.removeAll { $0.revision <= applied }
-            return ready
+            return Self.take(from: &state.waiters) { $0.map { $0 <= applied } ?? false }
         }
         for waiter in ready { waiter.continuation.resume(returning: true) }
     }
 
     private func setLive(_ live: Bool) {
-        state.withLock { state in
-            if state.live && !live { state.disconnections += 1 }
-            state.live = live
-        }
+        let ready = state.withLock { state in Self.mark(&state, live: live) }
+        for waiter in ready { waiter.continuation.resume(returning: true) }
     }
 
     /// Reports the feed live on behalf of connection `turn`: false, and nothing changes, when a newer connection has
     /// replaced it.
     private func setLive(_ live: Bool, turn: Int) -> Bool {
-        state.withLock { state in
-            guard state.connections == turn else { return false }
-            if state.live && !live { state.disconnections += 1 }
-            state.live = live
-            return true
+        let ready = state.withLock { state -> [Waiter]? in
+            guard state.connections == turn else { return nil }
+            return Self.mark(&state, live: live)
         }
+        for waiter in ready ?? [] { waiter.continuation.resume(returning: true) }
+        return ready != nil
+    }
+
+    /// Records whether the feed is live; returns the waiters for liveness to wake when it is.
+    private static func mark(_ state: inout State, live: Bool) -> [Waiter] {
+        if state.live && !live { state.disconnections += 1 }
+        state.live = live
+        return live ? take(from: &state.waiters) { $0 == nil } : []
+    }
+
+    /// Removes and returns the waiters whose wanted revision (nil: liveness) `satisfied` accepts.
+    private static func take(from waiters: inout [Waiter], where satisfied: (Int64?) -> Bool) -> [Waiter] {
+        let ready = waiters.filter { satisfied($0.revision) }
+        waiters.removeAll { satisfied($0.revision) }
+        return ready
     }
 }
 

@@ -13,6 +13,17 @@ struct PostgresChangeFeedTests {
     /// How long a test waits for a node to apply a revision before failing.
     static let patience = Duration.seconds(30)
 
+    @Test("waitUntilLive returns when the feed goes live, and false for a feed that never runs")
+    func waitUntilLive() async throws {
+        let configuration = try PostgresTestDatabase.freshConfiguration()
+        let idle = PostgresChangeFeed(configuration, after: 0) { _ in }
+        #expect(await idle.waitUntilLive(timeout: .milliseconds(50)) == false)
+        let node = try FeedNode(configuration, name: "a")
+        defer { node.stop() }
+        #expect(await node.feed.waitUntilLive(timeout: Self.patience))
+        #expect(node.feed.isLive)
+    }
+
     @Test("a write on node A is applied on nodes B and C: the revision, and the versions it moved")
     func writeReachesOtherNodes() async throws {
         let nodes = try FeedNode.cluster(3)
