@@ -296,6 +296,34 @@ struct SeveralNodesTests {
         }
     }
 
+    @Test("a key deleted on one node while another answers its explained checks: none begun after the delete returned is allowed")
+    func apiKeyRevokedDuringExplainedChecks() async throws {
+        try await TestNodes.run(2) { nodes in
+            let (a, b) = (nodes[0].client, nodes[1].client)
+            let created = try await a.post("/api/v1/api-keys", json: ["name": "svc", "scopes": ["authz"]])
+            let key = try #require(created.json["key"] as? String)
+            let id = try #require(created.json["id"] as? String)
+            let caller = b.withBearer(key)
+            let explained: [String: Any] = ["user_id": "x", "action": "read", "resource_type": "team", "resource_id": "t", "explain": true]
+            for _ in 0..<3 { #expect(try await caller.post("/api/v1/authz/check", json: explained).status == 200) }
+            let deleted = Mutex<ContinuousClock.Instant?>(nil)
+            async let checks: [(began: ContinuousClock.Instant, status: Int)] = {
+                var answers: [(began: ContinuousClock.Instant, status: Int)] = []
+                // Until a few checks have begun after the delete returned.
+                while answers.filter({ answer in deleted.withLock { $0.map { answer.began > $0 } ?? false } }).count < 20 {
+                    let began = ContinuousClock.now
+                    answers.append((began, try await caller.post("/api/v1/authz/check", json: explained).status))
+                }
+                return answers
+            }()
+            #expect(try await a.delete("/api/v1/api-keys/\(id)").status == 204)
+            deleted.withLock { $0 = ContinuousClock.now }
+            let after = try await checks.filter { answer in deleted.withLock { answer.began > $0! } }
+            #expect(after.count >= 20)
+            #expect(after.allSatisfy { $0.status == 401 }, "statuses after the delete: \(after.map(\.status))")
+        }
+    }
+
     @Test("an API key deleted on one node is refused at once on another that had it cached")
     func apiKeyRevokedAcrossNodes() async throws {
         try await TestNodes.run(2) { nodes in
