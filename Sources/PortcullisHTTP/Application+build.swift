@@ -37,7 +37,8 @@ public func buildApplication(
     var lookupObserver: (@Sendable (Int64) -> Void)?
     if settings.monitorEnabled { lookupObserver = { @Sendable nanoseconds in monitor.record(.cacheOperation, nanoseconds: nanoseconds) } }
     let cache = settings.cacheEnabled
-        ? try DecisionCache(configuration: settings.cacheConfiguration, versions: versions, file: settings.cachePath, clock: settings.clock,
+        ? try DecisionCache(configuration: settings.cacheConfiguration, versions: versions,
+                            file: .init(path: settings.cachePath, database: try store.databaseIdentity()), clock: settings.clock,
                             lookupObserver: lookupObserver)
         : nil
     let bootstrap = try await WriteAttribution.$current.withValue(WriteAttribution(actor: .system("bootstrap"))) {

@@ -31,7 +31,7 @@ struct BenchCache: ParsableCommand {
                          resourceType: .generation, resourceId: SeedDataset.generationId(Int(random.next() % UInt64(generations))))
         }
         func makeCache(file: String = "decision-cache.sqlite") throws -> DecisionCache {
-            try DecisionCache(versions: versions, file: scratch + "/" + file)
+            try DecisionCache(versions: versions, file: .init(path: scratch + "/" + file, database: try store.databaseIdentity()))
         }
 
         // 1. Hot workload: hit rate over `samples` checks drawn from `distinct` ones; L1 hit latency of the engine call.

@@ -66,17 +66,29 @@ public final class DecisionCache: Sendable {
     /// Told the duration of every lookup, in nanoseconds (the monitor's `cache_operation`).
     let lookupObserver: (@Sendable (Int64) -> Void)?
 
+    /// The SQLite file of L2 and L3, and the identity of the database whose answers it keeps
+    /// (`VersionStore.databaseIdentity()`): beside another database, or one rolled back, its entries all go.
+    public struct File: Sendable {
+        public var path: String
+        public var database: String
+
+        public init(path: String, database: String) {
+            self.path = path
+            self.database = database
+        }
+    }
+
     /// - Parameters:
-    ///   - versions: the versions the store's commits are applied to (see `VersionClock`).
-    ///   - file: the SQLite file of L2 and L3; nil keeps the cache in memory only.
+    ///   - versions: the versions the store's commits are applied to (see `VersionClock`), already loaded.
+    ///   - file: L2 and L3's file and its database; nil keeps the cache in memory only.
     ///   - lookupObserver: told the duration of every lookup in nanoseconds.
-    public init(configuration: Configuration = Configuration(), versions: VersionClock, file: String?, clock: WallClock = .system,
+    public init(configuration: Configuration = Configuration(), versions: VersionClock, file: File?, clock: WallClock = .system,
                 lookupObserver: (@Sendable (Int64) -> Void)? = nil) throws {
         self.configuration = configuration
         self.versions = versions
         self.clock = clock
         self.lookupObserver = lookupObserver
-        layers = try file.map { try SQLiteCacheLayers(path: $0, now: clock.milliseconds()) }
+        layers = try file.map { try SQLiteCacheLayers(path: $0.path, database: $0.database, versions: versions, now: clock.milliseconds()) }
         l1 = MemoryCache(budgetBytes: configuration.l1BudgetBytes, ttlSeconds: configuration.l1TTLSeconds)
         l2Breaker = CircuitBreaker(failureThreshold: configuration.breakerFailureThreshold, openSeconds: configuration.breakerOpenSeconds,
                                    slowThresholdNanoseconds: configuration.breakerSlowNanoseconds)

@@ -8,6 +8,11 @@ import Synchronization
 ///
 /// Reads are on the request path (one primary-key lookup on a held connection); writes are queued and committed in
 /// batches by `flush()`, which `CacheWriter` calls in the background.
+///
+/// The file belongs to one database: `cache_origin` records that database's identity and the highest revision any
+/// entry was computed at. Opened beside another database, or beside one whose revision is behind that (a history
+/// rolled back), it drops every entry, since versions are counters that repeat across databases and histories
+/// (docs/caching.md, "Whose entries L3 keeps").
 final class SQLiteCacheLayers: Sendable {
     enum Layer: Int, Sendable {
         case l2 = 2, l3 = 3
@@ -19,6 +24,8 @@ final class SQLiteCacheLayers: Sendable {
     }
 
     let path: String
+    /// Read at each flush: the revision the file records is at or above every entry it holds.
+    private let versions: VersionClock
     let readers: SnapshotReaderPool
     private let writer: Mutex<WriterConnection>
     private let pending = Mutex<[Operation]>([])
@@ -42,10 +49,13 @@ final class SQLiteCacheLayers: Sendable {
             PRIMARY KEY (layer, key)
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS cache_entries_hot ON cache_entries (layer, hits DESC);
+        CREATE TABLE IF NOT EXISTS cache_origin (
+            id       INTEGER PRIMARY KEY CHECK (id = 1),
+            database TEXT NOT NULL,
+            revision INTEGER NOT NULL
+        );
         """
 
-    /// Opens (creating) the cache file, empties L2 and drops expired L3 entries. Times are Unix milliseconds (rows
-    /// written by an older version in seconds look long expired and go).
     private static let put = StatementKey("""
         INSERT INTO cache_entries (layer, key, payload, dependencies, expires_at, priority, hits)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -55,14 +65,34 @@ final class SQLiteCacheLayers: Sendable {
     private static let get = StatementKey("SELECT payload, dependencies, expires_at, priority FROM cache_entries WHERE layer = ?1 AND key = ?2")
     private static let delete = StatementKey("DELETE FROM cache_entries WHERE layer = ?1 AND key = ?2")
 
-    init(path: String, maxPending: Int = 50_000, now: Int64) throws {
+    private static let raiseOrigin = StatementKey("UPDATE cache_origin SET revision = max(revision, ?1)")
+
+    /// Opens (creating) the cache file, empties L2 and drops expired L3 entries. Times are Unix milliseconds (rows
+    /// written by an older version in seconds look long expired and go).
+    /// - Parameters:
+    ///   - database: the identity of the database the entries are computed from (`VersionStore.databaseIdentity()`).
+    ///   - versions: that database's versions, loaded. Every entry goes unless the file was last written beside the
+    ///     same database at a revision no higher than the one they are loaded at.
+    init(path: String, database: String, versions: VersionClock, maxPending: Int = 50_000, now: Int64) throws {
         self.path = path
+        self.versions = versions
         self.maxPending = maxPending
+        let revision = versions.revision
         let connection = try PreparedConnection(path: path, busyTimeoutMilliseconds: 1_000, readOnly: false)
         try connection.execute("PRAGMA journal_mode = WAL")
         try connection.execute("PRAGMA synchronous = OFF")
         try connection.execute(Self.schema)
-        try connection.execute("DELETE FROM cache_entries WHERE layer = 2 OR expires_at <= \(now)")
+        try connection.execute("BEGIN IMMEDIATE")
+        let origin = try connection.statement("SELECT database, revision FROM cache_origin WHERE id = 1")
+        let sameHistory = try origin.step() && origin.text(0) == database && origin.int64(1) <= revision
+        connection.resetActive()
+        try connection.execute("DELETE FROM cache_entries WHERE layer = 2 OR expires_at <= \(now)" + (sameHistory ? "" : " OR 1"))
+        let record = try connection.statement("INSERT OR REPLACE INTO cache_origin (id, database, revision) VALUES (1, ?1, ?2)")
+        record.bind(1, database)
+        record.bind(2, revision)
+        try record.stepToEnd()
+        connection.resetActive()
+        try connection.execute("COMMIT")
         var l3Keys = Set<Int>()
         let keys = try connection.statement("SELECT key FROM cache_entries WHERE layer = 3")
         while try keys.step() { l3Keys.insert((keys.text(0) ?? "").hashValue) }
@@ -110,7 +140,9 @@ final class SQLiteCacheLayers: Sendable {
         if !accepted { dropped.add(1, ordering: .relaxed) }
     }
 
-    /// Writes every queued operation in one transaction. Returns how many were written.
+    /// Writes every queued operation in one transaction, with the applied revision read after taking them (at or
+    /// above the revision every one of them was computed at) as the file's recorded revision. Returns how many were
+    /// written.
     @discardableResult
     func flush() throws -> Int {
         let operations = pending.withLock { pending in
@@ -118,6 +150,7 @@ final class SQLiteCacheLayers: Sendable {
             return pending
         }
         guard !operations.isEmpty else { return 0 }
+        let revision = versions.revision
         try writer.withLock { writer throws(PortcullisError) in
             let connection = writer.connection
             try connection.execute("BEGIN")
@@ -141,6 +174,9 @@ final class SQLiteCacheLayers: Sendable {
                         try statement.stepToEnd()
                     }
                 }
+                let raise = try connection.statement(Self.raiseOrigin)
+                raise.bind(1, revision)
+                try raise.stepToEnd()
                 connection.resetActive()
                 try connection.execute("COMMIT")
             } catch {

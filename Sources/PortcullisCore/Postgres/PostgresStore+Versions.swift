@@ -20,6 +20,20 @@ extension PostgresStore: VersionStore, StoreDiagnostics {
         }
     }
 
+    /// The random value migration 0005 stored, and the OID of its table: a database restored from a dump (pg_restore
+    /// makes its tables anew) is another history, whose revisions repeat the old one's numbers (`VersionStore`).
+    public func databaseIdentity() throws -> String {
+        let logger = logger
+        return try readers.withConnection { connection in
+            let rows = try PostgresSnapshotPool.rows(connection, """
+                SELECT value || '/' || 'database_identity'::regclass::oid::text FROM database_identity WHERE id = 1
+                """, PostgresBindings(), logger: logger)
+            guard let row = rows.first else { throw PortcullisError(.storeError, "the database_identity row is missing") }
+            var columns = PostgresColumns(row)
+            return try columns.next(String.self)
+        }
+    }
+
     /// The current data revision.
     public func revision() throws -> Int64 {
         let logger = logger

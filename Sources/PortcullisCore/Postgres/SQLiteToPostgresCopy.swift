@@ -85,8 +85,9 @@ public enum SQLiteToPostgresCopy {
     static let roleGrants = Table(name: "role_grants", columns: [("role", .text), ("resource_type", .text), ("action", .text)],
                                   key: ["role", "resource_type", "action"])
 
-    /// Source tables that hold no data to copy: SQLite's migration bookkeeping (PostgreSQL keeps its own).
-    static let ignored: Set<String> = ["grdb_migrations"]
+    /// Source tables that hold no data to copy: SQLite's migration bookkeeping (PostgreSQL keeps its own), and the
+    /// database's identity (the target has its own: node caches built beside the SQLite file start over).
+    static let ignored: Set<String> = ["grdb_migrations", "database_identity"]
 
     /// At most this many bound values per statement (PostgreSQL's limit is 65,535), and at most 5,000 rows.
     static let maximumBindings = 60_000

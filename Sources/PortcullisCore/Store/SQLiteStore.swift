@@ -60,6 +60,11 @@ public final class SQLiteStore: VersionStore, Sendable {
         }
     }
 
+    /// The random value migration 0011 stored (`VersionStore.databaseIdentity()`).
+    public func databaseIdentity() throws -> String {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM database_identity WHERE id = 1") ?? "" }
+    }
+
     /// The current data revision.
     public func revision() throws -> Int64 {
         try pool.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM revision WHERE id = 1") ?? 0 }

@@ -170,4 +170,7 @@ public struct IndexRecommendation: Sendable, Codable, Equatable {
 public protocol VersionStore: Sendable {
     /// Every persisted dependency version and the current revision, read together; feed it to `VersionClock.load(_:)`.
     func persistedVersions() throws -> (versions: [(key: DependencyKey, version: Int64)], revision: Int64)
+    /// A value made once with the database (`database_identity`), the same for as long as it holds one history of
+    /// revisions: the decision cache's file records it and drops its entries beside any other (docs/caching.md).
+    func databaseIdentity() throws -> String
 }

@@ -26,8 +26,12 @@ final class CachedDirectory {
     }
 
     static func makeCache(_ directory: TestDirectory, configuration: DecisionCache.Configuration, clock: ManualClock) throws -> DecisionCache {
-        try DecisionCache(configuration: configuration, versions: directory.versions,
-                          file: directory.folder.appendingPathComponent("decision-cache.sqlite").path, clock: clock.clock)
+        try DecisionCache(configuration: configuration, versions: directory.versions, file: file(beside: directory), clock: clock.clock)
+    }
+
+    /// The cache file in `directory`'s folder, for its database.
+    static func file(beside directory: TestDirectory) throws -> DecisionCache.File {
+        .init(path: directory.folder.appendingPathComponent("decision-cache.sqlite").path, database: try directory.store.databaseIdentity())
     }
 
     var engine: AuthorizationEngine { AuthorizationEngine(store: directory.store, cache: cache) }

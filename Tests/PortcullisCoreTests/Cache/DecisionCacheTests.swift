@@ -39,14 +39,16 @@ struct DecisionCacheTests {
         case l1, l2, l3
     }
 
-    static func seed(_ directory: TestDirectory) async throws {
+    /// m views team t, whose project p holds generation g (revisions 1 to 7); with `gInPrivateProject`, the same writes
+    /// but g goes in o's private project, which m cannot read.
+    static func seed(_ directory: some DirectorySeeding, gInPrivateProject: Bool = false) async throws {
         try await directory.user("o")
         try await directory.user("m")
         try await directory.team("t", owner: "o")
         try await directory.member("m", of: "t", as: .viewer)
         try await directory.project("p", owner: "o", team: "t", visibility: .team)
         try await directory.project("private", owner: "o")
-        try await directory.generation("g", owner: "o", project: "p")
+        try await directory.generation("g", owner: "o", project: gInPrivateProject ? "private" : "p")
     }
 
     /// Puts the allow for (m, read, g) into exactly `layer`: evaluated, then reused once (which admits it to L2/L3).

@@ -386,7 +386,7 @@ struct ModelRun {
         let time = ManualClock(milliseconds: start)
         func open() throws -> (SQLiteStore, DecisionCache) {
             let (store, versions) = try TestDirectory.open(databasePath, synchronous: .normal)
-            return (store, try DecisionCache(versions: versions, file: cachePath, clock: time.clock))
+            return (store, try DecisionCache(versions: versions, file: .init(path: cachePath, database: try store.databaseIdentity()), clock: time.clock))
         }
         var (store, cache) = try open()
         var engine = AuthorizationEngine(store: store, cache: cache, clock: time.clock)

@@ -14,7 +14,7 @@ struct CachedRulePathTests {
           arguments: Relationship.all, Visibility.allCases)
     func cachedPathExplainsLikeExplain(_ relationship: Relationship, _ visibility: Visibility) async throws {
         let directory = try await AuthorizationEngineTests.directory(relationship, visibility)
-        let file = directory.folder.appendingPathComponent("decision-cache.sqlite").path
+        let file = try CachedDirectory.file(beside: directory)
         let cache = try DecisionCache(configuration: CachedDirectory.firstSighting, versions: directory.versions, file: file)
         let engine = AuthorizationEngine(store: directory.store, cache: cache)
         var questions: [CheckRequest] = []

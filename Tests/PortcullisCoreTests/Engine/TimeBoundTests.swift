@@ -24,7 +24,8 @@ struct TimeBoundTests {
             cachePath = directory.folder.appendingPathComponent("decision-cache.sqlite").path
             var configuration = DecisionCache.Configuration()
             configuration.admitOnFirstSighting = true
-            cache = try DecisionCache(configuration: configuration, versions: directory.versions, file: cachePath, clock: time.clock)
+            cache = try DecisionCache(configuration: configuration, versions: directory.versions,
+                                      file: .init(path: cachePath, database: try directory.store.databaseIdentity()), clock: time.clock)
             try await directory.user("u0")
             try await directory.user("u1")
             try await directory.team("t1", owner: "u0")
@@ -53,7 +54,8 @@ struct TimeBoundTests {
             try directory.reopen()
             var configuration = DecisionCache.Configuration()
             configuration.admitOnFirstSighting = true
-            cache = try DecisionCache(configuration: configuration, versions: directory.versions, file: cachePath, clock: time.clock)
+            cache = try DecisionCache(configuration: configuration, versions: directory.versions,
+                                      file: .init(path: cachePath, database: try directory.store.databaseIdentity()), clock: time.clock)
         }
     }
 

@@ -93,7 +93,7 @@ struct PostgresChangeFeedTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         var configuration = DecisionCache.Configuration()
         configuration.admitOnFirstSighting = true
-        let cache = try DecisionCache(configuration: configuration, versions: b.versions, file: folder.appendingPathComponent("cache.sqlite").path)
+        let cache = try DecisionCache(configuration: configuration, versions: b.versions, file: .init(path: folder.appendingPathComponent("cache.sqlite").path, database: try b.store.databaseIdentity()))
         let engine = AuthorizationEngine(store: b.store, cache: cache)
         let question = CheckRequest(userId: "bob", action: .read, resourceType: .team, resourceId: "t")
         #expect(try engine.check(question).allowed)

@@ -81,6 +81,16 @@ extension StoreConformanceTests {
 
     // MARK: Versions
 
+    @Test("the database identity: one value across writes, another for another database", arguments: backends)
+    func databaseIdentity(_ backend: StoreFactory) async throws {
+        let fixture = try backend.make(), other = try backend.make()
+        let identity = try fixture.store.databaseIdentity()
+        #expect(!identity.isEmpty)
+        try await fixture.user("alice")
+        #expect(try fixture.store.databaseIdentity() == identity)
+        #expect(try other.store.databaseIdentity() != identity)
+    }
+
     @Test("persisted versions: each moved dependency at the revision of the last write that moved it", arguments: backends)
     func persistedVersions(_ backend: StoreFactory) async throws {
         let fixture = try backend.make()

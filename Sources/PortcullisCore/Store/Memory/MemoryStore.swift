@@ -24,6 +24,8 @@ public final class MemoryStore: Store {
     let clock: WallClock
     /// Told of every committed write, after the swap and before the write returns.
     let onCommit: @Sendable (Commit) -> Void
+    /// `databaseIdentity()`: random, per store.
+    private let identity = (0..<4).map { _ in String(UInt32.random(in: .min ... .max), radix: 16) }.joined()
 
     /// - Parameters:
     ///   - clock: what timestamps and token expiry read (default: the system clock).
@@ -92,6 +94,11 @@ extension MemoryStore {
     /// Nothing on disk.
     public func storageBytes() -> (database: Int?, log: Int?) {
         (nil, nil)
+    }
+
+    /// Made with the store: nothing outlives it.
+    public func databaseIdentity() -> String {
+        identity
     }
 
     /// The current versions: nothing is persisted, so what a new `VersionClock` loads is what this store holds now.
