@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs the .deb for real into a fresh minimal Debian 12 root (debootstrap) and runs it there: install with its
 # Depends from Debian, start the installed binary on the installed config as the service user, check health, the
-# dashboard and an authorization check with the generated admin key, doctor and backup, an upgrade in place, then
-# remove (data kept) and purge (data and user gone). Also lints the package and verifies the systemd unit.
+# dashboard and an authorization check with the generated admin key, doctor and backup, an upgrade in place, the same
+# package on PostgreSQL 15 (storage.backend in the installed config, the shared admin key from a systemd drop-in, a
+# private cluster on the host) and back on SQLite, then remove (data kept) and purge (data and user gone). Also lints
+# the package and verifies the systemd unit, with and without the drop-in.
 #
 #   packaging/test-deb.sh                    # build the .deb (packaging/build-deb.sh), then test it
 #   PORTCULLIS_DEB=dist/x.deb packaging/test-deb.sh   # test an already built package
 #
-# Needs root (debootstrap, chroot, mounts) and Debian's package archive. Fails at the first failed step; mounts,
-# the server and the root folder are cleaned up on any exit.
+# Needs root (debootstrap, chroot, mounts), Debian's package archive and postgresql-15 (installed when absent). Fails
+# at the first failed step; mounts, the server, the PostgreSQL cluster and the root folder are cleaned up on any exit.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -45,9 +47,11 @@ chroot_dir=$(mktemp -d /var/tmp/portcullis-deb-test.XXXXXX)
 chmod 0755 "$chroot_dir"   # a root directory the service user can enter
 unit_dir=$(mktemp -d)
 server_pid=
+postgres_pid=
 cleanup() {
     local status=$?
     if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then kill -KILL "$server_pid" 2>/dev/null || true; fi
+    stop_postgres
     for mount in "$chroot_dir/dev/pts" "$chroot_dir/dev" "$chroot_dir/proc"; do
         if mountpoint -q "$mount" 2>/dev/null; then umount -l "$mount" || true; fi
     done
@@ -55,6 +59,13 @@ cleanup() {
     if ! grep -q " $chroot_dir/" /proc/mounts; then rm -rf --one-file-system "$chroot_dir"; fi
     rm -rf "$unit_dir"
     [ "$status" = 0 ] || printf '\ntest-deb.sh FAILED (exit %s) after %ss\n' "$status" "$(( $(date +%s) - start ))" >&2
+}
+# The PostgreSQL cluster of the postgres step, when it runs: its input closed, it stops and is removed.
+stop_postgres() {
+    [ -n "$postgres_pid" ] || return 0
+    exec {postgres_input}>&-
+    wait "$postgres_pid" || true
+    postgres_pid=
 }
 trap cleanup EXIT
 in_root() { chroot "$chroot_dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
@@ -111,9 +122,10 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 base=http://127.0.0.1:$port
 start_server() {
     # No systemd in a chroot: what ExecStart runs, as User=portcullis (the port from the environment, since 8080
-    # may be taken on the host; the chroot shares the host's network).
+    # may be taken on the host; the chroot shares the host's network), with any NAME=VALUE given (what a drop-in's
+    # EnvironmentFile= adds).
     chroot --userspec=portcullis:portcullis "$chroot_dir" /usr/bin/env -i PATH=/usr/bin:/bin LANG=C.UTF-8 \
-        PORTCULLIS_PORT="$port" /usr/bin/portcullis serve --config /etc/portcullis/portcullis.toml \
+        PORTCULLIS_PORT="$port" "$@" /usr/bin/portcullis serve --config /etc/portcullis/portcullis.toml \
         >>"$chroot_dir/tmp/serve.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 1 100); do
@@ -183,6 +195,67 @@ decision=$(api -d '{"user_id":"alice","action":"download","resource_type":"gener
 grep -q '"allowed":true' <<<"$decision" || fail "after the upgrade the check answered $decision"
 stop_server
 pass "upgrade: config edit, admin key and (restored) data kept; the same check still allowed"
+
+step "storage.backend = \"postgres\": the same package on PostgreSQL 15, the admin key from a systemd drop-in"
+# A private PostgreSQL 15 cluster on the host (the chroot shares its network): Tests/postgres/with_postgres.sh in a
+# coprocess that prints the cluster's URL, then holds the cluster until its input closes (stop_postgres).
+coproc postgres { exec bash Tests/postgres/with_postgres.sh bash -c 'echo "$PORTCULLIS_TEST_POSTGRES_URL"; read -r _' \
+    2>"$unit_dir/postgres.log"; }
+postgres_pid=$postgres_PID
+postgres_input=${postgres[1]}
+read -r postgres_url <&"${postgres[0]}" || { cat "$unit_dir/postgres.log"; fail "PostgreSQL 15 did not start"; }
+config=$chroot_dir/etc/portcullis/portcullis.toml
+cp -p "$config" "$unit_dir/portcullis.toml.sqlite"
+sed -i -e 's|^#backend = "sqlite" |backend = "postgres"|' \
+    -e "s|^#postgres_url = \"[^\"]*\"|postgres_url = \"$postgres_url\"|" "$config"
+grep -q '^backend = "postgres"' "$config" && grep -qF "postgres_url = \"$postgres_url\"" "$config" \
+    || fail "could not set storage.backend and storage.postgres_url in the installed config"
+# The shared administrator key as docs/scaling.md gives it to the service: a drop-in naming a file only root reads.
+drop_in=etc/systemd/system/portcullis.service.d/override.conf
+install -d -m 0755 "$chroot_dir/$(dirname "$drop_in")" "$unit_dir/$(dirname "$drop_in")"
+printf '[Service]\nEnvironmentFile=/etc/portcullis/admin-key.env\n' >"$chroot_dir/$drop_in"
+cp "$chroot_dir/$drop_in" "$unit_dir/$drop_in"
+shared_key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+(umask 077 && printf 'PORTCULLIS_ADMIN_KEY=%s\n' "$shared_key" >"$chroot_dir/etc/portcullis/admin-key.env")
+verify_output=$(MANPATH="$unit_dir/usr/share/man" systemd-analyze verify "${man_check[@]}" --root="$unit_dir" portcullis.service 2>&1) \
+    || { echo "$verify_output"; fail "systemd-analyze verify with the drop-in"; }
+[ -z "$verify_output" ] || { echo "$verify_output"; fail "systemd-analyze verify with the drop-in reported problems"; }
+environment_file=$(sed -n 's/^EnvironmentFile=//p' "$chroot_dir/$drop_in")
+mapfile -t service_environment < <(grep -v '^#' "$chroot_dir$environment_file")
+pass "config: storage.backend = \"postgres\", storage.postgres_url = $postgres_url; drop-in $drop_in verified, $environment_file 0600"
+start_server "${service_environment[@]}"
+health=$(curl -fsS "$base/api/v1/health")
+[ "$health" = '{"status":"ok"}' ] || fail "health on PostgreSQL answered $health"
+components=$(curl -fsS "$base/api/v1/performance/health")
+python3 -c 'import json, sys; c = json.loads(sys.argv[1])["components"]; sys.exit(0 if c["database"]["status"] == c["change_feed"]["status"] == "ok" else 1)' \
+    "$components" || fail "performance/health on PostgreSQL: $components"
+pass "GET /api/v1/health: $health; performance/health: database and change_feed ok"
+sqlite_key_status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" "$base/api/v1/api-keys")
+[ "$sqlite_key_status" = 401 ] || fail "the SQLite deployment's admin.key answered $sqlite_key_status on PostgreSQL"
+pg_api() { curl -fsS -H "Authorization: Bearer $shared_key" -H 'Content-Type: application/json' "$@"; }
+for write in 'users {"id":"bob","email":"bob@example.com"}' 'generations {"id":"gen-2","owner_id":"bob"}'; do
+    created=$(pg_api -o /dev/null -w '%{http_code}' -d "${write#* }" "$base/api/v1/${write%% *}")
+    [ "$created" = 201 ] || fail "POST /api/v1/${write%% *} on PostgreSQL answered $created"
+done
+decision=$(pg_api -d '{"user_id":"bob","action":"download","resource_type":"generation","resource_id":"gen-2"}' "$base/api/v1/authz/check")
+grep -q '"allowed":true' <<<"$decision" && grep -q '"reason":"owner"' <<<"$decision" || fail "check on PostgreSQL answered $decision"
+absent=$(pg_api -d '{"user_id":"alice","action":"download","resource_type":"generation","resource_id":"gen-1"}' "$base/api/v1/authz/check")
+grep -q '"allowed":false' <<<"$absent" || fail "the SQLite deployment's grant answered on PostgreSQL: $absent"
+rows=$(psql "$postgres_url" -tAc "SELECT string_agg(id, ',' ORDER BY id) FROM users")
+[ "$rows" = bob ] || fail "users in PostgreSQL: '$rows', expected bob"
+pass "with the shared key: two writes 201, check $decision; users in PostgreSQL: $rows; admin.key and SQLite's data not used (401, allowed false)"
+stop_server
+stop_postgres
+local_files=$(in_root find /var/lib/portcullis -type f -printf '%u %m %P\n' | sort)
+grep -qv '^portcullis 600 ' <<<"$local_files" && { echo "$local_files"; fail "a node-local file is not portcullis 0600"; }
+pass "SIGTERM: exited 0; the files in /var/lib/portcullis are all portcullis 0600"
+cp -p "$unit_dir/portcullis.toml.sqlite" "$config"
+rm -r "$chroot_dir/$(dirname "$drop_in")" "$chroot_dir$environment_file"
+start_server
+decision=$(api -d '{"user_id":"alice","action":"download","resource_type":"generation","resource_id":"gen-1"}' "$base/api/v1/authz/check")
+grep -q '"allowed":true' <<<"$decision" || fail "back on SQLite the check answered $decision"
+stop_server
+pass "back to storage.backend = \"sqlite\" (config restored, drop-in removed): admin.key and the data as before"
 
 step "dpkg -r portcullis: the program goes, data, config and user stay"
 in_root dpkg -r portcullis >/dev/null || fail "dpkg -r"
