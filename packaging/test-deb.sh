@@ -8,6 +8,7 @@
 #
 #   packaging/test-deb.sh                    # build the .deb (packaging/build-deb.sh), then test it
 #   PORTCULLIS_DEB=dist/x.deb packaging/test-deb.sh   # test an already built package
+#   PORTCULLIS_DEB_CONFIGURATION=debug packaging/test-deb.sh   # CI: the package around a debug build (build-deb.sh)
 #
 # Needs root (debootstrap, chroot, mounts), Debian's package archive and postgresql-15 (installed when absent). Fails
 # at the first failed step; mounts, the server, the PostgreSQL cluster and the root folder are cleaned up on any exit.
