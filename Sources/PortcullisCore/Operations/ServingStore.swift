@@ -57,7 +57,7 @@ public struct ServingStore: Sendable {
                 // The feed knows a commit's revision and keys, not what it recorded in the change log.
                 changes.wake(revision: commit.revision)
             }
-            let gate = PostgresConsistencyGate(feed: feed) { try await store.revisionForGate() }
+            let gate = PostgresConsistencyGate(feed: feed) { limit, done in store.readRevisionForGate(within: limit, done) }
             store.awaitAfterEveryCommit { revision in _ = await feed.waitUntilApplied(revision, timeout: gate.wait) }
             // The closer first: a service group stops its services in reverse order, so it closes the connections
             // after the server has answered its last request and the feed has stopped.

@@ -13,11 +13,13 @@ import Synchronization
 /// the round in flight when that round was issued after the request arrived, else the next one, which starts when
 /// the one in flight ends (as a group commit does). Under load a request waits at most about two round trips and
 /// the database sees one small read per round trip, not one per request. `currentSince` remembers the issue time of
-/// the newest round that completed, so requests that arrived before it wait for nothing. Waiters are callbacks, so
-/// the fast path's event loops wait without a task; `awaitCurrent` wraps one in a continuation.
+/// the newest round that completed, so requests that arrived before it wait for nothing. Waiters and reads are
+/// callbacks: the fast path's event loops wait without a task, and a round needs none either when its revision read
+/// completes on an event loop (`PostgresStore.readRevisionForGate`) and the feed has already applied that revision,
+/// as it has while nobody writes. `awaitCurrent` wraps a waiter in a continuation.
 ///
 /// ```swift
-/// let gate = PostgresConsistencyGate(feed: feed, readRevision: { try await store.revisionForGate() })
+/// let gate = PostgresConsistencyGate(feed: feed) { limit, done in store.readRevisionForGate(within: limit, done) }
 /// try await gate.awaitCurrent(since: requestStart)
 /// ```
 public final class PostgresConsistencyGate: ConsistencyGate {
@@ -25,13 +27,16 @@ public final class PostgresConsistencyGate: ConsistencyGate {
     public let feed: PostgresChangeFeed
     /// How long a request waits for the database's answer and for the feed to apply a revision (SPEC: 1 s).
     public let wait: Duration
-    private let readRevision: @Sendable () async throws -> Int64
+    private let readRevision: RevisionRead
     private let state = Mutex(State())
     /// Every write that returned before this instant (`monotonicNanoseconds`) is applied on this node. Read without
     /// the lock on every request; only a finished round moves it, forward, under the lock.
     private let currentSince = Atomic<Int64>(.min)
 
     private typealias Waiter = @Sendable (Result<Void, PortcullisError>) -> Void
+    /// Reads the database's current revision by a statement sent after the call and calls back once, from any
+    /// thread, within about the given limit.
+    public typealias RevisionRead = @Sendable (Duration, @escaping @Sendable (Result<Int64, PortcullisError>) -> Void) -> Void
 
     private struct State {
         /// When the round in flight read the revision; nil while no round runs.
@@ -41,11 +46,31 @@ public final class PostgresConsistencyGate: ConsistencyGate {
         var rounds = 0
     }
 
-    /// A gate over `feed`; `readRevision` reads the database's current revision (`PostgresStore.revisionForGate`).
-    public init(feed: PostgresChangeFeed, wait: Duration = .seconds(1), readRevision: @escaping @Sendable () async throws -> Int64) {
+    /// A gate over `feed`; `readRevision` reads the database's current revision (`PostgresStore.readRevisionForGate`).
+    public init(feed: PostgresChangeFeed, wait: Duration = .seconds(1), readRevision: @escaping RevisionRead) {
         self.feed = feed
         self.wait = wait
         self.readRevision = readRevision
+    }
+
+    /// A gate whose revision reads are `async` (each runs in a task of its own, bounded by `wait`).
+    public convenience init(feed: PostgresChangeFeed, wait: Duration = .seconds(1), readRevision: @escaping @Sendable () async throws -> Int64) {
+        self.init(feed: feed, wait: wait) { limit, done in
+            Task { done(await Self.revision(within: limit, readRevision)) }
+        }
+    }
+
+    /// The revision `read` gives within `limit`, else `store_unavailable`; `read` is not waited for past `limit`
+    /// (a connection attempt ignores cancellation).
+    static func revision(within limit: Duration, _ read: @escaping @Sendable () async throws -> Int64) async -> Result<Int64, PortcullisError> {
+        let result = await FirstOf.run(within: limit) { () async -> Result<Int64, PortcullisError> in
+            do {
+                return .success(try await read())
+            } catch {
+                return .failure(PortcullisError(.storeUnavailable, "PostgreSQL did not give its revision: \(PostgresStore.mapped(error).message)"))
+            }
+        }
+        return result ?? .failure(PortcullisError(.storeUnavailable, "PostgreSQL did not give its revision in time"))
     }
 
     /// How many revision reads the gate has made: for reports and tests.
@@ -89,7 +114,7 @@ public final class PostgresConsistencyGate: ConsistencyGate {
         switch step {
         case .ready: done(.success(()))
         case .queued: break
-        case .issued(let issuedAt): Task { await self.runRounds(from: issuedAt) }
+        case .issued(let issuedAt): startRound(issuedAt)
         }
     }
 
@@ -102,7 +127,7 @@ public final class PostgresConsistencyGate: ConsistencyGate {
             state.roundIssuedAt = issuedAt
             return issuedAt
         }
-        if let issued { Task { await self.runRounds(from: issued) } }
+        if let issued { startRound(issued) }
     }
 
     public func awaitRevision(_ revision: Int64) async throws(PortcullisError) {
@@ -115,52 +140,49 @@ public final class PostgresConsistencyGate: ConsistencyGate {
         guard await feed.waitUntilApplied(revision, timeout: wait) else { throw Self.behind(revision) }
     }
 
-    /// Runs rounds until no request waits: each reads the revision, waits for the feed, answers its waiters, and
-    /// the requests that arrived meanwhile form the next round.
-    private func runRounds(from first: Int64) async {
-        var issuedAt = first
-        while true {
-            let result: Result<Void, PortcullisError>
-            do {
-                let revision = try await databaseRevision()
-                result = await feed.waitUntilApplied(revision, timeout: wait) ? .success(()) : .failure(Self.behind(revision))
-            } catch {
-                result = .failure(error)
-            }
-            let (finished, next) = state.withLock { state -> ([Waiter], Int64?) in
-                state.rounds += 1
-                if case .success = result, currentSince.load(ordering: .relaxed) < issuedAt {
-                    currentSince.store(issuedAt, ordering: .releasing)
+    /// Reads the revision for the round issued at `issuedAt`, waits for the feed to apply it, and ends the round.
+    private func startRound(_ issuedAt: Int64) {
+        readRevision(wait) { [self] read in
+            switch read {
+            case .failure(let error):
+                endRound(issuedAt, .failure(error))
+            case .success(let revision) where feed.appliedRevision >= revision:
+                endRound(issuedAt, .success(()))
+            case .success(let revision):
+                Task {
+                    let applied = await feed.waitUntilApplied(revision, timeout: wait)
+                    endRound(issuedAt, applied ? .success(()) : .failure(Self.behind(revision)))
                 }
-                let finished = state.inRound
-                state.inRound = state.nextRound
-                state.nextRound = []
-                guard !state.inRound.isEmpty else {
-                    state.roundIssuedAt = nil
-                    return (finished, nil)
-                }
-                let next = monotonicNanoseconds()
-                state.roundIssuedAt = next
-                return (finished, next)
             }
-            for waiter in finished { waiter(result) }
-            guard let next else { return }
-            issuedAt = next
         }
+    }
+
+    /// Answers the round's waiters; the requests that arrived meanwhile form the next round, which starts first.
+    private func endRound(_ issuedAt: Int64, _ result: Result<Void, PortcullisError>) {
+        let (finished, next) = state.withLock { state -> ([Waiter], Int64?) in
+            state.rounds += 1
+            if case .success = result, currentSince.load(ordering: .relaxed) < issuedAt {
+                currentSince.store(issuedAt, ordering: .releasing)
+            }
+            let finished = state.inRound
+            state.inRound = state.nextRound
+            state.nextRound = []
+            guard !state.inRound.isEmpty else {
+                state.roundIssuedAt = nil
+                return (finished, nil)
+            }
+            let next = monotonicNanoseconds()
+            state.roundIssuedAt = next
+            return (finished, next)
+        }
+        if let next { startRound(next) }
+        for waiter in finished { waiter(result) }
     }
 
     /// The database's revision, or `store_unavailable` when it does not answer within `wait`.
     private func databaseRevision() async throws(PortcullisError) -> Int64 {
-        let read = readRevision
-        let result = await FirstOf.run(within: wait) { () async -> Result<Int64, PortcullisError> in
-            do {
-                return .success(try await read())
-            } catch {
-                return .failure(PortcullisError(.storeUnavailable, "PostgreSQL did not give its revision: \(error)"))
-            }
-        }
-        guard let result else { throw PortcullisError(.storeUnavailable, "PostgreSQL did not give its revision in time") }
-        return try result.get()
+        let read = readRevision, wait = wait
+        return try await withCheckedContinuation { continuation in read(wait) { continuation.resume(returning: $0) } }.get()
     }
 
     static let notLive = PortcullisError(

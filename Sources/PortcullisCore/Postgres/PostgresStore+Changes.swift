@@ -1,4 +1,6 @@
 import Logging
+import NIOCore
+import NIOPosix
 import PortcullisModel
 import PortcullisStore
 import PostgresNIO
@@ -85,15 +87,37 @@ extension PostgresStore: ChangeStore {
         try await read { connection in try await Self.latestRevision(connection, logger: self.logger) }
     }
 
-    /// `latestRevision()` for the consistency gate, which reads it every round and bounds the wait itself (1 s, then
-    /// 503): without `read`'s bound, a task and a watchdog per call. A statement left on a closed connection keeps its
-    /// pool lease either way.
-    public func revisionForGate() async throws -> Int64 {
+    /// The database's current revision for the consistency gate (SPEC 8.4), read by a statement sent after the call,
+    /// and given to `done` once, from any thread, within about `limit`; else `store_unavailable`.
+    ///
+    /// It reads on an event loop's own connection (`PostgresLoopReader.revision(on:within:)`): the calling thread's
+    /// loop when it is one (the fast path, or the gate's previous round), else one of the store's. A round then costs
+    /// one prepared statement's round trip and no task, pool lease or timer task. While that connection opens, the
+    /// pool reads it.
+    public func readRevisionForGate(within limit: Duration, _ done: @escaping @Sendable (Result<Int64, PortcullisError>) -> Void) {
+        guard let loop = MultiThreadedEventLoopGroup.currentEventLoop else {
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            return loop.execute { self.readRevisionForGate(within: limit, on: loop, done) }
+        }
+        readRevisionForGate(within: limit, on: loop, done)
+    }
+
+    private func readRevisionForGate(within limit: Duration, on loop: any EventLoop,
+                                     _ done: @escaping @Sendable (Result<Int64, PortcullisError>) -> Void) {
+        guard let read = loopReader.revision(on: loop, within: TimeAmount(limit)) else {
+            Task { done(await self.revisionForGate(within: limit)) }
+            return
+        }
+        read.whenComplete { result in
+            done(result.mapError { PortcullisError(.storeUnavailable, "PostgreSQL did not give its revision: \(PostgresStore.mapped($0).message)") })
+        }
+    }
+
+    /// The revision read through the pool, within `limit`.
+    func revisionForGate(within limit: Duration) async -> Result<Int64, PortcullisError> {
         let logger = logger
-        do {
-            return try await client.withConnection { connection in try await Self.latestRevision(connection, logger: logger) }
-        } catch {
-            throw Self.mapped(error)
+        return await PostgresConsistencyGate.revision(within: limit) {
+            try await self.client.withConnection { connection in try await Self.latestRevision(connection, logger: logger) }
         }
     }
 

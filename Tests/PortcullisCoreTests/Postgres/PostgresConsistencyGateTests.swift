@@ -46,6 +46,27 @@ struct PostgresConsistencyGateTests {
         #expect(gate.isCurrent(since: arrived))
     }
 
+    @Test("a revision the database gave and the feed has not applied proves nothing: refused after the gate's wait, passed once applied")
+    func waitsForTheFeed() async throws {
+        let nodes = try FeedNode.cluster(2)
+        defer { nodes.forEach { $0.stop() } }
+        #expect(try await Self.eventually { nodes[1].feed.isLive })
+        let ahead = nodes[1].feed.appliedRevision + 1
+        // What the database says once another node's write has returned and its notification is still on its way.
+        let gate = PostgresConsistencyGate(feed: nodes[1].feed, wait: .milliseconds(500)) { _, done in done(.success(ahead)) }
+        do throws(PortcullisError) {
+            try await gate.awaitCurrent(since: monotonicNanoseconds())
+            Issue.record("proved current while the feed had not applied revision \(ahead)")
+        } catch {
+            #expect(error.code == .storeUnavailable && error.message.contains("\(ahead)"), "\(error.message)")
+        }
+        #expect(!gate.isCurrent(since: .min + 1), "a refused round proves nothing")
+        let written = try await nodes[0].store.createUser(NewUser(id: "ada", email: "ada@example.com"), passwordHash: nil)
+        #expect(written.revision == ahead)
+        try await gate.awaitCurrent(since: monotonicNanoseconds())
+        #expect(nodes[1].feed.appliedRevision >= ahead)
+    }
+
     @Test("requests waiting together share revision reads, and a callback waiter is called once")
     func waitersShareReads() async throws {
         let nodes = try FeedNode.cluster(1)

@@ -151,6 +151,43 @@ struct PostgresStoreTests {
         #expect(log.all.map(\.revision) == [1])
     }
 
+    @Test("the consistency gate's revision read, on an event loop's own connection and through the pool, is the database's after every write")
+    func gateRevisionReads() async throws {
+        let configuration = try PostgresTestDatabase.freshConfiguration()
+        let store = try PostgresStore(configuration)
+        let other = try PostgresStore(configuration)
+        defer { store.close(); other.close() }
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        /// The revision read on `loop`'s connection, once that connection is open (it opens on the first call).
+        func onTheLoop() async throws -> Int64 {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                let read = try await loop.flatSubmit { () -> EventLoopFuture<Int64?> in
+                    store.loopReader.revision(on: loop, within: .seconds(5))?.map { $0 } ?? loop.makeSucceededFuture(nil)
+                }.get()
+                if let read { return read }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            throw PortcullisError(.storeUnavailable, "the event loop's connection did not open")
+        }
+        /// The gate's read as a node makes it: from a task, which hops to an event loop (or to the pool meanwhile).
+        func forTheGate() async throws -> Int64 {
+            try await withCheckedContinuation { continuation in
+                store.readRevisionForGate(within: .seconds(5)) { continuation.resume(returning: $0) }
+            }.get()
+        }
+        #expect(try await onTheLoop() == 0)
+        #expect(try await forTheGate() == 0)
+        for expected in Int64(1)...3 {
+            // Another node's write: this store's loop connection learns it from the database, not from a commit.
+            let written = try await other.createUser(NewUser(id: "u\(expected)", email: "u\(expected)@example.com"), passwordHash: nil)
+            #expect(written.revision == expected)
+            #expect(try await onTheLoop() == expected)
+            #expect(try await forTheGate() == expected)
+            #expect(try await store.revisionForGate(within: .seconds(5)).get() == expected, "through the pool")
+        }
+    }
+
     @Test("a synchronous read on an event-loop thread is refused with store_error, never a wait that could deadlock")
     func refusesEventLoopThreads() throws {
         let store = try PostgresStore(try PostgresTestDatabase.freshConfiguration())
