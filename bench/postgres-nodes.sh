@@ -42,6 +42,26 @@ check="/api/v1/authz/check"
 wrk -t2 -c16 -d4s -s "$ROOT/bench/check-hot.lua" -H "$H" "http://127.0.0.1:18080$check" >/dev/null
 wrk -t2 -c16 -d4s -s "$ROOT/bench/check-hot.lua" -H "$H" "http://127.0.0.1:18081$check" >/dev/null
 wrk -t2 -c16 -d4s -s "$WORK/check-hot-minimize-latency.lua" -H "$H" "http://127.0.0.1:18081$check" >/dev/null
+# Every run starts on a quiet machine: each node's decision-log queue empty and no batch of it still being inserted.
+# Otherwise the run after a PostgreSQL one pays for the tail of its log (PostgreSQL inserting what is still queued, up
+# to audit's 100,000 entries), whichever configuration it is. What a run leaves behind is reported instead: the
+# entries still queued when it ended and those dropped during it (`log_queued`, `log_dropped`), and the seconds until
+# the machine was quiet again (`drain_s`).
+audit_figure() { curl -fsS -H "$H" "http://127.0.0.1:$1/metrics" | awk -v name="$2" '$1 == name { print $2 }'; }
+quiet() {
+    local port depth
+    for port in "${ports[@]}"; do
+        for _ in $(seq 1 300); do
+            depth="$(curl -fsS -H "$H" "http://127.0.0.1:$port/metrics" | awk '$1 == "portcullis_audit_queue_depth" { print $2 }')"
+            [ "${depth:-0}" = "0" ] && break
+            sleep 0.1
+        done
+    done
+    for _ in $(seq 1 300); do
+        [ "$(psql "$URL" -tAc "SELECT count(*) FROM pg_stat_activity WHERE state <> 'idle' AND query LIKE 'INSERT INTO decisions%'")" = "0" ] && break
+        sleep 0.1
+    done
+}
 # Five rounds, each starting one place further along the list: a run's position within its round (the first of
 # three runs back to back measured higher here) then weighs on every configuration alike.
 cached=("sqlite full:18080:$ROOT/bench/check-hot.lua" "postgres full:18081:$ROOT/bench/check-hot.lua"
@@ -50,7 +70,14 @@ for round in 1 2 3 4 5; do
     echo "round $round, load $(cut -d' ' -f1-3 /proc/loadavg)"
     for offset in 0 1 2; do
         IFS=: read -r name port script <<< "${cached[$(( (round - 1 + offset) % 3 ))]}"
-        echo "  $name: $(wrk -t2 -c64 -d8s -s "$script" -H "$H" "http://127.0.0.1:$port$check" | grep '^RESULT')"
+        quiet
+        dropped="$(audit_figure "$port" portcullis_audit_dropped_total)"
+        result="$(wrk -t2 -c64 -d8s -s "$script" -H "$H" "http://127.0.0.1:$port$check" | grep '^RESULT')"
+        queued="$(audit_figure "$port" portcullis_audit_queue_depth)"
+        dropped=$(( $(audit_figure "$port" portcullis_audit_dropped_total) - dropped ))
+        drain_start=$(date +%s%N)
+        quiet
+        echo "  $name: $result log_queued=$queued log_dropped=$dropped drain_s=$(awk -v ns=$(( $(date +%s%N) - drain_start )) 'BEGIN { printf "%.1f", ns / 1e9 }')"
     done
 done
 uncached=("sqlite:18080" "postgres:18081")
@@ -59,6 +86,7 @@ for round in 1 2 3; do
     echo "uncached round $round, load $(cut -d' ' -f1-3 /proc/loadavg)"
     for offset in "${!uncached[@]}"; do
         IFS=: read -r name port <<< "${uncached[$(( (round - 1 + offset) % ${#uncached[@]} ))]}"
+        quiet
         echo "  uncached (explain), $name, one connection: $(wrk -t1 -c1 -d6s --latency -s "$ROOT/bench/check-explain.lua" \
             -H "$H" "http://127.0.0.1:$port$check" | grep -E '50%|99%' | tr -s ' ' | tr '\n' ' ')"
     done
