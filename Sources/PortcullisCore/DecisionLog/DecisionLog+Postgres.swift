@@ -19,7 +19,8 @@ extension DecisionLog {
 }
 
 /// The PostgreSQL table as a decision log's storage: records become rows, rows become entries, a query becomes a
-/// `Filter` (one statement per page, the filters on composite indexes instead of the SQLite file's postings).
+/// `Filter` (an unfiltered page is one statement; a filtered one reads the lead filter's postings rows, then the
+/// entries they list, as the SQLite file does).
 /// `max_bytes` caps the SQLite file only: the database's size is PostgreSQL's to manage.
 extension PostgresDecisionLog: DecisionLogStorage {
     func insert(_ records: [DecisionRecord]) throws {

@@ -5,13 +5,14 @@ import PortcullisModel
 import PostgresNIO
 
 /// The decision log's entries in the shared PostgreSQL database (SPEC 8.4), table `decisions` of
-/// `schema/postgres/0004_decision_log.sql`: what `DecisionLog` writes and reads on this backend instead of the node's
-/// SQLite file, so every node reads what any node logged.
+/// `schema/postgres/0004_decision_log.sql` and its filters' postings, `decision_postings` of
+/// `0006_decision_postings.sql`: what `DecisionLog` writes and reads on this backend instead of the node's SQLite
+/// file, so every node reads what any node logged.
 ///
 /// The log's API is synchronous (the request path only enqueues; the writer's flush and the audit reads wait for
 /// their statement), so it runs on connections of its own (`PostgresSnapshotPool`): the calling thread waits for
 /// PostgresNIO's futures, which complete on NIO's threads, and an event-loop thread is refused (`store_error`) rather
-/// than blocked. A batch is one `INSERT … SELECT FROM unnest(…)` of one array per column: one round trip, one
+/// than blocked. A batch, entries and postings, is one statement of `unnest`ed arrays: one round trip, one
 /// transaction, whatever its size.
 ///
 /// ```swift
@@ -54,18 +55,28 @@ public final class PostgresDecisionLog: Sendable {
 
     // MARK: Writing
 
+    /// A batch's entries and their postings in one statement (one round trip, one transaction): $1…$14 the entries'
+    /// columns, $15…$19 the postings rows' kind, id, last key, origin and keys (as `{k1,k2,…}` text: PostgreSQL's
+    /// `unnest` takes no ragged array of arrays).
     static let insertSQL = """
-        INSERT INTO decisions (seq, origin, revision, caller_kind, caller_id, user_id, action, resource_type, resource_id, allowed, reason,
-                               rules, client_address, as_of)
-        SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                             $10::boolean[], $11::text[], $12::text[], $13::text[], $14::bigint[])
-        ON CONFLICT (seq, origin) DO NOTHING
+        WITH entries AS (
+            INSERT INTO decisions (seq, origin, revision, caller_kind, caller_id, user_id, action, resource_type, resource_id, allowed, reason,
+                                   rules, client_address, as_of)
+            SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                                 $10::boolean[], $11::text[], $12::text[], $13::text[], $14::bigint[])
+            ON CONFLICT (seq, origin) DO NOTHING
+        )
+        INSERT INTO decision_postings (kind, id, last_key, origin, keys)
+        SELECT kind::smallint, id, last_key, origin, keys::bigint[]
+        FROM unnest($15::bigint[], $16::text[], $17::bigint[], $18::bigint[], $19::text[]) AS postings(kind, id, last_key, origin, keys)
+        ON CONFLICT (kind, id, last_key, origin) DO NOTHING
         """
 
-    /// Inserts `rows` in one statement (one round trip, one transaction); an id already present is skipped.
+    /// Inserts `rows` and their postings in one statement (one round trip, one transaction); an id already present is
+    /// skipped.
     public func insert(_ rows: [Row]) throws {
         guard !rows.isEmpty else { return }
-        var binds = PostgresBindings(capacity: 14)
+        var binds = PostgresBindings(capacity: 19)
         binds.append(rows.map(\.key))
         binds.append(rows.map { Int64($0.origin) })
         binds.append(rows.map(\.revision))
@@ -80,10 +91,70 @@ public final class PostgresDecisionLog: Sendable {
         binds.append(rows.map(\.rules))
         binds.append(PostgresNullableArray(rows.map(\.clientAddress)))
         binds.append(PostgresNullableArray(rows.map(\.asOf)))
+        let postings = Self.postings(of: rows)
+        binds.append(postings.map { Int64($0.kind.rawValue) })
+        binds.append(postings.map(\.id))
+        binds.append(postings.map(\.lastKey))
+        binds.append(postings.map(\.origin))
+        binds.append(postings.map { "{" + $0.keys.map(String.init).joined(separator: ",") + "}" })
         let logger = logger
         _ = try connections.withConnection { connection in
             try PostgresSnapshotPool.rows(connection, Self.insertSQL, binds, logger: logger)
         }
+    }
+
+    // MARK: Postings
+
+    /// The widest range of keys one postings row covers: 4 s of decision ids, as the SQLite file's
+    /// (`DecisionPostings.span`), and the slices `0006_decision_postings.sql` cut the entries logged before it in.
+    public static let postingsSpan: Int64 = 8_388_608_000
+
+    /// What a postings row looks up.
+    public enum Lookup: Int16, Sendable {
+        case user = 1, resource = 2, type = 3, outcome = 4
+    }
+
+    /// A postings row: the keys of one writer's entries with one lookup, ascending, within `postingsSpan` of the last.
+    struct Posting: Equatable {
+        var kind: Lookup
+        var id: String
+        var lastKey: Int64
+        var origin: Int64
+        var keys: [Int64]
+    }
+
+    /// The id an outcome is looked up by.
+    static func outcome(_ allowed: Bool) -> String { allowed ? "allowed" : "denied" }
+
+    /// `rows`' postings: per lookup and origin, the keys ascending, cut wherever a row would cover more than
+    /// `postingsSpan`.
+    static func postings(of rows: [Row]) -> [Posting] {
+        struct Lookup: Hashable {
+            var kind: PostgresDecisionLog.Lookup
+            var id: String
+            var origin: Int64
+        }
+        var keys: [Lookup: [Int64]] = [:]
+        for row in rows {
+            let origin = Int64(row.origin)
+            if let user = row.userId { keys[Lookup(kind: .user, id: user, origin: origin), default: []].append(row.key) }
+            if let resource = row.resourceId { keys[Lookup(kind: .resource, id: resource, origin: origin), default: []].append(row.key) }
+            keys[Lookup(kind: .type, id: row.resourceType, origin: origin), default: []].append(row.key)
+            keys[Lookup(kind: .outcome, id: outcome(row.allowed), origin: origin), default: []].append(row.key)
+        }
+        var postings: [Posting] = []
+        for (lookup, listed) in keys {
+            var slice: [Int64] = []
+            for key in listed.sorted() {
+                if let first = slice.first, key - first > postingsSpan {
+                    postings.append(Posting(kind: lookup.kind, id: lookup.id, lastKey: slice.last!, origin: lookup.origin, keys: slice))
+                    slice.removeAll(keepingCapacity: true)
+                }
+                slice.append(key)
+            }
+            postings.append(Posting(kind: lookup.kind, id: lookup.id, lastKey: slice.last!, origin: lookup.origin, keys: slice))
+        }
+        return postings
     }
 
     // MARK: Reading
@@ -98,6 +169,7 @@ public final class PostgresDecisionLog: Sendable {
     public func page(_ filter: Filter) throws -> [Row] {
         let logger = logger
         return try connections.withConnection { connection in
+            if let lookup = filter.lookup { return try Self.page(filter, through: lookup, connection, logger: logger) }
             let (sql, binds) = Self.pageStatement(filter)
             var rows = try PostgresSnapshotPool.rows(connection, sql, binds, logger: logger).map(Self.row)
             if rows.count == filter.limit, let last = rows.last {
@@ -117,6 +189,95 @@ public final class PostgresDecisionLog: Sendable {
     }
 
     static let entrySQL = "SELECT \(columns) FROM decisions WHERE seq = $1 AND origin = $2"
+
+    /// The postings rows of a lookup whose last key is in `[$3, $4)` and, after the first call, before `($5, $6)`, newest
+    /// first, `$7` at a time: $1 kind, $2 id.
+    static let postingsSQL = """
+        SELECT last_key, origin, keys FROM decision_postings
+        WHERE kind = $1 AND id = $2 AND last_key >= $3 AND last_key < $4 AND (last_key, origin) < ($5, $6)
+        ORDER BY last_key DESC, origin DESC LIMIT $7
+        """
+    /// How many postings rows a page reads per round trip: a few at first (a row of a common lookup, an outcome or a
+    /// type, lists a whole batch's keys), twice as many each time after, up to the most.
+    static let postingsPerRead = (first: 4, most: 64)
+
+    /// The entries among the listed keys ($1 keys, $2 origins) that match every filter, newest first.
+    static func listedStatement(_ filter: Filter, keys: [Int64], origins: [Int64]) -> (sql: String, binds: PostgresBindings) {
+        var conditions = ["(seq, origin) IN (SELECT * FROM unnest($1::bigint[], $2::bigint[]))"]
+        var binds = PostgresBindings(capacity: 6)
+        binds.append(keys)
+        binds.append(origins)
+        filter.appendConditions(to: &conditions, &binds)
+        return ("SELECT \(columns) FROM decisions WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq DESC, origin DESC", binds)
+    }
+
+    /// A page led by one filter's postings, as the SQLite file's: rows are read newest first; a listed key is final
+    /// once a row's last key is below it (no row covers more than `postingsSpan`, so no later row lists a newer one),
+    /// and final keys are read, newest first, and checked against every filter. A full page is completed with the
+    /// entries of its last `seq` (other origins'), as `tieStatement` completes the unfiltered one.
+    static func page(_ filter: Filter, through lookup: (kind: Lookup, id: String), _ connection: PostgresConnection,
+                     logger: Logger) throws -> [Row] {
+        struct Listed: Hashable {
+            var key: Int64
+            var origin: Int64
+        }
+        guard filter.limit > 0 else { return [] }
+        var items: [Row] = []
+        var pending: [(key: Int64, origin: Int64)] = []
+        var seen = Set<Listed>()
+        var after = (lastKey: Int64.max, origin: Int64.max)
+        let upper = filter.high > .max - postingsSpan ? Int64.max : filter.high + postingsSpan
+
+        /// Reads the pending keys above `bound` (all with nil), newest first; true once the page is complete.
+        func read(above bound: Int64?) throws -> Bool {
+            var ready: [(key: Int64, origin: Int64)]
+            if let bound {
+                ready = pending.filter { $0.key > bound }
+                pending.removeAll { $0.key > bound }
+            } else {
+                (ready, pending) = (pending, [])
+            }
+            ready.sort { ($0.key, $0.origin) > ($1.key, $1.origin) }
+            var start = 0
+            while start < ready.count {
+                // A page's worth at a time, plus a few: most listed keys match (they were listed for the lead filter).
+                let end = min(ready.count, start + max(filter.limit - items.count, 0) + 16)
+                let chunk = ready[start..<end]
+                let (sql, binds) = listedStatement(filter, keys: chunk.map(\.key), origins: chunk.map(\.origin))
+                items += try PostgresSnapshotPool.rows(connection, sql, binds, logger: logger).map(row)
+                start = end
+                if items.count >= filter.limit {
+                    let tie = items[filter.limit - 1].key
+                    // Every key still to come is below the last one read: the page is whole once none of them is `tie`.
+                    if start == ready.count || ready[start].key < tie {
+                        items = Array(items.prefix(filter.limit)) + items.dropFirst(filter.limit).prefix { $0.key == tie }
+                        return true
+                    }
+                }
+            }
+            return false
+        }
+
+        var perRead = postingsPerRead.first
+        while true {
+            let binds = PostgresBindings.of(Int64(lookup.kind.rawValue), lookup.id, filter.low, upper, after.lastKey, after.origin,
+                                            Int64(perRead))
+            let rows = try PostgresSnapshotPool.rows(connection, postingsSQL, binds, logger: logger)
+            for row in rows {
+                var columns = PostgresColumns(row)
+                let lastKey: Int64 = try columns.next(), origin: Int64 = try columns.next(), keys: [Int64] = try columns.next()
+                after = (lastKey, origin)
+                if try read(above: lastKey) { return items }
+                for key in keys where key >= filter.low && key < filter.high && seen.insert(Listed(key: key, origin: origin)).inserted {
+                    pending.append((key, origin))
+                }
+            }
+            if rows.count < perRead { break }
+            perRead = min(perRead * 2, postingsPerRead.most)
+        }
+        _ = try read(above: nil)
+        return items
+    }
 
     /// The statement of a page: the key range, the filters set, the order and the limit, numbered in that order.
     static func pageStatement(_ filter: Filter) -> (sql: String, binds: PostgresBindings) {
@@ -162,6 +323,7 @@ public final class PostgresDecisionLog: Sendable {
                 }
                 var deleted = PostgresColumns(try run(Self.deleteSQL, .of(key))[0])
                 let count = try deleted.next(Int64.self)
+                _ = try run(Self.deletePostingsSQL, .of(key))
                 _ = try run("COMMIT")
                 return Int(count)
             } catch {
@@ -172,6 +334,9 @@ public final class PostgresDecisionLog: Sendable {
     }
 
     static let deleteSQL = "WITH deleted AS (DELETE FROM decisions WHERE seq < $1 RETURNING 1) SELECT count(*) FROM deleted"
+    /// The postings rows that list only deleted entries; a row that also lists newer ones stays, and a page reading it
+    /// finds its deleted entries gone.
+    static let deletePostingsSQL = "DELETE FROM decision_postings WHERE last_key < $1"
 }
 
 extension PostgresDecisionLog {
@@ -255,13 +420,22 @@ extension PostgresDecisionLog {
             self.limit = limit
         }
 
-        /// Appends `column = $n` for each filter set, with its value.
+        /// The filter a page is led by, through its postings: the most selective one set; nil when none is.
+        var lookup: (kind: Lookup, id: String)? {
+            if let userId { return (.user, userId) }
+            if let resourceId { return (.resource, resourceId) }
+            if let resourceType { return (.type, resourceType) }
+            if let allowed { return (.outcome, PostgresDecisionLog.outcome(allowed)) }
+            return nil
+        }
+
+        /// Appends `column = $n` for each filter set, with its value as the next bind.
         func appendConditions(to conditions: inout [String], _ binds: inout PostgresBindings) {
             let filters: [(String, (any PostgresBindable)?)] = [("user_id", userId), ("resource_id", resourceId), ("resource_type", resourceType),
                                                                  ("allowed", allowed)]
             for case let (column, value?) in filters {
                 value.bind(into: &binds)
-                conditions.append("\(column) = $\(conditions.count + 1)")
+                conditions.append("\(column) = $\(binds.count)")
             }
         }
     }
