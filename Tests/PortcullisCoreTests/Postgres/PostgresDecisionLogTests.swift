@@ -107,9 +107,7 @@ struct PostgresDecisionLogTests {
         try log.flush()
         let queries = Self.queries(start: 1_800_000_000_000)
         let before = try queries.map { try Self.pages(log, $0).map(\.items) }
-        // The statement 0006_decision_postings.sql runs for the entries already in the table.
-        let migration = try #require(PostgresMigrations.all.first { $0.name.hasPrefix("0006_") })
-        let backfill = try #require(migration.sql.components(separatedBy: ";").first { $0.contains("INSERT INTO decision_postings") })
+        let backfill = try Self.migrationBackfill()
         let logger = node.store.logger
         let counts = try node.store.readers.withConnection { connection in
             let written = try PostgresSnapshotPool.rows(connection, "DELETE FROM decision_postings RETURNING 1", .of(), logger: logger).count
@@ -237,26 +235,23 @@ struct PostgresDecisionLogTests {
 
     /// 200,000 entries over 5,000 users and 50,000 resources, four types, a tenth allowed, a millisecond apart, and
     /// their postings as the migration builds them for entries logged before it.
-    static let load = [
-        """
-        INSERT INTO decisions (seq, origin, revision, caller_kind, caller_id, user_id, action, resource_type, resource_id, allowed, reason, rules)
-        SELECT (1800000000000 + i) << 21, i % 3, 1, 'api_key', 'k1', 'u' || (i % 5000), 'read',
-               (ARRAY['generation', 'project', 'team', 'account'])[i % 4 + 1], 'r' || (i % 50000), i % 10 = 0, 'no_grant', ''
-        FROM generate_series(1, 200000) i
-        """,
-        """
-        INSERT INTO decision_postings (kind, id, last_key, origin, keys)
-        SELECT kind, id, max(seq), origin, array_agg(seq ORDER BY seq)
-        FROM (
-            SELECT 1::smallint AS kind, user_id AS id, seq, origin FROM decisions WHERE user_id IS NOT NULL
-            UNION ALL SELECT 2::smallint, resource_id, seq, origin FROM decisions WHERE resource_id IS NOT NULL
-            UNION ALL SELECT 3::smallint, resource_type, seq, origin FROM decisions
-            UNION ALL SELECT 4::smallint, CASE WHEN allowed THEN 'allowed' ELSE 'denied' END, seq, origin FROM decisions
-        ) AS lookups
-        GROUP BY kind, id, origin, seq / 8388608000
-        """,
-        "ANALYZE decisions", "ANALYZE decision_postings",
-    ]
+    static func load() throws -> [String] {
+        [
+            """
+            INSERT INTO decisions (seq, origin, revision, caller_kind, caller_id, user_id, action, resource_type, resource_id, allowed, reason, rules)
+            SELECT (1800000000000 + i) << 21, i % 3, 1, 'api_key', 'k1', 'u' || (i % 5000), 'read',
+                   (ARRAY['generation', 'project', 'team', 'account'])[i % 4 + 1], 'r' || (i % 50000), i % 10 = 0, 'no_grant', ''
+            FROM generate_series(1, 200000) i
+            """,
+            try migrationBackfill(), "ANALYZE decisions", "ANALYZE decision_postings",
+        ]
+    }
+
+    /// The statement of `0006_decision_postings.sql` that builds the postings of the entries already in the table.
+    static func migrationBackfill() throws -> String {
+        let migration = try #require(PostgresMigrations.all.first { $0.name.hasPrefix("0006_") })
+        return try #require(migration.sql.components(separatedBy: ";").first { $0.contains("INSERT INTO decision_postings") })
+    }
 
     /// Every statement the log runs on PostgreSQL, with real values: each filter shape's page and tie, an entry, the
     /// retention delete.
@@ -299,7 +294,7 @@ struct PostgresDecisionLogTests {
         let node = try Node(try PostgresTestDatabase.freshConfiguration(), clock: ManualClock())
         let logger = node.store.logger
         try node.store.readers.withConnection { connection in
-            for sql in Self.load { _ = try PostgresSnapshotPool.rows(connection, sql, .of(), logger: logger) }
+            for sql in try Self.load() { _ = try PostgresSnapshotPool.rows(connection, sql, .of(), logger: logger) }
             let statements = Self.statements()
             #expect(statements.count == 2 * 2 + 4 * 2 + 3)
             for statement in statements {
