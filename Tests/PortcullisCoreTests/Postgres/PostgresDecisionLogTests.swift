@@ -121,6 +121,46 @@ struct PostgresDecisionLogTests {
         #expect(before.joined().joined().count > 2_000)
     }
 
+    /// A batch of `count` denied checks by origin 9 from key `first` on, one per millisecond-step of ids.
+    static func batch(from first: Int64, count: Int) -> [PostgresDecisionLog.Row] {
+        (0..<Int64(count)).map { index in
+            PostgresDecisionLog.Row(key: first + index, origin: 9, revision: 1, callerKind: "api_key", callerId: "k1", userId: "u\(index % 3)",
+                                    action: "read", resourceType: "generation", resourceId: "g\(index)", allowed: false, reason: "no_grant",
+                                    rules: "BEG", clientAddress: nil, asOf: nil)
+        }
+    }
+
+    /// The batch statement's shape: the arrays unnested in the select list, not copied into a tuple store by a
+    /// function scan, and no conflict probe; an id already logged fails its whole batch.
+    @Test("a batch inserts without tuple stores or conflict probes, and an id logged twice fails its whole batch")
+    func batchStatement() throws {
+        let node = try Node(try PostgresTestDatabase.freshConfiguration(), clock: ManualClock())
+        let logger = node.store.logger
+        let first = Int64(1_800_000_000_000) << 21
+        let plan = try node.store.readers.withConnection { connection in
+            try PostgresSnapshotPool.rows(connection, "EXPLAIN " + PostgresDecisionLog.insertSQL,
+                                          PostgresDecisionLog.insertBindings(Self.batch(from: first, count: 3)), logger: logger)
+                .map { try $0.decode(String.self) }
+        }.joined(separator: "\n")
+        #expect(plan.contains("ProjectSet"), "\(plan)")
+        #expect(!plan.contains("Function Scan") && !plan.contains("Conflict"), "\(plan)")
+
+        try node.storage.insert(Self.batch(from: first, count: 3))
+        let again = Self.batch(from: first + 2, count: 3)  // one id logged above, two new ones
+        #expect(throws: PortcullisError(.conflict, "already exists")) { try node.storage.insert(again) }
+        #expect(try node.storage.entry(key: first + 2, origin: 9) != nil)
+        #expect(try node.storage.entry(key: first + 3, origin: 9) == nil, "nothing of the failed batch was written")
+        let (postings, storage) = try node.store.readers.withConnection { connection in
+            (try PostgresSnapshotPool.rows(connection, "SELECT id FROM decision_postings WHERE kind = 2 ORDER BY id", .of(), logger: logger)
+                .map { try $0.decode(String.self) },
+             try PostgresSnapshotPool.rows(connection, """
+                SELECT attstorage::text FROM pg_attribute WHERE attrelid = 'decision_postings'::regclass AND attname = 'keys'
+                """, .of(), logger: logger).map { try $0.decode(String.self) })
+        }
+        #expect(postings == ["g0", "g1", "g2"], "nor its postings")
+        #expect(storage == ["e"], "postings keys are stored uncompressed (0007_decision_postings_uncompressed.sql)")
+    }
+
     static func compareWithSQLite(entries: Int, millisecondsPerThree: Int64, flushEvery: Int, minimumCompared: Int = 2_000) throws {
         let configuration = try PostgresTestDatabase.freshConfiguration()
         let clock = ManualClock(milliseconds: 1_800_000_000_000)
