@@ -48,6 +48,18 @@ case "$version" in
     [0-9]*) ;;
     *) echo "unexpected version '$version' from $binary --version" >&2; exit 1 ;;
 esac
+# The binary must carry this checkout's embedded files (EmbedResources): an incremental build can keep the plugin's
+# output from before a file was added to its folder, and a package whose binary lacks a new migration runs without it.
+step "checking the binary embeds this checkout's schema/, web/, docs/openapi.yaml and bench/"
+stale=()
+while IFS= read -r -d '' file; do
+    grep -qaF "$(base64 -w0 "$file")" "$binary" || stale+=("$file")
+done < <(find schema web bench -type f ! -name '.*' -print0; printf 'docs/openapi.yaml\0')
+if [ ${#stale[@]} -gt 0 ]; then
+    echo "$binary does not embed the current ${stale[*]}: an incremental build kept an old copy;" \
+        "delete its scratch folder's plugins/outputs and build again" >&2
+    exit 1
+fi
 # Reproducible timestamps: the commit's time, unless the caller fixes one.
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 build_date=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%d)

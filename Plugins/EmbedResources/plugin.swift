@@ -3,7 +3,7 @@ import PackagePlugin
 
 /// Embeds a top-level folder of the package into the target as base64 string literals.
 ///
-/// `PortcullisStore` gets `schema/` (the SQL migrations; `Migrations` takes only its top-level files),
+/// `PortcullisStore` gets `schema/`'s own files (the SQL migrations),
 /// `PortcullisPostgres` gets `schema/postgres/` (the PostgreSQL migrations), `PortcullisHTTP` gets `web/` (the dashboard) and
 /// `docs/openapi.yaml` (served at `/api/v1/openapi.yaml`), and the `portcullis` command gets `bench/` (the load scripts
 /// of `portcullis bench`), so the release binary carries them and needs no resource bundle beside it.
@@ -11,7 +11,12 @@ import PackagePlugin
 struct EmbedResources: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         switch target.name {
-        case "PortcullisStore": return [try embed("schema", context: context, target: target)]
+        // Only schema/'s own files: its postgres/ folder is PortcullisPostgres's, embedded there alone, so a binary
+        // holds one copy of each migration (which packaging/build-deb.sh checks against the checkout).
+        case "PortcullisStore":
+            let migrations = try FileManager.default.contentsOfDirectory(atPath: context.package.directoryURL.appending(path: "schema").path())
+                .filter { $0.hasSuffix(".sql") }
+            return [try embed("schema", only: migrations, context: context, target: target)]
         case "PortcullisPostgres": return [try embed("schema/postgres", enumName: "EmbeddedPostgresSchema", context: context, target: target)]
         // The OpenAPI document is served at /api/v1/openapi.yaml; the rest of docs/ stays out of the binary.
         case "PortcullisHTTP":
