@@ -47,8 +47,9 @@ public struct ServingStore: Sendable {
             versions.load(try store.persistedVersions())
             return ServingStore(store: store, gate: nil, feed: nil, postgres: nil, services: [])
         case .postgres(let configuration):
-            // No `onCommit`: the feed is the versions' only writer, so they move in revision order (docs/caching.md).
-            let store = try PostgresStore(configuration)
+            // `onCommit` only counts this node's changes for /metrics: the feed is the versions' only writer, so they
+            // move in revision order (docs/caching.md), and it wakes the change-stream readers for every node's commits.
+            let store = try PostgresStore(configuration) { commit in changes.count(commit) }
             let persisted = try store.persistedVersions()
             versions.load(persisted)
             let feed = PostgresChangeFeed(configuration, after: persisted.revision, applicationName: "portcullis:" + nodeName,

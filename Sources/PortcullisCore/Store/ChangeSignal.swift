@@ -24,15 +24,22 @@ public final class ChangeSignal: Sendable {
     /// Wakes every subscriber when `commit` recorded changes (a sign-in records none) and counts them.
     public func announce(_ commit: Commit) {
         guard commit.changes.total > 0 else { return }
+        count(commit)
+        wake(revision: commit.revision)
+    }
+
+    /// Counts what `commit` recorded without waking anyone: on PostgreSQL this node's own commits are counted as they
+    /// commit, and every node's wake the readers when the change feed applies them (`wake(revision:)`).
+    public func count(_ commit: Commit) {
+        guard commit.changes.total > 0 else { return }
         tally.withLock { tally in
             for entity in ChangeEntity.allCases where commit.changes[entity] > 0 { tally.add(entity, count: commit.changes[entity]) }
         }
-        wake(revision: commit.revision)
     }
 
     /// Wakes every subscriber for a commit whose changes are not known here: on PostgreSQL the change feed applies
     /// every node's commits by revision and keys alone. A reader then reads the log after its position, which may
-    /// hold nothing new (a commit that recorded no change): one read, never a missed change. Counts nothing.
+    /// hold nothing new (a commit that recorded no change): one read, never a missed change. Counts nothing (`count`).
     public func wake(revision: Int64) {
         subscribers.withLock { subscribers in
             for continuation in subscribers.values { continuation.yield(revision) }
@@ -82,6 +89,6 @@ public final class ChangeSignal: Sendable {
     /// How many subscriptions are open (open streams).
     public var subscriberCount: Int { subscribers.withLock { $0.count } }
 
-    /// Changes recorded since start, per entity (`portcullis_changes_total`).
+    /// Changes this process recorded since start, per entity (`portcullis_changes_total`).
     public var recorded: ChangeTally { tally.withLock { $0 } }
 }

@@ -34,7 +34,7 @@ enum PrometheusExposition {
                        responses.sorted { $0.key < $1.key }.map { ([("status", $0.key)], $0.value) })
 
         let recorded = instruments.changes.recorded
-        writer.counter("changes_total", "Changes recorded in the change log since start, per entity.",
+        writer.counter("changes_total", "Changes this node recorded in the change log since start, per entity.",
                        ChangeEntity.allCases.map { ([("entity", $0.rawValue)], recorded[$0]) })
 
         if let cache {
