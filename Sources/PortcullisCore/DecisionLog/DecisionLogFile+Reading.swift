@@ -19,7 +19,7 @@ extension DecisionLogFile {
     /// A page led by one filter's postings (`DecisionQuery.postingsLookup`). Rows are read newest first; a key listed
     /// is final once the next row's last key is below it (no row covers more than `DecisionPostings.span`, so no later
     /// row can list a newer one), and is then read and checked against every filter. Stops at `limit` entries.
-    private static func page(_ query: DecisionQuery, through lookup: (kind: DecisionPostings.Kind, id: String),
+    private static func page(_ query: DecisionQuery, through lookup: (kind: DecisionLookup, id: String),
                              _ connection: PreparedConnection) throws(PortcullisError) -> [StoredDecision] {
         let (low, high) = query.keyRange
         let postings = try connection.statement(DecisionQuery.postingsSQL)

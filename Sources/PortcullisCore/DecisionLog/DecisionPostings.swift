@@ -16,29 +16,15 @@ enum DecisionPostings {
     /// reached the queue late, or a clock that stepped, only split a row in two.
     static let span: Int64 = 4_000 << DecisionID.counterBits
 
-    /// What a postings row looks up: a user id, a resource id, a resource type (or `account`), an outcome.
-    enum Kind: UInt8 {
-        case user = 1, resource = 2, type = 3, outcome = 4
-    }
-
-    /// The id an outcome is looked up by.
-    static func outcome(_ allowed: Bool) -> String { allowed ? "allowed" : "denied" }
-
     /// The row key of `id` looked up as `kind`.
-    static func hash(_ kind: Kind, _ id: String) -> Int64 {
+    static func hash(_ kind: DecisionLookup, _ id: String) -> Int64 {
         Int64(bitPattern: FNV1a.hash(id, from: FNV1a.step(FNV1a.offsetBasis, kind.rawValue)))
     }
 
-    /// Calls `body` with the row key of every lookup an entry is listed under: its user and resource (when it has
-    /// them), its type and its outcome. The one place that says which lookups an entry has.
+    /// Calls `body` with the row key of every lookup an entry is listed under (`DecisionLookup.forEach`).
     static func forEachHash(user: String?, resource: String?, type: String, allowed: Bool, _ body: (Int64) -> Void) {
-        if let user { body(hash(.user, user)) }
-        if let resource { body(hash(.resource, resource)) }
-        body(hash(.type, type))
-        body(allowed ? allowedHash : deniedHash)
+        DecisionLookup.forEach(user: user, resource: resource, type: type, allowed: allowed) { body(hash($0, $1)) }
     }
-
-    private static let allowedHash = hash(.outcome, outcome(true)), deniedHash = hash(.outcome, outcome(false))
 
     /// A postings row: its lookup hash, its largest key, its keys encoded.
     struct Row: Equatable {

@@ -35,12 +35,8 @@ public struct DecisionQuery: Sendable, Equatable {
 
     /// The postings that lead the query, in the order user, resource, type, outcome (the most selective first); nil
     /// when no filter is set and the query is one range of keys.
-    var postingsLookup: (kind: DecisionPostings.Kind, id: String)? {
-        if let userId { return (.user, userId) }
-        if let resourceId { return (.resource, resourceId) }
-        if let resourceType { return (.type, resourceType) }
-        if let allowed { return (.outcome, DecisionPostings.outcome(allowed)) }
-        return nil
+    var postingsLookup: (kind: DecisionLookup, id: String)? {
+        DecisionLookup.lead(user: userId, resource: resourceId, type: resourceType, allowed: allowed)
     }
 
     /// The statement of a query without filters, and its arguments: `?1`, `?2` bound the key, `?3` is the limit.

@@ -121,38 +121,28 @@ public final class PostgresDecisionLog: Sendable {
     /// (`DecisionPostings.span`), and the slices `0006_decision_postings.sql` cut the entries logged before it in.
     public static let postingsSpan: Int64 = 8_388_608_000
 
-    /// What a postings row looks up.
-    public enum Lookup: Int16, Sendable {
-        case user = 1, resource = 2, type = 3, outcome = 4
-    }
-
     /// A postings row: the keys of one writer's entries with one lookup, ascending, within `postingsSpan` of the last.
     struct Posting: Equatable {
-        var kind: Lookup
+        var kind: DecisionLookup
         var id: String
         var lastKey: Int64
         var origin: Int64
         var keys: [Int64]
     }
 
-    /// The id an outcome is looked up by.
-    static func outcome(_ allowed: Bool) -> String { allowed ? "allowed" : "denied" }
-
     /// `rows`' postings: per lookup and origin, the keys ascending, cut wherever a row would cover more than
     /// `postingsSpan`.
     static func postings(of rows: [Row]) -> [Posting] {
         struct Lookup: Hashable {
-            var kind: PostgresDecisionLog.Lookup
+            var kind: DecisionLookup
             var id: String
             var origin: Int64
         }
         var keys: [Lookup: [Int64]] = [:]
         for row in rows {
-            let origin = Int64(row.origin)
-            if let user = row.userId { keys[Lookup(kind: .user, id: user, origin: origin), default: []].append(row.key) }
-            if let resource = row.resourceId { keys[Lookup(kind: .resource, id: resource, origin: origin), default: []].append(row.key) }
-            keys[Lookup(kind: .type, id: row.resourceType, origin: origin), default: []].append(row.key)
-            keys[Lookup(kind: .outcome, id: outcome(row.allowed), origin: origin), default: []].append(row.key)
+            DecisionLookup.forEach(user: row.userId, resource: row.resourceId, type: row.resourceType, allowed: row.allowed) { kind, id in
+                keys[Lookup(kind: kind, id: id, origin: Int64(row.origin)), default: []].append(row.key)
+            }
         }
         var postings: [Posting] = []
         for (lookup, listed) in keys {
@@ -227,7 +217,7 @@ public final class PostgresDecisionLog: Sendable {
     /// once a row's last key is below it (no row covers more than `postingsSpan`, so no later row lists a newer one),
     /// and final keys are read, newest first, and checked against every filter. A full page is completed with the
     /// entries of its last `seq` (other origins'), as `tieStatement` completes the unfiltered one.
-    static func page(_ filter: Filter, through lookup: (kind: Lookup, id: String), _ connection: PostgresConnection,
+    static func page(_ filter: Filter, through lookup: (kind: DecisionLookup, id: String), _ connection: PostgresConnection,
                      logger: Logger) throws -> [Row] {
         struct Listed: Hashable {
             var key: Int64
@@ -433,12 +423,8 @@ extension PostgresDecisionLog {
         }
 
         /// The filter a page is led by, through its postings: the most selective one set; nil when none is.
-        var lookup: (kind: Lookup, id: String)? {
-            if let userId { return (.user, userId) }
-            if let resourceId { return (.resource, resourceId) }
-            if let resourceType { return (.type, resourceType) }
-            if let allowed { return (.outcome, PostgresDecisionLog.outcome(allowed)) }
-            return nil
+        var lookup: (kind: DecisionLookup, id: String)? {
+            DecisionLookup.lead(user: userId, resource: resourceId, type: resourceType, allowed: allowed)
         }
 
         /// Appends `column = $n` for each filter set, with its value as the next bind.

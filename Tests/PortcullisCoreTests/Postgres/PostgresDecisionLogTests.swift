@@ -312,7 +312,7 @@ struct PostgresDecisionLogTests {
             }
         }
         // A filtered page: its lead filter's postings rows, then the entries they list, checked against every filter.
-        for (kind, id) in [(PostgresDecisionLog.Lookup.user, "u42"), (.resource, "r4242"), (.type, "team"), (.outcome, "allowed")] {
+        for (kind, id) in [(DecisionLookup.user, "u42"), (.resource, "r4242"), (.type, "team"), (.outcome, "allowed")] {
             statements.append(("postings \(kind)", PostgresDecisionLog.postingsSQL,
                                .of(Int64(kind.rawValue), id, Int64(0), Int64.max, Int64.max, Int64.max, Int64(64))))
             // The entries' statement checks the lead filter and every other one set: here the lead alone, or all four.
