@@ -64,28 +64,46 @@ public final class PostgresDecisionLog: Sendable {
     /// - The arrays are `unnest`ed in the select list, one element of each per row. `FROM unnest(…)` first copies
     ///   each of them into a tuple store, which spills to disk beyond `work_mem`.
     /// - No `ON CONFLICT`: its speculative insertion probes the primary key before every row. Ids are unique by
-    ///   construction (`origin` is this process's, the counter within a millisecond is too), and a batch is never
-    ///   retried (`DecisionLog.flush` drops a batch that failed), so a conflict would be a bug, and it fails its batch.
-    static let insertSQL = """
-        WITH entries AS (
-            INSERT INTO decisions (seq, origin, revision, caller_kind, caller_id, user_id, action, resource_type, resource_id, allowed, reason,
-                                   rules, client_address, as_of)
-            SELECT unnest($1::bigint[]), unnest($2::bigint[]), unnest($3::bigint[]), unnest($4::text[]), unnest($5::text[]),
-                   unnest($6::text[]), unnest($7::text[]), unnest($8::text[]), unnest($9::text[]), unnest($10::boolean[]),
-                   unnest($11::text[]), unnest($12::text[]), unnest($13::text[]), unnest($14::bigint[])
-        )
-        INSERT INTO decision_postings (kind, id, last_key, origin, keys)
-        SELECT unnest($15::bigint[])::smallint, unnest($16::text[]), unnest($17::bigint[]), unnest($18::bigint[]), unnest($19::text[])::bigint[]
-        """
+    ///   construction (`origin` is this process's, and its counter), except after the wall clock stepped back by more
+    ///   than the counter's 2^21 ids; a batch holding an id already logged then fails whole, and `insert` sends it once
+    ///   more as `insertSkippingLoggedSQL`.
+    static let insertSQL = batchSQL(skippingLogged: false)
 
-    /// Inserts `rows` and their postings in one statement (one round trip, one transaction).
-    /// - Throws: `conflict` when an id is already present, and the batch is not written.
+    /// `insertSQL` skipping the ids already logged, as the SQLite file's `INSERT OR IGNORE`: for the rare batch that
+    /// `insertSQL` refused whole. A skipped entry's postings rows may still list its key under its lookups; a page
+    /// checks every entry it reads against every filter, so such a key only costs a read.
+    static let insertSkippingLoggedSQL = batchSQL(skippingLogged: true)
+
+    private static func batchSQL(skippingLogged: Bool) -> String {
+        let (entries, postings) = skippingLogged
+            ? ("\n    ON CONFLICT (seq, origin) DO NOTHING", "\nON CONFLICT (kind, id, last_key, origin) DO NOTHING") : ("", "")
+        return """
+            WITH entries AS (
+                INSERT INTO decisions (seq, origin, revision, caller_kind, caller_id, user_id, action, resource_type, resource_id, allowed, reason,
+                                       rules, client_address, as_of)
+                SELECT unnest($1::bigint[]), unnest($2::bigint[]), unnest($3::bigint[]), unnest($4::text[]), unnest($5::text[]),
+                       unnest($6::text[]), unnest($7::text[]), unnest($8::text[]), unnest($9::text[]), unnest($10::boolean[]),
+                       unnest($11::text[]), unnest($12::text[]), unnest($13::text[]), unnest($14::bigint[])\(entries)
+            )
+            INSERT INTO decision_postings (kind, id, last_key, origin, keys)
+            SELECT unnest($15::bigint[])::smallint, unnest($16::text[]), unnest($17::bigint[]), unnest($18::bigint[]), unnest($19::text[])::bigint[]\(postings)
+            """
+    }
+
+    /// Inserts `rows` and their postings in one statement (one round trip, one transaction). An id already logged
+    /// (never, unless the wall clock stepped back far) fails that statement, and the batch is sent once more skipping
+    /// the ids already there.
     public func insert(_ rows: [Row]) throws {
         guard !rows.isEmpty else { return }
         let binds = Self.insertBindings(rows)
         let logger = logger
         _ = try connections.withConnection { connection in
-            try PostgresSnapshotPool.rows(connection, Self.insertSQL, binds, logger: logger)
+            do {
+                return try PostgresSnapshotPool.rows(connection, Self.insertSQL, binds, logger: logger)
+            } catch let error as PortcullisError where error.code == .conflict {
+                logger.warning("a decision-log batch repeated a logged id; inserting it without the repeated ids")
+                return try PostgresSnapshotPool.rows(connection, Self.insertSkippingLoggedSQL, binds, logger: logger)
+            }
         }
     }
 
