@@ -12,9 +12,8 @@
 /// a reader know when no later row can hold a newer entry: entries are read newest first from rows whose largest key is
 /// in `[since, before + span)`.
 enum DecisionPostings {
-    /// The widest range of entry keys one row covers: 4 s of decision ids. A batch is a second of traffic; entries that
-    /// reached the queue late, or a clock that stepped, only split a row in two.
-    static let span: Int64 = 4_000 << DecisionID.counterBits
+    /// The widest range of entry keys one row covers (`DecisionLookup.postingsSpan`).
+    static let span = DecisionLookup.postingsSpan
 
     /// The row key of `id` looked up as `kind`.
     static func hash(_ kind: DecisionLookup, _ id: String) -> Int64 {

@@ -4,6 +4,11 @@
 public enum DecisionLookup: UInt8, Sendable, Hashable {
     case user = 1, resource = 2, type = 3, outcome = 4
 
+    /// The widest range of entry keys one postings row covers, on both backends: 4 s of decision ids (Unix
+    /// milliseconds << 21, `DecisionID`). A batch is a second of traffic; entries that reached the queue late, or a
+    /// clock that stepped, only split a row in two. `schema/postgres/0006_decision_postings.sql` spells it in SQL.
+    public static let postingsSpan: Int64 = 4_000 << 21
+
     /// The id an outcome is looked up by.
     public static func outcome(_ allowed: Bool) -> String { allowed ? "allowed" : "denied" }
 

@@ -135,9 +135,9 @@ public final class PostgresDecisionLog: Sendable {
 
     // MARK: Postings
 
-    /// The widest range of keys one postings row covers: 4 s of decision ids, as the SQLite file's
-    /// (`DecisionPostings.span`), and the slices `0006_decision_postings.sql` cut the entries logged before it in.
-    public static let postingsSpan: Int64 = 8_388_608_000
+    /// The widest range of keys one postings row covers (`DecisionLookup.postingsSpan`), as the SQLite file's, and the
+    /// slices `0006_decision_postings.sql` cut the entries logged before it in.
+    public static let postingsSpan = DecisionLookup.postingsSpan
 
     /// A postings row: the keys of one writer's entries with one lookup, ascending, within `postingsSpan` of the last.
     struct Posting: Equatable {
